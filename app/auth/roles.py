@@ -1,0 +1,99 @@
+"""Roles and permissions of Pergub 52/2020 Lampiran I–II ("Hak akses").
+
+- Admin (Dinas Sosial Provinsi): gives accounts to operators, keeps reference data, validates every stage of
+  operators' input, keeps the data safe.
+- Operator/walidata (OPD): input/import DTKS and Dukcapil data and proposals; create, edit, delete and print
+  within their own region and OPD.
+- Guest: "hanya dapat melihat dan melakukan pemantauan informasi yang dipublikasi" — aggregates only, no
+  personal record, no change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.errors import Forbidden
+from app.i18n import N_
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    GUEST = "guest"
+
+
+ROLE_LABELS = {Role.ADMIN: N_("Admin"), Role.OPERATOR: N_("Operator/Walidata"), Role.GUEST: N_("Tamu")}
+
+
+class Permission(StrEnum):
+    PERSON_READ = "person.read"
+    REGISTRY_IMPORT = "registry.import"
+    AGGREGATE_READ = "aggregate.read"
+    USER_MANAGE = "user.manage"
+    REFERENCE_MANAGE = "reference.manage"
+    AUDIT_READ = "audit.read"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.OPERATOR: frozenset({Permission.PERSON_READ, Permission.REGISTRY_IMPORT, Permission.AGGREGATE_READ}),
+    Role.GUEST: frozenset({Permission.AGGREGATE_READ}),
+}
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The logged-in user as services see it: plain data, not an ORM object."""
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    region_code: str
+    opd: str = ""
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def covers(self, code: str) -> bool:
+        return code.startswith(self.region_code)
+
+
+def require(user: CurrentUser, permission: Permission, region: str | None = None) -> None:
+    """Raises Forbidden unless the user's role grants `permission` and, when given, `region` is theirs.
+
+    A region check passes when the record's code lies inside the user's region (a prefix), or when the
+    requested region is a wider area that contains the user's region — a query over a kabupaten by an
+    operator of one kecamatan is then narrowed to that kecamatan by the caller (`scope_prefix`).
+    """
+    if not user.can(permission):
+        raise Forbidden(
+            N_("Peran {role} tidak berhak melakukan ini ({permission})."),
+            role=user.role.value,
+            permission=permission.value,
+        )
+    if region is not None and not (region.startswith(user.region_code) or user.region_code.startswith(region)):
+        raise Forbidden(
+            N_("Wilayah {region} berada di luar wilayah kerja Anda ({own})."),
+            region=region,
+            own=user.region_code,
+        )
+
+
+def require_record_in_scope(user: CurrentUser, permission: Permission, kode_desa: str) -> None:
+    """For one record: its desa must lie inside the user's region."""
+    require(user, permission)
+    if not user.covers(kode_desa):
+        raise Forbidden(
+            N_("Data wilayah {region} berada di luar wilayah kerja Anda ({own})."),
+            region=kode_desa,
+            own=user.region_code,
+        )
+
+
+def scope_prefix(user: CurrentUser, region: str | None) -> str:
+    """The narrower of a requested region and the user's own: what a query may return."""
+    if region is None or user.region_code.startswith(region):
+        return user.region_code
+    return region

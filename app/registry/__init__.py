@@ -1,0 +1,1 @@
+"""The registry: Dukcapil population and DTKS/DTSEN welfare extracts, their import, and the search over them."""

@@ -1,0 +1,253 @@
+"""Reading extract files — CSV (any delimiter, UTF-8 or Windows-1252, optionally gzipped) and XLSX (every
+sheet) — as chunks of text-only DataFrames that carry, for each row, the place a person would look for it.
+
+Nothing here interprets values; a file that cannot be read raises `SourceError` naming the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+from app.errors import DomainError
+from app.i18n import N_
+
+CHUNK_ROWS = 100_000
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class SourceError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """One table of a source: a CSV file, or one sheet of a workbook."""
+
+    path: Path
+    sheet: str | None
+    headers: tuple[str, ...]
+    rows: int | None  # data rows when known cheaply (XLSX), else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.path.name} [{self.sheet}]" if self.sheet else self.path.name
+
+
+@dataclass
+class Chunk:
+    sheet: SheetInfo
+    frame: pd.DataFrame  # text columns named as in the file
+    first_row: int  # spreadsheet row number of the frame's first row (the header is row 1)
+    done: int  # progress units done after this chunk
+    total: int
+
+
+def _sniff(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError as error:
+        raise SourceError(N_("Berkas {file} tidak dapat dibuka: {detail}"), file=path.name, detail=str(error)) from error
+    if not head:
+        raise SourceError(N_("Berkas {file} kosong."), file=path.name)
+    if head.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(_OLE2_MAGIC):
+        with path.open("rb") as handle:
+            whole = handle.read(4 * 1024 * 1024)
+        if "EncryptedPackage".encode("utf-16-le") in whole:
+            raise SourceError(
+                N_("Berkas {file} dilindungi kata sandi. Buka di Excel, hapus kata sandinya, simpan, lalu impor ulang."),
+                file=path.name,
+            )
+        raise SourceError(
+            N_("Berkas {file} berformat Excel lama (.xls). Simpan sebagai .xlsx atau .csv lalu impor ulang."),
+            file=path.name,
+        )
+    if head.startswith(_GZIP_MAGIC):
+        return "csv.gz"
+    if b"\x00" in head:
+        raise SourceError(
+            N_("Berkas {file} bukan lembar kerja (CSV atau XLSX) yang dapat dibaca."), file=path.name
+        )
+    return "csv"
+
+
+def _open_text_bytes(path: Path, kind: str):
+    raw = path.open("rb")
+    return raw, (gzip.GzipFile(fileobj=raw) if kind == "csv.gz" else raw)
+
+
+def _detect_encoding(path: Path, kind: str) -> str:
+    """UTF-8 when every byte decodes as UTF-8, else Windows-1252 (Excel's "CSV" on Indonesian Windows)."""
+    raw, stream = _open_text_bytes(path, kind)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        while block := stream.read(1 << 20):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1252"
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise SourceError(N_("Berkas {file} rusak atau terpotong: {detail}"), file=path.name, detail=str(error)) from error
+    finally:
+        raw.close()
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t", "|")}
+    return max(counts, key=counts.get) if max(counts.values()) > 0 else ","
+
+
+@dataclass
+class CsvSource:
+    path: Path
+    kind: str
+    encoding: str
+    delimiter: str
+    info: SheetInfo
+
+    @classmethod
+    def open(cls, path: Path, kind: str) -> CsvSource:
+        encoding = _detect_encoding(path, kind)
+        raw, stream = _open_text_bytes(path, kind)
+        try:
+            text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+            header_line = text.readline()
+        finally:
+            raw.close()
+        if not header_line.strip():
+            raise SourceError(N_("Berkas {file} kosong: tidak ada baris judul kolom."), file=path.name)
+        delimiter = _delimiter(header_line)
+        headers = next(iter(pd.read_csv(io.StringIO(header_line), sep=delimiter, dtype=str, header=None).values))
+        headers = tuple("" if pd.isna(h) else str(h).strip() for h in headers)
+        return cls(path, kind, encoding, delimiter, SheetInfo(path, None, headers, None))
+
+    def chunks(self) -> Iterator[Chunk]:
+        raw, stream = _open_text_bytes(self.path, self.kind)
+        total = self.path.stat().st_size
+        try:
+            reader = pd.read_csv(
+                stream, sep=self.delimiter, dtype=str, keep_default_na=False, na_filter=False,
+                encoding=self.encoding, chunksize=CHUNK_ROWS, header=0, names=list(self.info.headers),
+                skipinitialspace=False, on_bad_lines="error", engine="c",
+            )
+            first_row = 2
+            for frame in reader:
+                yield Chunk(self.info, frame, first_row, min(raw.tell(), total), total)
+                first_row += len(frame)
+        except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError, gzip.BadGzipFile) as error:
+            raise SourceError(
+                N_("Berkas {file} tidak dapat dibaca sebagai CSV: {detail}"), file=self.path.name, detail=str(error)
+            ) from error
+        finally:
+            raw.close()
+
+
+def _cell_text(value: object) -> str:
+    """XLSX cells as text: a NIK stored as a number keeps all its digits, a date cell becomes YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return ""
+    return str(value)
+
+
+@dataclass
+class XlsxSource:
+    path: Path
+    sheets: list[SheetInfo]
+
+    @classmethod
+    def open(cls, path: Path) -> XlsxSource:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            with zipfile.ZipFile(path) as archive:
+                broken = archive.testzip()
+            if broken is not None:
+                raise zipfile.BadZipFile(broken)
+            workbook = CalamineWorkbook.from_path(str(path))
+        except (zipfile.BadZipFile, OSError, ValueError, Exception) as error:
+            raise SourceError(
+                N_("Berkas {file} bukan XLSX yang utuh (rusak atau terpotong): {detail}"),
+                file=path.name, detail=str(error) or type(error).__name__,
+            ) from error
+        sheets: list[SheetInfo] = []
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            rows = sheet.iter_rows()
+            header = next(rows, None)
+            if not header or not any(_cell_text(c).strip() for c in header):
+                continue
+            headers = tuple(_cell_text(c).strip() for c in header)
+            sheets.append(SheetInfo(path, name, headers, max(sheet.height - 1, 0)))
+        if not sheets:
+            raise SourceError(N_("Berkas {file} tidak memuat lembar kerja berisi data."), file=path.name)
+        return cls(path, sheets)
+
+    def chunks(self, sheets: list[SheetInfo]) -> Iterator[Chunk]:
+        from python_calamine import CalamineWorkbook
+
+        workbook = CalamineWorkbook.from_path(str(self.path))
+        total = sum(s.rows or 0 for s in sheets)
+        done = 0
+        for info in sheets:
+            rows = workbook.get_sheet_by_name(info.sheet).iter_rows()
+            next(rows, None)
+            width = len(info.headers)
+            first_row = 2
+            buffer: list[list[str]] = []
+            for row in rows:
+                cells = [_cell_text(c) for c in row[:width]]
+                if len(cells) < width:
+                    cells.extend([""] * (width - len(cells)))
+                buffer.append(cells)
+                if len(buffer) == CHUNK_ROWS:
+                    done += len(buffer)
+                    yield Chunk(info, pd.DataFrame(buffer, columns=list(info.headers), dtype=str), first_row, done, total)
+                    first_row += len(buffer)
+                    buffer = []
+            if buffer:
+                done += len(buffer)
+                yield Chunk(info, pd.DataFrame(buffer, columns=list(info.headers), dtype=str), first_row, done, total)
+
+
+def open_source(path: Path) -> CsvSource | XlsxSource:
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(N_("Berkas {file} tidak ditemukan."), file=str(path))
+    kind = _sniff(path)
+    return XlsxSource.open(path) if kind == "xlsx" else CsvSource.open(path, kind)
+
+
+def tables_of(source: CsvSource | XlsxSource) -> list[SheetInfo]:
+    return [source.info] if isinstance(source, CsvSource) else list(source.sheets)
+
+
+def source_chunks(source: CsvSource | XlsxSource, tables: list[SheetInfo]) -> Iterator[Chunk]:
+    if isinstance(source, CsvSource):
+        return source.chunks()
+    return source.chunks(tables)

@@ -1,0 +1,222 @@
+"""SQLAlchemy models of the office database.
+
+Every record that will travel between offices (`SyncedMixin`) carries a global id (UUID), `created_at`,
+`updated_at`, the office device it came from, and a soft-delete time: sync bundles are built on these.
+Reference data (regions) and local bookkeeping (sessions, staging) do not travel and stay plain.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SyncedMixin:
+    uid: Mapped[uuid.UUID] = mapped_column(Uuid, index=True, unique=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # The device (office installation) where the record was last written; `office.device_id` locally.
+    origin_device: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Office(Base):
+    """The one office this database belongs to: its region (any prefix of a 10-digit Kemendagri code)."""
+
+    __tablename__ = "office"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    device_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4)
+    language: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Region(Base):
+    """Kemendagri region reference: provinsi (2), kab/kota (4), kecamatan (6), desa/kelurahan (10 digits)."""
+
+    __tablename__ = "region"
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    kind: Mapped[str] = mapped_column(String(20))
+    parent_code: Mapped[str | None] = mapped_column(String(10), index=True)
+    postal_code: Mapped[str | None] = mapped_column(String(5))
+    source: Mapped[str] = mapped_column(String(120))
+
+
+class User(SyncedMixin, Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), index=True, unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    region_code: Mapped[str] = mapped_column(String(10))
+    opd: Mapped[str] = mapped_column(String(120), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Household(SyncedMixin, Base):
+    """A Kartu Keluarga: its members share the address and the desa."""
+
+    __tablename__ = "household"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    no_kk: Mapped[str] = mapped_column(String(16), index=True, unique=True)
+    alamat: Mapped[str] = mapped_column(String(200), default="")
+    rt: Mapped[str] = mapped_column(String(3), default="")
+    rw: Mapped[str] = mapped_column(String(3), default="")
+    kode_desa: Mapped[str] = mapped_column(String(10), index=True)
+
+
+class Person(SyncedMixin, Base):
+    """A person of the Dukcapil extract."""
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), index=True, unique=True)
+    no_kk: Mapped[str] = mapped_column(String(16), index=True)
+    nama: Mapped[str] = mapped_column(String(120))
+    # Upper case, letters and digits only, no spaces: the key of case- and spacing-insensitive search.
+    nama_key: Mapped[str] = mapped_column(String(120), index=True)
+    tempat_lahir: Mapped[str] = mapped_column(String(80), default="")
+    tgl_lahir: Mapped[date | None] = mapped_column(Date)
+    jenis_kelamin: Mapped[str] = mapped_column(String(1))
+    alamat: Mapped[str] = mapped_column(String(200), default="")
+    rt: Mapped[str] = mapped_column(String(3), default="")
+    rw: Mapped[str] = mapped_column(String(3), default="")
+    kode_desa: Mapped[str] = mapped_column(String(10), index=True)
+    hubungan_keluarga: Mapped[str] = mapped_column(String(30), default="")
+    status: Mapped[str] = mapped_column(String(10), default="hidup")
+    tgl_status: Mapped[date | None] = mapped_column(Date)
+    # Import warnings kept with the record (codes separated by ';'), e.g. a birth date differing from the NIK.
+    flags: Mapped[str] = mapped_column(String(200), default="")
+    # Set when a newer extract no longer contains the person; cleared when a later one does again.
+    missing_since_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    last_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    # Hash of the imported values: a re-import compares one integer instead of thirteen columns.
+    row_hash: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DtksRecord(SyncedMixin, Base):
+    """A member of a DTKS/DTSEN household: welfare decile and program flags."""
+
+    __tablename__ = "dtks_record"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id_dtks: Mapped[str] = mapped_column(String(30), index=True, unique=True)
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    no_kk: Mapped[str] = mapped_column(String(16), default="")
+    nama: Mapped[str] = mapped_column(String(120))
+    tgl_lahir: Mapped[date | None] = mapped_column(Date)
+    jenis_kelamin: Mapped[str] = mapped_column(String(1), default="")
+    alamat: Mapped[str] = mapped_column(String(200), default="")
+    kode_desa: Mapped[str] = mapped_column(String(10), index=True)
+    desil: Mapped[int | None] = mapped_column(SmallInteger)
+    # Program flags as given by the extract, e.g. {"pkh": 1, "bpnt": 0, "pbi": 1}.
+    programs: Mapped[dict] = mapped_column(JSON, default=dict)
+    flags: Mapped[str] = mapped_column(String(200), default="")
+    missing_since_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    last_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    row_hash: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ImportBatch(SyncedMixin, Base):
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # dukcapil | dtks
+    source_label: Mapped[str] = mapped_column(String(20), default="")  # DTKS | DTSEN for welfare extracts
+    file_name: Mapped[str] = mapped_column(String(260))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_by: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    gone: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    flagged: Mapped[int] = mapped_column(Integer, default=0)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ImportIssue(Base):
+    """A refused or flagged row of a committed import, kept so the list can be read and exported later."""
+
+    __tablename__ = "import_issue"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(260))
+    row_number: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(200), default="")
+    code: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))  # ditolak | ditandai
+    message: Mapped[str] = mapped_column(Text)
+
+
+class RecordHistory(SyncedMixin, Base):
+    """One change of one imported record: which fields, before and after, by which batch."""
+
+    __tablename__ = "record_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(20))  # person | dtks_record
+    entity_id: Mapped[int] = mapped_column(Integer)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    change: Mapped[str] = mapped_column(String(20))  # ubah | hilang | kembali
+    before: Mapped[dict] = mapped_column(JSON, default=dict)
+    after: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_record_history_entity", "entity", "entity_id"),)
+
+
+class AuditEntry(SyncedMixin, Base):
+    """Who did what, when, with the values before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40), default="")
+    entity_ref: Mapped[str] = mapped_column(String(80), default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+
+class ColumnMapping(Base):
+    """A column mapping the user confirmed, remembered per source (kind + the file's set of headers)."""
+
+    __tablename__ = "column_mapping"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    header_signature: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ux_column_mapping_source", "kind", "header_signature", unique=True),)

@@ -1,0 +1,63 @@
+"""Shared fixtures: every test gets its own data folder and an encrypted office database of Kab. Gorontalo."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from app.auth.roles import CurrentUser, Role  # noqa: E402
+from app.auth.users import create_user, login  # noqa: E402
+from app.i18n import set_language  # noqa: E402
+from app.office import OfficeDatabase, create_office_database  # noqa: E402
+
+ADMIN_PASSWORD = "rahasia-admin-1"
+USER_PASSWORD = "rahasia-user-1"
+OFFICE_REGION = "7501"  # Kab. Gorontalo
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("EJPS_DATA_DIR", str(tmp_path / "data"))
+    # No OS keyring on a CI machine: the documented passphrase fallback (db/keys.py).
+    monkeypatch.setenv("EJPS_DB_PASSPHRASE", "frasa-sandi-uji")
+    for name in ("EJPS_USER", "EJPS_PASSWORD", "EJPS_LANG"):
+        monkeypatch.delenv(name, raising=False)
+    set_language("id")
+    yield
+    set_language("id")
+
+
+@pytest.fixture
+def office_db(tmp_path) -> OfficeDatabase:
+    db = create_office_database(tmp_path / "kantor.db", OFFICE_REGION, "admin", ADMIN_PASSWORD, "Admin Dinsos")
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def admin(office_db) -> CurrentUser:
+    return login(office_db.unit_of_work(), "admin", ADMIN_PASSWORD)
+
+
+def make_user(db: OfficeDatabase, admin: CurrentUser, username: str, role: Role, region: str) -> CurrentUser:
+    create_user(db.unit_of_work(), admin, username, username.title(), USER_PASSWORD, role, region, "Dinas Sosial")
+    return login(db.unit_of_work(), username, USER_PASSWORD)
+
+
+@pytest.fixture
+def operator(office_db, admin) -> CurrentUser:
+    return make_user(office_db, admin, "operator", Role.OPERATOR, OFFICE_REGION)
+
+
+@pytest.fixture
+def kecamatan_operator(office_db, admin) -> CurrentUser:
+    """An operator of Kec. Limboto (750101) only."""
+    return make_user(office_db, admin, "op_limboto", Role.OPERATOR, "750101")
+
+
+@pytest.fixture
+def guest(office_db, admin) -> CurrentUser:
+    return make_user(office_db, admin, "tamu", Role.GUEST, OFFICE_REGION)
