@@ -38,6 +38,31 @@ class DatabaseKey:
         return f"DatabaseKey(source={self.source!r})"
 
 
+_session_passphrase: str | None = None
+
+
+def set_session_passphrase(passphrase: str | None) -> None:
+    """A passphrase typed by the user at start, on a machine without a credential store; kept in memory only."""
+    global _session_passphrase
+    _session_passphrase = passphrase or None
+
+
+def keyring_available() -> bool:
+    """Whether an OS credential store answers (a headless Linux has none; Windows always has one)."""
+    import keyring
+    from keyring.backends import fail
+
+    try:
+        backend = keyring.get_keyring()
+    except Exception:
+        return False
+    return not isinstance(backend, fail.Keyring) and getattr(backend, "priority", 0) > 0
+
+
+def passphrase_configured() -> bool:
+    return bool(_session_passphrase or os.environ.get(PASSPHRASE_ENV))
+
+
 def _derive(passphrase: str, salt: bytes) -> bytes:
     from argon2.low_level import Type, hash_secret_raw
 
@@ -64,7 +89,7 @@ def keyring_account(path: Path) -> str:
 
 def database_key(path: Path, *, create: bool) -> DatabaseKey:
     path = Path(path)
-    passphrase = os.environ.get(PASSPHRASE_ENV)
+    passphrase = _session_passphrase or os.environ.get(PASSPHRASE_ENV)
     if passphrase:
         return _key_from_passphrase(path, passphrase)
     import keyring
