@@ -83,8 +83,11 @@ def drop_staging(connection: Connection) -> None:
 
 def stage_rows(connection: Connection, target: BulkTarget, rows: Iterable[Sequence]) -> None:
     """Rows in the order: source, row_number, *target.columns, flags, row_hash."""
+    rows = list(rows)
+    if not rows:  # an empty executemany would run once with no parameters
+        return
     marks = ", ".join("?" * (len(target.columns) + 4))
-    connection.exec_driver_sql(f"INSERT INTO {STAGING} VALUES ({marks})", list(rows))
+    connection.exec_driver_sql(f"INSERT INTO {STAGING} VALUES ({marks})", rows)
 
 
 def index_staging(connection: Connection, target: BulkTarget) -> None:

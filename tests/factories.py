@@ -12,8 +12,8 @@ DUKCAPIL_HEADERS = ["nik", "no_kk", "nama", "tempat_lahir", "tgl_lahir", "jenis_
 DTKS_HEADERS = ["id_dtks", "nik", "no_kk", "nama", "tgl_lahir", "jenis_kelamin", "alamat", "kode_desa", "desil",
                 "pkh", "bpnt", "pbi"]
 DESA_LIMBOTO = "7501011001"  # Kel. Kayubulan, Kec. Limboto
-DESA_TELAGA = "7501021001"  # Kec. Telaga
-DESA_BOALEMO = "7502011001"  # outside Kab. Gorontalo
+DESA_TELAGA = "7501022011"  # Desa Bulila, Kec. Telaga
+DESA_BOALEMO = "7502012004"  # Bongo Nol, Kab. Boalemo: outside Kab. Gorontalo
 
 
 def nik_for(kecamatan: str, born: date, sex: str, sequence: int) -> str:

@@ -59,7 +59,7 @@ class PersonDetail:
     household: list[PersonRow]
     dtks: list[DtksStatus]
     history: list[HistoryEntry]
-    added_by_file: str
+    last_import: str  # the import that last wrote this record: file (date)
 
 
 def person_detail(uow: UnitOfWork, user: CurrentUser, person_id: int) -> PersonDetail:
@@ -79,12 +79,10 @@ def person_detail(uow: UnitOfWork, user: CurrentUser, person_id: int) -> PersonD
         ]
         codes = [person.kode_desa[:n] for n in (2, 4, 6, 10)]
         names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
-        batches = {
-            b.id: b for b in session.scalars(select(ImportBatch).where(ImportBatch.id.in_(
-                select(RecordHistory.batch_id).where(RecordHistory.entity == "person",
-                                                     RecordHistory.entity_id == person_id)
-            ).union(select(ImportBatch.id).where(ImportBatch.id == person.last_batch_id))))
-        }
+        history_rows = session.scalars(select(RecordHistory).where(
+            RecordHistory.entity == "person", RecordHistory.entity_id == person_id).order_by(RecordHistory.id)).all()
+        batch_ids = {h.batch_id for h in history_rows if h.batch_id} | {person.last_batch_id} - {None}
+        batches = {b.id: b for b in session.scalars(select(ImportBatch).where(ImportBatch.id.in_(batch_ids)))}
         dtks = []
         for record in session.scalars(select(DtksRecord).where(DtksRecord.nik == person.nik,
                                                               DtksRecord.deleted_at.is_(None))):
@@ -95,12 +93,9 @@ def person_detail(uow: UnitOfWork, user: CurrentUser, person_id: int) -> PersonD
             HistoryEntry(h.created_at, h.change, h.before or {}, h.after or {},
                          batches[h.batch_id].file_name if h.batch_id in batches else "",
                          batches[h.batch_id].imported_by if h.batch_id in batches else "")
-            for h in session.scalars(select(RecordHistory).where(
-                RecordHistory.entity == "person", RecordHistory.entity_id == person_id).order_by(RecordHistory.id))
+            for h in history_rows
         ]
-        first_batch = session.scalars(
-            select(ImportBatch).where(ImportBatch.kind == "dukcapil").where(
-                ImportBatch.id <= (person.last_batch_id or 0)).order_by(ImportBatch.id)).first()
+        last_batch = batches.get(person.last_batch_id)
         return PersonDetail(
             person=row,
             tempat_lahir=person.tempat_lahir,
@@ -113,7 +108,7 @@ def person_detail(uow: UnitOfWork, user: CurrentUser, person_id: int) -> PersonD
             household=members,
             dtks=dtks,
             history=history,
-            added_by_file=first_batch.file_name if first_batch else "",
+            last_import=(f"{last_batch.file_name} ({last_batch.finished_at:%d-%m-%Y})" if last_batch and last_batch.finished_at else ""),
         )
 
 

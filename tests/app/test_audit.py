@@ -1,0 +1,33 @@
+import pytest
+
+from app.audit import audit_entries
+from app.auth.users import create_user
+from app.errors import Forbidden
+from tests.conftest import USER_PASSWORD
+
+
+def test_audit_log_lists_newest_first_with_before_and_after(office_db, admin):
+    create_user(office_db.unit_of_work(), admin, "budi", "Budi", USER_PASSWORD, "operator", "7501", "Dinsos")
+    page = audit_entries(office_db.unit_of_work(), admin)
+    assert page.total == len(page.entries) >= 3
+    assert page.entries[0].action == "user.create"
+    assert page.entries[0].after["username"] == "budi"
+    assert page.entries[-1].action == "office.create"
+
+
+def test_audit_log_pages(office_db, admin):
+    everything = audit_entries(office_db.unit_of_work(), admin)
+    first = audit_entries(office_db.unit_of_work(), admin, offset=0, limit=1)
+    second = audit_entries(office_db.unit_of_work(), admin, offset=1, limit=1)
+    assert first.has_next and first.total == everything.total
+    assert [first.entries[0].id, second.entries[0].id] == [e.id for e in everything.entries[:2]]
+
+
+def test_audit_log_narrowed_to_action(office_db, admin):
+    page = audit_entries(office_db.unit_of_work(), admin, action_prefix="user.login")
+    assert page.entries and all(e.action.startswith("user.login") for e in page.entries)
+
+
+def test_operator_cannot_read_audit_log(office_db, operator):
+    with pytest.raises(Forbidden):
+        audit_entries(office_db.unit_of_work(), operator)
