@@ -68,7 +68,11 @@ def _password(prompt: str, env: str = "EJPS_PASSWORD", confirm: bool = False) ->
     if value:
         return value
     if not sys.stdin.isatty():
-        raise DomainError(_("Kata sandi tidak diberikan: isi variabel {env} atau jalankan secara interaktif.").format(env=env))
+        raise DomainError(
+            _("Kata sandi tidak diberikan: isi variabel {env} atau jalankan secara interaktif.").format(
+                env=env
+            )
+        )
     value = getpass.getpass(prompt)
     if confirm and getpass.getpass(_("Ulangi kata sandi: ")) != value:
         raise DomainError(_("Kedua kata sandi tidak sama."))
@@ -82,7 +86,9 @@ def _login(args):
     db = open_office_database(_database_path(args))
     username = os.environ.get("EJPS_USER") or (input(_("Nama pengguna: ")) if sys.stdin.isatty() else "")
     if not username:
-        raise DomainError(_("Nama pengguna tidak diberikan: isi variabel EJPS_USER atau jalankan secara interaktif."))
+        raise DomainError(
+            _("Nama pengguna tidak diberikan: isi variabel EJPS_USER atau jalankan secara interaktif.")
+        )
     user = login(db.unit_of_work(), username, _password(_("Kata sandi: ")))
     return db, user
 
@@ -95,9 +101,15 @@ def cmd_init(args) -> int:
 
     path = _database_path(args)
     password = _password(_("Kata sandi admin baru: "), confirm=True)
-    db = create_office_database(path, args.region, args.admin, password, args.full_name or args.admin, args.name or "")
+    db = create_office_database(
+        path, args.region, args.admin, password, args.full_name or args.admin, args.name or ""
+    )
     _print(_("Basis data kantor dibuat: {path}").format(path=path))
-    _print(_("Wilayah: {region} — {name}. Admin: {admin}.").format(region=db.office.region_code, name=db.office.name, admin=args.admin))
+    _print(
+        _("Wilayah: {region} — {name}. Admin: {admin}.").format(
+            region=db.office.region_code, name=db.office.name, admin=args.admin
+        )
+    )
     db.close()
     return EXIT_OK
 
@@ -108,7 +120,9 @@ def cmd_import(args) -> int:
     from app.registry.issues_export import export_issues_xlsx
 
     db, user = _login(args)
-    job = RegistryImport(db, user, ExtractKind(args.kind), [Path(f) for f in args.files], source_label=args.source)
+    job = RegistryImport(
+        db, user, ExtractKind(args.kind), [Path(f) for f in args.files], source_label=args.source
+    )
     try:
         plan = job.inspect()
         mapping = dict(plan.mapping)
@@ -153,13 +167,18 @@ def _print_preview(preview) -> None:
     _print(_("Ditolak          : {n}").format(n=_fmt(preview.refused_rows)))
     _print(_("Ditandai         : {n}").format(n=_fmt(preview.flagged_rows)))
     if preview.previous_import_at:
-        _print(_("Berkas yang sama sudah pernah diimpor pada {when}.").format(when=preview.previous_import_at))
+        _print(
+            _("Berkas yang sama sudah pernah diimpor pada {when}.").format(when=preview.previous_import_at)
+        )
     shown = preview.issues[:20]
     for issue in shown:
         _print(f"  {issue.source} baris {issue.row_number}, {issue.field}: {issue.message}")
     if len(preview.issues) > len(shown):
-        _print(_("  ... dan {n} masalah lain (gunakan --issues-xlsx untuk daftar lengkap)").format(
-            n=_fmt(len(preview.issues) - len(shown))))
+        _print(
+            _("  ... dan {n} masalah lain (gunakan --issues-xlsx untuk daftar lengkap)").format(
+                n=_fmt(len(preview.issues) - len(shown))
+            )
+        )
 
 
 def cmd_search(args) -> int:
@@ -169,8 +188,10 @@ def cmd_search(args) -> int:
     try:
         result = search_people(db.unit_of_work(), user, args.query, limit=args.limit)
         for person in people_by_ids(db.unit_of_work(), user, list(result.ids)):
-            _print(f"{person.nik}  {person.no_kk}  {person.nama:<40} {person.tgl_lahir or '':<10} "
-                   f"{person.jenis_kelamin} {person.kode_desa} {person.status}{' (hilang)' if person.missing else ''}")
+            _print(
+                f"{person.nik}  {person.no_kk}  {person.nama:<40} {person.tgl_lahir or '':<10} "
+                f"{person.jenis_kelamin} {person.kode_desa} {person.status}{' (hilang)' if person.missing else ''}"
+            )
         if result.truncated:
             _print(_("... lebih dari {n} hasil; persempit pencarian.").format(n=args.limit))
         return EXIT_OK if result.ids else EXIT_ERROR
@@ -185,10 +206,21 @@ def cmd_user_add(args) -> int:
     db, actor = _login(args)
     try:
         password = _password(_("Kata sandi pengguna baru: "), env="EJPS_NEW_PASSWORD", confirm=True)
-        created = create_user(db.unit_of_work(), actor, args.username, args.full_name or args.username, password,
-                              Role(args.role), args.region or db.office.region_code, args.opd or "")
-        _print(_("Pengguna {username} ({role}, wilayah {region}) dibuat.").format(
-            username=created.username, role=created.role.value, region=created.region_code))
+        created = create_user(
+            db.unit_of_work(),
+            actor,
+            args.username,
+            args.full_name or args.username,
+            password,
+            Role(args.role),
+            args.region or db.office.region_code,
+            args.opd or "",
+        )
+        _print(
+            _("Pengguna {username} ({role}, wilayah {region}) dibuat.").format(
+                username=created.username, role=created.role.value, region=created.region_code
+            )
+        )
         return EXIT_OK
     finally:
         db.close()
@@ -200,8 +232,10 @@ def cmd_user_list(args) -> int:
     db, actor = _login(args)
     try:
         for user in list_users(db.unit_of_work(), actor):
-            _print(f"{user.username:<20} {user.role.value:<9} {user.region_code:<10} {user.opd:<24} "
-                   f"{'aktif' if user.active else 'nonaktif'}")
+            _print(
+                f"{user.username:<20} {user.role.value:<9} {user.region_code:<10} {user.opd:<24} "
+                f"{'aktif' if user.active else 'nonaktif'}"
+            )
         return EXIT_OK
     finally:
         db.close()
@@ -219,10 +253,20 @@ def cmd_demo(args) -> int:
         terminal, progress = _progress()
         summary = build_demo(path, people=args.people, seed=args.seed, progress=progress, replace=args.force)
         terminal.finish()
-        _print(_("Basis data demo dibuat: {path} ({people} penduduk, {households} KK, {dtks} di DTKS).").format(
-            path=path, people=_fmt(summary.people), households=_fmt(summary.households), dtks=_fmt(summary.dtks)))
+        _print(
+            _("Basis data demo dibuat: {path} ({people} penduduk, {households} KK, {dtks} di DTKS).").format(
+                path=path,
+                people=_fmt(summary.people),
+                households=_fmt(summary.households),
+                dtks=_fmt(summary.dtks),
+            )
+        )
         _print(_("Contoh berkas ekstrak untuk latihan impor: {folder}").format(folder=summary.samples_dir))
-    _print(_("Masuk sebagai {user} dengan kata sandi {password}.").format(user=DEMO_ADMIN, password=DEMO_PASSWORD))
+    _print(
+        _("Masuk sebagai {user} dengan kata sandi {password}.").format(
+            user=DEMO_ADMIN, password=DEMO_PASSWORD
+        )
+    )
     if args.open:
         return _run_gui(path, demo=True)
     return EXIT_OK
@@ -235,7 +279,9 @@ def _run_gui(path: Path | None, demo: bool = False) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ejps", description=_("e-JPS Desktop: registri sosial Provinsi Gorontalo."))
+    parser = argparse.ArgumentParser(
+        prog="ejps", description=_("e-JPS Desktop: registri sosial Provinsi Gorontalo.")
+    )
     parser.add_argument("--db", help=_("berkas basis data kantor (bawaan: folder data pengguna)"))
     parser.add_argument("--lang", choices=["id", "en"], help=_("bahasa tampilan"))
     commands = parser.add_subparsers(dest="command")
@@ -256,8 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("kind", choices=["dukcapil", "dtks"])
     imp.add_argument("files", nargs="+", help=_("satu atau beberapa berkas CSV/XLSX"))
     imp.add_argument("--yes", action="store_true", help=_("simpan tanpa menanyakan setelah pratinjau"))
-    imp.add_argument("--source", default="DTKS", choices=["DTKS", "DTSEN"], help=_("sumber data kesejahteraan"))
-    imp.add_argument("--map", action="append", metavar="KOLOM=JUDUL", help=_("petakan kolom, mis. nik='NO INDUK'"))
+    imp.add_argument(
+        "--source", default="DTKS", choices=["DTKS", "DTSEN"], help=_("sumber data kesejahteraan")
+    )
+    imp.add_argument(
+        "--map", action="append", metavar="KOLOM=JUDUL", help=_("petakan kolom, mis. nik='NO INDUK'")
+    )
     imp.add_argument("--issues-xlsx", help=_("tulis daftar baris ditolak/ditandai ke XLSX"))
 
     search = sub("search", _("cari penduduk menurut NIK, No. KK atau nama"), cmd_search)
@@ -279,7 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=cmd_user_list)
 
     demo = sub("demo", _("buat wilayah demo sintetis (dan buka programnya dengan --open)"), cmd_demo)
-    demo.add_argument("--people", type=int, default=20_000, help=_("jumlah penduduk (1200000 = seluruh provinsi)"))
+    demo.add_argument(
+        "--people", type=int, default=20_000, help=_("jumlah penduduk (1200000 = seluruh provinsi)")
+    )
     demo.add_argument("--seed", type=int, default=7501)
     demo.add_argument("--force", action="store_true", help=_("buat ulang walau sudah ada"))
     demo.add_argument("--open", action="store_true", help=_("buka program pada wilayah demo"))
@@ -308,8 +360,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # never a traceback for the user: it goes to the log with an id to quote
         incident = uuid.uuid4().hex[:8]
         log.exception("incident %s", incident)
-        print(_("Terjadi kesalahan tak terduga (kode {id}). Rinciannya ada di berkas log.").format(id=incident),
-              file=sys.stderr)
+        print(
+            _("Terjadi kesalahan tak terduga (kode {id}). Rinciannya ada di berkas log.").format(id=incident),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 

@@ -60,6 +60,7 @@ def audit_entries(
             query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(max(offset, 0)).limit(limit)
         )
         entries = [
-            AuditRow(e.id, e.at, e.username, e.action, e.entity, e.entity_ref, e.before, e.after) for e in rows
+            AuditRow(e.id, e.at, e.username, e.action, e.entity, e.entity_ref, e.before, e.after)
+            for e in rows
         ]
     return AuditPage(entries, total, max(offset, 0), limit)

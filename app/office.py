@@ -90,7 +90,9 @@ def create_office_database(
             from db.models import Region
 
             region = session.get(Region, region_code)
-            office = Office(region_code=region_code, name=office_name or (region.name if region else region_code))
+            office = Office(
+                region_code=region_code, name=office_name or (region.name if region else region_code)
+            )
             session.add(office)
             session.flush()
             session.add(
@@ -107,8 +109,11 @@ def create_office_database(
 
             session.add(
                 AuditEntry(
-                    username=admin_username, action="office.create", entity="office",
-                    entity_ref=region_code, after={"region_code": region_code, "admin": admin_username},
+                    username=admin_username,
+                    action="office.create",
+                    entity="office",
+                    entity_ref=region_code,
+                    after={"region_code": region_code, "admin": admin_username},
                     origin_device=office.device_id,
                 )
             )

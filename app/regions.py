@@ -65,8 +65,13 @@ def load_region_reference(session: Session) -> int:
     regions = province_regions()
     session.add_all(
         Region(
-            code=r.code, name=r.name, level=r.level, kind=r.kind, parent_code=r.parent_code,
-            postal_code=r.postal_code, source=SOURCE,
+            code=r.code,
+            name=r.name,
+            level=r.level,
+            kind=r.kind,
+            parent_code=r.parent_code,
+            postal_code=r.postal_code,
+            source=SOURCE,
         )
         for r in regions
     )

@@ -15,7 +15,9 @@ from db.models import AuditEntry
 
 def _plain(value: Any) -> Any:
     """JSON-safe copy of before/after values for the audit log."""
-    return json.loads(json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, date | datetime) else str(v)))
+    return json.loads(
+        json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, date | datetime) else str(v))
+    )
 
 
 @dataclass

@@ -72,8 +72,7 @@ def create_staging(connection: Connection, target: BulkTarget) -> None:
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGING}")
     columns = ", ".join(f"{c} TEXT" for c in target.columns)
     connection.exec_driver_sql(
-        f"CREATE TEMP TABLE {STAGING} (source TEXT, row_number INTEGER, {columns}, "
-        "flags TEXT, row_hash INTEGER)"
+        f"CREATE TEMP TABLE {STAGING} (source TEXT, row_number INTEGER, {columns}, flags TEXT)"
     )
 
 
@@ -82,11 +81,11 @@ def drop_staging(connection: Connection) -> None:
 
 
 def stage_rows(connection: Connection, target: BulkTarget, rows: Iterable[Sequence]) -> None:
-    """Rows in the order: source, row_number, *target.columns, flags, row_hash."""
+    """Rows in the order: source, row_number, *target.columns, flags."""
     rows = list(rows)
     if not rows:  # an empty executemany would run once with no parameters
         return
-    marks = ", ".join("?" * (len(target.columns) + 4))
+    marks = ", ".join("?" * (len(target.columns) + 3))
     connection.exec_driver_sql(f"INSERT INTO {STAGING} VALUES ({marks})", rows)
 
 
@@ -140,7 +139,7 @@ def diff_counts(connection: Connection, target: BulkTarget) -> DiffCounts:
     )
     changed = one(
         f"SELECT count(*) FROM {STAGING} s JOIN {target.table} t ON t.{target.key} = s.{target.key} "
-        "WHERE t.row_hash != s.row_hash OR t.missing_since_batch_id IS NOT NULL"
+        f"WHERE {_differs(target)} OR t.missing_since_batch_id IS NOT NULL"
     )
     returned = one(
         f"SELECT count(*) FROM {STAGING} s JOIN {target.table} t ON t.{target.key} = s.{target.key} "
@@ -157,6 +156,11 @@ def _value(target: BulkTarget, column: str, alias: str = "s") -> str:
     if column in target.integer_columns:
         expression = f"CAST({expression} AS INTEGER)"
     return expression
+
+
+def _differs(target: BulkTarget) -> str:
+    """SQL that is true when a staged row differs from the stored one in any imported value (NULL-safe)."""
+    return "(" + " OR ".join(f"t.{c} IS NOT {_value(target, c)}" for c in target.columns) + ")"
 
 
 def _indexes_and_triggers(connection: Connection, table: str) -> list[tuple[str, str, str]]:
@@ -184,8 +188,18 @@ def _history_rows(
             if old_text != new_text:
                 before[column], after[column] = old_text, new_text
         history.append(
-            (uuid.uuid4().hex, target.table, entity_id, batch_id, "ubah", json.dumps(before), json.dumps(after),
-             now, now, device)
+            (
+                uuid.uuid4().hex,
+                target.table,
+                entity_id,
+                batch_id,
+                "ubah",
+                json.dumps(before),
+                json.dumps(after),
+                now,
+                now,
+                device,
+            )
         )
     return history
 
@@ -196,6 +210,8 @@ def apply_staged(
     """Adds, updates (keeping history), marks gone and brings back, from the staging table, in the caller's
     transaction. Returns what it did."""
     counts = diff_counts(connection, target)
+    # A bigger page cache for the bulk statements and index builds of this transaction (256 MiB).
+    connection.exec_driver_sql("PRAGMA cache_size = -262144")
     stamp = timestamp_text(now)
     device_hex = device.hex if device else None
     cols = target.columns
@@ -215,15 +231,17 @@ def apply_staged(
     # Changed rows: history first (old and new side by side), then the update.
     changed = connection.exec_driver_sql(
         f"SELECT t.id, {', '.join('t.' + c for c in cols)}, {', '.join(_value(target, c) for c in cols)} "
-        f"FROM {STAGING} s JOIN {table} t ON t.{target.key} = s.{target.key} WHERE t.row_hash != s.row_hash"
+        f"FROM {STAGING} s JOIN {table} t ON t.{target.key} = s.{target.key} WHERE {_differs(target)}"
     ).all()
     if changed:
-        connection.exec_driver_sql(history_insert, _history_rows(target, changed, batch_id, stamp, device_hex))
-        assignments = ", ".join(f"{c} = {_value(target, c, STAGING)}" for c in cols if c != target.key)
         connection.exec_driver_sql(
-            f"UPDATE {table} SET {assignments}, flags = {STAGING}.flags, row_hash = {STAGING}.row_hash, "
-            f"last_batch_id = ?, updated_at = ?, origin_device = ? FROM {STAGING} "
-            f"WHERE {table}.{target.key} = {STAGING}.{target.key} AND {table}.row_hash != {STAGING}.row_hash",
+            history_insert, _history_rows(target, changed, batch_id, stamp, device_hex)
+        )
+        assignments = ", ".join(f"{c} = {_value(target, c)}" for c in cols if c != target.key)
+        connection.exec_driver_sql(
+            f"UPDATE {table} AS t SET {assignments}, flags = s.flags, "
+            f"last_batch_id = ?, updated_at = ?, origin_device = ? FROM {STAGING} AS s "
+            f"WHERE t.{target.key} = s.{target.key} AND ({_differs(target)})",
             (batch_id, stamp, device_hex),
         )
     # Back in the extract after being missing from an earlier one.
@@ -271,7 +289,12 @@ def _upsert_households(connection: Connection, stamp: str, device_hex: str | Non
 
 
 def _insert_new(
-    connection: Connection, target: BulkTarget, batch_id: int, stamp: str, device_hex: str | None, only_new: bool
+    connection: Connection,
+    target: BulkTarget,
+    batch_id: int,
+    stamp: str,
+    device_hex: str | None,
+    only_new: bool,
 ) -> None:
     cols = target.columns
     where = (
@@ -281,14 +304,16 @@ def _insert_new(
     )
     # Rows go in key order with increasing uids: both unique indexes grow at their right edge.
     connection.exec_driver_sql(
-        f"INSERT INTO {target.table} ({', '.join(cols)}, flags, row_hash, last_batch_id, uid, created_at, "
-        f"updated_at, origin_device) SELECT {', '.join(_value(target, c) for c in cols)}, s.flags, s.row_hash, "
+        f"INSERT INTO {target.table} ({', '.join(cols)}, flags, last_batch_id, uid, created_at, "
+        f"updated_at, origin_device) SELECT {', '.join(_value(target, c) for c in cols)}, s.flags, "
         f"?, ? || printf('%08x', row_number() OVER (ORDER BY s.{target.key})), ?, ?, ? FROM {STAGING} s {where}",
         (batch_id, sequential_uid_prefix(), stamp, stamp, device_hex),
     )
 
 
-def _first_load(connection: Connection, target: BulkTarget, batch_id: int, stamp: str, device_hex: str | None) -> None:
+def _first_load(
+    connection: Connection, target: BulkTarget, batch_id: int, stamp: str, device_hex: str | None
+) -> None:
     """Into an empty table: secondary indexes and triggers are dropped, the rows appended in key order, then
     the indexes rebuilt and the name index built in one pass — several times faster than row by row."""
     kept = {f"ix_{target.table}_{target.key}", f"ix_{target.table}_uid"}

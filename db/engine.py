@@ -11,6 +11,8 @@ from app.errors import DomainError
 from app.i18n import N_
 from db.keys import DatabaseKey
 
+CIPHER_PAGE_SIZE = 16384
+
 
 class DatabaseUnreadable(DomainError):
     pass
@@ -37,6 +39,9 @@ def create_encrypted_engine(path: Path, key: DatabaseKey) -> Engine:
     def _configure(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f'PRAGMA key = "{key.pragma_literal}"')
+        # 16 KiB pages: a third fewer page encryptions and HMACs than SQLCipher's 4 KiB default on bulk loads.
+        # Fixed for the life of a database file: every connection must say the same.
+        cursor.execute(f"PRAGMA cipher_page_size = {CIPHER_PAGE_SIZE}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")

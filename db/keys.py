@@ -67,8 +67,13 @@ def _derive(passphrase: str, salt: bytes) -> bytes:
     from argon2.low_level import Type, hash_secret_raw
 
     return hash_secret_raw(
-        passphrase.encode("utf-8"), salt, time_cost=3, memory_cost=65536, parallelism=2,
-        hash_len=KEY_BYTES, type=Type.ID,
+        passphrase.encode("utf-8"),
+        salt,
+        time_cost=3,
+        memory_cost=65536,
+        parallelism=2,
+        hash_len=KEY_BYTES,
+        type=Type.ID,
     )
 
 

@@ -8,11 +8,10 @@ Reference data (regions) and local bookkeeping (sessions, staging) do not travel
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -28,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -119,8 +118,6 @@ class Person(SyncedMixin, Base):
     # Set when a newer extract no longer contains the person; cleared when a later one does again.
     missing_since_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     last_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
-    # Hash of the imported values: a re-import compares one integer instead of thirteen columns.
-    row_hash: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class DtksRecord(SyncedMixin, Base):
@@ -142,7 +139,6 @@ class DtksRecord(SyncedMixin, Base):
     flags: Mapped[str] = mapped_column(String(200), default="")
     missing_since_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     last_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
-    row_hash: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class ImportBatch(SyncedMixin, Base):

@@ -32,7 +32,9 @@ def isolated_environment(tmp_path, monkeypatch):
 
 @pytest.fixture
 def office_db(tmp_path) -> OfficeDatabase:
-    db = create_office_database(tmp_path / "kantor.db", OFFICE_REGION, "admin", ADMIN_PASSWORD, "Admin Dinsos")
+    db = create_office_database(
+        tmp_path / "kantor.db", OFFICE_REGION, "admin", ADMIN_PASSWORD, "Admin Dinsos"
+    )
     yield db
     db.close()
 
@@ -43,7 +45,9 @@ def admin(office_db) -> CurrentUser:
 
 
 def make_user(db: OfficeDatabase, admin: CurrentUser, username: str, role: Role, region: str) -> CurrentUser:
-    create_user(db.unit_of_work(), admin, username, username.title(), USER_PASSWORD, role, region, "Dinas Sosial")
+    create_user(
+        db.unit_of_work(), admin, username, username.title(), USER_PASSWORD, role, region, "Dinas Sosial"
+    )
     return login(db.unit_of_work(), username, USER_PASSWORD)
 
 

@@ -19,7 +19,9 @@ def office(tmp_path, monkeypatch):
 
 def test_init_refuses_a_region_outside_gorontalo(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EJPS_PASSWORD", "rahasia-admin-1")
-    assert main(["init", "--db", str(tmp_path / "x.db"), "--region", "3201", "--admin", "admin"]) == EXIT_ERROR
+    assert (
+        main(["init", "--db", str(tmp_path / "x.db"), "--region", "3201", "--admin", "admin"]) == EXIT_ERROR
+    )
     assert "bukan wilayah Provinsi Gorontalo" in capsys.readouterr().err
     assert not (tmp_path / "x.db").exists()
 
@@ -29,7 +31,10 @@ def test_import_with_yes_commits_and_second_run_imports_nothing(office, tmp_path
     records[2] = records[2].but(nik="12345")
     path = write_csv(tmp_path / "dukcapil.csv", records)
     report = tmp_path / "masalah.xlsx"
-    assert main(["import", "--db", str(office), "dukcapil", str(path), "--yes", "--issues-xlsx", str(report)]) == EXIT_OK
+    assert (
+        main(["import", "--db", str(office), "dukcapil", str(path), "--yes", "--issues-xlsx", str(report)])
+        == EXIT_OK
+    )
     out = capsys.readouterr().out
     assert "Baru             : 8" in out and "Ditolak          : 1" in out
     assert "dukcapil.csv baris 4, nik: NIK harus 16 digit" in out
@@ -62,12 +67,18 @@ def test_file_with_wrong_headers_exits_non_zero_with_the_reason(office, tmp_path
 
 def test_user_add_and_list(office, capsys, monkeypatch):
     monkeypatch.setenv("EJPS_NEW_PASSWORD", "rahasia-baru-1")
-    assert main(["user", "add", "--db", str(office), "walidata", "--role", "operator", "--region", "750101"]) == EXIT_OK
+    assert (
+        main(["user", "add", "--db", str(office), "walidata", "--role", "operator", "--region", "750101"])
+        == EXIT_OK
+    )
     assert main(["user", "list", "--db", str(office)]) == EXIT_OK
     assert "walidata" in capsys.readouterr().out
 
 
 def test_english_texts_come_from_the_catalog(office, capsys):
     assert main(["--lang", "en", "search", "--db", str(office), "ZZZZ"]) == EXIT_ERROR
-    assert main(["--lang", "en", "import", "--db", str(office), "dukcapil", "/nonexistent.csv", "--yes"]) == EXIT_ERROR
+    assert (
+        main(["--lang", "en", "import", "--db", str(office), "dukcapil", "/nonexistent.csv", "--yes"])
+        == EXIT_ERROR
+    )
     assert "not found" in capsys.readouterr().err

@@ -73,7 +73,9 @@ def require(user: CurrentUser, permission: Permission, region: str | None = None
             role=user.role.value,
             permission=permission.value,
         )
-    if region is not None and not (region.startswith(user.region_code) or user.region_code.startswith(region)):
+    if region is not None and not (
+        region.startswith(user.region_code) or user.region_code.startswith(region)
+    ):
         raise Forbidden(
             N_("Wilayah {region} berada di luar wilayah kerja Anda ({own})."),
             region=region,

@@ -35,7 +35,13 @@ def _current(user: User) -> CurrentUser:
 
 def _summary(user: User) -> UserSummary:
     return UserSummary(
-        user.id, user.username, user.full_name, Role(user.role), user.region_code, user.opd, user.active,
+        user.id,
+        user.username,
+        user.full_name,
+        Role(user.role),
+        user.region_code,
+        user.opd,
+        user.active,
         user.last_login_at,
     )
 
@@ -78,13 +84,20 @@ def create_user(
         if not username:
             raise DomainError(N_("Nama pengguna wajib diisi."))
         if not valid_office_region(region_code) or not region_code.startswith(actor.region_code):
-            raise DomainError(N_("Kode wilayah {code} tidak dikenal atau di luar wilayah kantor."), code=region_code)
+            raise DomainError(
+                N_("Kode wilayah {code} tidak dikenal atau di luar wilayah kantor."), code=region_code
+            )
         check_password_strength(password)
         if uow.session.scalars(select(User).where(User.username == username)).first():
             raise DomainError(N_("Nama pengguna {username} sudah dipakai."), username=username)
         user = User(
-            username=username, full_name=full_name.strip() or username, password_hash=hash_password(password),
-            role=Role(role).value, region_code=region_code, opd=opd.strip(), origin_device=uow.device_id,
+            username=username,
+            full_name=full_name.strip() or username,
+            password_hash=hash_password(password),
+            role=Role(role).value,
+            region_code=region_code,
+            opd=opd.strip(),
+            origin_device=uow.device_id,
         )
         uow.session.add(user)
         uow.session.flush()
@@ -96,8 +109,12 @@ def create_user(
 
 def _audit_view(summary: UserSummary) -> dict:
     return {
-        "username": summary.username, "full_name": summary.full_name, "role": summary.role.value,
-        "region_code": summary.region_code, "opd": summary.opd, "active": summary.active,
+        "username": summary.username,
+        "full_name": summary.full_name,
+        "role": summary.role.value,
+        "region_code": summary.region_code,
+        "opd": summary.opd,
+        "active": summary.active,
     }
 
 

@@ -36,9 +36,20 @@ class BatchSummary:
 
 def _summary(batch: ImportBatch) -> BatchSummary:
     return BatchSummary(
-        batch.id, batch.kind, batch.source_label, batch.file_name, batch.imported_by, batch.started_at,
-        batch.finished_at, batch.rows_read, batch.added, batch.changed, batch.unchanged, batch.gone,
-        batch.rejected, batch.flagged,
+        batch.id,
+        batch.kind,
+        batch.source_label,
+        batch.file_name,
+        batch.imported_by,
+        batch.started_at,
+        batch.finished_at,
+        batch.rows_read,
+        batch.added,
+        batch.changed,
+        batch.unchanged,
+        batch.gone,
+        batch.rejected,
+        batch.flagged,
     )
 
 
@@ -47,7 +58,10 @@ def list_batches(uow: UnitOfWork, user: CurrentUser, limit: int = 200) -> list[B
     require(user, Permission.REGISTRY_IMPORT)
     with uow:
         batches = uow.session.scalars(
-            select(ImportBatch).where(ImportBatch.deleted_at.is_(None)).order_by(ImportBatch.id.desc()).limit(limit)
+            select(ImportBatch)
+            .where(ImportBatch.deleted_at.is_(None))
+            .order_by(ImportBatch.id.desc())
+            .limit(limit)
         )
         return [_summary(b) for b in batches]
 
@@ -60,7 +74,8 @@ def batch_issues(uow: UnitOfWork, user: CurrentUser, batch_id: int) -> list[RowI
         if batch is None or batch.deleted_at is not None:
             raise NotFound(N_("Impor #{batch} tidak ditemukan."), batch=batch_id)
         issues = uow.session.scalars(
-            select(ImportIssue).where(ImportIssue.batch_id == batch_id)
+            select(ImportIssue)
+            .where(ImportIssue.batch_id == batch_id)
             .order_by(ImportIssue.file_name, ImportIssue.row_number, ImportIssue.id)
         )
         return [

@@ -28,41 +28,181 @@ def _f(name: str, label: str, required: bool, *variants: str) -> Field:
     return Field(name, label, required, variants)
 
 
-NIK = _f("nik", N_("NIK"), True, "NIK", "NO NIK", "NOMOR NIK", "NIK KTP", "NOMOR INDUK KEPENDUDUKAN", "NIK ART")
-NO_KK = _f("no_kk", N_("No. KK"), True, "NO KK", "NOMOR KK", "NKK", "NOKK", "KK", "NO KARTU KELUARGA",
-           "NOMOR KARTU KELUARGA", "NIK KK", "NO KK KEPALA KELUARGA")
-NAMA = _f("nama", N_("Nama"), True, "NAMA", "NAMA LENGKAP", "NAMA PENDUDUK", "NAMA LGKP", "NAMA ART",
-          "NAMA ANGGOTA", "NAMA ANGGOTA KELUARGA", "NAMA SESUAI KTP")
-TEMPAT_LAHIR = _f("tempat_lahir", N_("Tempat lahir"), False, "TEMPAT LAHIR", "TMPT LAHIR", "TMP LAHIR",
-                  "TPT LAHIR", "TEMPAT LHR", "TMPT LHR")
-TGL_LAHIR = _f("tgl_lahir", N_("Tanggal lahir"), True, "TGL LAHIR", "TANGGAL LAHIR", "TGLLAHIR", "TGL LHR",
-               "TANGGAL LHR", "TGL LAHIR DD MM YYYY")
-JENIS_KELAMIN = _f("jenis_kelamin", N_("Jenis kelamin"), True, "JENIS KELAMIN", "JK", "KELAMIN", "JNS KELAMIN",
-                   "JNS KLMIN", "SEX", "L P", "GENDER")
-ALAMAT = _f("alamat", N_("Alamat"), False, "ALAMAT", "ALAMAT LENGKAP", "ALAMAT RUMAH", "ALAMAT TINGGAL", "JALAN")
+NIK = _f(
+    "nik", N_("NIK"), True, "NIK", "NO NIK", "NOMOR NIK", "NIK KTP", "NOMOR INDUK KEPENDUDUKAN", "NIK ART"
+)
+NO_KK = _f(
+    "no_kk",
+    N_("No. KK"),
+    True,
+    "NO KK",
+    "NOMOR KK",
+    "NKK",
+    "NOKK",
+    "KK",
+    "NO KARTU KELUARGA",
+    "NOMOR KARTU KELUARGA",
+    "NIK KK",
+    "NO KK KEPALA KELUARGA",
+)
+NAMA = _f(
+    "nama",
+    N_("Nama"),
+    True,
+    "NAMA",
+    "NAMA LENGKAP",
+    "NAMA PENDUDUK",
+    "NAMA LGKP",
+    "NAMA ART",
+    "NAMA ANGGOTA",
+    "NAMA ANGGOTA KELUARGA",
+    "NAMA SESUAI KTP",
+)
+TEMPAT_LAHIR = _f(
+    "tempat_lahir",
+    N_("Tempat lahir"),
+    False,
+    "TEMPAT LAHIR",
+    "TMPT LAHIR",
+    "TMP LAHIR",
+    "TPT LAHIR",
+    "TEMPAT LHR",
+    "TMPT LHR",
+)
+TGL_LAHIR = _f(
+    "tgl_lahir",
+    N_("Tanggal lahir"),
+    True,
+    "TGL LAHIR",
+    "TANGGAL LAHIR",
+    "TGLLAHIR",
+    "TGL LHR",
+    "TANGGAL LHR",
+    "TGL LAHIR DD MM YYYY",
+)
+JENIS_KELAMIN = _f(
+    "jenis_kelamin",
+    N_("Jenis kelamin"),
+    True,
+    "JENIS KELAMIN",
+    "JK",
+    "KELAMIN",
+    "JNS KELAMIN",
+    "JNS KLMIN",
+    "SEX",
+    "L P",
+    "GENDER",
+)
+ALAMAT = _f(
+    "alamat", N_("Alamat"), False, "ALAMAT", "ALAMAT LENGKAP", "ALAMAT RUMAH", "ALAMAT TINGGAL", "JALAN"
+)
 RT = _f("rt", N_("RT"), False, "RT", "NO RT", "NOMOR RT")
 RW = _f("rw", N_("RW"), False, "RW", "NO RW", "NOMOR RW")
-KODE_DESA = _f("kode_desa", N_("Kode desa/kelurahan"), True, "KODE DESA", "KODE WILAYAH", "KODE KELURAHAN",
-               "KODE DESA KELURAHAN", "KODE DESA KEL", "KD DESA", "KD KEL", "KODE WIL", "KODE KEL", "KDDESA",
-               "KODE DESA KEMENDAGRI", "KODE WILAYAH DESA")
-HUBUNGAN = _f("hubungan_keluarga", N_("Hubungan keluarga"), False, "HUBUNGAN KELUARGA", "SHDK", "HUB KELUARGA",
-              "STATUS HUBUNGAN", "STATUS HUBUNGAN DALAM KELUARGA", "STAT HBKEL", "HUBUNGAN", "HUB KEL")
-STATUS = _f("status", N_("Status"), False, "STATUS", "STATUS HIDUP", "STATUS PENDUDUK", "KETERANGAN STATUS",
-            "STATUS KEPENDUDUKAN")
-TGL_STATUS = _f("tgl_status", N_("Tanggal status"), False, "TGL STATUS", "TANGGAL STATUS", "TGL MENINGGAL",
-                "TGL PINDAH", "TANGGAL KEJADIAN", "TGL KEJADIAN", "TMT STATUS")
-ID_DTKS = _f("id_dtks", N_("ID DTKS"), True, "ID DTKS", "IDDTKS", "ID DTSEN", "ID ART", "IDARTBDT", "ID ART BDT",
-             "ID DTKS ART")
-DESIL = _f("desil", N_("Desil"), True, "DESIL", "PERINGKAT DESIL", "DESIL KESEJAHTERAAN", "DESIL NASIONAL",
-           "STATUS KESEJAHTERAAN")
+KODE_DESA = _f(
+    "kode_desa",
+    N_("Kode desa/kelurahan"),
+    True,
+    "KODE DESA",
+    "KODE WILAYAH",
+    "KODE KELURAHAN",
+    "KODE DESA KELURAHAN",
+    "KODE DESA KEL",
+    "KD DESA",
+    "KD KEL",
+    "KODE WIL",
+    "KODE KEL",
+    "KDDESA",
+    "KODE DESA KEMENDAGRI",
+    "KODE WILAYAH DESA",
+)
+HUBUNGAN = _f(
+    "hubungan_keluarga",
+    N_("Hubungan keluarga"),
+    False,
+    "HUBUNGAN KELUARGA",
+    "SHDK",
+    "HUB KELUARGA",
+    "STATUS HUBUNGAN",
+    "STATUS HUBUNGAN DALAM KELUARGA",
+    "STAT HBKEL",
+    "HUBUNGAN",
+    "HUB KEL",
+)
+STATUS = _f(
+    "status",
+    N_("Status"),
+    False,
+    "STATUS",
+    "STATUS HIDUP",
+    "STATUS PENDUDUK",
+    "KETERANGAN STATUS",
+    "STATUS KEPENDUDUKAN",
+)
+TGL_STATUS = _f(
+    "tgl_status",
+    N_("Tanggal status"),
+    False,
+    "TGL STATUS",
+    "TANGGAL STATUS",
+    "TGL MENINGGAL",
+    "TGL PINDAH",
+    "TANGGAL KEJADIAN",
+    "TGL KEJADIAN",
+    "TMT STATUS",
+)
+ID_DTKS = _f(
+    "id_dtks",
+    N_("ID DTKS"),
+    True,
+    "ID DTKS",
+    "IDDTKS",
+    "ID DTSEN",
+    "ID ART",
+    "IDARTBDT",
+    "ID ART BDT",
+    "ID DTKS ART",
+)
+DESIL = _f(
+    "desil",
+    N_("Desil"),
+    True,
+    "DESIL",
+    "PERINGKAT DESIL",
+    "DESIL KESEJAHTERAAN",
+    "DESIL NASIONAL",
+    "STATUS KESEJAHTERAAN",
+)
 DTKS_NO_KK = Field("no_kk", NO_KK.label, False, NO_KK.variants)
 DTKS_TGL_LAHIR = Field("tgl_lahir", TGL_LAHIR.label, False, TGL_LAHIR.variants)
 DTKS_JENIS_KELAMIN = Field("jenis_kelamin", JENIS_KELAMIN.label, False, JENIS_KELAMIN.variants)
 
 FIELDS: dict[ExtractKind, tuple[Field, ...]] = {
-    ExtractKind.DUKCAPIL: (NIK, NO_KK, NAMA, TEMPAT_LAHIR, TGL_LAHIR, JENIS_KELAMIN, ALAMAT, RT, RW, KODE_DESA,
-                           HUBUNGAN, STATUS, TGL_STATUS),
-    ExtractKind.DTKS: (ID_DTKS, NIK, DTKS_NO_KK, NAMA, DTKS_TGL_LAHIR, DTKS_JENIS_KELAMIN, ALAMAT, KODE_DESA, DESIL),
+    ExtractKind.DUKCAPIL: (
+        NIK,
+        NO_KK,
+        NAMA,
+        TEMPAT_LAHIR,
+        TGL_LAHIR,
+        JENIS_KELAMIN,
+        ALAMAT,
+        RT,
+        RW,
+        KODE_DESA,
+        HUBUNGAN,
+        STATUS,
+        TGL_STATUS,
+    ),
+    ExtractKind.DTKS: (
+        ID_DTKS,
+        NIK,
+        DTKS_NO_KK,
+        NAMA,
+        DTKS_TGL_LAHIR,
+        DTKS_JENIS_KELAMIN,
+        ALAMAT,
+        KODE_DESA,
+        DESIL,
+    ),
 }
 
 # Aid programs whose household flags a DTKS/DTSEN extract carries as 0/1 columns.
@@ -79,7 +219,7 @@ _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 
 def normalise_header(header: object) -> str:
-    """"No. KK" → "NO KK", "tgl_lahir" → "TGL LAHIR": the form the variant lists are written in."""
+    """ "No. KK" → "NO KK", "tgl_lahir" → "TGL LAHIR": the form the variant lists are written in."""
     return _NON_ALNUM.sub(" ", str(header).upper()).strip()
 
 

@@ -22,7 +22,11 @@ FLAG_LABELS = {
     "wilayah_nik_lama": N_("Kecamatan penerbit NIK tidak ada lagi dalam daftar Kemendagri"),
     "status_tanpa_tanggal": N_("Status tanpa tanggal"),
 }
-CHANGE_LABELS = {"ubah": N_("Diubah"), "hilang": N_("Tidak ada di ekstrak baru"), "kembali": N_("Muncul kembali")}
+CHANGE_LABELS = {
+    "ubah": N_("Diubah"),
+    "hilang": N_("Tidak ada di ekstrak baru"),
+    "kembali": N_("Muncul kembali"),
+}
 assert set(FLAG_LABELS) <= set(MESSAGES)
 
 
@@ -69,30 +73,55 @@ def person_detail(uow: UnitOfWork, user: CurrentUser, person_id: int) -> PersonD
         if person is None or person.deleted_at is not None:
             raise NotFound(N_("Data penduduk tidak ditemukan."))
         require_record_in_scope(user, Permission.PERSON_READ, person.kode_desa)
-        row = _row(session.execute(
-            text(f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.id = :id"), {"id": person_id}).one())
+        row = _row(
+            session.execute(
+                text(f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.id = :id"), {"id": person_id}
+            ).one()
+        )
         members = [
-            _row(r) for r in session.execute(
-                text(f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.no_kk = :kk AND p.deleted_at IS NULL "
-                     "ORDER BY p.hubungan_keluarga != 'KEPALA KELUARGA', p.tgl_lahir"), {"kk": person.no_kk})
+            _row(r)
+            for r in session.execute(
+                text(
+                    f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.no_kk = :kk AND p.deleted_at IS NULL "
+                    "ORDER BY p.hubungan_keluarga != 'KEPALA KELUARGA', p.tgl_lahir"
+                ),
+                {"kk": person.no_kk},
+            )
             if user.covers(r[6])
         ]
         codes = [person.kode_desa[:n] for n in (2, 4, 6, 10)]
         names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
-        history_rows = session.scalars(select(RecordHistory).where(
-            RecordHistory.entity == "person", RecordHistory.entity_id == person_id).order_by(RecordHistory.id)).all()
+        history_rows = session.scalars(
+            select(RecordHistory)
+            .where(RecordHistory.entity == "person", RecordHistory.entity_id == person_id)
+            .order_by(RecordHistory.id)
+        ).all()
         batch_ids = {h.batch_id for h in history_rows if h.batch_id} | {person.last_batch_id} - {None}
         batches = {b.id: b for b in session.scalars(select(ImportBatch).where(ImportBatch.id.in_(batch_ids)))}
         dtks = []
-        for record in session.scalars(select(DtksRecord).where(DtksRecord.nik == person.nik,
-                                                              DtksRecord.deleted_at.is_(None))):
+        for record in session.scalars(
+            select(DtksRecord).where(DtksRecord.nik == person.nik, DtksRecord.deleted_at.is_(None))
+        ):
             batch = session.get(ImportBatch, record.last_batch_id) if record.last_batch_id else None
-            dtks.append(DtksStatus(record.id_dtks, batch.source_label if batch else "DTKS", record.desil,
-                                   dict(record.programs or {}), record.nama, record.missing_since_batch_id is not None))
+            dtks.append(
+                DtksStatus(
+                    record.id_dtks,
+                    batch.source_label if batch else "DTKS",
+                    record.desil,
+                    dict(record.programs or {}),
+                    record.nama,
+                    record.missing_since_batch_id is not None,
+                )
+            )
         history = [
-            HistoryEntry(h.created_at, h.change, h.before or {}, h.after or {},
-                         batches[h.batch_id].file_name if h.batch_id in batches else "",
-                         batches[h.batch_id].imported_by if h.batch_id in batches else "")
+            HistoryEntry(
+                h.created_at,
+                h.change,
+                h.before or {},
+                h.after or {},
+                batches[h.batch_id].file_name if h.batch_id in batches else "",
+                batches[h.batch_id].imported_by if h.batch_id in batches else "",
+            )
             for h in history_rows
         ]
         last_batch = batches.get(person.last_batch_id)
@@ -108,7 +137,11 @@ def person_detail(uow: UnitOfWork, user: CurrentUser, person_id: int) -> PersonD
             household=members,
             dtks=dtks,
             history=history,
-            last_import=(f"{last_batch.file_name} ({last_batch.finished_at:%d-%m-%Y})" if last_batch and last_batch.finished_at else ""),
+            last_import=(
+                f"{last_batch.file_name} ({last_batch.finished_at:%d-%m-%Y})"
+                if last_batch and last_batch.finished_at
+                else ""
+            ),
         )
 
 

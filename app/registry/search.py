@@ -50,8 +50,19 @@ def _row(values) -> PersonRow:
     born = values[4]
     if isinstance(born, str) and born:
         born = date.fromisoformat(born)
-    return PersonRow(values[0], values[1], values[2], values[3], born or None, values[5], values[6], values[7],
-                     values[8], bool(values[9]), values[10] or "")
+    return PersonRow(
+        values[0],
+        values[1],
+        values[2],
+        values[3],
+        born or None,
+        values[5],
+        values[6],
+        values[7],
+        values[8],
+        bool(values[9]),
+        values[10] or "",
+    )
 
 
 def _upper_bound(prefix: str) -> str:
@@ -80,29 +91,56 @@ def search_people(uow: UnitOfWork, user: CurrentUser, query: str, limit: int = S
         elif compact.isdigit():
             kind = "nik"
             params |= {"q": compact, "q_end": _upper_bound(compact)}
-            ids = list(session.execute(text(
-                f"SELECT p.id FROM person p WHERE p.nik >= :q AND p.nik < :q_end AND {_region_clause()} "
-                "ORDER BY p.nik LIMIT :limit"), params).scalars())
+            ids = list(
+                session.execute(
+                    text(
+                        f"SELECT p.id FROM person p WHERE p.nik >= :q AND p.nik < :q_end AND {_region_clause()} "
+                        "ORDER BY p.nik LIMIT :limit"
+                    ),
+                    params,
+                ).scalars()
+            )
             if len(ids) <= limit:
                 seen = set(ids)
-                ids += [i for i in session.execute(text(
-                    f"SELECT p.id FROM person p WHERE p.no_kk >= :q AND p.no_kk < :q_end AND {_region_clause()} "
-                    "ORDER BY p.no_kk, p.id LIMIT :limit"), params).scalars() if i not in seen]
+                ids += [
+                    i
+                    for i in session.execute(
+                        text(
+                            f"SELECT p.id FROM person p WHERE p.no_kk >= :q AND p.no_kk < :q_end AND {_region_clause()} "
+                            "ORDER BY p.no_kk, p.id LIMIT :limit"
+                        ),
+                        params,
+                    ).scalars()
+                    if i not in seen
+                ]
         else:
             kind = "nama"
             key = re.sub(r"[^0-9A-Z]", "", query.upper())
             params |= {"q": key, "q_end": _upper_bound(key)}
-            ids = list(session.execute(text(
-                f"SELECT p.id FROM person p WHERE p.nama_key >= :q AND p.nama_key < :q_end AND {_region_clause()} "
-                "ORDER BY p.nama_key, p.id LIMIT :limit"), params).scalars())
+            ids = list(
+                session.execute(
+                    text(
+                        f"SELECT p.id FROM person p WHERE p.nama_key >= :q AND p.nama_key < :q_end AND {_region_clause()} "
+                        "ORDER BY p.nama_key, p.id LIMIT :limit"
+                    ),
+                    params,
+                ).scalars()
+            )
             words = _WORD.findall(query)
             if words and len(ids) <= limit:
                 params["match"] = " AND ".join(f'"{w.upper()}"*' for w in words)
                 seen = set(ids)
-                ids += [i for i in session.execute(text(
-                    "SELECT p.id FROM person_fts f JOIN person p ON p.id = f.rowid "
-                    f"WHERE person_fts MATCH :match AND {_region_clause()} LIMIT :limit"), params).scalars()
-                    if i not in seen]
+                ids += [
+                    i
+                    for i in session.execute(
+                        text(
+                            "SELECT p.id FROM person_fts f JOIN person p ON p.id = f.rowid "
+                            f"WHERE person_fts MATCH :match AND {_region_clause()} LIMIT :limit"
+                        ),
+                        params,
+                    ).scalars()
+                    if i not in seen
+                ]
         return SearchResult(query, kind, tuple(ids[:limit]), len(ids) > limit)
 
 
@@ -119,8 +157,10 @@ def page_people(uow: UnitOfWork, user: CurrentUser, after_id: int, limit: int) -
     require(user, Permission.PERSON_READ)
     with uow:
         rows = uow.session.execute(
-            text(f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.id > :after AND {_region_clause()} "
-                 "ORDER BY p.id LIMIT :limit"),
+            text(
+                f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.id > :after AND {_region_clause()} "
+                "ORDER BY p.id LIMIT :limit"
+            ),
             _region_params(user) | {"after": after_id, "limit": limit},
         ).all()
         return [_row(r) for r in rows]
@@ -131,8 +171,10 @@ def people_at(uow: UnitOfWork, user: CurrentUser, offset: int, limit: int) -> li
     require(user, Permission.PERSON_READ)
     with uow:
         rows = uow.session.execute(
-            text(f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE {_region_clause()} "
-                 "ORDER BY p.id LIMIT :limit OFFSET :offset"),
+            text(
+                f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE {_region_clause()} "
+                "ORDER BY p.id LIMIT :limit OFFSET :offset"
+            ),
             _region_params(user) | {"offset": offset, "limit": limit},
         ).all()
         return [_row(r) for r in rows]
@@ -145,8 +187,10 @@ def people_by_ids(uow: UnitOfWork, user: CurrentUser, ids: list[int]) -> list[Pe
         return []
     with uow:
         rows = uow.session.execute(
-            text(f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.id IN ({', '.join(str(int(i)) for i in ids)}) "
-                 f"AND {_region_clause()}"),
+            text(
+                f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.id IN ({', '.join(str(int(i)) for i in ids)}) "
+                f"AND {_region_clause()}"
+            ),
             _region_params(user),
         ).all()
     by_id = {r[0]: _row(r) for r in rows}

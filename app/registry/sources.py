@@ -58,7 +58,9 @@ def _sniff(path: Path) -> str:
         with path.open("rb") as handle:
             head = handle.read(8192)
     except OSError as error:
-        raise SourceError(N_("Berkas {file} tidak dapat dibuka: {detail}"), file=path.name, detail=str(error)) from error
+        raise SourceError(
+            N_("Berkas {file} tidak dapat dibuka: {detail}"), file=path.name, detail=str(error)
+        ) from error
     if not head:
         raise SourceError(N_("Berkas {file} kosong."), file=path.name)
     if head.startswith(_ZIP_MAGIC):
@@ -68,7 +70,9 @@ def _sniff(path: Path) -> str:
             whole = handle.read(4 * 1024 * 1024)
         if "EncryptedPackage".encode("utf-16-le") in whole:
             raise SourceError(
-                N_("Berkas {file} dilindungi kata sandi. Buka di Excel, hapus kata sandinya, simpan, lalu impor ulang."),
+                N_(
+                    "Berkas {file} dilindungi kata sandi. Buka di Excel, hapus kata sandinya, simpan, lalu impor ulang."
+                ),
                 file=path.name,
             )
         raise SourceError(
@@ -101,7 +105,9 @@ def _detect_encoding(path: Path, kind: str) -> str:
     except UnicodeDecodeError:
         return "cp1252"
     except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise SourceError(N_("Berkas {file} rusak atau terpotong: {detail}"), file=path.name, detail=str(error)) from error
+        raise SourceError(
+            N_("Berkas {file} rusak atau terpotong: {detail}"), file=path.name, detail=str(error)
+        ) from error
     finally:
         raw.close()
 
@@ -131,7 +137,9 @@ class CsvSource:
         if not header_line.strip():
             raise SourceError(N_("Berkas {file} kosong: tidak ada baris judul kolom."), file=path.name)
         delimiter = _delimiter(header_line)
-        headers = next(iter(pd.read_csv(io.StringIO(header_line), sep=delimiter, dtype=str, header=None).values))
+        headers = next(
+            iter(pd.read_csv(io.StringIO(header_line), sep=delimiter, dtype=str, header=None).values)
+        )
         headers = tuple("" if pd.isna(h) else str(h).strip() for h in headers)
         return cls(path, kind, encoding, delimiter, SheetInfo(path, None, headers, None))
 
@@ -140,9 +148,18 @@ class CsvSource:
         total = self.path.stat().st_size
         try:
             reader = pd.read_csv(
-                stream, sep=self.delimiter, dtype=str, keep_default_na=False, na_filter=False,
-                encoding=self.encoding, chunksize=CHUNK_ROWS, header=0, names=list(self.info.headers),
-                skipinitialspace=False, on_bad_lines="error", engine="c",
+                stream,
+                sep=self.delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding=self.encoding,
+                chunksize=CHUNK_ROWS,
+                header=0,
+                names=list(self.info.headers),
+                skipinitialspace=False,
+                on_bad_lines="error",
+                engine="c",
             )
             first_row = 2
             for frame in reader:
@@ -150,7 +167,9 @@ class CsvSource:
                 first_row += len(frame)
         except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError, gzip.BadGzipFile) as error:
             raise SourceError(
-                N_("Berkas {file} tidak dapat dibaca sebagai CSV: {detail}"), file=self.path.name, detail=str(error)
+                N_("Berkas {file} tidak dapat dibaca sebagai CSV: {detail}"),
+                file=self.path.name,
+                detail=str(error),
             ) from error
         finally:
             raw.close()
@@ -193,7 +212,8 @@ class XlsxSource:
         except (zipfile.BadZipFile, OSError, ValueError, Exception) as error:
             raise SourceError(
                 N_("Berkas {file} bukan XLSX yang utuh (rusak atau terpotong): {detail}"),
-                file=path.name, detail=str(error) or type(error).__name__,
+                file=path.name,
+                detail=str(error) or type(error).__name__,
             ) from error
         sheets: list[SheetInfo] = []
         for name in workbook.sheet_names:
@@ -227,12 +247,20 @@ class XlsxSource:
                 buffer.append(cells)
                 if len(buffer) == CHUNK_ROWS:
                     done += len(buffer)
-                    yield Chunk(info, pd.DataFrame(buffer, columns=list(info.headers), dtype=str), first_row, done, total)
+                    yield Chunk(
+                        info,
+                        pd.DataFrame(buffer, columns=list(info.headers), dtype=str),
+                        first_row,
+                        done,
+                        total,
+                    )
                     first_row += len(buffer)
                     buffer = []
             if buffer:
                 done += len(buffer)
-                yield Chunk(info, pd.DataFrame(buffer, columns=list(info.headers), dtype=str), first_row, done, total)
+                yield Chunk(
+                    info, pd.DataFrame(buffer, columns=list(info.headers), dtype=str), first_row, done, total
+                )
 
 
 def open_source(path: Path) -> CsvSource | XlsxSource:

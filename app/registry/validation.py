@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from app.i18n import N_, _
+from app.regions import issuing_region_exists
 from app.registry.dates import parse_dates
 from app.registry.fields import ExtractKind, fields_of
 from app.registry.nik import nik_checks
-from app.regions import issuing_region_exists
 
 
 class Severity(StrEnum):
@@ -64,11 +64,15 @@ MESSAGES: dict[str, str] = {
     "desa_luar_wilayah": N_("Kode desa {value} berada di luar wilayah kerja ({region})."),
     "desa_tak_dikenal": N_("Kode desa {value} tidak ada dalam daftar desa/kelurahan Kemendagri."),
     "desil_tak_valid": N_('Desil harus bilangan 1 sampai 10; tertulis "{value}".'),
-    "kunci_ganda": N_("{label} {value} muncul lebih dari sekali dalam berkas: {places}. Semua baris itu ditolak."),
+    "kunci_ganda": N_(
+        "{label} {value} muncul lebih dari sekali dalam berkas: {places}. Semua baris itu ditolak."
+    ),
     "tgl_lahir_beda_nik": N_(
         "Tanggal lahir {value} berbeda dengan tanggal di NIK ({nik_date}). Data tetap diimpor dan ditandai."
     ),
-    "jk_beda_nik": N_("Jenis kelamin {value} berbeda dengan NIK (menunjukkan {nik_sex}). Data tetap diimpor dan ditandai."),
+    "jk_beda_nik": N_(
+        "Jenis kelamin {value} berbeda dengan NIK (menunjukkan {nik_sex}). Data tetap diimpor dan ditandai."
+    ),
     "wilayah_nik_lama": N_(
         "Kecamatan penerbit NIK ({value}) tidak ada lagi dalam daftar Kemendagri sekarang. Data tetap diimpor "
         "dan ditandai."
@@ -77,21 +81,65 @@ MESSAGES: dict[str, str] = {
 }
 
 SEX_VALUES = {
-    "L": "L", "LK": "L", "LAKI LAKI": "L", "LAKI-LAKI": "L", "LAKILAKI": "L", "PRIA": "L", "1": "L", "M": "L",
-    "P": "P", "PR": "P", "PEREMPUAN": "P", "WANITA": "P", "2": "P", "F": "P",
+    "L": "L",
+    "LK": "L",
+    "LAKI LAKI": "L",
+    "LAKI-LAKI": "L",
+    "LAKILAKI": "L",
+    "PRIA": "L",
+    "1": "L",
+    "M": "L",
+    "P": "P",
+    "PR": "P",
+    "PEREMPUAN": "P",
+    "WANITA": "P",
+    "2": "P",
+    "F": "P",
 }
 STATUS_VALUES = {
-    "": "hidup", "HIDUP": "hidup", "ADA": "hidup", "AKTIF": "hidup",
-    "MENINGGAL": "meninggal", "MENINGGAL DUNIA": "meninggal", "MATI": "meninggal", "WAFAT": "meninggal",
-    "PINDAH": "pindah", "PINDAH KELUAR": "pindah", "PINDAH DATANG": "hidup",
+    "": "hidup",
+    "HIDUP": "hidup",
+    "ADA": "hidup",
+    "AKTIF": "hidup",
+    "MENINGGAL": "meninggal",
+    "MENINGGAL DUNIA": "meninggal",
+    "MATI": "meninggal",
+    "WAFAT": "meninggal",
+    "PINDAH": "pindah",
+    "PINDAH KELUAR": "pindah",
+    "PINDAH DATANG": "hidup",
 }
 TRUE_FLAGS = {"1", "Y", "YA", "TRUE", "YES", "V"}
 
 # Columns written to the live tables, in order (db.bulk.BulkTarget.columns).
-PERSON_COLUMNS = ("nik", "no_kk", "nama", "nama_key", "tempat_lahir", "tgl_lahir", "jenis_kelamin", "alamat",
-                  "rt", "rw", "kode_desa", "hubungan_keluarga", "status", "tgl_status")
-DTKS_COLUMNS = ("id_dtks", "nik", "no_kk", "nama", "tgl_lahir", "jenis_kelamin", "alamat", "kode_desa", "desil",
-                "programs")
+PERSON_COLUMNS = (
+    "nik",
+    "no_kk",
+    "nama",
+    "nama_key",
+    "tempat_lahir",
+    "tgl_lahir",
+    "jenis_kelamin",
+    "alamat",
+    "rt",
+    "rw",
+    "kode_desa",
+    "hubungan_keluarga",
+    "status",
+    "tgl_status",
+)
+DTKS_COLUMNS = (
+    "id_dtks",
+    "nik",
+    "no_kk",
+    "nama",
+    "tgl_lahir",
+    "jenis_kelamin",
+    "alamat",
+    "kode_desa",
+    "desil",
+    "programs",
+)
 
 
 @dataclass
@@ -104,7 +152,7 @@ class ValidationContext:
 
 @dataclass
 class ValidatedChunk:
-    rows: pd.DataFrame  # the accepted rows: target columns, flags, row_hash, source, row_number
+    rows: pd.DataFrame  # the accepted rows: target columns, flags, source, row_number
     issues: list[RowIssue]
     refused_rows: int
     flagged_rows: int
@@ -164,7 +212,9 @@ class _Collector:
         self.refused = pd.Series(False, index=index)
         self.flags: dict[int, list[str]] = {}
 
-    def add(self, mask: pd.Series, field_name: str, values: pd.Series, code: str, severity: Severity, **extra) -> None:
+    def add(
+        self, mask: pd.Series, field_name: str, values: pd.Series, code: str, severity: Severity, **extra
+    ) -> None:
         mask = mask & ~self.refused if severity is Severity.FLAGGED else mask
         if not mask.any():
             return
@@ -174,8 +224,15 @@ class _Collector:
             value = "" if values is None else str(values.iloc[position])
             params = {key: (v.iloc[position] if isinstance(v, pd.Series) else v) for key, v in extra.items()}
             self.issues.append(
-                RowIssue(self.source, self.first_row + int(position), field_name, value[:200], code, severity,
-                         message(code, value=value, **params))
+                RowIssue(
+                    self.source,
+                    self.first_row + int(position),
+                    field_name,
+                    value[:200],
+                    code,
+                    severity,
+                    message(code, value=value, **params),
+                )
             )
             if severity is Severity.FLAGGED:
                 self.flags.setdefault(label, []).append(code)
@@ -198,22 +255,41 @@ def validate_chunk(
     for spec in fields_of(kind):
         if spec.required:
             values = column(spec.name)
-            collect.add(values == "", spec.name, values, "wajib_kosong", Severity.REFUSED, label=_(spec.label))
+            collect.add(
+                values == "", spec.name, values, "wajib_kosong", Severity.REFUSED, label=_(spec.label)
+            )
 
     nik = _clean_code(column("nik"))
     checks = nik_checks(nik)
     present = nik != ""
     collect.add(present & checks.looks_like_excel_number, "nik", nik, "nik_angka_excel", Severity.REFUSED)
-    collect.add(present & checks.not_16_digits & ~checks.looks_like_excel_number, "nik", nik,
-                "nik_bukan_16_digit", Severity.REFUSED, length=nik.str.len())
-    collect.add(checks.impossible_date, "nik", nik, "nik_tanggal_mustahil", Severity.REFUSED,
-                part=nik.str.slice(6, 12))
+    collect.add(
+        present & checks.not_16_digits & ~checks.looks_like_excel_number,
+        "nik",
+        nik,
+        "nik_bukan_16_digit",
+        Severity.REFUSED,
+        length=nik.str.len(),
+    )
+    collect.add(
+        checks.impossible_date,
+        "nik",
+        nik,
+        "nik_tanggal_mustahil",
+        Severity.REFUSED,
+        part=nik.str.slice(6, 12),
+    )
     collect.add(checks.zero_sequence, "nik", nik, "nik_urut_0000", Severity.REFUSED)
     out["nik"] = nik
 
     no_kk = _clean_code(column("no_kk"))
-    collect.add((no_kk != "") & ~no_kk.str.fullmatch(r"\d{16}").fillna(False).astype(bool), "no_kk", no_kk,
-                "kk_bukan_16_digit", Severity.REFUSED)
+    collect.add(
+        (no_kk != "") & ~no_kk.str.fullmatch(r"\d{16}").fillna(False).astype(bool),
+        "no_kk",
+        no_kk,
+        "kk_bukan_16_digit",
+        Severity.REFUSED,
+    )
     out["no_kk"] = no_kk
 
     nama = _upper_single_spaced(column("nama"))
@@ -235,7 +311,9 @@ def validate_chunk(
     kode_desa = per_unique(column("kode_desa"), lambda v: _clean_code(v).str.replace(".", "", regex=False))
     present_desa = kode_desa != ""
     outside = present_desa & ~kode_desa.str.startswith(context.region_code)
-    collect.add(outside, "kode_desa", kode_desa, "desa_luar_wilayah", Severity.REFUSED, region=context.region_code)
+    collect.add(
+        outside, "kode_desa", kode_desa, "desa_luar_wilayah", Severity.REFUSED, region=context.region_code
+    )
     unknown = present_desa & ~outside & ~kode_desa.isin(context.known_desa)
     collect.add(unknown, "kode_desa", kode_desa, "desa_tak_dikenal", Severity.REFUSED)
     out["kode_desa"] = kode_desa
@@ -255,8 +333,13 @@ def validate_chunk(
         collect.add(unreadable, "tgl_status", tgl_status_raw, "tanggal_tak_terbaca", Severity.REFUSED)
         collect.add(future, "tgl_status", tgl_status_raw, "tanggal_masa_depan", Severity.REFUSED)
         out["tgl_status"] = tgl_status
-        collect.add((out["status"] != "hidup") & (tgl_status == ""), "tgl_status", out["status"],
-                    "status_tanpa_tanggal", Severity.FLAGGED)
+        collect.add(
+            (out["status"] != "hidup") & (tgl_status == ""),
+            "tgl_status",
+            out["status"],
+            "status_tanpa_tanggal",
+            Severity.FLAGGED,
+        )
     else:
         desil_raw = column("desil")
         desil = pd.to_numeric(desil_raw, errors="coerce")
@@ -283,8 +366,9 @@ def validate_chunk(
     rows = out[accepted].copy()
     columns = PERSON_COLUMNS if kind is ExtractKind.DUKCAPIL else DTKS_COLUMNS
     rows = rows[list(columns)]
-    rows["row_hash"] = pd.util.hash_pandas_object(rows, index=False).astype("int64")
-    flags = pd.Series([";".join(collect.flags.get(label, ())) for label in rows.index], index=rows.index, dtype=str)
+    flags = pd.Series(
+        [";".join(collect.flags.get(label, ())) for label in rows.index], index=rows.index, dtype=str
+    )
     rows["flags"] = flags
     rows["source"] = source
     rows["row_number"] = first_row + rows.index.to_numpy()
@@ -298,17 +382,39 @@ def _flag_nik_disagreements(
     valid = ~checks.invalid & (nik != "")
     has_date = valid & (tgl_lahir != "")
     nik_date = (
-        checks.day.astype(str).str.zfill(2) + "-" + checks.month.astype(str).str.zfill(2) + "-"
+        checks.day.astype(str).str.zfill(2)
+        + "-"
+        + checks.month.astype(str).str.zfill(2)
+        + "-"
         + checks.year_2.astype(str).str.zfill(2)
     )
-    column_date = tgl_lahir.str.slice(8, 10) + "-" + tgl_lahir.str.slice(5, 7) + "-" + tgl_lahir.str.slice(2, 4)
-    collect.add(has_date & (nik_date != column_date), "tgl_lahir", tgl_lahir, "tgl_lahir_beda_nik",
-                Severity.FLAGGED, nik_date=nik_date)
+    column_date = (
+        tgl_lahir.str.slice(8, 10) + "-" + tgl_lahir.str.slice(5, 7) + "-" + tgl_lahir.str.slice(2, 4)
+    )
+    collect.add(
+        has_date & (nik_date != column_date),
+        "tgl_lahir",
+        tgl_lahir,
+        "tgl_lahir_beda_nik",
+        Severity.FLAGGED,
+        nik_date=nik_date,
+    )
     nik_sex = checks.female.map({True: "P", False: "L"})
     sex = out["jenis_kelamin"]
-    collect.add(valid & (sex != "") & (sex != nik_sex), "jenis_kelamin", sex, "jk_beda_nik", Severity.FLAGGED,
-                nik_sex=nik_sex)
+    collect.add(
+        valid & (sex != "") & (sex != nik_sex),
+        "jenis_kelamin",
+        sex,
+        "jk_beda_nik",
+        Severity.FLAGGED,
+        nik_sex=nik_sex,
+    )
     issuing = nik.str.slice(0, 6)
     known = {code: issuing_region_exists(code) for code in issuing[valid].unique()}
-    collect.add(valid & ~issuing.map(known).fillna(True).astype(bool), "nik", issuing, "wilayah_nik_lama",
-                Severity.FLAGGED)
+    collect.add(
+        valid & ~issuing.map(known).fillna(True).astype(bool),
+        "nik",
+        issuing,
+        "wilayah_nik_lama",
+        Severity.FLAGGED,
+    )

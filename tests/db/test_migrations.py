@@ -16,7 +16,9 @@ def test_new_database_is_at_the_newest_revision_and_matches_the_models(office_db
     with office_db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     # The FTS5 name index (person_fts and its shadow tables) is created by the migration, not by a model.
-    differences = [d for d in differences if not (d[0] == "remove_table" and d[1].name.startswith("person_fts"))]
+    differences = [
+        d for d in differences if not (d[0] == "remove_table" and d[1].name.startswith("person_fts"))
+    ]
     assert differences == []
 
 

@@ -225,7 +225,7 @@ class LoginDialog(_FormDialog):
         self.finish_layout()
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Keluar"))
         (self.password if username else self.username).setFocus()
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(500)
 
     def submit(self) -> bool:
         if not self.username.text().strip():

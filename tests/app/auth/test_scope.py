@@ -20,7 +20,9 @@ from tests.factories import DESA_TELAGA, people, write_csv
 @pytest.fixture
 def registry(office_db, operator, tmp_path):
     """People of Kec. Limboto and Kec. Telaga, imported by the kabupaten operator."""
-    job = RegistryImport(office_db, operator, "dukcapil", [write_csv(tmp_path / "d.csv", people(2) + people(2, DESA_TELAGA))])
+    job = RegistryImport(
+        office_db, operator, "dukcapil", [write_csv(tmp_path / "d.csv", people(2) + people(2, DESA_TELAGA))]
+    )
     job.inspect()
     job.prepare()
     job.commit()
@@ -61,7 +63,15 @@ def test_operator_of_another_kabupaten_is_refused_by_every_service(office_db, ad
     with office_db.sessions() as session, session.begin():
         session.get(User, admin.id).region_code = "75"
     outsider_admin = login(office_db.unit_of_work(), "admin", "rahasia-admin-1")
-    create_user(office_db.unit_of_work(), outsider_admin, "op_boalemo", "Op Boalemo", "rahasia-user-1", Role.OPERATOR, "7502")
+    create_user(
+        office_db.unit_of_work(),
+        outsider_admin,
+        "op_boalemo",
+        "Op Boalemo",
+        "rahasia-user-1",
+        Role.OPERATOR,
+        "7502",
+    )
     outsider = login(office_db.unit_of_work(), "op_boalemo", "rahasia-user-1")
     some_id = next(iter(registry.values()))
     refused = 0
@@ -103,8 +113,16 @@ def test_login_failure_is_audited_and_message_is_in_indonesian(office_db):
 
 
 def test_admin_manages_accounts_with_audit_before_and_after(office_db, admin):
-    created = create_user(office_db.unit_of_work(), admin, "walidata", "Walidata Dinsos", "rahasia-w-1",
-                          Role.OPERATOR, "750101", "Dinas Sosial")
+    created = create_user(
+        office_db.unit_of_work(),
+        admin,
+        "walidata",
+        "Walidata Dinsos",
+        "rahasia-w-1",
+        Role.OPERATOR,
+        "750101",
+        "Dinas Sosial",
+    )
     update_user(office_db.unit_of_work(), admin, created.id, active=False)
     with pytest.raises(AuthenticationFailed):
         login(office_db.unit_of_work(), "walidata", "rahasia-w-1")

@@ -70,7 +70,10 @@ def test_nik_stored_as_a_number_in_xlsx_keeps_all_digits(office_db, operator, tm
     assert preview.added == 3 and preview.refused_rows == 0, preview.issues
     job.commit()
     with office_db.sessions() as session:
-        assert session.scalar(select(Person.tgl_lahir).where(Person.nik == records[0].nik)).isoformat() == records[0].tgl_lahir
+        assert (
+            session.scalar(select(Person.tgl_lahir).where(Person.nik == records[0].nik)).isoformat()
+            == records[0].tgl_lahir
+        )
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,9 @@ def test_valid_extract_is_previewed_as_all_added(office_db, operator, tmp_path):
         ("7.50101E+15", "nik_angka_excel"),
     ],
 )
-def test_impossible_nik_is_refused_with_file_row_field_and_reason(office_db, operator, tmp_path, bad_nik, code):
+def test_impossible_nik_is_refused_with_file_row_field_and_reason(
+    office_db, operator, tmp_path, bad_nik, code
+):
     records = people(2)
     records[3] = records[3].but(nik=bad_nik)
     job, preview = prepare(office_db, operator, write_csv(tmp_path / "dukcapil.csv", records))
@@ -64,8 +66,13 @@ def test_missing_required_field_future_and_unreadable_dates_are_refused(office_d
     records[4] = records[4].but(status="meninggal", tgl_status="kemarin")
     job, preview = prepare(office_db, operator, write_csv(tmp_path / "d.csv", records))
     codes = {(i.row_number, i.code) for i in preview.issues if i.severity is Severity.REFUSED}
-    assert {(2, "wajib_kosong"), (3, "tanggal_masa_depan"), (4, "tanggal_tak_terbaca"), (5, "jk_tak_dikenal"),
-            (6, "tanggal_tak_terbaca")} <= codes
+    assert {
+        (2, "wajib_kosong"),
+        (3, "tanggal_masa_depan"),
+        (4, "tanggal_tak_terbaca"),
+        (5, "jk_tak_dikenal"),
+        (6, "tanggal_tak_terbaca"),
+    } <= codes
     assert preview.refused_rows == 5
     job.close()
 
@@ -92,7 +99,9 @@ def test_operator_of_one_kecamatan_cannot_import_people_of_another(office_db, ke
 
 def test_same_nik_twice_in_file_refuses_every_occurrence(office_db, operator, tmp_path):
     records = people(3)
-    records[7] = records[7].but(nik=records[1].nik, tgl_lahir=records[1].tgl_lahir, jenis_kelamin=records[1].jenis_kelamin)
+    records[7] = records[7].but(
+        nik=records[1].nik, tgl_lahir=records[1].tgl_lahir, jenis_kelamin=records[1].jenis_kelamin
+    )
     job, preview = prepare(office_db, operator, write_csv(tmp_path / "d.csv", records))
     duplicate = issues_by_code(preview)["kunci_ganda"]
     assert sorted(i.row_number for i in duplicate) == [3, 9]
@@ -110,7 +119,9 @@ def test_birth_date_or_sex_contradicting_the_nik_is_kept_but_flagged(office_db, 
     assert {(i.row_number, i.code) for i in preview.issues} == {(2, "tgl_lahir_beda_nik"), (3, "jk_beda_nik")}
     job.commit()
     with office_db.sessions() as session:
-        assert session.scalar(select(Person.flags).where(Person.nik == records[0].nik)) == "tgl_lahir_beda_nik"
+        assert (
+            session.scalar(select(Person.flags).where(Person.nik == records[0].nik)) == "tgl_lahir_beda_nik"
+        )
 
 
 def test_issuing_region_no_longer_in_the_list_is_flagged(office_db, operator, tmp_path):
@@ -124,14 +135,47 @@ def test_issuing_region_no_longer_in_the_list_is_flagged(office_db, operator, tm
 
 def test_header_variants_and_dates_in_several_formats_are_recognised(office_db, operator, tmp_path):
     records = people(2)
-    headers = ["NIK", "No. KK", "NAMA LENGKAP", "TEMPAT LAHIR", "TGL LAHIR", "JENIS KELAMIN", "ALAMAT", "RT", "RW",
-               "KODE WILAYAH", "SHDK", "STATUS", "TGL STATUS"]
+    headers = [
+        "NIK",
+        "No. KK",
+        "NAMA LENGKAP",
+        "TEMPAT LAHIR",
+        "TGL LAHIR",
+        "JENIS KELAMIN",
+        "ALAMAT",
+        "RT",
+        "RW",
+        "KODE WILAYAH",
+        "SHDK",
+        "STATUS",
+        "TGL STATUS",
+    ]
     rows = []
     for r in records:
         y, m, d = r.tgl_lahir.split("-")
-        rows.append(dict(zip(headers, [r.nik, r.no_kk, r.nama.title(), r.tempat_lahir, f"{d}/{m}/{y}",
-                                       "LAKI-LAKI" if r.jenis_kelamin == "L" else "PEREMPUAN", r.alamat, "2", "1",
-                                       "75.01.01.1001", r.hubungan_keluarga, "HIDUP", ""], strict=True)))
+        rows.append(
+            dict(
+                zip(
+                    headers,
+                    [
+                        r.nik,
+                        r.no_kk,
+                        r.nama.title(),
+                        r.tempat_lahir,
+                        f"{d}/{m}/{y}",
+                        "LAKI-LAKI" if r.jenis_kelamin == "L" else "PEREMPUAN",
+                        r.alamat,
+                        "2",
+                        "1",
+                        "75.01.01.1001",
+                        r.hubungan_keluarga,
+                        "HIDUP",
+                        "",
+                    ],
+                    strict=True,
+                )
+            )
+        )
     path = write_csv(tmp_path / "variasi.csv", rows, headers=headers, delimiter=";")
     job = RegistryImport(office_db, operator, "dukcapil", [path])
     plan = job.inspect()

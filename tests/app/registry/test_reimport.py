@@ -30,7 +30,12 @@ def test_first_import_creates_people_households_batch_and_audit(office_db, opera
     assert count(office_db, Person) == 12 and count(office_db, Household) == 4
     with office_db.sessions() as session:
         batch = session.get(ImportBatch, result.batch_id)
-        assert (batch.kind, batch.file_name, batch.added, batch.imported_by) == ("dukcapil", "d.csv", 12, "operator")
+        assert (batch.kind, batch.file_name, batch.added, batch.imported_by) == (
+            "dukcapil",
+            "d.csv",
+            12,
+            "operator",
+        )
         assert len(batch.sha256) == 64
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "import.dukcapil")).one()
         assert audit.username == "operator" and audit.after["added"] == 12
@@ -42,17 +47,19 @@ def test_importing_the_same_file_twice_changes_nothing(office_db, operator, tmp_
     path = write_csv(tmp_path / "d.csv", people(4))
     run_import(office_db, operator, path)
     with office_db.sessions() as session:
-        before = session.execute(select(Person.nik, Person.updated_at, Person.row_hash)).all()
+        before = session.execute(select(Person.nik, Person.updated_at, Person.last_batch_id)).all()
     preview, result = run_import(office_db, operator, path)
     assert not result.imported
     assert (preview.added, preview.changed, preview.gone, preview.unchanged) == (0, 0, 0, 12)
     assert preview.previous_import_at is not None
     with office_db.sessions() as session:
-        assert session.execute(select(Person.nik, Person.updated_at, Person.row_hash)).all() == before
+        assert session.execute(select(Person.nik, Person.updated_at, Person.last_batch_id)).all() == before
     assert count(office_db, ImportBatch) == 1 and count(office_db, RecordHistory) == 0
 
 
-def test_newer_extract_updates_changed_rows_keeps_history_and_marks_missing(office_db, operator, admin, tmp_path):
+def test_newer_extract_updates_changed_rows_keeps_history_and_marks_missing(
+    office_db, operator, admin, tmp_path
+):
     original = people(5)
     run_import(office_db, operator, write_csv(tmp_path / "v1.csv", original))
     newer = list(original)
@@ -79,11 +86,15 @@ def test_newer_extract_updates_changed_rows_keeps_history_and_marks_missing(offi
     with office_db.sessions() as session:
         back = session.scalars(select(Person).where(Person.nik == gone.nik)).one()
         assert back.missing_since_batch_id is None
-        changes = session.scalars(select(RecordHistory.change).where(RecordHistory.entity_id == back.id)).all()
+        changes = session.scalars(
+            select(RecordHistory.change).where(RecordHistory.entity_id == back.id)
+        ).all()
         assert changes == ["hilang", "kembali"]
 
 
-def test_partial_extract_of_one_kecamatan_does_not_mark_other_kecamatan_missing(office_db, operator, tmp_path):
+def test_partial_extract_of_one_kecamatan_does_not_mark_other_kecamatan_missing(
+    office_db, operator, tmp_path
+):
     limboto, telaga = people(3), people(3, DESA_TELAGA)
     run_import(office_db, operator, write_csv(tmp_path / "all.csv", limboto + telaga))
     preview, _ = run_import(office_db, operator, write_csv(tmp_path / "telaga.csv", telaga[:-1]))
@@ -107,7 +118,11 @@ def test_cancel_while_preparing_or_committing_leaves_registry_unchanged(office_d
 
     with pytest.raises(Cancelled):
         job.commit(Progress(cancelled=cancel_late))
-    assert count(office_db, Person) == 0 and count(office_db, ImportBatch) == 0 and count(office_db, Household) == 0
+    assert (
+        count(office_db, Person) == 0
+        and count(office_db, ImportBatch) == 0
+        and count(office_db, Household) == 0
+    )
 
 
 def test_error_during_commit_rolls_everything_back(office_db, operator, tmp_path, monkeypatch):
@@ -123,7 +138,7 @@ def test_error_during_commit_rolls_everything_back(office_db, operator, tmp_path
     monkeypatch.setattr(importer.RegistryImport, "_remember_mapping", broken)
     with pytest.raises(RuntimeError):
         job.commit()
-    assert count(office_db, Person) == 3
+    assert count(office_db, Person) == 9  # v1 only: v2 rolled back
     assert count(office_db, ImportBatch) == 1
 
 
@@ -142,5 +157,7 @@ def test_dtks_import_links_desil_and_programs_to_the_person(office_db, operator,
     with office_db.sessions() as session:
         person_id = session.scalar(select(Person.id).where(Person.nik == records[0].nik))
     detail = person_detail(office_db.unit_of_work(), admin, person_id)
-    assert [(d.source, d.desil, d.programs) for d in detail.dtks] == [("DTSEN", 2, {"bpnt": 1, "pbi": 0, "pkh": 1})]
+    assert [(d.source, d.desil, d.programs) for d in detail.dtks] == [
+        ("DTSEN", 2, {"bpnt": 1, "pbi": 0, "pkh": 1})
+    ]
     assert [m.nik for m in detail.household][0] == records[0].nik

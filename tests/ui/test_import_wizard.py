@@ -1,0 +1,150 @@
+import time
+
+from PySide6.QtWidgets import QFileDialog
+
+from app.registry import importer
+from app.registry.batches import list_batches
+from app.registry.fields import ExtractKind
+from app.registry.search import count_people, search_people
+from tests.factories import DTKS_HEADERS, dtks_rows, people, write_csv
+from ui.main_window import MainWindow
+from ui.registry.import_wizard import ImportWizard
+
+
+def _wizard(qtbot, db, user, kind=ExtractKind.DUKCAPIL):
+    wizard = ImportWizard(db, user, kind)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def _to_preview(qtbot, wizard, path):
+    wizard.files_page.add_files([path])
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=5000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview is not None and not wizard.busy, timeout=10000)
+    assert wizard.currentPage() is wizard.preview_page
+
+
+def test_wizard_imports_a_csv_end_to_end_and_people_appear(qtbot, office_db, operator, tmp_path, message_boxes):
+    records = people(5)
+    bad = records[0].but(nik="75010112")  # refused: 8 digits
+    path = write_csv(tmp_path / "dukcapil.csv", [*records, bad])
+    window = MainWindow(office_db, operator)
+    qtbot.addWidget(window)
+    wizard = window.start_import(ExtractKind.DUKCAPIL)
+    wizard.files_page.add_files([path])
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=5000)
+    assert wizard.mapping_page.mapping()["nik"] == "nik"
+    assert wizard.mapping_page.isComplete()
+    assert "dukcapil.csv" in wizard.mapping_page.info.text()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview is not None and not wizard.busy, timeout=10000)
+    page = wizard.preview_page
+    assert page.stats["added"].value.text() == "15"
+    assert page.stats["refused_rows"].value.text() == "1"
+    assert page.issues_model.rowCount() == len(wizard.preview.issues) >= 1
+    assert count_people(office_db.unit_of_work(), operator) == 0  # nothing written before commit
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.result is not None and not wizard.busy, timeout=10000)
+    assert "Tersimpan sebagai impor #" in wizard.commit_page.message.text()
+    wizard.accept()
+    assert count_people(office_db.unit_of_work(), operator) == 15
+    assert search_people(office_db.unit_of_work(), operator, records[1].nik).ids
+    assert window.pages["registry"].model.rowCount() == 15  # refreshed after the import
+    assert window.pages["import"].table.rowCount() == 1
+    assert not [m for m in message_boxes if m[0] in ("warning", "critical")]
+
+
+def test_cancelling_the_wizard_after_the_preview_changes_nothing(qtbot, office_db, operator, tmp_path):
+    wizard = _wizard(qtbot, office_db, operator)
+    _to_preview(qtbot, wizard, write_csv(tmp_path / "dukcapil.csv", people(3)))
+    closed = []
+    original_close = wizard.job.close
+    wizard.job.close = lambda: (closed.append(True), original_close())
+    wizard.reject()
+    assert closed
+    assert count_people(office_db.unit_of_work(), operator) == 0
+    assert list_batches(office_db.unit_of_work(), operator) == []
+
+
+def test_batal_during_preparation_stops_and_changes_nothing(qtbot, office_db, operator, tmp_path, message_boxes,
+                                                            monkeypatch):
+    wizard = _wizard(qtbot, office_db, operator)
+    path = write_csv(tmp_path / "dukcapil.csv", people(3))
+    wizard.files_page.add_files([path])
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=5000)
+    original = importer.RegistryImport.prepare
+
+    def slow_prepare(job, mapping=None, progress=importer.NO_PROGRESS):
+        deadline = time.monotonic() + 5  # hold the worker (not the GUI thread) until Batal is pressed
+        while not progress.cancelled() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return original(job, mapping, progress)
+
+    monkeypatch.setattr(importer.RegistryImport, "prepare", slow_prepare)
+    wizard.next()
+    assert wizard.busy
+    wizard.background.dialog.cancel()  # the "Batal" button of the progress dialog
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=5000)
+    assert wizard.currentPage() is wizard.mapping_page
+    assert message_boxes and "Dibatalkan" in message_boxes[-1][2]
+    wizard.reject()
+    assert count_people(office_db.unit_of_work(), operator) == 0
+
+
+def test_missing_required_column_blocks_the_mapping_page(qtbot, office_db, operator, tmp_path):
+    headers = ["NOMOR INDUK", "no_kk", "nama", "tgl_lahir", "jenis_kelamin", "kode_desa"]
+    records = [{"NOMOR INDUK": r.nik, **{h: getattr(r, h) for h in headers[1:]}} for r in people(2)]
+    wizard = _wizard(qtbot, office_db, operator)
+    wizard.files_page.add_files([write_csv(tmp_path / "lain.csv", records, headers)])
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=5000)
+    page = wizard.mapping_page
+    assert not page.isComplete() and "NIK" in page.missing.text()
+    page.set_column("nik", "NOMOR INDUK")
+    assert page.isComplete()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview is not None and not wizard.busy, timeout=10000)
+    assert wizard.preview.added == 6
+    wizard.reject()
+
+
+def test_second_import_of_same_file_remembers_mapping_and_says_so(qtbot, office_db, operator, tmp_path):
+    path = write_csv(tmp_path / "dukcapil.csv", people(2))
+    first = _wizard(qtbot, office_db, operator)
+    _to_preview(qtbot, first, path)
+    first.next()
+    qtbot.waitUntil(lambda: first.result is not None and not first.busy, timeout=10000)
+    first.accept()
+    again = _wizard(qtbot, office_db, operator)
+    _to_preview(qtbot, again, path)
+    assert again.plan.remembered and "diingat" in again.mapping_page.info.text()
+    assert "sudah pernah diimpor" in again.preview_page.note.text()
+    assert "Tidak ada yang perlu disimpan" in again.preview_page.note.text()
+    again.reject()
+
+
+def test_dtks_import_records_source_and_exports_issues(qtbot, office_db, operator, tmp_path, monkeypatch,
+                                                        message_boxes):
+    records = people(3)
+    rows = dtks_rows(records, desil=2)
+    rows[0]["desil"] = "12"  # refused
+    path = write_csv(tmp_path / "dtsen.csv", rows, DTKS_HEADERS)
+    wizard = _wizard(qtbot, office_db, operator, ExtractKind.DTKS)
+    assert wizard.files_page.source_box.isVisibleTo(wizard)
+    wizard.files_page.findChild(type(wizard.files_page.source_group.buttons()[0]), "source_DTSEN").setChecked(True)
+    _to_preview(qtbot, wizard, path)
+    assert wizard.mapping_page.mapping()["program:pkh"] == "pkh"
+    out = tmp_path / "masalah.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "Excel (*.xlsx)"))
+    wizard.preview_page.export_button.click()
+    assert out.exists() and message_boxes[-1][1] == "Ekspor selesai"
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.result is not None and not wizard.busy, timeout=10000)
+    wizard.accept()
+    batch = list_batches(office_db.unit_of_work(), operator)[0]
+    assert batch.source_label == "DTSEN" and batch.added == len(rows) - 1 and batch.refused == 1

@@ -1,0 +1,85 @@
+"""Audit (admin): who did what and when, with the values before and after; newest first, a page at a time."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.audit import AUDIT_PAGE_SIZE, audit_entries
+from app.audit import AuditPage as AuditEntries
+from app.auth.roles import CurrentUser
+from app.i18n import _
+from app.office import OfficeDatabase
+from ui.messages import show_error
+from ui.registry.detail_format import local_time, thousands
+from ui.style import set_role
+from ui.widgets.tables import fill_row, read_only_table
+
+ACTION_LABELS = {
+    "office.create": "Basis data kantor dibuat", "user.login": "Masuk", "user.login_failed": "Gagal masuk",
+    "user.create": "Pengguna dibuat", "user.update": "Pengguna diubah", "user.reset_password": "Kata sandi diatur ulang",
+    "user.change_password": "Kata sandi diganti", "import.dukcapil": "Impor Dukcapil", "import.dtks": "Impor DTKS/DTSEN",
+}
+
+
+def _compact(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return json.dumps(value, ensure_ascii=False)
+
+
+class AuditPage(QWidget):
+    def __init__(self, db: OfficeDatabase, user: CurrentUser, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.user = db, user
+        self.offset = 0
+        self.page: AuditEntries | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 10)
+        layout.setSpacing(8)
+        layout.addWidget(set_role(QLabel(_("Log audit")), "title"))
+        self.table = read_only_table([_("Waktu"), _("Pengguna"), _("Tindakan"), _("Objek"), _("Sebelum"),
+                                      _("Sesudah")], "audit")
+        layout.addWidget(self.table, 1)
+        pager = QHBoxLayout()
+        self.newer_button = QPushButton(_("‹ Lebih baru"))
+        self.newer_button.clicked.connect(lambda: self.show_offset(self.offset - AUDIT_PAGE_SIZE))
+        self.older_button = QPushButton(_("Lebih lama ›"))
+        self.older_button.clicked.connect(lambda: self.show_offset(self.offset + AUDIT_PAGE_SIZE))
+        self.position = set_role(QLabel(), "count")
+        pager.addWidget(self.newer_button)
+        pager.addWidget(self.older_button)
+        pager.addStretch(1)
+        pager.addWidget(self.position)
+        layout.addLayout(pager)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.show_offset(0)
+
+    def show_offset(self, offset: int) -> None:
+        try:
+            page = audit_entries(self.db.unit_of_work(), self.user, max(0, offset), AUDIT_PAGE_SIZE)
+        except Exception as error:  # shown or logged with an incident id
+            show_error(self, error)
+            return
+        self.page, self.offset = page, page.offset
+        self.table.setRowCount(0)
+        for entry in page.entries:
+            obj = f"{entry.entity} {entry.entity_ref}".strip()
+            fill_row(self.table, [
+                local_time(entry.at, with_seconds=True), entry.username,
+                _(ACTION_LABELS.get(entry.action, entry.action)), obj, _compact(entry.before), _compact(entry.after),
+            ], entry.id)
+        self.table.resizeColumnsToContents()
+        for column in (4, 5):
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 380))
+        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        last = page.offset + len(page.entries)
+        self.position.setText(_("{first}–{last} dari {total} entri").format(
+            first=thousands(page.offset + 1 if page.entries else 0), last=thousands(last), total=thousands(page.total)))
+        self.newer_button.setEnabled(page.offset > 0)
+        self.older_button.setEnabled(page.has_next)

@@ -1,0 +1,483 @@
+"""The import wizard: files → column mapping → preview (prepared in a worker, with Batal) → commit (in a
+worker, with Batal) → result. Nothing is written to the registry before the commit step, and the commit is one
+transaction: closing or cancelling anywhere leaves the database as it was (`RegistryImport.close`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from app.auth.roles import CurrentUser
+from app.i18n import _
+from app.office import OfficeDatabase
+from app.registry.fields import PROGRAM_FLAGS, ExtractKind, fields_of
+from app.registry.importer import ImportPlan, ImportPreview, ImportResult, RegistryImport
+from app.registry.issues_export import export_issues_xlsx
+from ui.jobs import BackgroundJob
+from ui.messages import inform, show_error
+from ui.registry.detail_format import local_time, thousands
+from ui.registry.issues_model import IssuesModel
+from ui.style import set_role
+
+KIND_TITLES = {ExtractKind.DUKCAPIL: "Impor ekstrak Dukcapil", ExtractKind.DTKS: "Impor ekstrak DTKS/DTSEN"}
+FILE_FILTER = "Ekstrak (*.csv *.xlsx *.csv.gz *.gz);;CSV (*.csv *.csv.gz);;Excel (*.xlsx);;Semua berkas (*)"
+NO_COLUMN = "(tidak ada)"
+PROGRAM_NAMES = {"pkh": "PKH", "bpnt": "BPNT/Sembako", "pbi": "PBI-JK", "pip": "PIP/KIP", "blt": "BLT Dana Desa",
+                 "rutilahu": "Rutilahu"}
+
+
+class FilesPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.owner = wizard
+        self.setTitle(_("1. Pilih berkas"))
+        self.setSubTitle(_("Pilih satu atau beberapa berkas ekstrak (CSV, CSV.GZ atau XLSX). Beberapa berkas atau "
+                           "lembar dengan judul kolom yang sama diimpor sebagai satu ekstrak."))
+        layout = QVBoxLayout(self)
+        self.files = QListWidget()
+        self.files.setObjectName("files")
+        self.files.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        layout.addWidget(self.files, 1)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton(_("Tambah berkas…"))
+        self.add_button.clicked.connect(self.choose_files)
+        self.remove_button = QPushButton(_("Hapus dari daftar"))
+        self.remove_button.clicked.connect(self.remove_selected)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.source_group = QButtonGroup(self)
+        self.source_box = QGroupBox(_("Sumber data kesejahteraan"))
+        source_layout = QHBoxLayout(self.source_box)
+        for label in ("DTKS", "DTSEN"):
+            button = QRadioButton(label)
+            button.setObjectName(f"source_{label}")
+            self.source_group.addButton(button)
+            source_layout.addWidget(button)
+            button.setChecked(label == "DTSEN")
+        source_layout.addWidget(set_role(QLabel(_("Sejak Inpres 4/2025 DTSEN menjadi acuan tunggal.")), "subtitle"))
+        source_layout.addStretch(1)
+        self.source_box.setVisible(wizard.kind is ExtractKind.DTKS)
+        layout.addWidget(self.source_box)
+
+    def paths(self) -> list[Path]:
+        return [Path(self.files.item(row).data(Qt.ItemDataRole.UserRole)) for row in range(self.files.count())]
+
+    def source_label(self) -> str:
+        checked = self.source_group.checkedButton()
+        return checked.text() if checked is not None and self.owner.kind is ExtractKind.DTKS else "DTKS"
+
+    def add_files(self, paths) -> None:
+        known = set(self.paths())
+        for path in map(Path, paths):
+            if path not in known:
+                self.files.addItem(f"{path.name}    —    {path.parent}")
+                item = self.files.item(self.files.count() - 1)
+                item.setData(Qt.ItemDataRole.UserRole, str(path))
+                known.add(path)
+        self.completeChanged.emit()
+
+    def choose_files(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(self, _("Pilih berkas ekstrak"), "", FILE_FILTER)
+        if paths:
+            self.add_files(paths)
+
+    def remove_selected(self) -> None:
+        for item in self.files.selectedItems():
+            self.files.takeItem(self.files.row(item))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.files.count() > 0
+
+    def validatePage(self) -> bool:  # noqa: N802
+        return self.owner.inspect_then_continue(self.paths(), self.source_label())
+
+
+class MappingPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.owner = wizard
+        self.setTitle(_("2. Cocokkan kolom"))
+        self.setSubTitle(_("Untuk setiap kolom e-JPS pilih kolom berkas yang berisi datanya. Kolom bertanda * "
+                           "wajib. Pemetaan yang dikonfirmasi diingat untuk berkas berjudul kolom sama."))
+        layout = QVBoxLayout(self)
+        self.info = set_role(QLabel(), "info")
+        self.info.setWordWrap(True)
+        layout.addWidget(self.info)
+        self.table = QTableWidget(0, 3)
+        self.table.setObjectName("mapping")
+        self.table.setHorizontalHeaderLabels([_("Kolom e-JPS"), _("Nama baku"), _("Kolom di berkas")])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(32)
+        layout.addWidget(self.table, 1)
+        self.missing = set_role(QLabel(), "error")
+        self.missing.setWordWrap(True)
+        layout.addWidget(self.missing)
+        self.combos: dict[str, QComboBox] = {}
+        self.required: set[str] = set()
+        self.labels: dict[str, str] = {}
+
+    def initializePage(self) -> None:  # noqa: N802
+        plan: ImportPlan = self.owner.plan
+        tables = "; ".join(
+            t.label + (f" ({thousands(t.rows)} " + _("baris") + ")" if t.rows is not None else "") for t in plan.tables)
+        lines = [_("Dibaca: {tables}.").format(tables=tables)]
+        if plan.skipped:
+            lines.append(_("Dilewati karena judul kolomnya berbeda dari tabel pertama: {tables}.").format(
+                tables=", ".join(plan.skipped)))
+        if plan.remembered:
+            lines.append(_("Pemetaan kolom diingat dari impor sebelumnya dengan judul kolom yang sama."))
+        else:
+            lines.append(_("Kolom dikenali otomatis dari judulnya; periksa sebelum melanjutkan."))
+        self.info.setText("\n".join(lines))
+        rows: list[tuple[str, str, bool]] = [(f.name, _(f.label), f.required) for f in fields_of(plan.kind)]
+        if plan.kind is ExtractKind.DTKS:
+            rows += [(f"program:{name}", _("Program {name}").format(name=PROGRAM_NAMES.get(name, name.upper())), False)
+                     for name in PROGRAM_FLAGS]
+        self.table.setRowCount(0)
+        self.combos.clear()
+        self.required = {name for name, _label, required in rows if required}
+        self.labels = {name: label for name, label, _required in rows}
+        mono = QFont("DejaVu Sans Mono")
+        for name, label, required in rows:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            label_item = QTableWidgetItem(label + ("  *" if required else ""))
+            if required:
+                bold = QFont(label_item.font())
+                bold.setBold(True)
+                label_item.setFont(bold)
+            self.table.setItem(row, 0, label_item)
+            name_item = QTableWidgetItem(name)
+            name_item.setFont(mono)
+            self.table.setItem(row, 1, name_item)
+            combo = QComboBox()
+            combo.setObjectName(f"map_{name}")
+            combo.addItem(_(NO_COLUMN), "")
+            for header in plan.headers:
+                combo.addItem(header, header)
+            chosen = plan.mapping.get(name, "")
+            combo.setCurrentIndex(max(0, combo.findData(chosen)))
+            combo.currentIndexChanged.connect(self._changed)
+            self.table.setCellWidget(row, 2, combo)
+            self.combos[name] = combo
+        self._changed()
+
+    def mapping(self) -> dict[str, str]:
+        return {name: combo.currentData() for name, combo in self.combos.items() if combo.currentData()}
+
+    def set_column(self, field: str, header: str) -> None:
+        combo = self.combos[field]
+        combo.setCurrentIndex(max(0, combo.findData(header)))
+
+    def missing_fields(self) -> list[str]:
+        mapping = self.mapping()
+        return [name for name in self.combos if name in self.required and name not in mapping]
+
+    def _changed(self, *_args) -> None:
+        missing = self.missing_fields()
+        self.missing.setText(_("Kolom wajib belum dipetakan: {fields}.").format(
+            fields=", ".join(self.labels[m] for m in missing)) if missing else "")
+        self.missing.setVisible(bool(missing))
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return bool(self.combos) and not self.missing_fields()
+
+
+class _Stat(QFrame):
+    def __init__(self, label: str, colour: str = "") -> None:
+        super().__init__()
+        set_role(self, "statcard")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(0)
+        self.value = set_role(QLabel("–"), "statvalue")
+        if colour:
+            self.value.setStyleSheet(f"color: {colour};")
+        layout.addWidget(self.value)
+        layout.addWidget(set_role(QLabel(label), "statlabel"))
+
+    def set(self, number: int) -> None:
+        self.value.setText(thousands(number))
+
+
+class PreviewPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.owner = wizard
+        self.setTitle(_("3. Pratinjau"))
+        self.setSubTitle(_("Semua baris sudah dibaca dan diperiksa; registri belum diubah. Periksa angka di bawah, "
+                           "lalu tekan \u201cSimpan ke registri\u201d."))
+        self.setCommitPage(True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, _("Simpan ke registri"))
+        layout = QVBoxLayout(self)
+        grid = QGridLayout()
+        grid.setSpacing(8)
+        self.stats = {
+            "rows_read": _Stat(_("Baris dibaca")),
+            "added": _Stat(_("Baru"), "#1e7b34"),
+            "changed": _Stat(_("Berubah"), "#1d5b8f"),
+            "unchanged": _Stat(_("Tidak berubah"), "#5b6b7c"),
+            "gone": _Stat(_("Hilang dari ekstrak"), "#b7791f"),
+            "refused_rows": _Stat(_("Ditolak"), "#c0392b"),
+            "flagged_rows": _Stat(_("Ditandai"), "#b7791f"),
+        }
+        for position, stat in enumerate(self.stats.values()):
+            grid.addWidget(stat, 0, position)
+        layout.addLayout(grid)
+        self.note = set_role(QLabel(), "note")
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
+        issues_header = QHBoxLayout()
+        self.issues_title = set_role(QLabel(_("Baris bermasalah")), "section")
+        issues_header.addWidget(self.issues_title)
+        issues_header.addStretch(1)
+        self.export_button = QPushButton(_("Ekspor ke XLSX…"))
+        self.export_button.setObjectName("export_issues")
+        self.export_button.clicked.connect(self.export_issues)
+        issues_header.addWidget(self.export_button)
+        layout.addLayout(issues_header)
+        self.issues_model = IssuesModel(self)
+        self.issues = QTableView()
+        self.issues.setObjectName("issues")
+        self.issues.setModel(self.issues_model)
+        self.issues.verticalHeader().hide()
+        self.issues.verticalHeader().setDefaultSectionSize(24)
+        self.issues.setAlternatingRowColors(True)
+        self.issues.setWordWrap(False)
+        self.issues.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.issues.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((140, 60, 110, 150, 80)):
+            self.issues.setColumnWidth(column, width)
+        layout.addWidget(self.issues, 1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        self.owner.preview = None
+        for stat in self.stats.values():
+            stat.value.setText("–")
+        self.note.hide()
+        self.issues_model.set_issues(())
+        self.export_button.setEnabled(False)
+        self.owner.prepare(self.owner.mapping_page.mapping())
+
+    def show_preview(self, preview: ImportPreview) -> None:
+        for key, stat in self.stats.items():
+            stat.set(getattr(preview, key))
+        notes = []
+        if preview.previous_import_at:
+            notes.append(_("Berkas yang sama sudah pernah diimpor pada {when}.").format(
+                when=local_time(preview.previous_import_at)))
+        if preview.nothing_to_do:
+            notes.append(_("Tidak ada yang perlu disimpan: registri sudah sama dengan berkas ini."))
+        if preview.returned:
+            notes.append(_("{n} orang yang sebelumnya hilang muncul kembali.").format(n=thousands(preview.returned)))
+        self.note.setText("\n".join(notes))
+        self.note.setVisible(bool(notes))
+        self.issues_model.set_issues(preview.issues)
+        self.issues_title.setText(_("Baris bermasalah ({n})").format(n=thousands(len(preview.issues))))
+        self.export_button.setEnabled(bool(preview.issues))
+        self.completeChanged.emit()
+
+    def export_issues(self) -> None:
+        preview = self.owner.preview
+        if preview is None or not preview.issues:
+            return
+        path, _filter = QFileDialog.getSaveFileName(self, _("Simpan daftar baris bermasalah"),
+                                                    "masalah-impor.xlsx", "Excel (*.xlsx)")
+        if not path:
+            return
+        if not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        try:
+            count = export_issues_xlsx(preview.issues, Path(path))
+        except Exception as error:  # shown or logged with an incident id
+            show_error(self, error)
+            return
+        inform(self, _("Ekspor selesai"), _("{n} baris bermasalah ditulis ke {path}.").format(
+            n=thousands(count), path=path))
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.owner.preview is not None and not self.owner.busy
+
+
+class CommitPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self.owner = wizard
+        self.setTitle(_("4. Simpan ke registri"))
+        self.setFinalPage(True)
+        layout = QVBoxLayout(self)
+        self.message = set_role(QLabel(), "info")
+        self.message.setObjectName("result")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:  # noqa: N802
+        self.owner.result = None
+        self.owner.failed = False
+        self.message.setText(_("Menyimpan ke registri…"))
+        set_role(self.message, "info")
+        self.owner.commit()
+
+    def show_result(self, result: ImportResult) -> None:
+        preview = result.preview
+        if result.imported:
+            text = _("Tersimpan sebagai impor #{batch}.").format(batch=result.batch_id) + "\n\n" + _(
+                "{added} baru, {changed} berubah, {gone} ditandai hilang dari ekstrak, {refused} baris ditolak, "
+                "{flagged} ditandai.").format(
+                added=thousands(preview.added), changed=thousands(preview.changed), gone=thousands(preview.gone),
+                refused=thousands(preview.refused_rows), flagged=thousands(preview.flagged_rows))
+            if preview.refused_rows:
+                text += "\n" + _("Baris yang ditolak tidak diimpor; kirim daftarnya ke sumber data untuk diperbaiki.")
+            set_role(self.message, "ok")
+        else:
+            text = _("Tidak ada yang diimpor: registri sudah sama dengan berkas ini.")
+        self.message.setText(text)
+        self.completeChanged.emit()
+
+    def show_failure(self) -> None:
+        self.message.setText(_("Impor tidak disimpan. Registri tidak berubah."))
+        set_role(self.message, "note")
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return not self.owner.busy and (self.owner.result is not None or self.owner.failed)
+
+
+class ImportWizard(QWizard):
+    imported = Signal(int)
+
+    def __init__(self, db: OfficeDatabase, user: CurrentUser, kind: ExtractKind, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.user, self.kind = db, user, ExtractKind(kind)
+        self.job: RegistryImport | None = None
+        self.plan: ImportPlan | None = None
+        self.preview: ImportPreview | None = None
+        self.result: ImportResult | None = None
+        self.failed = False
+        self.background: BackgroundJob | None = None
+        self._inspected_for: tuple | None = None
+        self.setWindowTitle(_(KIND_TITLES[self.kind]))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setButtonText(QWizard.WizardButton.NextButton, _("Lanjut >"))
+        self.setButtonText(QWizard.WizardButton.BackButton, _("< Kembali"))
+        self.setButtonText(QWizard.WizardButton.CancelButton, _("Batal"))
+        self.setButtonText(QWizard.WizardButton.FinishButton, _("Selesai"))
+        self.setButtonText(QWizard.WizardButton.CommitButton, _("Simpan ke registri"))
+        self.files_page = FilesPage(self)
+        self.mapping_page = MappingPage(self)
+        self.preview_page = PreviewPage(self)
+        self.commit_page = CommitPage(self)
+        for page in (self.files_page, self.mapping_page, self.preview_page, self.commit_page):
+            self.addPage(page)
+        self.resize(980, 700)
+
+    @property
+    def busy(self) -> bool:
+        return self.background is not None and self.background.running
+
+    def _run(self, title: str, work, on_success, on_failure=None) -> None:
+        self.background = BackgroundJob(self, title, work, on_success, on_failure)
+        self.background.start()
+
+    # steps ------------------------------------------------------------------------------------------------
+    def inspect_then_continue(self, paths: list[Path], source_label: str) -> bool:
+        key = (tuple(paths), source_label)
+        if self.plan is not None and self._inspected_for == key:
+            return True
+        if self.busy:
+            return False
+        self._close_job()
+        self.plan = None
+        try:
+            job = RegistryImport(self.db, self.user, self.kind, paths, source_label=source_label)
+        except Exception as error:  # a refusal (Forbidden, no file) or an incident
+            show_error(self, error)
+            return False
+        self.job = job
+
+        def inspected(plan: ImportPlan) -> None:
+            self.plan = plan
+            self._inspected_for = key
+            self.next()
+
+        self._run(_("Membaca judul kolom…"), lambda _progress: job.inspect(), inspected)
+        return False
+
+    def prepare(self, mapping: dict[str, str]) -> None:
+        job = self.job
+
+        def prepared(preview: ImportPreview) -> None:
+            self.preview = preview
+            self.preview_page.show_preview(preview)
+
+        def failed(_error: BaseException) -> None:
+            self.back()
+
+        self._run(_("Membaca dan memeriksa baris…"), lambda progress: job.prepare(mapping, progress),
+                  prepared, failed)
+
+    def commit(self) -> None:
+        job = self.job
+
+        def committed(result: ImportResult) -> None:
+            self.result = result
+            self.commit_page.show_result(result)
+            if result.batch_id is not None:
+                self.imported.emit(result.batch_id)
+
+        def failed(_error: BaseException) -> None:
+            self.failed = True
+            self.commit_page.show_failure()
+
+        self._run(_("Menyimpan ke registri…"), lambda progress: job.commit(progress), committed, failed)
+
+    # closing ----------------------------------------------------------------------------------------------
+    def _close_job(self) -> None:
+        if self.job is not None:
+            self.job.close()
+            self.job = None
+
+    def done(self, result: int) -> None:
+        if self.busy:
+            # The worker is using the staging connection: ask it to stop; the wizard closes after.
+            self.background.cancel()
+            self.background.finished.connect(lambda: self.done(result))
+            return
+        self._close_job()
+        super().done(result)

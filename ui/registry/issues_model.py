@@ -1,0 +1,52 @@
+"""The refused and flagged rows of an import as a table (a large extract can have tens of thousands)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from app.i18n import _
+from app.registry.validation import RowIssue, Severity
+from ui.style import FLAGGED_COLOUR, REFUSED_COLOUR
+
+HEADERS = ("Berkas", "Baris", "Kolom", "Nilai", "Tindakan", "Alasan")
+ACTIONS = {Severity.REFUSED: "Ditolak", Severity.FLAGGED: "Ditandai"}
+
+
+class IssuesModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.issues: tuple[RowIssue, ...] = ()
+
+    def set_issues(self, issues) -> None:
+        self.beginResetModel()
+        self.issues = tuple(issues)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.issues)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _(HEADERS[section])
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        issue = self.issues[index.row()]
+        column = index.column()
+        severity = Severity(issue.severity)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            values = (issue.source, f"{issue.row_number:,}".replace(",", "."), issue.field, issue.value,
+                      _(ACTIONS[severity]), issue.message)
+            return values[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 4:
+            return REFUSED_COLOUR if severity is Severity.REFUSED else FLAGGED_COLOUR
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None

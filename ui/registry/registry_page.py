@@ -1,0 +1,142 @@
+"""Registri: search by NIK, No. KK or name as you type, browse everybody in the region, see one person."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.auth.roles import CurrentUser
+from app.i18n import _
+from app.office import OfficeDatabase
+from app.registry.search import search_people
+from ui.messages import show_error
+from ui.registry.detail_format import thousands
+from ui.registry.people_model import COLUMNS, PersonTableModel
+from ui.registry.person_detail import PersonDetailPane
+from ui.style import set_role
+
+SEARCH_DELAY_MS = 150
+COLUMN_WIDTHS = (145, 145, 230, 88, 36, 96, 130, 150)
+
+
+class RegistryPage(QWidget):
+    def __init__(self, db: OfficeDatabase, user: CurrentUser, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.user = db, user
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 10)
+        layout.setSpacing(8)
+        top = QHBoxLayout()
+        title = set_role(QLabel(_("Registri penduduk")), "title")
+        top.addWidget(title)
+        top.addStretch(1)
+        self.count_label = set_role(QLabel(), "count")
+        self.count_label.setObjectName("count")
+        top.addWidget(self.count_label)
+        layout.addLayout(top)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText(_("Cari NIK, No. KK atau nama… (hasil muncul saat mengetik)"))
+        self.search.setClearButtonEnabled(True)
+        layout.addWidget(self.search)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(SEARCH_DELAY_MS)
+        self.timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _text: self.timer.start())
+
+        self.model = PersonTableModel(db, user, self)
+        self.table = QTableView()
+        self.table.setObjectName("people")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures 1.2 million rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(26)
+        horizontal = self.table.horizontalHeader()
+        horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        horizontal.setStretchLastSection(True)
+        horizontal.setHighlightSections(False)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        # Status right after the name: a dead, moved or missing person is seen without scrolling sideways.
+        horizontal.moveSection(COLUMNS.index("status"), COLUMNS.index("nama") + 1)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+
+        self.detail = PersonDetailPane(db, user)
+        self.detail.person_requested.connect(self.open_person)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([660, 580])
+        splitter.setChildrenCollapsible(False)
+        self.splitter = splitter
+        layout.addWidget(splitter, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reloads what is shown (after an import): the same query, fresh rows."""
+        self.run_search()
+
+    def run_search(self) -> None:
+        self.timer.stop()
+        query = self.search.text().strip()
+        try:
+            if not query:
+                self.model.show_all()
+                self.count_label.setText(_("{n} penduduk di wilayah Anda").format(n=thousands(self.model.rowCount())))
+            else:
+                result = search_people(self.db.unit_of_work(), self.user, query)
+                self.model.show_ids(result.ids)
+                if result.truncated:
+                    text = _("Lebih dari {n} hasil; persempit pencarian.").format(n=thousands(len(result.ids)))
+                elif not result.ids:
+                    text = _("Tidak ada yang cocok dengan \u201c{q}\u201d.").format(q=query)
+                else:
+                    text = _("{n} hasil untuk \u201c{q}\u201d").format(n=thousands(len(result.ids)), q=query)
+                self.count_label.setText(text)
+        except Exception as error:  # shown (DomainError) or logged with an incident id
+            show_error(self, error)
+            return
+        if self.model.rowCount() == 1:
+            self.table.selectRow(0)
+        elif self.detail.detail is None:
+            self.detail.clear()
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        person = self.model.person_at(current.row()) if current.isValid() else None
+        if person is not None:
+            self.detail.show_person(person.id)
+
+    def open_person(self, person_id: int) -> None:
+        """Shows a person (e.g. a household member); selects their row when it is on a loaded page."""
+        row = self.model.row_of(person_id)
+        if row >= 0:
+            index = self.model.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.table.scrollTo(index)
+        else:
+            self.table.clearSelection()
+            self.detail.show_person(person_id)
