@@ -132,7 +132,7 @@ def cmd_import(args) -> int:
         if plan.skipped:
             _print(_("Dilewati (judul kolom berbeda): {tables}").format(tables=", ".join(plan.skipped)))
         terminal, progress = _progress()
-        preview = job.prepare(mapping, progress)
+        preview = job.prepare(mapping, progress, mark_missing=not args.additions_only)
         terminal.finish()
         _print_preview(preview)
         if args.issues_xlsx and preview.issues:
@@ -309,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--map", action="append", metavar="KOLOM=JUDUL", help=_("petakan kolom, mis. nik='NO INDUK'")
     )
     imp.add_argument("--issues-xlsx", help=_("tulis daftar baris ditolak/ditandai ke XLSX"))
+    imp.add_argument(
+        "--additions-only",
+        action="store_true",
+        help=_("berkas hanya berisi tambahan/perubahan: jangan tandai yang tidak ada di berkas sebagai hilang"),
+    )
 
     search = sub("search", _("cari penduduk menurut NIK, No. KK atau nama"), cmd_search)
     search.add_argument("query")

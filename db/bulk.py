@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 STAGING = "import_staging"
+SCOPE = "import_scope"
 
 # A version-4 UUID as 32 hex digits (SQLAlchemy's storage of Uuid on SQLite), made inside SQLite.
 UUID_SQL = (
@@ -78,6 +79,7 @@ def create_staging(connection: Connection, target: BulkTarget) -> None:
 
 def drop_staging(connection: Connection) -> None:
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGING}")
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCOPE}")
 
 
 def stage_rows(connection: Connection, target: BulkTarget, rows: Iterable[Sequence]) -> None:
@@ -114,13 +116,20 @@ def remove_keys(connection: Connection, target: BulkTarget, keys: list[str]) -> 
         )
 
 
-def _scope_clause(target: BulkTarget, alias: str) -> str:
-    # A re-import marks as gone only people of the kecamatan the file covers: a partial extract (one
-    # kecamatan) must not make the rest of the kabupaten disappear.
-    return (
-        f"substr({alias}.{target.region_column}, 1, 6) IN "
-        f"(SELECT DISTINCT substr({target.region_column}, 1, 6) FROM {STAGING})"
+def define_missing_scope(connection: Connection, target: BulkTarget, enabled: bool) -> int:
+    """The desa whose records a re-import may mark as gone: those the file covers, or none when the user
+    says the file is not a complete extract of its desa (a list of additions). A partial extract (one
+    desa) must never make the rest of the kecamatan or kabupaten disappear. Returns the desa covered."""
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{SCOPE}")
+    connection.exec_driver_sql(f"CREATE TEMP TABLE {SCOPE} (kode_desa TEXT PRIMARY KEY) WITHOUT ROWID")
+    connection.exec_driver_sql(
+        f"INSERT INTO {SCOPE} SELECT DISTINCT {target.region_column} FROM {STAGING} WHERE ?", (int(enabled),)
     )
+    return connection.exec_driver_sql(f"SELECT count(DISTINCT {target.region_column}) FROM {STAGING}").scalar_one()
+
+
+def _scope_clause(target: BulkTarget, alias: str) -> str:
+    return f"{alias}.{target.region_column} IN (SELECT kode_desa FROM temp.{SCOPE})"
 
 
 def _gone_clause(target: BulkTarget) -> str:
@@ -257,7 +266,7 @@ def apply_staged(
         f"WHERE missing_since_batch_id IS NOT NULL AND {target.key} IN (SELECT {target.key} FROM {STAGING})",
         (batch_id, stamp),
     )
-    # Gone: no longer in the extract of their kecamatan. Kept, marked, never deleted.
+    # Gone: no longer in the extract of their desa. Kept, marked, never deleted.
     connection.exec_driver_sql(
         f"UPDATE {table} AS t SET missing_since_batch_id = ?, updated_at = ? WHERE {_gone_clause(target)}",
         (batch_id, stamp),

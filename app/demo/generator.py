@@ -220,10 +220,15 @@ def _desa_weights(rng: np.random.Generator, regions: RegionTables) -> np.ndarray
 def _allocate_households(rng: np.random.Generator, households: int, regions: RegionTables) -> np.ndarray:
     weights = _desa_weights(rng, regions)
     desa_count = len(weights)
-    if households >= 2 * desa_count:  # every desa inhabited, the rest by weight
-        counts = 1 + rng.multinomial(households - desa_count, weights)
-    else:
-        counts = rng.multinomial(households, weights)
+    counts = rng.multinomial(households, weights)
+    if households >= 2 * desa_count:
+        # Every desa inhabited: an empty one takes a household from the fullest desa of its kab/kota.
+        kab_of_desa = regions.kec_kab[regions.desa_kec]
+        for empty in np.flatnonzero(counts == 0).tolist():
+            same = np.flatnonzero(kab_of_desa == kab_of_desa[empty])
+            fullest = same[np.argmax(counts[same])]
+            counts[fullest] -= 1
+            counts[empty] += 1
     return np.repeat(np.arange(desa_count), counts)
 
 

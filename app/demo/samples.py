@@ -97,7 +97,7 @@ def new_people(population: Extract, seed: int) -> tuple[list[list[str]], list[Ba
         for r in fresh.itertuples(index=False)
     ]
     rng = rng_for(seed, "baris_salah")
-    adults = [i for i, r in enumerate(fresh.itertuples(index=False)) if r.tgl_lahir < "2000"]
+    adults = [i for i, r in enumerate(fresh.itertuples(index=False)) if "1940" < r.tgl_lahir < "2000"]
     picked = [int(i) for i in rng.choice(adults, size=6, replace=False)]
     picked.sort()
     bad: list[BadRow] = []
@@ -128,7 +128,8 @@ def new_people(population: Extract, seed: int) -> tuple[list[list[str]], list[Ba
     row[NIK] = f"{int(row[NIK][:6]) / 100_000:.5f}E+15"
     bad.append(BadRow(picked[5] + 2, "nik_angka_excel", True, "NIK rusak menjadi angka Excel"))
     # 7. The same NIK twice: a person typed in a second time, name spelled differently; both rows refused.
-    source = next(i for i in range(len(rows)) if i not in picked and rows[i][10] == "KEPALA KELUARGA")
+    source = next(i for i in range(min(60, len(rows) // 3), len(rows))
+                  if i not in picked and rows[i][10] == "KEPALA KELUARGA")
     twice = list(rows[source])
     twice[2] = twice[2].title()
     insert_at = min(len(rows), source + 40)
@@ -228,7 +229,7 @@ def update_extract(population: Extract, seed: int, kecamatan: str) -> tuple[pd.D
     parents = heads.sample(n=min(len(heads), max(1, round(0.005 * len(households)))), random_state=rng.integers(2**31))
     nik_taken = used_sequences(population.table["nik"].to_numpy(zero_copy_only=False))
     births = []
-    for head in parents.itertuples(index=False):
+    for head in parents.to_dict("records"):
         born = _later_date(rng, 60)
         female = bool(rng.random() < 0.5)
         day = int(born[8:10]) + (40 if female else 0)
@@ -236,13 +237,13 @@ def update_extract(population: Extract, seed: int, kecamatan: str) -> tuple[pd.D
         sequence = nik_taken.get(prefix, 0) + 1
         nik_taken[prefix] = sequence
         pool = N.FEMALE_MODERN if female else N.MALE_MODERN
-        family = head.nama.split(" ")[-1]
+        family = head["nama"].split(" ")[-1]
         given = pool[int(rng.integers(0, len(pool)))]
         births.append({
-            **head._asdict(), "nik": f"{prefix}{sequence:04d}", "tgl_lahir": born, "jenis_kelamin": "P" if female else "L",
+            **head, "nik": f"{prefix}{sequence:04d}", "tgl_lahir": born, "jenis_kelamin": "P" if female else "L",
             "nama": f"{given} {family}" if family in N.FAMILY_NAMES else given, "hubungan_keluarga": "ANAK",
-            "tempat_lahir": "LIMBOTO" if kecamatan == "750101" else head.tempat_lahir, "status": "hidup",
-            "tgl_status": "", "_order": head._order + 0.5,
+            "tempat_lahir": "LIMBOTO" if kecamatan == "750101" else head["tempat_lahir"], "status": "hidup",
+            "tgl_status": "", "_order": head["_order"] + 0.5,
         })
     counts["lahir"] = len(births)
 

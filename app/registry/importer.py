@@ -78,7 +78,8 @@ class ImportPreview:
     flagged_rows: int
     issues: tuple[RowIssue, ...]
     previous_import_at: datetime | None  # the same files were committed before, at that time
-    kecamatan_covered: int
+    desa_covered: int
+    mark_missing: bool  # people of those desa absent from the file are marked gone
 
     @property
     def nothing_to_do(self) -> bool:
@@ -177,8 +178,10 @@ class RegistryImport:
 
     # 2. prepare -----------------------------------------------------------------------------------------
     def prepare(
-        self, mapping: dict[str, str] | None = None, progress: Progress = NO_PROGRESS
+        self, mapping: dict[str, str] | None = None, progress: Progress = NO_PROGRESS, mark_missing: bool = True
     ) -> ImportPreview:
+        """Reads, checks and stages every row; computes what committing would change. `mark_missing`: the
+        file is a complete extract of the desa it covers, so their people absent from it are marked gone."""
         plan = self.plan or self.inspect()
         mapping = {k: v for k, v in (mapping if mapping is not None else plan.mapping).items() if v}
         unknown = [h for h in mapping.values() if h not in plan.headers]
@@ -232,10 +235,8 @@ class RegistryImport:
                 progress.report(0, 0, _("Membandingkan dengan registri..."))
                 bulk.index_staging(connection, target)
                 refused += self._refuse_duplicate_keys(connection, target, issues)
+                desa_covered = bulk.define_missing_scope(connection, target, mark_missing)
                 counts = bulk.diff_counts(connection, target)
-                kecamatan = connection.exec_driver_sql(
-                    f"SELECT count(DISTINCT substr(kode_desa, 1, 6)) FROM {bulk.STAGING}"
-                ).scalar_one()
             with self.db.sessions() as session:
                 previous = session.scalars(
                     select(ImportBatch.finished_at)
@@ -257,7 +258,8 @@ class RegistryImport:
             flagged,
             tuple(issues),
             previous,
-            kecamatan,
+            desa_covered,
+            mark_missing,
         )
         return self.preview
 

@@ -92,13 +92,23 @@ def test_newer_extract_updates_changed_rows_keeps_history_and_marks_missing(
         assert changes == ["hilang", "kembali"]
 
 
-def test_partial_extract_of_one_kecamatan_does_not_mark_other_kecamatan_missing(
-    office_db, operator, tmp_path
-):
+def test_partial_extract_of_one_desa_does_not_mark_other_desa_missing(office_db, operator, tmp_path):
     limboto, telaga = people(3), people(3, DESA_TELAGA)
     run_import(office_db, operator, write_csv(tmp_path / "all.csv", limboto + telaga))
     preview, _ = run_import(office_db, operator, write_csv(tmp_path / "telaga.csv", telaga[:-1]))
-    assert preview.gone == 1
+    assert (preview.gone, preview.desa_covered) == (1, 1)
+
+
+def test_a_file_of_additions_only_marks_nobody_missing(office_db, operator, tmp_path):
+    run_import(office_db, operator, write_csv(tmp_path / "all.csv", people(3)))
+    job = RegistryImport(office_db, operator, "dukcapil", [write_csv(tmp_path / "baru.csv", people(5)[-6:])])
+    job.inspect()
+    preview = job.prepare(mark_missing=False)
+    assert (preview.added, preview.gone) == (6, 0)
+    job.commit()
+    assert count(office_db, Person) == 15
+    with office_db.sessions() as session:
+        assert session.scalar(select(func.count()).where(Person.missing_since_batch_id.is_not(None))) == 0
 
 
 def test_cancel_while_preparing_or_committing_leaves_registry_unchanged(office_db, operator, tmp_path):

@@ -1,0 +1,107 @@
+"""build_demo: a small demo database through the real import path, its accounts, and the sample extracts."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.auth.users import login
+from app.demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo, ensure_demo_key
+from app.demo.build import DTKS_EXTRACT, DUKCAPIL_EXTRACT
+from app.demo.samples import DTKS_FILE, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE
+from app.errors import DomainError
+from app.jobs import Cancelled, Progress
+from app.office import open_office_database
+from app.registry.importer import RegistryImport
+from app.registry.search import count_people
+from app.registry.validation import Severity
+
+PEOPLE = 2_000
+
+
+def _preview(db, user, kind, file, **kwargs):
+    job = RegistryImport(db, user, kind, [file], **kwargs)
+    try:
+        return job.prepare()
+    finally:
+        job.close()
+
+
+def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path, office_db, admin):
+    reports = []
+    path = tmp_path / "demo" / "demo.db"
+    summary = build_demo(path, people=PEOPLE, seed=11, progress=Progress(report=lambda *a: reports.append(a)))
+    assert summary.people == PEOPLE and 0 < summary.households < PEOPLE and 0 < summary.dtks < PEOPLE
+    assert summary.samples_dir == path.parent / "contoh_ekstrak"
+    for name in (DUKCAPIL_EXTRACT, DTKS_EXTRACT, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE, DTKS_FILE):
+        assert (summary.samples_dir / name).is_file(), name
+    assert reports and all(0 <= done <= total for done, total, _text in reports)
+    assert reports[-1][0] == reports[-1][1]
+
+    db = open_office_database(path)
+    try:
+        assert db.office.region_code == "75"
+        demo_admin = login(db.unit_of_work(), DEMO_ADMIN, DEMO_PASSWORD)
+        operator = login(db.unit_of_work(), "operator", DEMO_PASSWORD)
+        guest = login(db.unit_of_work(), "tamu", DEMO_PASSWORD)
+        assert (operator.role.value, operator.region_code) == ("operator", "7501")
+        assert (guest.role.value, guest.region_code) == ("guest", "75")
+        assert count_people(db.unit_of_work(), demo_admin) == PEOPLE
+        assert 0.28 * PEOPLE < count_people(db.unit_of_work(), operator) < 0.38 * PEOPLE
+
+        # Re-importing the same extract changes nothing; the update of one kecamatan changes a little.
+        again = _preview(db, demo_admin, "dukcapil", summary.samples_dir / DUKCAPIL_EXTRACT)
+        assert again.nothing_to_do and again.refused_rows == 0
+        update = _preview(db, demo_admin, "dukcapil", summary.samples_dir / UPDATE_FILE)
+        assert update.refused_rows == 0 and update.changed > 0 and update.gone > 0 and update.added > 0
+        assert update.desa_covered >= 1
+        dtks = _preview(db, demo_admin, "dtks", summary.samples_dir / DTKS_FILE)
+        assert dtks.refused_rows == 0 and dtks.changed > 0 and dtks.added > 0
+    finally:
+        db.close()
+
+    # The new-people sample, in a fresh office of Kab. Gorontalo: exactly the deliberately bad rows refused.
+    for name in (NEW_FILE_CSV, NEW_FILE_XLSX):
+        preview = _preview(office_db, admin, "dukcapil", summary.samples_dir / name)
+        refused = sorted({(i.row_number, i.code) for i in preview.issues if i.severity is Severity.REFUSED})
+        codes = sorted(code for _row, code in refused)
+        assert codes == sorted(["nik_bukan_16_digit", "nik_bukan_16_digit", "tanggal_masa_depan",
+                                "desa_luar_wilayah", "kunci_ganda", "kunci_ganda", "nik_angka_excel"]), refused
+        assert preview.refused_rows == 7
+        assert preview.added == preview.rows_read - 7 > 250
+        flagged = {i.code for i in preview.issues if i.severity is Severity.FLAGGED}
+        assert "tgl_lahir_beda_nik" in flagged
+
+    # An existing demo is kept unless replaced.
+    with pytest.raises(DomainError):
+        build_demo(path, people=PEOPLE, seed=11)
+
+
+def test_a_cancelled_build_leaves_no_database(tmp_path):
+    path = tmp_path / "demo.db"
+    calls = []
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > 6  # somewhere inside the import
+
+    with pytest.raises(Cancelled):
+        build_demo(path, people=500, progress=Progress(cancelled=cancelled))
+    assert not path.exists() and not (tmp_path / "demo.db-wal").exists()
+
+
+def test_replace_rebuilds_and_the_demo_key_fallback(tmp_path, monkeypatch):
+    import db.keys as keys
+
+    path = tmp_path / "demo.db"
+    build_demo(path, people=300, seed=3)
+    (tmp_path / "demo.db-shm").write_bytes(b"stale")
+    summary = build_demo(path, people=400, seed=3, replace=True)
+    assert summary.people == 400
+
+    monkeypatch.delenv("EJPS_DB_PASSPHRASE")
+    monkeypatch.setattr(keys, "keyring_available", lambda: False)
+    try:
+        ensure_demo_key()
+        assert keys.passphrase_configured()
+    finally:
+        keys.set_session_passphrase(None)
