@@ -9,6 +9,8 @@ a cancel, a crash or an error leaves the registry as it was.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -136,6 +138,7 @@ class RegistryImport:
     preview: ImportPreview | None = None
     _connection: Connection | None = field(default=None, repr=False)
     _sources: list = field(default_factory=list, repr=False)
+    _scratch: Path | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.kind = ExtractKind(self.kind)
@@ -202,6 +205,10 @@ class RegistryImport:
         self._connection = self.db.engine.connect()
         connection = self._connection
         try:
+            handle, scratch = tempfile.mkstemp(prefix="ejps-staging-", suffix=".db")
+            os.close(handle)
+            self._scratch = Path(scratch)
+            bulk.attach_scratch(connection.connection.dbapi_connection, self._scratch)
             with self.db.sessions() as session:
                 known_desa = frozenset(session.scalars(select(Region.code).where(Region.level == 4)))
             context = ValidationContext(
@@ -212,7 +219,7 @@ class RegistryImport:
             rows_read = refused = flagged = 0
             with connection.begin():
                 bulk.create_staging(connection, target)
-                for chunk, checked in prefetched(self._validated_chunks(plan, rename, context)):
+                for chunk, checked in prefetched(self._validated_chunks(plan, rename, context), depth=1):
                     progress.check()
                     rows = checked.rows
                     bulk.stage_rows(
@@ -399,11 +406,15 @@ class RegistryImport:
             try:
                 if self._connection.in_transaction():
                     self._connection.rollback()
-                bulk.drop_staging(self._connection)
                 self._connection.exec_driver_sql("PRAGMA cache_size = -65536")  # back to the engine's default
                 if self._connection.in_transaction():
                     self._connection.commit()
+                if self._scratch is not None:
+                    bulk.detach_scratch(self._connection.connection.dbapi_connection, self._scratch)
             finally:
+                if self._scratch is not None:
+                    self._scratch.unlink(missing_ok=True)
+                    self._scratch = None
                 self._connection.close()
                 self._connection = None
 

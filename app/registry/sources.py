@@ -21,6 +21,9 @@ from app.errors import DomainError
 from app.i18n import N_
 
 CHUNK_ROWS = 100_000
+# A workbook's sheet sits whole in calamine's memory (about 1.2 GB for a million rows): XLSX chunks are
+# smaller so that what Python holds besides stays small.
+XLSX_CHUNK_ROWS = 50_000
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -51,6 +54,17 @@ class Chunk:
     first_row: int  # spreadsheet row number of the frame's first row (the header is row 1)
     done: int  # progress units done after this chunk
     total: int
+
+
+def unique_headers(headers) -> tuple[str, ...]:
+    """Column titles as the user can pick them: a blank one becomes "Kolom N", a repeated one "X (2)"."""
+    seen: dict[str, int] = {}
+    result = []
+    for number, header in enumerate(headers, start=1):
+        text = str(header).strip() or f"Kolom {number}"
+        seen[text] = seen.get(text, 0) + 1
+        result.append(text if seen[text] == 1 else f"{text} ({seen[text]})")
+    return tuple(result)
 
 
 def _sniff(path: Path) -> str:
@@ -140,7 +154,7 @@ class CsvSource:
         headers = next(
             iter(pd.read_csv(io.StringIO(header_line), sep=delimiter, dtype=str, header=None).values)
         )
-        headers = tuple("" if pd.isna(h) else str(h).strip() for h in headers)
+        headers = unique_headers("" if pd.isna(h) else h for h in headers)
         return cls(path, kind, encoding, delimiter, SheetInfo(path, None, headers, None))
 
     def chunks(self) -> Iterator[Chunk]:
@@ -222,7 +236,7 @@ class XlsxSource:
             header = next(rows, None)
             if not header or not any(_cell_text(c).strip() for c in header):
                 continue
-            headers = tuple(_cell_text(c).strip() for c in header)
+            headers = unique_headers(_cell_text(c) for c in header)
             sheets.append(SheetInfo(path, name, headers, max(sheet.height - 1, 0)))
         if not sheets:
             raise SourceError(N_("Berkas {file} tidak memuat lembar kerja berisi data."), file=path.name)
@@ -245,7 +259,7 @@ class XlsxSource:
                 if len(cells) < width:
                     cells.extend([""] * (width - len(cells)))
                 buffer.append(cells)
-                if len(buffer) == CHUNK_ROWS:
+                if len(buffer) == XLSX_CHUNK_ROWS:
                     done += len(buffer)
                     yield Chunk(
                         info,

@@ -107,3 +107,16 @@ def test_database_uses_wal_and_foreign_keys(office_db):
     with office_db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_staged_rows_of_an_import_are_encrypted_and_removed(office_db, admin, tmp_path):
+    records = people(3)
+    job = RegistryImport(office_db, admin, "dukcapil", [write_csv(tmp_path / "d.csv", records)])
+    job.inspect()
+    job.prepare()
+    scratch = job._scratch
+    assert scratch.exists()
+    raw = scratch.read_bytes()
+    assert raw and not any(r.nik.encode() in raw for r in records)
+    job.close()
+    assert not scratch.exists()
