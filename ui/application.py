@@ -56,7 +56,10 @@ def open_or_create_database(path: Path, parent: QWidget | None = None) -> Office
         dialog = FirstRunDialog(path, parent)
         return dialog.db if dialog.exec() == QDialog.DialogCode.Accepted else None
     while True:
-        if ask and PassphraseDialog(path, creating=False, parent=parent).exec() != QDialog.DialogCode.Accepted:
+        if (
+            ask
+            and PassphraseDialog(path, creating=False, parent=parent).exec() != QDialog.DialogCode.Accepted
+        ):
             return None
         try:
             return open_office_database(path)
@@ -86,7 +89,9 @@ def run(database_path: Path | None = None, demo: bool = False) -> int:
     app = application()
     from ui.main_window import MainWindow
 
-    path = Path(database_path) if database_path else (demo_database_path() if demo else default_database_path())
+    path = (
+        Path(database_path) if database_path else (demo_database_path() if demo else default_database_path())
+    )
     db = open_or_create_database(path)
     if db is None:
         return 0

@@ -17,9 +17,15 @@ from ui.style import set_role
 from ui.widgets.tables import fill_row, read_only_table
 
 ACTION_LABELS = {
-    "office.create": "Basis data kantor dibuat", "user.login": "Masuk", "user.login_failed": "Gagal masuk",
-    "user.create": "Pengguna dibuat", "user.update": "Pengguna diubah", "user.reset_password": "Kata sandi diatur ulang",
-    "user.change_password": "Kata sandi diganti", "import.dukcapil": "Impor Dukcapil", "import.dtks": "Impor DTKS/DTSEN",
+    "office.create": "Basis data kantor dibuat",
+    "user.login": "Masuk",
+    "user.login_failed": "Gagal masuk",
+    "user.create": "Pengguna dibuat",
+    "user.update": "Pengguna diubah",
+    "user.reset_password": "Kata sandi diatur ulang",
+    "user.change_password": "Kata sandi diganti",
+    "import.dukcapil": "Impor Dukcapil",
+    "import.dtks": "Impor DTKS/DTSEN",
 }
 
 
@@ -41,8 +47,9 @@ class AuditPage(QWidget):
         layout.setContentsMargins(16, 14, 16, 10)
         layout.setSpacing(8)
         layout.addWidget(set_role(QLabel(_("Log audit")), "title"))
-        self.table = read_only_table([_("Waktu"), _("Pengguna"), _("Tindakan"), _("Objek"), _("Sebelum"),
-                                      _("Sesudah")], "audit")
+        self.table = read_only_table(
+            [_("Waktu"), _("Pengguna"), _("Tindakan"), _("Objek"), _("Sebelum"), _("Sesudah")], "audit"
+        )
         layout.addWidget(self.table, 1)
         pager = QHBoxLayout()
         self.newer_button = QPushButton(_("‹ Lebih baru"))
@@ -70,16 +77,29 @@ class AuditPage(QWidget):
         self.table.setRowCount(0)
         for entry in page.entries:
             obj = f"{entry.entity} {entry.entity_ref}".strip()
-            fill_row(self.table, [
-                local_time(entry.at, with_seconds=True), entry.username,
-                _(ACTION_LABELS.get(entry.action, entry.action)), obj, _compact(entry.before), _compact(entry.after),
-            ], entry.id)
+            fill_row(
+                self.table,
+                [
+                    local_time(entry.at, with_seconds=True),
+                    entry.username,
+                    _(ACTION_LABELS.get(entry.action, entry.action)),
+                    obj,
+                    _compact(entry.before),
+                    _compact(entry.after),
+                ],
+                entry.id,
+            )
         self.table.resizeColumnsToContents()
         for column in (4, 5):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 380))
         self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         last = page.offset + len(page.entries)
-        self.position.setText(_("{first}–{last} dari {total} entri").format(
-            first=thousands(page.offset + 1 if page.entries else 0), last=thousands(last), total=thousands(page.total)))
+        self.position.setText(
+            _("{first}–{last} dari {total} entri").format(
+                first=thousands(page.offset + 1 if page.entries else 0),
+                last=thousands(last),
+                total=thousands(page.total),
+            )
+        )
         self.newer_button.setEnabled(page.offset > 0)
         self.older_button.setEnabled(page.has_next)

@@ -123,5 +123,7 @@ class BackgroundJob(QObject):
             show_error(self.parent_widget, error)
 
 
-def run_in_background(parent: QWidget, title: str, work, on_success, on_failure=None, **options) -> BackgroundJob:
+def run_in_background(
+    parent: QWidget, title: str, work, on_success, on_failure=None, **options
+) -> BackgroundJob:
     return BackgroundJob(parent, title, work, on_success, on_failure, **options).start()

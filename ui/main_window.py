@@ -125,9 +125,12 @@ class MainWindow(QMainWindow):
         store_language(language)
         if language != current_language():
             QMessageBox.information(
-                self, _("Bahasa"),
+                self,
+                _("Bahasa"),
                 _("Bahasa {language} akan dipakai setelah program ditutup dan dibuka kembali.").format(
-                    language=LANGUAGES[language]))
+                    language=LANGUAGES[language]
+                ),
+            )
 
     def change_password(self) -> None:
         from ui.auth.dialogs import ChangePasswordDialog
@@ -138,18 +141,29 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(
-            self, _("Tentang e-JPS Desktop"),
-            "<h3>e-JPS Desktop " + VERSION + "</h3><p>"
-            + _("Registri Jaring Pengaman Sosial elektronik Provinsi Gorontalo (Pergub 52/2020 dan Pergub "
-                "72/2018), bekerja luring di laptop kantor. Data penduduk disimpan terenkripsi.")
-            + "</p><p>" + _("Kantor: {office}<br>Basis data: {path}").format(office=self.db.office.name,
-                                                                             path=self.db.path) + "</p>")
+            self,
+            _("Tentang e-JPS Desktop"),
+            "<h3>e-JPS Desktop "
+            + VERSION
+            + "</h3><p>"
+            + _(
+                "Registri Jaring Pengaman Sosial elektronik Provinsi Gorontalo (Pergub 52/2020 dan Pergub "
+                "72/2018), bekerja luring di laptop kantor. Data penduduk disimpan terenkripsi."
+            )
+            + "</p><p>"
+            + _("Kantor: {office}<br>Basis data: {path}").format(
+                office=self.db.office.name, path=self.db.path
+            )
+            + "</p>",
+        )
 
     # status bar -------------------------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         user = self.user
-        self.user_label = QLabel(_("Pengguna: {name} ({username})").format(name=user.full_name, username=user.username))
+        self.user_label = QLabel(
+            _("Pengguna: {name} ({username})").format(name=user.full_name, username=user.username)
+        )
         self.role_label = QLabel(_("Peran: {role}").format(role=_(ROLE_LABELS[user.role])))
         self.region_label = QLabel(_("Wilayah: {region}").format(region=region_label(user.region_code)))
         for label in (self.user_label, self.role_label, self.region_label):

@@ -32,7 +32,9 @@ def inform(parent: QWidget | None, title: str, text: str) -> None:
 
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+    answer = QMessageBox.question(
+        parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+    )
     return answer == QMessageBox.StandardButton.Yes
 
 

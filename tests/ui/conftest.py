@@ -10,15 +10,17 @@ from app.registry.importer import RegistryImport
 from tests.factories import people, write_csv
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def message_boxes(monkeypatch):
-    """Every QMessageBox call is recorded as (kind, title, text) instead of blocking the test."""
+    """Every QMessageBox call is recorded as (kind, title, text) instead of blocking the test (autouse: an
+    unexpected error must fail a test, never hang it on a modal box)."""
     shown: list[tuple[str, str, str]] = []
 
     def recorder(kind, answer=QMessageBox.StandardButton.Ok):
         def record(_parent, title, text, *args, **kwargs):
             shown.append((kind, title, text))
             return answer
+
         return record
 
     monkeypatch.setattr(QMessageBox, "warning", recorder("warning"))

@@ -1,6 +1,6 @@
 import time
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QPushButton
 
 from app.registry import importer
 from app.registry.batches import list_batches
@@ -27,7 +27,9 @@ def _to_preview(qtbot, wizard, path):
     assert wizard.currentPage() is wizard.preview_page
 
 
-def test_wizard_imports_a_csv_end_to_end_and_people_appear(qtbot, office_db, operator, tmp_path, message_boxes):
+def test_wizard_imports_a_csv_end_to_end_and_people_appear(
+    qtbot, office_db, operator, tmp_path, message_boxes
+):
     records = people(5)
     bad = records[0].but(nik="75010112")  # refused: 8 digits
     path = write_csv(tmp_path / "dukcapil.csv", [*records, bad])
@@ -70,8 +72,9 @@ def test_cancelling_the_wizard_after_the_preview_changes_nothing(qtbot, office_d
     assert list_batches(office_db.unit_of_work(), operator) == []
 
 
-def test_batal_during_preparation_stops_and_changes_nothing(qtbot, office_db, operator, tmp_path, message_boxes,
-                                                            monkeypatch):
+def test_batal_during_preparation_stops_and_changes_nothing(
+    qtbot, office_db, operator, tmp_path, message_boxes, monkeypatch
+):
     wizard = _wizard(qtbot, office_db, operator)
     path = write_csv(tmp_path / "dukcapil.csv", people(3))
     wizard.files_page.add_files([path])
@@ -88,7 +91,9 @@ def test_batal_during_preparation_stops_and_changes_nothing(qtbot, office_db, op
     monkeypatch.setattr(importer.RegistryImport, "prepare", slow_prepare)
     wizard.next()
     assert wizard.busy
-    wizard.background.dialog.cancel()  # the "Batal" button of the progress dialog
+    batal = wizard.background.dialog.findChild(QPushButton)
+    assert batal.text() == "Batal"
+    batal.click()
     qtbot.waitUntil(lambda: not wizard.busy, timeout=5000)
     assert wizard.currentPage() is wizard.mapping_page
     assert message_boxes and "Dibatalkan" in message_boxes[-1][2]
@@ -128,15 +133,18 @@ def test_second_import_of_same_file_remembers_mapping_and_says_so(qtbot, office_
     again.reject()
 
 
-def test_dtks_import_records_source_and_exports_issues(qtbot, office_db, operator, tmp_path, monkeypatch,
-                                                        message_boxes):
+def test_dtks_import_records_source_and_exports_issues(
+    qtbot, office_db, operator, tmp_path, monkeypatch, message_boxes
+):
     records = people(3)
     rows = dtks_rows(records, desil=2)
     rows[0]["desil"] = "12"  # refused
     path = write_csv(tmp_path / "dtsen.csv", rows, DTKS_HEADERS)
     wizard = _wizard(qtbot, office_db, operator, ExtractKind.DTKS)
     assert wizard.files_page.source_box.isVisibleTo(wizard)
-    wizard.files_page.findChild(type(wizard.files_page.source_group.buttons()[0]), "source_DTSEN").setChecked(True)
+    wizard.files_page.findChild(type(wizard.files_page.source_group.buttons()[0]), "source_DTSEN").setChecked(
+        True
+    )
     _to_preview(qtbot, wizard, path)
     assert wizard.mapping_page.mapping()["program:pkh"] == "pkh"
     out = tmp_path / "masalah.xlsx"

@@ -1,7 +1,7 @@
 from PySide6.QtCore import Qt
 
 from app.registry.search import count_people
-from tests.factories import people
+from tests.factories import DESA_TELAGA, people
 from tests.ui.conftest import import_people
 from ui.main_window import MainWindow
 from ui.registry import people_model
@@ -14,7 +14,9 @@ def _column(name: str) -> int:
     return COLUMNS.index(name)
 
 
-def test_model_row_count_is_count_people_and_rows_come_from_the_database(qtbot, office_db, operator, registry):
+def test_model_row_count_is_count_people_and_rows_come_from_the_database(
+    qtbot, office_db, operator, registry
+):
     model = PersonTableModel(office_db, operator)
     model.show_all()
     assert model.rowCount() == count_people(office_db.unit_of_work(), operator) == len(registry)
@@ -103,11 +105,13 @@ def test_missing_and_dead_people_are_marked(qtbot, office_db, operator, registry
     assert "Diubah" in page.detail.history.text()
 
 
-def test_operator_of_one_kecamatan_sees_only_that_kecamatan(qtbot, office_db, operator, kecamatan_operator, tmp_path):
-    import_people(office_db, operator, tmp_path / "dua.csv", people(2) + people(2, kode_desa="7501021001"))
+def test_operator_of_one_kecamatan_sees_only_that_kecamatan(
+    qtbot, office_db, operator, kecamatan_operator, tmp_path
+):
+    import_people(office_db, operator, tmp_path / "dua.csv", people(2) + people(2, kode_desa=DESA_TELAGA))
     page = RegistryPage(office_db, kecamatan_operator)
     qtbot.addWidget(page)
-    assert page.model.rowCount() == 6
+    assert page.model.rowCount() == 6 and count_people(office_db.unit_of_work(), operator) == 12
     assert all(page.model.person_at(row).kode_desa.startswith("750101") for row in range(6))
 
 
@@ -140,3 +144,19 @@ def test_choosing_a_language_is_stored_for_the_next_start(qtbot, office_db, admi
     window.language_actions["en"].trigger()
     assert stored_language() == "en"
     assert message_boxes and "dibuka kembali" in message_boxes[-1][2]
+
+
+def test_a_far_jump_is_read_in_the_background_without_blocking(
+    qtbot, office_db, operator, registry, monkeypatch
+):
+    monkeypatch.setattr(people_model, "PAGE_SIZE", 5)
+    model = PersonTableModel(office_db, operator)
+    model.show_all()
+    expected = model.person_at(len(registry) - 1)  # the answer, read directly
+    model = PersonTableModel(office_db, operator)
+    model.show_all()
+    last = model.index(len(registry) - 1, 0)
+    assert model.data(last) == "…"  # not there yet: asked for in the background
+    with qtbot.waitSignal(model.dataChanged, timeout=3000):
+        pass
+    assert model.data(last) == expected.nik

@@ -58,7 +58,9 @@ class _FormDialog(QDialog):
         self.error_label = set_role(QLabel(""), "error")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(ok_text)
         set_role(self.ok_button, "primary")
@@ -97,10 +99,16 @@ class PassphraseDialog(_FormDialog):
         _header(
             self.body,
             _("Frasa sandi basis data"),
-            _("Komputer ini tidak memiliki penyimpanan kredensial sistem. Data penduduk di basis data dienkripsi "
-              "dengan frasa sandi; tanpa frasa sandi itu basis data tidak dapat dibuka.")
-            + ("\n" + _("Catat frasa sandi ini di tempat aman: frasa sandi yang hilang tidak dapat dipulihkan.")
-               if creating else ""),
+            _(
+                "Komputer ini tidak memiliki penyimpanan kredensial sistem. Data penduduk di basis data dienkripsi "
+                "dengan frasa sandi; tanpa frasa sandi itu basis data tidak dapat dibuka."
+            )
+            + (
+                "\n"
+                + _("Catat frasa sandi ini di tempat aman: frasa sandi yang hilang tidak dapat dipulihkan.")
+                if creating
+                else ""
+            ),
         )
         form = QFormLayout()
         self.passphrase = _password_field()
@@ -144,8 +152,10 @@ class FirstRunDialog(_FormDialog):
         _header(
             self.body,
             _("Selamat datang di e-JPS Desktop"),
-            _("Belum ada basis data kantor di komputer ini. Pilih wilayah kerja kantor dan buat akun admin "
-              "pertama. Basis data hanya memuat penduduk wilayah ini."),
+            _(
+                "Belum ada basis data kantor di komputer ini. Pilih wilayah kerja kantor dan buat akun admin "
+                "pertama. Basis data hanya memuat penduduk wilayah ini."
+            ),
         )
         region_box = QGroupBox(_("Wilayah kantor"))
         region_layout = QVBoxLayout(region_box)
@@ -175,7 +185,9 @@ class FirstRunDialog(_FormDialog):
         admin_form.addRow(_("Kata sandi"), self.password)
         admin_form.addRow(_("Ulangi kata sandi"), self.repeat)
         self.body.addWidget(admin_box)
-        location = set_role(QLabel(_("Basis data akan disimpan di: {path}").format(path=self.path)), "subtitle")
+        location = set_role(
+            QLabel(_("Basis data akan disimpan di: {path}").format(path=self.path)), "subtitle"
+        )
         location.setWordWrap(True)
         self.body.addWidget(location)
         self.finish_layout()
@@ -197,8 +209,12 @@ class FirstRunDialog(_FormDialog):
         self.setCursor(Qt.CursorShape.WaitCursor)
         try:
             self.db = create_office_database(
-                self.path, self.region_picker.region_code(), self.username.text(), self.password.text(),
-                self.full_name.text().strip(), self.office_name.text().strip(),
+                self.path,
+                self.region_picker.region_code(),
+                self.username.text(),
+                self.password.text(),
+                self.full_name.text().strip(),
+                self.office_name.text().strip(),
             )
         finally:
             self.unsetCursor()
@@ -210,9 +226,13 @@ class LoginDialog(_FormDialog):
         super().__init__(_("e-JPS Desktop — Masuk"), _("Masuk"), parent)
         self.db = db
         self.user: CurrentUser | None = None
-        _header(self.body, _("e-JPS Desktop"),
-                _("{office} · wilayah {region}").format(office=db.office.name,
-                                                        region=region_label(db.office.region_code)))
+        _header(
+            self.body,
+            _("e-JPS Desktop"),
+            _("{office} · wilayah {region}").format(
+                office=db.office.name, region=region_label(db.office.region_code)
+            ),
+        )
         form = QFormLayout()
         form.setContentsMargins(0, 8, 0, 0)
         self.username = QLineEdit(username)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -34,8 +34,11 @@ class UserDialog(_FormDialog):
         super().__init__(_("Tambah pengguna"), _("Simpan"), parent)
         self.db, self.actor = db, actor
         self.created: UserSummary | None = None
-        _header(self.body, _("Tambah pengguna"),
-                _("Operator dan tamu hanya melihat data wilayah kerjanya sendiri."))
+        _header(
+            self.body,
+            _("Tambah pengguna"),
+            _("Operator dan tamu hanya melihat data wilayah kerjanya sendiri."),
+        )
         form = QFormLayout()
         self.username = QLineEdit()
         self.username.setObjectName("username")
@@ -57,11 +60,13 @@ class UserDialog(_FormDialog):
         form.addRow(_("Nama pengguna"), self.username)
         form.addRow(_("Nama lengkap"), self.full_name)
         form.addRow(_("Peran"), self.role)
-        form.addRow(_("Wilayah kerja"), self.region)
         form.addRow(_("OPD"), self.opd)
         form.addRow(_("Kata sandi"), self.password)
         form.addRow(_("Ulangi kata sandi"), self.repeat)
         self.body.addLayout(form)
+        region_box = QGroupBox(_("Wilayah kerja"))
+        QVBoxLayout(region_box).addWidget(self.region)
+        self.body.addWidget(region_box)
         self.finish_layout()
         self.setMinimumWidth(560)
 
@@ -70,8 +75,14 @@ class UserDialog(_FormDialog):
             self.show_problem(_("Kedua kata sandi tidak sama."))
             return False
         self.created = create_user(
-            self.db.unit_of_work(), self.actor, self.username.text(), self.full_name.text(), self.password.text(),
-            Role(self.role.currentData()), self.region.region_code(), self.opd.text(),
+            self.db.unit_of_work(),
+            self.actor,
+            self.username.text(),
+            self.full_name.text(),
+            self.password.text(),
+            Role(self.role.currentData()),
+            self.region.region_code(),
+            self.opd.text(),
         )
         return True
 
@@ -96,8 +107,18 @@ class UsersPage(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
-        self.table = read_only_table([_("Nama pengguna"), _("Nama lengkap"), _("Peran"), _("Wilayah kerja"),
-                                      _("OPD"), _("Status"), _("Terakhir masuk")], "users")
+        self.table = read_only_table(
+            [
+                _("Nama pengguna"),
+                _("Nama lengkap"),
+                _("Peran"),
+                _("Wilayah kerja"),
+                _("OPD"),
+                _("Status"),
+                _("Terakhir masuk"),
+            ],
+            "users",
+        )
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
         self.refresh()
@@ -111,13 +132,22 @@ class UsersPage(QWidget):
         self.table.setRowCount(0)
         for summary in self.users:
             last = local_time(summary.last_login_at) or "—"
-            fill_row(self.table, [
-                summary.username, summary.full_name, _(ROLE_LABELS[summary.role]), region_label(summary.region_code),
-                summary.opd, _("Aktif") if summary.active else _("Nonaktif"), last,
-            ], summary.id, colours={5: STATUS_COLOURS["hidup"] if summary.active else STATUS_COLOURS["missing"]})
+            fill_row(
+                self.table,
+                [
+                    summary.username,
+                    summary.full_name,
+                    _(ROLE_LABELS[summary.role]),
+                    region_label(summary.region_code),
+                    summary.opd,
+                    _("Aktif") if summary.active else _("Nonaktif"),
+                    last,
+                ],
+                summary.id,
+                colours={5: STATUS_COLOURS["hidup"] if summary.active else STATUS_COLOURS["missing"]},
+            )
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self._selection_changed()
 
     def selected(self) -> UserSummary | None:
@@ -136,7 +166,9 @@ class UsersPage(QWidget):
         chosen = self.selected()
         self.toggle_button.setEnabled(chosen is not None and chosen.id != self.user.id)
         self.reset_button.setEnabled(chosen is not None)
-        self.toggle_button.setText(_("Aktifkan") if chosen is not None and not chosen.active else _("Nonaktifkan"))
+        self.toggle_button.setText(
+            _("Aktifkan") if chosen is not None and not chosen.active else _("Nonaktifkan")
+        )
 
     def add_user(self) -> None:
         dialog = UserDialog(self.db, self.user, self)
@@ -148,8 +180,11 @@ class UsersPage(QWidget):
         chosen = self.selected()
         if chosen is None:
             return
-        question = (_("Nonaktifkan akun {username}? Pengguna ini tidak dapat masuk lagi sampai diaktifkan.")
-                    if chosen.active else _("Aktifkan kembali akun {username}?")).format(username=chosen.username)
+        question = (
+            _("Nonaktifkan akun {username}? Pengguna ini tidak dapat masuk lagi sampai diaktifkan.")
+            if chosen.active
+            else _("Aktifkan kembali akun {username}?")
+        ).format(username=chosen.username)
         if not confirm(self, _("Pengguna"), question):
             return
         try:
@@ -165,10 +200,13 @@ class UsersPage(QWidget):
         if chosen is None:
             return
         password, ok = QInputDialog.getText(
-            self, _("Atur ulang kata sandi"),
-            _("Kata sandi baru untuk {username} (minimal {n} karakter):").format(username=chosen.username,
-                                                                                 n=MIN_PASSWORD_LENGTH),
-            QLineEdit.EchoMode.Password)
+            self,
+            _("Atur ulang kata sandi"),
+            _("Kata sandi baru untuk {username} (minimal {n} karakter):").format(
+                username=chosen.username, n=MIN_PASSWORD_LENGTH
+            ),
+            QLineEdit.EchoMode.Password,
+        )
         if not ok:
             return
         try:
@@ -176,6 +214,10 @@ class UsersPage(QWidget):
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
             return
-        inform(self, _("Atur ulang kata sandi"),
-               _("Kata sandi {username} sudah diganti. Sampaikan kepada pengguna secara langsung.").format(
-                   username=chosen.username))
+        inform(
+            self,
+            _("Atur ulang kata sandi"),
+            _("Kata sandi {username} sudah diganti. Sampaikan kepada pengguna secara langsung.").format(
+                username=chosen.username
+            ),
+        )

@@ -31,9 +31,15 @@ class ImportPage(QWidget):
         layout.setContentsMargins(16, 14, 16, 10)
         layout.setSpacing(8)
         layout.addWidget(set_role(QLabel(_("Impor ekstrak")), "title"))
-        intro = set_role(QLabel(_(
-            "Impor ulang ekstrak terbaru kapan saja: registri dicocokkan (baru, berubah, hilang), tidak diduplikasi, "
-            "dan riwayatnya disimpan. Tidak ada yang tersimpan sebelum Anda menyetujui pratinjau.")), "subtitle")
+        intro = set_role(
+            QLabel(
+                _(
+                    "Impor ulang ekstrak terbaru kapan saja: registri dicocokkan (baru, berubah, hilang), tidak diduplikasi, "
+                    "dan riwayatnya disimpan. Tidak ada yang tersimpan sebelum Anda menyetujui pratinjau."
+                )
+            ),
+            "subtitle",
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         buttons = QHBoxLayout()
@@ -53,8 +59,21 @@ class ImportPage(QWidget):
         header.addWidget(self.export_button)
         layout.addLayout(header)
         self.table = read_only_table(
-            [_("No."), _("Waktu"), _("Jenis"), _("Berkas"), _("Oleh"), _("Dibaca"), _("Baru"), _("Berubah"),
-             _("Hilang"), _("Ditolak"), _("Ditandai")], "batches")
+            [
+                _("No."),
+                _("Waktu"),
+                _("Jenis"),
+                _("Berkas"),
+                _("Oleh"),
+                _("Dibaca"),
+                _("Baru"),
+                _("Berubah"),
+                _("Hilang"),
+                _("Ditolak"),
+                _("Ditandai"),
+            ],
+            "batches",
+        )
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setStretchLastSection(False)
         layout.addWidget(self.table, 1)
@@ -73,13 +92,31 @@ class ImportPage(QWidget):
             kind = KIND_LABELS.get(batch.kind, batch.kind)
             if batch.kind == "dtks" and batch.source_label:
                 kind = batch.source_label
-            when = (batch.finished_at or batch.started_at)
-            fill_row(self.table, [
-                f"#{batch.id}", local_time(when), kind, batch.file_name,
-                batch.imported_by, thousands(batch.rows_read), thousands(batch.added), thousands(batch.changed),
-                thousands(batch.gone), thousands(batch.refused), thousands(batch.flagged),
-            ], batch.id, numeric={5, 6, 7, 8, 9, 10},
-                colours={6: STATUS_COLOURS["hidup"], 8: FLAGGED_COLOUR, 9: REFUSED_COLOUR, 10: FLAGGED_COLOUR})
+            when = batch.finished_at or batch.started_at
+            fill_row(
+                self.table,
+                [
+                    f"#{batch.id}",
+                    local_time(when),
+                    kind,
+                    batch.file_name,
+                    batch.imported_by,
+                    thousands(batch.rows_read),
+                    thousands(batch.added),
+                    thousands(batch.changed),
+                    thousands(batch.gone),
+                    thousands(batch.refused),
+                    thousands(batch.flagged),
+                ],
+                batch.id,
+                numeric={5, 6, 7, 8, 9, 10},
+                colours={
+                    6: STATUS_COLOURS["hidup"],
+                    8: FLAGGED_COLOUR,
+                    9: REFUSED_COLOUR,
+                    10: FLAGGED_COLOUR,
+                },
+            )
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.empty.setVisible(not batches)
@@ -94,15 +131,23 @@ class ImportPage(QWidget):
         try:
             issues = batch_issues(self.db.unit_of_work(), self.user, batch_id)
             if not issues:
-                inform(self, _("Ekspor"), _("Impor #{batch} tidak memiliki baris bermasalah.").format(batch=batch_id))
+                inform(
+                    self,
+                    _("Ekspor"),
+                    _("Impor #{batch} tidak memiliki baris bermasalah.").format(batch=batch_id),
+                )
                 return
-            path, _filter = QFileDialog.getSaveFileName(self, _("Simpan daftar baris bermasalah"),
-                                                        f"masalah-impor-{batch_id}.xlsx", "Excel (*.xlsx)")
+            path, _filter = QFileDialog.getSaveFileName(
+                self, _("Simpan daftar baris bermasalah"), f"masalah-impor-{batch_id}.xlsx", "Excel (*.xlsx)"
+            )
             if not path:
                 return
             count = export_issues_xlsx(issues, Path(path))
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
             return
-        inform(self, _("Ekspor selesai"), _("{n} baris bermasalah ditulis ke {path}.").format(n=thousands(count),
-                                                                                             path=path))
+        inform(
+            self,
+            _("Ekspor selesai"),
+            _("{n} baris bermasalah ditulis ke {path}.").format(n=thousands(count), path=path),
+        )

@@ -46,8 +46,14 @@ from ui.style import set_role
 KIND_TITLES = {ExtractKind.DUKCAPIL: "Impor ekstrak Dukcapil", ExtractKind.DTKS: "Impor ekstrak DTKS/DTSEN"}
 FILE_FILTER = "Ekstrak (*.csv *.xlsx *.csv.gz *.gz);;CSV (*.csv *.csv.gz);;Excel (*.xlsx);;Semua berkas (*)"
 NO_COLUMN = "(tidak ada)"
-PROGRAM_NAMES = {"pkh": "PKH", "bpnt": "BPNT/Sembako", "pbi": "PBI-JK", "pip": "PIP/KIP", "blt": "BLT Dana Desa",
-                 "rutilahu": "Rutilahu"}
+PROGRAM_NAMES = {
+    "pkh": "PKH",
+    "bpnt": "BPNT/Sembako",
+    "pbi": "PBI-JK",
+    "pip": "PIP/KIP",
+    "blt": "BLT Dana Desa",
+    "rutilahu": "Rutilahu",
+}
 
 
 class FilesPage(QWizardPage):
@@ -55,8 +61,12 @@ class FilesPage(QWizardPage):
         super().__init__()
         self.owner = wizard
         self.setTitle(_("1. Pilih berkas"))
-        self.setSubTitle(_("Pilih satu atau beberapa berkas ekstrak (CSV, CSV.GZ atau XLSX). Beberapa berkas atau "
-                           "lembar dengan judul kolom yang sama diimpor sebagai satu ekstrak."))
+        self.setSubTitle(
+            _(
+                "Pilih satu atau beberapa berkas ekstrak (CSV, CSV.GZ atau XLSX). Beberapa berkas atau "
+                "lembar dengan judul kolom yang sama diimpor sebagai satu ekstrak."
+            )
+        )
         layout = QVBoxLayout(self)
         self.files = QListWidget()
         self.files.setObjectName("files")
@@ -80,13 +90,17 @@ class FilesPage(QWizardPage):
             self.source_group.addButton(button)
             source_layout.addWidget(button)
             button.setChecked(label == "DTSEN")
-        source_layout.addWidget(set_role(QLabel(_("Sejak Inpres 4/2025 DTSEN menjadi acuan tunggal.")), "subtitle"))
+        source_layout.addWidget(
+            set_role(QLabel(_("Sejak Inpres 4/2025 DTSEN menjadi acuan tunggal.")), "subtitle")
+        )
         source_layout.addStretch(1)
         self.source_box.setVisible(wizard.kind is ExtractKind.DTKS)
         layout.addWidget(self.source_box)
 
     def paths(self) -> list[Path]:
-        return [Path(self.files.item(row).data(Qt.ItemDataRole.UserRole)) for row in range(self.files.count())]
+        return [
+            Path(self.files.item(row).data(Qt.ItemDataRole.UserRole)) for row in range(self.files.count())
+        ]
 
     def source_label(self) -> str:
         checked = self.source_group.checkedButton()
@@ -124,8 +138,12 @@ class MappingPage(QWizardPage):
         super().__init__()
         self.owner = wizard
         self.setTitle(_("2. Cocokkan kolom"))
-        self.setSubTitle(_("Untuk setiap kolom e-JPS pilih kolom berkas yang berisi datanya. Kolom bertanda * "
-                           "wajib. Pemetaan yang dikonfirmasi diingat untuk berkas berjudul kolom sama."))
+        self.setSubTitle(
+            _(
+                "Untuk setiap kolom e-JPS pilih kolom berkas yang berisi datanya. Kolom bertanda * "
+                "wajib. Pemetaan yang dikonfirmasi diingat untuk berkas berjudul kolom sama."
+            )
+        )
         layout = QVBoxLayout(self)
         self.info = set_role(QLabel(), "info")
         self.info.setWordWrap(True)
@@ -151,11 +169,16 @@ class MappingPage(QWizardPage):
     def initializePage(self) -> None:  # noqa: N802
         plan: ImportPlan = self.owner.plan
         tables = "; ".join(
-            t.label + (f" ({thousands(t.rows)} " + _("baris") + ")" if t.rows is not None else "") for t in plan.tables)
+            t.label + (f" ({thousands(t.rows)} " + _("baris") + ")" if t.rows is not None else "")
+            for t in plan.tables
+        )
         lines = [_("Dibaca: {tables}.").format(tables=tables)]
         if plan.skipped:
-            lines.append(_("Dilewati karena judul kolomnya berbeda dari tabel pertama: {tables}.").format(
-                tables=", ".join(plan.skipped)))
+            lines.append(
+                _("Dilewati karena judul kolomnya berbeda dari tabel pertama: {tables}.").format(
+                    tables=", ".join(plan.skipped)
+                )
+            )
         if plan.remembered:
             lines.append(_("Pemetaan kolom diingat dari impor sebelumnya dengan judul kolom yang sama."))
         else:
@@ -163,8 +186,14 @@ class MappingPage(QWizardPage):
         self.info.setText("\n".join(lines))
         rows: list[tuple[str, str, bool]] = [(f.name, _(f.label), f.required) for f in fields_of(plan.kind)]
         if plan.kind is ExtractKind.DTKS:
-            rows += [(f"program:{name}", _("Program {name}").format(name=PROGRAM_NAMES.get(name, name.upper())), False)
-                     for name in PROGRAM_FLAGS]
+            rows += [
+                (
+                    f"program:{name}",
+                    _("Program {name}").format(name=PROGRAM_NAMES.get(name, name.upper())),
+                    False,
+                )
+                for name in PROGRAM_FLAGS
+            ]
         self.table.setRowCount(0)
         self.combos.clear()
         self.required = {name for name, _label, required in rows if required}
@@ -207,8 +236,13 @@ class MappingPage(QWizardPage):
 
     def _changed(self, *_args) -> None:
         missing = self.missing_fields()
-        self.missing.setText(_("Kolom wajib belum dipetakan: {fields}.").format(
-            fields=", ".join(self.labels[m] for m in missing)) if missing else "")
+        self.missing.setText(
+            _("Kolom wajib belum dipetakan: {fields}.").format(
+                fields=", ".join(self.labels[m] for m in missing)
+            )
+            if missing
+            else ""
+        )
         self.missing.setVisible(bool(missing))
         self.completeChanged.emit()
 
@@ -238,8 +272,12 @@ class PreviewPage(QWizardPage):
         super().__init__()
         self.owner = wizard
         self.setTitle(_("3. Pratinjau"))
-        self.setSubTitle(_("Semua baris sudah dibaca dan diperiksa; registri belum diubah. Periksa angka di bawah, "
-                           "lalu tekan \u201cSimpan ke registri\u201d."))
+        self.setSubTitle(
+            _(
+                "Semua baris sudah dibaca dan diperiksa; registri belum diubah. Periksa angka di bawah, "
+                "lalu tekan \u201cSimpan ke registri\u201d."
+            )
+        )
         self.setCommitPage(True)
         self.setButtonText(QWizard.WizardButton.CommitButton, _("Simpan ke registri"))
         layout = QVBoxLayout(self)
@@ -297,12 +335,17 @@ class PreviewPage(QWizardPage):
             stat.set(getattr(preview, key))
         notes = []
         if preview.previous_import_at:
-            notes.append(_("Berkas yang sama sudah pernah diimpor pada {when}.").format(
-                when=local_time(preview.previous_import_at)))
+            notes.append(
+                _("Berkas yang sama sudah pernah diimpor pada {when}.").format(
+                    when=local_time(preview.previous_import_at)
+                )
+            )
         if preview.nothing_to_do:
             notes.append(_("Tidak ada yang perlu disimpan: registri sudah sama dengan berkas ini."))
         if preview.returned:
-            notes.append(_("{n} orang yang sebelumnya hilang muncul kembali.").format(n=thousands(preview.returned)))
+            notes.append(
+                _("{n} orang yang sebelumnya hilang muncul kembali.").format(n=thousands(preview.returned))
+            )
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
         self.issues_model.set_issues(preview.issues)
@@ -314,8 +357,9 @@ class PreviewPage(QWizardPage):
         preview = self.owner.preview
         if preview is None or not preview.issues:
             return
-        path, _filter = QFileDialog.getSaveFileName(self, _("Simpan daftar baris bermasalah"),
-                                                    "masalah-impor.xlsx", "Excel (*.xlsx)")
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Simpan daftar baris bermasalah"), "masalah-impor.xlsx", "Excel (*.xlsx)"
+        )
         if not path:
             return
         if not path.lower().endswith(".xlsx"):
@@ -325,8 +369,11 @@ class PreviewPage(QWizardPage):
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
             return
-        inform(self, _("Ekspor selesai"), _("{n} baris bermasalah ditulis ke {path}.").format(
-            n=thousands(count), path=path))
+        inform(
+            self,
+            _("Ekspor selesai"),
+            _("{n} baris bermasalah ditulis ke {path}.").format(n=thousands(count), path=path),
+        )
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.owner.preview is not None and not self.owner.busy
@@ -355,13 +402,24 @@ class CommitPage(QWizardPage):
     def show_result(self, result: ImportResult) -> None:
         preview = result.preview
         if result.imported:
-            text = _("Tersimpan sebagai impor #{batch}.").format(batch=result.batch_id) + "\n\n" + _(
-                "{added} baru, {changed} berubah, {gone} ditandai hilang dari ekstrak, {refused} baris ditolak, "
-                "{flagged} ditandai.").format(
-                added=thousands(preview.added), changed=thousands(preview.changed), gone=thousands(preview.gone),
-                refused=thousands(preview.refused_rows), flagged=thousands(preview.flagged_rows))
+            text = (
+                _("Tersimpan sebagai impor #{batch}.").format(batch=result.batch_id)
+                + "\n\n"
+                + _(
+                    "{added} baru, {changed} berubah, {gone} ditandai hilang dari ekstrak, {refused} baris ditolak, "
+                    "{flagged} ditandai."
+                ).format(
+                    added=thousands(preview.added),
+                    changed=thousands(preview.changed),
+                    gone=thousands(preview.gone),
+                    refused=thousands(preview.refused_rows),
+                    flagged=thousands(preview.flagged_rows),
+                )
+            )
             if preview.refused_rows:
-                text += "\n" + _("Baris yang ditolak tidak diimpor; kirim daftarnya ke sumber data untuk diperbaiki.")
+                text += "\n" + _(
+                    "Baris yang ditolak tidak diimpor; kirim daftarnya ke sumber data untuk diperbaiki."
+                )
             set_role(self.message, "ok")
         else:
             text = _("Tidak ada yang diimpor: registri sudah sama dengan berkas ini.")
@@ -380,7 +438,9 @@ class CommitPage(QWizardPage):
 class ImportWizard(QWizard):
     imported = Signal(int)
 
-    def __init__(self, db: OfficeDatabase, user: CurrentUser, kind: ExtractKind, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: OfficeDatabase, user: CurrentUser, kind: ExtractKind, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.db, self.user, self.kind = db, user, ExtractKind(kind)
         self.job: RegistryImport | None = None
@@ -449,8 +509,12 @@ class ImportWizard(QWizard):
         def failed(_error: BaseException) -> None:
             self.back()
 
-        self._run(_("Membaca dan memeriksa baris…"), lambda progress: job.prepare(mapping, progress),
-                  prepared, failed)
+        self._run(
+            _("Membaca dan memeriksa baris…"),
+            lambda progress: job.prepare(mapping, progress),
+            prepared,
+            failed,
+        )
 
     def commit(self) -> None:
         job = self.job

@@ -30,20 +30,30 @@ class IssuesModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return _(HEADERS[section])
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         issue = self.issues[index.row()]
         column = index.column()
         severity = Severity(issue.severity)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            values = (issue.source, f"{issue.row_number:,}".replace(",", "."), issue.field, issue.value,
-                      _(ACTIONS[severity]), issue.message)
+            values = (
+                issue.source,
+                f"{issue.row_number:,}".replace(",", "."),
+                issue.field,
+                issue.value,
+                _(ACTIONS[severity]),
+                issue.message,
+            )
             return values[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == 4:
             return REFUSED_COLOUR if severity is Severity.REFUSED else FLAGGED_COLOUR

@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QFont
 
 from app.auth.roles import CurrentUser
@@ -23,10 +33,17 @@ from ui.style import MISSING_BACKGROUND, STATUS_COLOURS
 
 PAGE_SIZE = 200
 CACHED_PAGES = 50
+JUMP_DELAY_MS = 60  # a dragged scroll bar asks for the page where it stops, not every page it passes
 COLUMNS = ("nik", "no_kk", "nama", "tgl_lahir", "jenis_kelamin", "kode_desa", "hubungan_keluarga", "status")
 HEADERS = {
-    "nik": "NIK", "no_kk": "No. KK", "nama": "Nama", "tgl_lahir": "Tgl lahir", "jenis_kelamin": "JK",
-    "kode_desa": "Kode desa", "hubungan_keluarga": "Hubungan", "status": "Status",
+    "nik": "NIK",
+    "no_kk": "No. KK",
+    "nama": "Nama",
+    "tgl_lahir": "Tgl lahir",
+    "jenis_kelamin": "JK",
+    "kode_desa": "Kode desa",
+    "hubungan_keluarga": "Hubungan",
+    "status": "Status",
 }
 
 
@@ -41,7 +58,30 @@ def person_status_text(person: PersonRow) -> str:
     return text
 
 
+class _LoadSignals(QObject):
+    loaded = Signal(int, int, object)  # generation, page number, rows
+    failed = Signal(int, int, object)
+
+
+class _PageLoad(QRunnable):
+    def __init__(self, signals: _LoadSignals, generation: int, number: int, fetch) -> None:
+        super().__init__()
+        self.signals, self.generation, self.number, self.fetch = signals, generation, number, fetch
+
+    def run(self) -> None:
+        try:
+            rows = self.fetch()
+        except Exception as error:  # reported on the GUI thread
+            self.signals.failed.emit(self.generation, self.number, error)
+        else:
+            self.signals.loaded.emit(self.generation, self.number, rows)
+
+
 class PersonTableModel(QAbstractTableModel):
+    """Sequential pages (scrolling on) are read at once by keyset — milliseconds at any size. A far jump of the
+    scroll bar needs an OFFSET scan, which takes long on a province-sized registry: that page is read in a
+    background thread while its rows show "…", so the window never freezes."""
+
     def __init__(self, db: OfficeDatabase, user: CurrentUser, parent=None) -> None:
         super().__init__(parent)
         self.db, self.user = db, user
@@ -49,21 +89,39 @@ class PersonTableModel(QAbstractTableModel):
         self._count = 0
         self._pages: OrderedDict[int, list[PersonRow]] = OrderedDict()
         self.fetches = 0  # pages read from the database (for tests and tuning)
+        self._generation = 0  # bumped on every reset: late answers for an old listing are dropped
+        self._wanted: list[int] = []
+        self._loading: set[int] = set()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _LoadSignals(self)
+        self._signals.loaded.connect(self._loaded, Qt.ConnectionType.QueuedConnection)
+        self._signals.failed.connect(self._load_failed, Qt.ConnectionType.QueuedConnection)
+        self._jump_timer = QTimer(self)
+        self._jump_timer.setSingleShot(True)
+        self._jump_timer.setInterval(JUMP_DELAY_MS)
+        self._jump_timer.timeout.connect(self._start_loads)
         self._mono = QFont("DejaVu Sans Mono")
         self._mono.setStyleHint(QFont.StyleHint.Monospace)
 
     # what is shown ----------------------------------------------------------------------------------------
+    def _reset_pages(self) -> None:
+        self._pages.clear()
+        self._generation += 1
+        self._wanted.clear()
+        self._loading.clear()
+
     def show_all(self) -> None:
         self.beginResetModel()
         self.ids = None
-        self._pages.clear()
+        self._reset_pages()
         self._count = count_people(self.db.unit_of_work(), self.user)
         self.endResetModel()
 
     def show_ids(self, ids: tuple[int, ...]) -> None:
         self.beginResetModel()
         self.ids = tuple(ids)
-        self._pages.clear()
+        self._reset_pages()
         self._count = len(self.ids)
         self.endResetModel()
 
@@ -74,30 +132,94 @@ class PersonTableModel(QAbstractTableModel):
             self.show_ids(self.ids)
 
     # paging -----------------------------------------------------------------------------------------------
-    def _page(self, number: int) -> list[PersonRow]:
-        rows = self._pages.get(number)
-        if rows is not None:
-            self._pages.move_to_end(number)
-            return rows
-        self.fetches += 1
+    def _quick_fetch(self, number: int):
+        """A fetch that is fast at any registry size, or None when only an OFFSET scan can read the page."""
         if self.ids is not None:
-            chunk = list(self.ids[number * PAGE_SIZE:(number + 1) * PAGE_SIZE])
-            rows = people_by_ids(self.db.unit_of_work(), self.user, chunk)
-        else:
-            before = self._pages.get(number - 1)
-            if before and len(before) == PAGE_SIZE:
-                rows = page_people(self.db.unit_of_work(), self.user, before[-1].id, PAGE_SIZE)
-            else:
-                rows = people_at(self.db.unit_of_work(), self.user, number * PAGE_SIZE, PAGE_SIZE)
+            chunk = list(self.ids[number * PAGE_SIZE : (number + 1) * PAGE_SIZE])
+            return lambda: people_by_ids(self.db.unit_of_work(), self.user, chunk)
+        before = self._pages.get(number - 1)
+        if before and len(before) == PAGE_SIZE:
+            after = before[-1].id
+            return lambda: page_people(self.db.unit_of_work(), self.user, after, PAGE_SIZE)
+        if number == 0:
+            return lambda: people_at(self.db.unit_of_work(), self.user, 0, PAGE_SIZE)
+        return None
+
+    def _offset_fetch(self, number: int):
+        return lambda: people_at(self.db.unit_of_work(), self.user, number * PAGE_SIZE, PAGE_SIZE)
+
+    def _store(self, number: int, rows: list[PersonRow]) -> list[PersonRow]:
         self._pages[number] = rows
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)
         return rows
 
-    def person_at(self, row: int) -> PersonRow | None:
+    def _page(self, number: int, wait: bool = True) -> list[PersonRow] | None:
+        rows = self._pages.get(number)
+        if rows is not None:
+            self._pages.move_to_end(number)
+            return rows
+        fetch = self._quick_fetch(number)
+        if fetch is None and not wait:
+            self._request(number)
+            return None
+        self.fetches += 1
+        return self._store(number, (fetch or self._offset_fetch(number))())
+
+    # far jumps, in the background -------------------------------------------------------------------------
+    def _request(self, number: int) -> None:
+        if number in self._loading:
+            return
+        if number in self._wanted:
+            self._wanted.remove(number)
+        self._wanted.append(number)
+        self._jump_timer.start()
+
+    def _start_loads(self) -> None:
+        # Only the pages asked for last (where the view stopped) are worth reading.
+        for number in self._wanted[-3:]:
+            if number not in self._pages and number not in self._loading:
+                self._loading.add(number)
+                self.fetches += 1
+                self._pool.start(
+                    _PageLoad(self._signals, self._generation, number, self._offset_fetch(number))
+                )
+        self._wanted.clear()
+
+    def _loaded(self, generation: int, number: int, rows: list[PersonRow]) -> None:
+        if generation != self._generation:
+            return
+        self._loading.discard(number)
+        self._store(number, rows)
+        first = number * PAGE_SIZE
+        last = min(self._count, first + PAGE_SIZE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+
+    def _load_failed(self, generation: int, number: int, error: Exception) -> None:
+        if generation != self._generation:
+            return
+        self._loading.discard(number)
+        import logging
+
+        logging.getLogger("ejps.ui").error(
+            "page %s of the registry not read", number, exc_info=(type(error), error, error.__traceback__)
+        )
+
+    def wait_for_loads(self) -> None:
+        """Blocks until background page reads are done (for tests and scripts)."""
+        self._start_loads()
+        self._pool.waitForDone()
+        from PySide6.QtCore import QCoreApplication
+
+        QCoreApplication.processEvents()
+
+    def person_at(self, row: int, wait: bool = True) -> PersonRow | None:
         if not 0 <= row < self._count:
             return None
-        rows = self._page(row // PAGE_SIZE)
+        rows = self._page(row // PAGE_SIZE, wait)
+        if rows is None:
+            return None
         offset = row % PAGE_SIZE
         return rows[offset] if offset < len(rows) else None
 
@@ -116,15 +238,19 @@ class PersonTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return _(HEADERS[COLUMNS[section]])
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
-        person = self.person_at(index.row())
+        person = self.person_at(index.row(), wait=False)
         if person is None:
             return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 0 else None
         column = COLUMNS[index.column()]

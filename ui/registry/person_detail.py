@@ -33,12 +33,29 @@ from ui.style import STATUS_COLOURS, set_role
 from ui.widgets.region_picker import region_name
 
 SEX_LABELS = {"L": "Laki-laki", "P": "Perempuan"}
-PROGRAM_LABELS = {"pkh": "PKH", "bpnt": "BPNT/Sembako", "pbi": "PBI-JK", "pip": "PIP/KIP", "blt": "BLT Dana Desa",
-                  "rutilahu": "Rutilahu"}
-FIELD_LABELS = {"nik": "NIK", "no_kk": "No. KK", "nama": "Nama", "tempat_lahir": "Tempat lahir",
-                "tgl_lahir": "Tgl lahir", "jenis_kelamin": "JK", "alamat": "Alamat", "rt": "RT", "rw": "RW",
-                "kode_desa": "Kode desa", "hubungan_keluarga": "Hubungan", "status": "Status",
-                "tgl_status": "Tgl status"}
+PROGRAM_LABELS = {
+    "pkh": "PKH",
+    "bpnt": "BPNT/Sembako",
+    "pbi": "PBI-JK",
+    "pip": "PIP/KIP",
+    "blt": "BLT Dana Desa",
+    "rutilahu": "Rutilahu",
+}
+FIELD_LABELS = {
+    "nik": "NIK",
+    "no_kk": "No. KK",
+    "nama": "Nama",
+    "tempat_lahir": "Tempat lahir",
+    "tgl_lahir": "Tgl lahir",
+    "jenis_kelamin": "JK",
+    "alamat": "Alamat",
+    "rt": "RT",
+    "rw": "RW",
+    "kode_desa": "Kode desa",
+    "hubungan_keluarga": "Hubungan",
+    "status": "Status",
+    "tgl_status": "Tgl status",
+}
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -123,9 +140,15 @@ class PersonDetailPane(QScrollArea):
         self.form.setHorizontalSpacing(16)
         self.form.setVerticalSpacing(4)
         self.fields: dict[str, QLabel] = {}
-        for key, label in (("lahir", _("Tempat, tgl lahir")), ("jk", _("Jenis kelamin")),
-                           ("hubungan", _("Hubungan keluarga")), ("alamat", _("Alamat")),
-                           ("wilayah", _("Wilayah")), ("status", _("Status")), ("sumber", _("Impor terakhir"))):
+        for key, label in (
+            ("lahir", _("Tempat, tgl lahir")),
+            ("jk", _("Jenis kelamin")),
+            ("hubungan", _("Hubungan keluarga")),
+            ("alamat", _("Alamat")),
+            ("wilayah", _("Wilayah")),
+            ("status", _("Status")),
+            ("sumber", _("Impor terakhir")),
+        ):
             value = QLabel()
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -192,8 +215,12 @@ class PersonDetailPane(QScrollArea):
         colour = STATUS_COLOURS["missing"] if person.missing else STATUS_COLOURS.get(person.status)
         self.status.setStyleSheet(f"background: {colour.name() if colour else '#1d5b8f'};")
         self.missing_note.setVisible(person.missing)
-        self.missing_note.setText(_("Orang ini tidak ada lagi di ekstrak Dukcapil terbaru. Periksa apakah "
-                                    "pindah, meninggal, atau salah ketik NIK sebelum dipakai untuk bantuan."))
+        self.missing_note.setText(
+            _(
+                "Orang ini tidak ada lagi di ekstrak Dukcapil terbaru. Periksa apakah "
+                "pindah, meninggal, atau salah ketik NIK sebelum dipakai untuk bantuan."
+            )
+        )
         self.flags_note.setVisible(bool(detail.flag_texts))
         self.flags_note.setText(_("Ditandai saat impor:") + "\n• " + "\n• ".join(detail.flag_texts))
         place = f"{detail.tempat_lahir}, " if detail.tempat_lahir else ""
@@ -204,8 +231,10 @@ class PersonDetailPane(QScrollArea):
         if detail.rt or detail.rw:
             address += f", RT {detail.rt or '-'} / RW {detail.rw or '-'}"
         self.fields["alamat"].setText(_value(address))
-        path = [region_name(code) if region_name(code) != code else (name or code)
-                for code, name in detail.region_path[1:]]
+        path = [
+            region_name(code) if region_name(code) != code else (name or code)
+            for code, name in detail.region_path[1:]
+        ]
         self.fields["wilayah"].setText(" › ".join(path) + f"  ({person.kode_desa})")
         status = person_status_text(person)
         if detail.tgl_status:
@@ -217,8 +246,11 @@ class PersonDetailPane(QScrollArea):
         self._render_history(detail)
 
     def _render_household(self, detail: PersonDetail) -> None:
-        self.household_title.setText(_("Anggota keluarga (No. KK {kk}) — {n} orang").format(
-            kk=detail.person.no_kk, n=len(detail.household)))
+        self.household_title.setText(
+            _("Anggota keluarga (No. KK {kk}) — {n} orang").format(
+                kk=detail.person.no_kk, n=len(detail.household)
+            )
+        )
         self.household.setRowCount(0)
         bold = QFont(self.household.font())
         bold.setBold(True)
@@ -226,8 +258,11 @@ class PersonDetailPane(QScrollArea):
             row = self.household.rowCount()
             self.household.insertRow(row)
             cells = [member.nik, member.nama, member.hubungan_keluarga, format_date(member.tgl_lahir)]
-            colour = STATUS_COLOURS["missing"] if member.missing else (
-                STATUS_COLOURS.get(member.status) if member.status != "hidup" else None)
+            colour = (
+                STATUS_COLOURS["missing"]
+                if member.missing
+                else (STATUS_COLOURS.get(member.status) if member.status != "hidup" else None)
+            )
             for column, text in enumerate(cells):
                 item = _item(text, member.id)
                 item.setToolTip(_("Status: {status}").format(status=person_status_text(member)))
@@ -253,16 +288,26 @@ class PersonDetailPane(QScrollArea):
             return
         parts = []
         for record in detail.dtks:
-            programs = [PROGRAM_LABELS.get(name, name.upper()) for name, flag in sorted(record.programs.items())
-                        if str(flag) in ("1", "True", "true")]
-            desil = (_("Desil {n}").format(n=record.desil) if record.desil is not None else _("Desil belum ada"))
+            programs = [
+                PROGRAM_LABELS.get(name, name.upper())
+                for name, flag in sorted(record.programs.items())
+                if str(flag) in ("1", "True", "true")
+            ]
+            desil = (
+                _("Desil {n}").format(n=record.desil) if record.desil is not None else _("Desil belum ada")
+            )
             colour = "#1e7b34" if (record.desil or 99) <= 4 else "#1d5b8f"
-            line = (f"<b>{record.source}</b> · ID {record.id_dtks} · "
-                    f"<span style='background:{colour};color:white;padding:1px 6px;'>&nbsp;{desil}&nbsp;</span>")
+            line = (
+                f"<b>{record.source}</b> · ID {record.id_dtks} · "
+                f"<span style='background:{colour};color:white;padding:1px 6px;'>&nbsp;{desil}&nbsp;</span>"
+            )
             line += "<br>" + _("Program: {programs}").format(
-                programs=", ".join(programs) if programs else _("tidak ada"))
+                programs=", ".join(programs) if programs else _("tidak ada")
+            )
             if record.missing:
-                line += "<br><span style='color:#c0392b'>" + _("Tidak ada lagi di ekstrak terbaru.") + "</span>"
+                line += (
+                    "<br><span style='color:#c0392b'>" + _("Tidak ada lagi di ekstrak terbaru.") + "</span>"
+                )
             parts.append(line)
         self.dtks.setText("<br><br>".join(parts))
 
@@ -272,10 +317,13 @@ class PersonDetailPane(QScrollArea):
             changes = [
                 f"{escape(FIELD_LABELS.get(key, key))}: <span style='color:#8a1c1c'>{escape(_value(entry.before.get(key)))}"
                 f"</span> → <span style='color:#1e7b34'>{escape(_value(value))}</span>"
-                for key, value in entry.after.items() if entry.before.get(key) != value
+                for key, value in entry.after.items()
+                if entry.before.get(key) != value
             ]
             source = ", ".join(part for part in (entry.file_name, entry.by) if part)
-            head = f"<b>{local_time(entry.at)} · {escape(_(CHANGE_LABELS.get(entry.change, entry.change)))}</b>"
+            head = (
+                f"<b>{local_time(entry.at)} · {escape(_(CHANGE_LABELS.get(entry.change, entry.change)))}</b>"
+            )
             if source:
                 head += f" <span style='color:#5b6b7c'>({escape(source)})</span>"
             entries.append(head + "".join(f"<br>&nbsp;&nbsp;{line}" for line in changes))
@@ -285,7 +333,10 @@ class PersonDetailPane(QScrollArea):
 
 
 def household_row_ids(pane: PersonDetailPane) -> list[int]:
-    return [int(pane.household.item(r, 0).data(Qt.ItemDataRole.UserRole)) for r in range(pane.household.rowCount())]
+    return [
+        int(pane.household.item(r, 0).data(Qt.ItemDataRole.UserRole))
+        for r in range(pane.household.rowCount())
+    ]
 
 
 __all__ = ["PersonDetailPane", "PersonRow", "household_row_ids"]

@@ -105,12 +105,16 @@ class RegistryPage(QWidget):
         try:
             if not query:
                 self.model.show_all()
-                self.count_label.setText(_("{n} penduduk di wilayah Anda").format(n=thousands(self.model.rowCount())))
+                self.count_label.setText(
+                    _("{n} penduduk di wilayah Anda").format(n=thousands(self.model.rowCount()))
+                )
             else:
                 result = search_people(self.db.unit_of_work(), self.user, query)
                 self.model.show_ids(result.ids)
                 if result.truncated:
-                    text = _("Lebih dari {n} hasil; persempit pencarian.").format(n=thousands(len(result.ids)))
+                    text = _("Lebih dari {n} hasil; persempit pencarian.").format(
+                        n=thousands(len(result.ids))
+                    )
                 elif not result.ids:
                     text = _("Tidak ada yang cocok dengan \u201c{q}\u201d.").format(q=query)
                 else:
@@ -135,7 +139,9 @@ class RegistryPage(QWidget):
         if row >= 0:
             index = self.model.index(row, 0)
             self.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
             self.table.scrollTo(index)
         else:
             self.table.clearSelection()

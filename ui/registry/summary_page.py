@@ -81,8 +81,17 @@ class SummaryPage(QWidget):
         layout.addLayout(cards)
         self.hint = set_role(QLabel(_("Klik dua kali satu wilayah untuk melihat rinciannya.")), "subtitle")
         layout.addWidget(self.hint)
-        headers = [_("Wilayah"), _("Kode"), _("Penduduk"), _("Hidup"), _("Meninggal"), _("Pindah"), _("Hilang"),
-                   _("KK"), _("DTKS/DTSEN")] + [f"D{n}" for n in DESIL_COLUMNS]
+        headers = [
+            _("Wilayah"),
+            _("Kode"),
+            _("Penduduk"),
+            _("Hidup"),
+            _("Meninggal"),
+            _("Pindah"),
+            _("Hilang"),
+            _("KK"),
+            _("DTKS/DTSEN"),
+        ] + [f"D{n}" for n in DESIL_COLUMNS]
         self.table = read_only_table(headers, "summary")
         self.table.setToolTip(_("D1–D10: jumlah orang di DTKS/DTSEN per desil (1 = paling miskin)."))
         self.table.horizontalHeader().setStretchLastSection(False)
@@ -118,8 +127,10 @@ class SummaryPage(QWidget):
     def _render(self, summary: RegistrySummary) -> None:
         own = self.user.region_code
         steps = [own] + [self.region[:n] for n in (4, 6, 10) if len(own) < n <= len(self.region)]
-        links = [f"<a href='{c}'>{region_name(c)}</a>" if c != self.region else f"<b>{region_name(c)}</b>"
-                 for c in steps]
+        links = [
+            f"<a href='{c}'>{region_name(c)}</a>" if c != self.region else f"<b>{region_name(c)}</b>"
+            for c in steps
+        ]
         self.breadcrumb.setText(" › ".join(links))
         self.up_button.setEnabled(len(self.region) > len(own))
         total = summary.region
@@ -134,18 +145,34 @@ class SummaryPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.hint.setVisible(len(self.region) < 6)
         if summary.last_imports:
-            items = [f"{KIND_LABELS.get(k, k)} — {f} ({thousands(r)} " + _("baris") + ")"
-                     for k, f, _t, r in summary.last_imports[:3]]
+            items = [
+                f"{KIND_LABELS.get(k, k)} — {f} ({thousands(r)} " + _("baris") + ")"
+                for k, f, _t, r in summary.last_imports[:3]
+            ]
             self.imports.setText(_("Impor terakhir: {items}").format(items="; ".join(items)))
         else:
             self.imports.setText(_("Belum ada data diimpor."))
 
     def _row(self, item: RegionSummary, name: str | None = None, bold: bool = False) -> None:
-        values = [name or region_name(item.code), item.code if name is None else "", thousands(item.people),
-                  thousands(item.alive), thousands(item.dead), thousands(item.moved), thousands(item.missing),
-                  thousands(item.households), thousands(item.dtks_people)]
+        values = [
+            name or region_name(item.code),
+            item.code if name is None else "",
+            thousands(item.people),
+            thousands(item.alive),
+            thousands(item.dead),
+            thousands(item.moved),
+            thousands(item.missing),
+            thousands(item.households),
+            thousands(item.dtks_people),
+        ]
         values += [thousands(item.desil.get(n, 0)) if item.desil.get(n) else "·" for n in DESIL_COLUMNS]
         colours = {4: STATUS_COLOURS["meninggal"], 5: STATUS_COLOURS["pindah"], 6: STATUS_COLOURS["missing"]}
         colours |= {8 + n: QColor("#1e7b34") for n in range(1, 5)}
-        fill_row(self.table, values, None if name else item.code, bold=bold, colours=colours,
-                 numeric=set(range(2, len(values))))
+        fill_row(
+            self.table,
+            values,
+            None if name else item.code,
+            bold=bold,
+            colours=colours,
+            numeric=set(range(2, len(values))),
+        )

@@ -25,8 +25,15 @@ def read_only_table(headers: list[str], object_name: str = "") -> QTableWidget:
     return table
 
 
-def fill_row(table: QTableWidget, values: list, data: object = None, *, bold: bool = False,
-             colours: dict[int, QColor] | None = None, numeric: set[int] | None = None) -> int:
+def fill_row(
+    table: QTableWidget,
+    values: list,
+    data: object = None,
+    *,
+    bold: bool = False,
+    colours: dict[int, QColor] | None = None,
+    numeric: set[int] | None = None,
+) -> int:
     row = table.rowCount()
     table.insertRow(row)
     for column, value in enumerate(values):

@@ -1,0 +1,107 @@
+from PySide6.QtWidgets import QDialog, QInputDialog
+
+from app.auth.roles import Role
+from app.auth.users import list_users, login
+from tests.conftest import USER_PASSWORD
+from tests.factories import DESA_TELAGA, people
+from tests.ui.conftest import import_people
+from ui.audit_page import AuditPage
+from ui.auth.users_page import UserDialog, UsersPage
+from ui.registry.import_page import ImportPage
+from ui.registry.summary_page import SummaryPage
+
+
+def test_summary_lists_child_regions_and_drills_down(qtbot, office_db, operator, tmp_path):
+    import_people(office_db, operator, tmp_path / "a.csv", people(3) + people(2, kode_desa=DESA_TELAGA))
+    page = SummaryPage(office_db, operator)
+    qtbot.addWidget(page)
+    assert page.cards["people"].value.text() == "15"
+    rows = {page.table.item(r, 1).text(): page.table.item(r, 2).text() for r in range(page.table.rowCount())}
+    assert rows["750101"] == "9" and rows["750102"] == "6"
+    assert page.table.item(page.table.rowCount() - 1, 0).text() == "Jumlah"
+    limboto = next(r for r in range(page.table.rowCount()) if page.table.item(r, 1).text() == "750101")
+    page.table.cellDoubleClicked.emit(limboto, 0)
+    assert page.region == "750101" and "Kec. Limboto" in page.breadcrumb.text()
+    assert page.cards["people"].value.text() == "9"
+    page.go_up()
+    assert page.region == "7501"
+
+
+def test_users_page_creates_a_user(qtbot, office_db, admin, monkeypatch):
+    page = UsersPage(office_db, admin)
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == 1
+
+    def fill_and_accept(dialog):
+        dialog.username.setText("siti")
+        dialog.full_name.setText("Siti Operator Limboto")
+        dialog.role.setCurrentIndex(dialog.role.findData(Role.OPERATOR.value))
+        dialog.region.set_region_code("750101")
+        dialog.opd.setText("Dinas Sosial")
+        dialog.password.setText(USER_PASSWORD)
+        dialog.repeat.setText(USER_PASSWORD)
+        dialog.ok_button.click()
+        return dialog.result()
+
+    monkeypatch.setattr(UserDialog, "exec", fill_and_accept)
+    page.add_button.click()
+    assert page.table.rowCount() == 2
+    created = login(office_db.unit_of_work(), "siti", USER_PASSWORD)
+    assert created.role is Role.OPERATOR and created.region_code == "750101" and created.opd == "Dinas Sosial"
+    assert page.selected().username == "siti"
+
+
+def test_user_dialog_shows_a_refusal_inline(qtbot, office_db, admin):
+    dialog = UserDialog(office_db, admin)
+    qtbot.addWidget(dialog)
+    dialog.username.setText("admin")
+    dialog.password.setText(USER_PASSWORD)
+    dialog.repeat.setText(USER_PASSWORD)
+    dialog.ok_button.click()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert "sudah dipakai" in dialog.error_label.text()
+
+
+def test_users_page_deactivates_and_resets_password(
+    qtbot, office_db, admin, operator, monkeypatch, message_boxes
+):
+    page = UsersPage(office_db, admin)
+    qtbot.addWidget(page)
+    page.select_username("operator")
+    assert page.toggle_button.text() == "Nonaktifkan"
+    page.toggle_button.click()
+    assert not next(u for u in list_users(office_db.unit_of_work(), admin) if u.username == "operator").active
+    page.select_username("operator")
+    assert page.toggle_button.text() == "Aktifkan"
+    page.toggle_button.click()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("sandi-baru-99", True))
+    page.select_username("operator")
+    page.reset_button.click()
+    assert login(office_db.unit_of_work(), "operator", "sandi-baru-99").username == "operator"
+    page.select_username("admin")
+    assert not page.toggle_button.isEnabled()  # one's own account
+
+
+def test_import_page_lists_batches(qtbot, office_db, operator, tmp_path):
+    import_people(office_db, operator, tmp_path / "dukcapil-2025.csv", people(2))
+    page = ImportPage(office_db, operator)
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == 1
+    assert page.table.item(0, 3).text() == "dukcapil-2025.csv" and page.table.item(0, 6).text() == "6"
+    requested = []
+    page.import_requested.connect(requested.append)
+    page.dtks_button.click()
+    assert requested == ["dtks"]
+
+
+def test_audit_page_shows_newest_first_and_pages(qtbot, office_db, admin, operator, monkeypatch):
+    from ui import audit_page
+
+    monkeypatch.setattr(audit_page, "AUDIT_PAGE_SIZE", 2)
+    page = AuditPage(office_db, admin)
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == 2
+    assert page.table.item(0, 2).text() == "Masuk" and page.table.item(0, 1).text() == "operator"
+    assert page.older_button.isEnabled() and not page.newer_button.isEnabled()
+    page.older_button.click()
+    assert page.offset == 2 and page.newer_button.isEnabled()
