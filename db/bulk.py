@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 SCRATCH = "scratch"
 STAGING = f"{SCRATCH}.import_staging"
 SCOPE = f"{SCRATCH}.import_scope"
+DIFF = f"{SCRATCH}.import_diff"
 
 # A version-4 UUID as 32 hex digits (SQLAlchemy's storage of Uuid on SQLite), made inside SQLite.
 UUID_SQL = (
@@ -99,6 +100,7 @@ def detach_scratch(dbapi_connection, path: Path) -> None:
 def drop_staging(connection: Connection) -> None:
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGING}")
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {SCOPE}")
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {DIFF}")
 
 
 def stage_rows(connection: Connection, target: BulkTarget, rows: Iterable[Sequence]) -> None:
@@ -158,23 +160,39 @@ def _gone_clause(target: BulkTarget) -> str:
     )
 
 
-def diff_counts(connection: Connection, target: BulkTarget) -> DiffCounts:
-    one = lambda sql: connection.exec_driver_sql(sql).scalar_one()  # noqa: E731
-    staged = one(f"SELECT count(*) FROM {STAGING}")
-    added = one(
-        f"SELECT count(*) FROM {STAGING} s WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {target.table} t WHERE t.{target.key} = s.{target.key})"
+def compute_diff(connection: Connection, target: BulkTarget) -> DiffCounts:
+    """Compares the staged rows with the live table once — one pass over the file's rows, one over the desa
+    it covers — and keeps the outcome in the scratch database, so that committing changes exactly what the
+    preview showed without comparing 1.2 million rows again."""
+    table, key = target.table, target.key
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {DIFF}")
+    connection.exec_driver_sql(
+        f"CREATE TABLE {DIFF} (staged_rowid INTEGER, record_id INTEGER, change TEXT, was_missing INTEGER)"
     )
-    changed = one(
-        f"SELECT count(*) FROM {STAGING} s JOIN {target.table} t ON t.{target.key} = s.{target.key} "
-        f"WHERE {_differs(target)} OR t.missing_since_batch_id IS NOT NULL"
+    connection.exec_driver_sql(
+        f"INSERT INTO {DIFF} SELECT s.rowid, t.id, CASE WHEN t.id IS NULL THEN 'baru' "
+        f"WHEN {_differs(target)} THEN 'ubah' ELSE 'kembali' END, t.missing_since_batch_id IS NOT NULL "
+        f"FROM {STAGING} s LEFT JOIN {table} t ON t.{key} = s.{key} "
+        f"WHERE t.id IS NULL OR t.missing_since_batch_id IS NOT NULL OR {_differs(target)}"
     )
-    returned = one(
-        f"SELECT count(*) FROM {STAGING} s JOIN {target.table} t ON t.{target.key} = s.{target.key} "
-        "WHERE t.missing_since_batch_id IS NOT NULL"
+    connection.exec_driver_sql(
+        f"INSERT INTO {DIFF} SELECT NULL, t.id, 'hilang', 0 FROM {table} t WHERE {_gone_clause(target)}"
     )
-    gone = one(f"SELECT count(*) FROM {target.table} t WHERE {_gone_clause(target)}")
-    return DiffCounts(staged, added, changed, returned, gone)
+    connection.exec_driver_sql(f"CREATE INDEX {SCRATCH}.ix_import_diff_change ON import_diff (change)")
+    return diff_counts(connection)
+
+
+def diff_counts(connection: Connection) -> DiffCounts:
+    staged = connection.exec_driver_sql(f"SELECT count(*) FROM {STAGING}").scalar_one()
+    counts = dict(connection.exec_driver_sql(f"SELECT change, count(*) FROM {DIFF} GROUP BY change").all())
+    returned = connection.exec_driver_sql(f"SELECT count(*) FROM {DIFF} WHERE was_missing").scalar_one()
+    return DiffCounts(
+        staged,
+        counts.get("baru", 0),
+        counts.get("ubah", 0) + counts.get("kembali", 0),
+        returned,
+        counts.get("hilang", 0),
+    )
 
 
 def _value(target: BulkTarget, column: str, alias: str = "s") -> str:
@@ -235,19 +253,14 @@ def _history_rows(
 def apply_staged(
     connection: Connection, target: BulkTarget, batch_id: int, now: datetime, device: uuid.UUID | None
 ) -> DiffCounts:
-    """Adds, updates (keeping history), marks gone and brings back, from the staging table, in the caller's
-    transaction. Returns what it did."""
-    counts = diff_counts(connection, target)
+    """Adds, updates (keeping history), marks gone and brings back what `compute_diff` found, in the
+    caller's transaction. Returns what it did."""
+    counts = diff_counts(connection)
     # A bigger page cache for the bulk statements and index builds of this transaction (256 MiB).
     connection.exec_driver_sql("PRAGMA cache_size = -262144")
     stamp = timestamp_text(now)
     device_hex = device.hex if device else None
-    cols = target.columns
-    table = target.table
-    history_insert = (
-        "INSERT INTO record_history (uid, entity, entity_id, batch_id, change, before, after, created_at, "
-        "updated_at, origin_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
+    cols, table, key = target.columns, target.table, target.key
 
     if table == "person":
         _upsert_households(connection, stamp, device_hex)
@@ -256,48 +269,58 @@ def apply_staged(
         _first_load(connection, target, batch_id, stamp, device_hex)
         return counts
 
+    changed_rows = (
+        f"(SELECT d.record_id, s.* FROM {DIFF} d JOIN {STAGING} s ON s.rowid = d.staged_rowid "
+        "WHERE d.change = 'ubah')"
+    )
     # Changed rows: history first (old and new side by side), then the update.
     changed = connection.exec_driver_sql(
         f"SELECT t.id, {', '.join('t.' + c for c in cols)}, {', '.join(_value(target, c) for c in cols)} "
-        f"FROM {STAGING} s JOIN {table} t ON t.{target.key} = s.{target.key} WHERE {_differs(target)}"
+        f"FROM {changed_rows} s JOIN {table} t ON t.id = s.record_id"
     ).all()
     if changed:
+        connection.exec_driver_sql(_HISTORY_INSERT, _history_rows(target, changed, batch_id, stamp, device_hex))
+        assignments = ", ".join(f"{c} = {_value(target, c)}" for c in cols if c != key)
         connection.exec_driver_sql(
-            history_insert, _history_rows(target, changed, batch_id, stamp, device_hex)
-        )
-        assignments = ", ".join(f"{c} = {_value(target, c)}" for c in cols if c != target.key)
-        connection.exec_driver_sql(
-            f"UPDATE {table} AS t SET {assignments}, flags = s.flags, "
-            f"last_batch_id = ?, updated_at = ?, origin_device = ? FROM {STAGING} AS s "
-            f"WHERE t.{target.key} = s.{target.key} AND ({_differs(target)})",
+            f"UPDATE {table} AS t SET {assignments}, flags = s.flags, last_batch_id = ?, updated_at = ?, "
+            f"origin_device = ? FROM {changed_rows} AS s WHERE t.id = s.record_id",
             (batch_id, stamp, device_hex),
         )
     # Back in the extract after being missing from an earlier one.
-    connection.exec_driver_sql(
-        f"INSERT INTO record_history (uid, entity, entity_id, batch_id, change, before, after, created_at, "
-        f"updated_at, origin_device) SELECT {UUID_SQL}, '{table}', t.id, ?, 'kembali', '{{}}', '{{}}', ?, ?, ? "
-        f"FROM {table} t JOIN {STAGING} s ON s.{target.key} = t.{target.key} "
-        "WHERE t.missing_since_batch_id IS NOT NULL",
-        (batch_id, stamp, stamp, device_hex),
-    )
+    _history_of(connection, table, "kembali", f"SELECT record_id FROM {DIFF} WHERE was_missing", batch_id, stamp,
+                device_hex)
     connection.exec_driver_sql(
         f"UPDATE {table} SET missing_since_batch_id = NULL, last_batch_id = ?, updated_at = ? "
-        f"WHERE missing_since_batch_id IS NOT NULL AND {target.key} IN (SELECT {target.key} FROM {STAGING})",
+        f"WHERE id IN (SELECT record_id FROM {DIFF} WHERE was_missing)",
         (batch_id, stamp),
     )
     # Gone: no longer in the extract of their desa. Kept, marked, never deleted.
     connection.exec_driver_sql(
-        f"UPDATE {table} AS t SET missing_since_batch_id = ?, updated_at = ? WHERE {_gone_clause(target)}",
+        f"UPDATE {table} SET missing_since_batch_id = ?, updated_at = ? "
+        f"WHERE id IN (SELECT record_id FROM {DIFF} WHERE change = 'hilang')",
         (batch_id, stamp),
     )
-    connection.exec_driver_sql(
-        f"INSERT INTO record_history (uid, entity, entity_id, batch_id, change, before, after, created_at, "
-        f"updated_at, origin_device) SELECT {UUID_SQL}, '{table}', id, ?, 'hilang', '{{}}', '{{}}', ?, ?, ? "
-        f"FROM {table} WHERE missing_since_batch_id = ?",
-        (batch_id, stamp, stamp, device_hex, batch_id),
-    )
+    _history_of(connection, table, "hilang", f"SELECT record_id FROM {DIFF} WHERE change = 'hilang'", batch_id,
+                stamp, device_hex)
     _insert_new(connection, target, batch_id, stamp, device_hex, only_new=True)
     return counts
+
+
+_HISTORY_INSERT = (
+    "INSERT INTO record_history (uid, entity, entity_id, batch_id, change, before, after, created_at, "
+    "updated_at, origin_device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _history_of(
+    connection: Connection, table: str, change: str, ids_sql: str, batch_id: int, stamp: str, device_hex: str | None
+) -> None:
+    connection.exec_driver_sql(
+        "INSERT INTO record_history (uid, entity, entity_id, batch_id, change, before, after, created_at, "
+        f"updated_at, origin_device) SELECT {UUID_SQL}, ?, id, ?, ?, '{{}}', '{{}}', ?, ?, ? FROM {table} "
+        f"WHERE id IN ({ids_sql})",
+        (table, batch_id, change, stamp, stamp, device_hex),
+    )
 
 
 def _upsert_households(connection: Connection, stamp: str, device_hex: str | None) -> None:
@@ -307,7 +330,8 @@ def _upsert_households(connection: Connection, stamp: str, device_hex: str | Non
         f"INSERT INTO household (no_kk, alamat, rt, rw, kode_desa, uid, created_at, updated_at, origin_device) "
         f"SELECT no_kk, alamat, rt, rw, kode_desa, {UUID_SQL}, ?, ?, ? FROM ("
         f"SELECT no_kk, alamat, rt, rw, kode_desa, max(hubungan_keluarga = 'KEPALA KELUARGA') "
-        f"FROM {STAGING} GROUP BY no_kk) WHERE true "
+        f"FROM {STAGING} WHERE no_kk IN (SELECT s.no_kk FROM {DIFF} d JOIN {STAGING} s ON s.rowid = d.staged_rowid "
+        "WHERE d.change IN ('baru', 'ubah')) GROUP BY no_kk) WHERE true "
         "ON CONFLICT (no_kk) DO UPDATE SET alamat = excluded.alamat, rt = excluded.rt, rw = excluded.rw, "
         "kode_desa = excluded.kode_desa, updated_at = excluded.updated_at, origin_device = excluded.origin_device "
         "WHERE household.alamat IS NOT excluded.alamat OR household.rt IS NOT excluded.rt "
@@ -326,7 +350,7 @@ def _insert_new(
 ) -> None:
     cols = target.columns
     where = (
-        f"WHERE NOT EXISTS (SELECT 1 FROM {target.table} t WHERE t.{target.key} = s.{target.key})"
+        f"WHERE s.rowid IN (SELECT staged_rowid FROM {DIFF} WHERE change = 'baru')"
         if only_new
         else f"ORDER BY s.{target.key}"
     )

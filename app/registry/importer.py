@@ -98,6 +98,11 @@ class ImportResult:
         return self.batch_id is not None
 
 
+def _registry_version(connection: Connection) -> int:
+    """Changes whenever an import is committed (the only writer of the registry tables)."""
+    return connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM import_batch").scalar_one()
+
+
 def _row_tuples(rows, columns: tuple[str, ...]):
     """Row tuples for executemany. Arrow-backed columns convert to Python lists through pyarrow, three times
     faster than pandas' own tolist()."""
@@ -139,6 +144,7 @@ class RegistryImport:
     _connection: Connection | None = field(default=None, repr=False)
     _sources: list = field(default_factory=list, repr=False)
     _scratch: Path | None = field(default=None, repr=False)
+    _registry_version: int | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.kind = ExtractKind(self.kind)
@@ -243,7 +249,8 @@ class RegistryImport:
                 bulk.index_staging(connection, target)
                 refused += self._refuse_duplicate_keys(connection, target, issues)
                 desa_covered = bulk.define_missing_scope(connection, target, mark_missing)
-                counts = bulk.diff_counts(connection, target)
+                counts = bulk.compute_diff(connection, target)
+                self._registry_version = _registry_version(connection)
             with self.db.sessions() as session:
                 previous = session.scalars(
                     select(ImportBatch.finished_at)
@@ -334,6 +341,9 @@ class RegistryImport:
                 )
                 session.add(batch)
                 session.flush()
+                if _registry_version(connection) != self._registry_version:
+                    # Another import was committed since the preview: compare again against what is there now.
+                    bulk.compute_diff(connection, target)
                 counts = bulk.apply_staged(connection, target, batch.id, now, self.db.office.device_id)
                 progress.check()
                 batch.added, batch.changed, batch.gone = counts.added, counts.changed, counts.gone

@@ -82,11 +82,11 @@ def test_batal_during_preparation_stops_and_changes_nothing(
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=5000)
     original = importer.RegistryImport.prepare
 
-    def slow_prepare(job, mapping=None, progress=importer.NO_PROGRESS):
+    def slow_prepare(job, mapping=None, progress=importer.NO_PROGRESS, mark_missing=True):
         deadline = time.monotonic() + 5  # hold the worker (not the GUI thread) until Batal is pressed
         while not progress.cancelled() and time.monotonic() < deadline:
             time.sleep(0.01)
-        return original(job, mapping, progress)
+        return original(job, mapping, progress, mark_missing)
 
     monkeypatch.setattr(importer.RegistryImport, "prepare", slow_prepare)
     wizard.next()
@@ -156,3 +156,23 @@ def test_dtks_import_records_source_and_exports_issues(
     wizard.accept()
     batch = list_batches(office_db.unit_of_work(), operator)[0]
     assert batch.source_label == "DTSEN" and batch.added == len(rows) - 1 and batch.refused == 1
+
+
+def test_a_file_of_additions_marks_nobody_missing_when_the_box_is_ticked(qtbot, office_db, operator, tmp_path):
+    first = _wizard(qtbot, office_db, operator)
+    _to_preview(qtbot, first, write_csv(tmp_path / "lengkap.csv", people(3)))
+    first.next()
+    qtbot.waitUntil(lambda: first.result is not None and not first.busy, timeout=10000)
+    first.accept()
+    newcomers = write_csv(tmp_path / "baru.csv", people(4)[-3:])
+    complete = _wizard(qtbot, office_db, operator)
+    _to_preview(qtbot, complete, newcomers)
+    assert complete.preview_page.stats["gone"].value.text() == "9"
+    assert "akan ditandai hilang" in complete.preview_page.note.text()
+    complete.reject()
+    additions = _wizard(qtbot, office_db, operator)
+    additions.files_page.additions_only.setChecked(True)
+    _to_preview(qtbot, additions, newcomers)
+    assert additions.preview_page.stats["gone"].value.text() == "0"
+    assert additions.preview_page.stats["added"].value.text() == "3"
+    additions.reject()

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -96,6 +97,20 @@ class FilesPage(QWizardPage):
         source_layout.addStretch(1)
         self.source_box.setVisible(wizard.kind is ExtractKind.DTKS)
         layout.addWidget(self.source_box)
+        self.additions_only = QCheckBox(
+            _(
+                "Berkas hanya berisi tambahan atau perubahan: jangan tandai orang yang tidak ada di berkas "
+                "sebagai hilang"
+            )
+        )
+        self.additions_only.setObjectName("additions_only")
+        self.additions_only.setToolTip(
+            _(
+                "Tanpa pilihan ini berkas dianggap ekstrak lengkap desa-desa yang dimuatnya: orang di desa itu "
+                "yang tidak ada di berkas ditandai hilang (tidak dihapus)."
+            )
+        )
+        layout.addWidget(self.additions_only)
 
     def paths(self) -> list[Path]:
         return [
@@ -342,6 +357,13 @@ class PreviewPage(QWizardPage):
             )
         if preview.nothing_to_do:
             notes.append(_("Tidak ada yang perlu disimpan: registri sudah sama dengan berkas ini."))
+        if preview.gone and preview.mark_missing:
+            notes.append(
+                _(
+                    "{n} orang di {desa} desa yang dimuat berkas tidak ada di berkas ini dan akan ditandai "
+                    "hilang (tidak dihapus)."
+                ).format(n=thousands(preview.gone), desa=thousands(preview.desa_covered))
+            )
         if preview.returned:
             notes.append(
                 _("{n} orang yang sebelumnya hilang muncul kembali.").format(n=thousands(preview.returned))
@@ -511,7 +533,9 @@ class ImportWizard(QWizard):
 
         self._run(
             _("Membaca dan memeriksa baris…"),
-            lambda progress: job.prepare(mapping, progress),
+            lambda progress: job.prepare(
+                mapping, progress, mark_missing=not self.files_page.additions_only.isChecked()
+            ),
             prepared,
             failed,
         )

@@ -171,3 +171,14 @@ def test_dtks_import_links_desil_and_programs_to_the_person(office_db, operator,
         ("DTSEN", 2, {"bpnt": 1, "pbi": 0, "pkh": 1})
     ]
     assert [m.nik for m in detail.household][0] == records[0].nik
+
+
+def test_commit_after_another_import_compares_again_and_never_duplicates(office_db, operator, tmp_path):
+    records = people(4)
+    waiting = RegistryImport(office_db, operator, "dukcapil", [write_csv(tmp_path / "a.csv", records)])
+    waiting.inspect()
+    assert waiting.prepare().added == 12
+    run_import(office_db, operator, write_csv(tmp_path / "b.csv", records[:6]))  # committed in between
+    result = waiting.commit()
+    assert result.imported
+    assert count(office_db, Person) == 12
