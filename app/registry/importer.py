@@ -323,6 +323,9 @@ class RegistryImport:
             progress.check()
             progress.report(0, 0, _("Menyimpan ke registri..."))
             with connection.begin() as transaction:
+                if _registry_version(connection) != self._registry_version:
+                    # Another import was committed since the preview: compare again against what is there now.
+                    bulk.compute_diff(connection, target)
                 from sqlalchemy.orm import Session
 
                 session = Session(bind=connection)
@@ -341,9 +344,6 @@ class RegistryImport:
                 )
                 session.add(batch)
                 session.flush()
-                if _registry_version(connection) != self._registry_version:
-                    # Another import was committed since the preview: compare again against what is there now.
-                    bulk.compute_diff(connection, target)
                 counts = bulk.apply_staged(connection, target, batch.id, now, self.db.office.device_id)
                 progress.check()
                 batch.added, batch.changed, batch.gone = counts.added, counts.changed, counts.gone

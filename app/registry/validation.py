@@ -168,12 +168,16 @@ def name_key(names: pd.Series) -> pd.Series:
 
 
 def per_unique(values: pd.Series, transform) -> pd.Series:
-    """Applies a column transform to the distinct values only: a 1.2M-row extract has some 30,000 distinct
-    birth dates and a few hundred desa codes, so this is where validation time goes down tenfold."""
-    distinct = pd.Series(values.unique())
-    result = transform(distinct)
-    lookup = dict(zip(distinct.tolist(), result.tolist(), strict=True))
-    return values.map(lookup)
+    """Applies a column transform to the distinct values only and spreads the answers back by position: a
+    1.2M-row extract has some 30,000 distinct birth dates and a few hundred desa codes."""
+    codes, distinct = pd.factorize(values)
+    return _spread(transform(pd.Series(distinct)), codes, values.index)
+
+
+def _spread(answers: pd.Series, codes, index: pd.Index) -> pd.Series:
+    spread = answers.take(codes)
+    spread.index = index
+    return spread
 
 
 def _clean_code(values: pd.Series) -> pd.Series:
@@ -196,11 +200,10 @@ def _upper_single_spaced(values: pd.Series) -> pd.Series:
 
 
 def _dates(values: pd.Series, context: ValidationContext) -> tuple[pd.Series, pd.Series, pd.Series]:
-    distinct = pd.Series(values.unique())
-    iso, unreadable, future = parse_dates(distinct, context.today)
-    keys = distinct.tolist()
-    back = lambda column: values.map(dict(zip(keys, column.tolist(), strict=True)))  # noqa: E731
-    return back(iso), back(unreadable).astype(bool), back(future).astype(bool)
+    codes, distinct = pd.factorize(values)
+    iso, unreadable, future = parse_dates(pd.Series(distinct), context.today)
+    return (_spread(iso, codes, values.index), _spread(unreadable, codes, values.index).astype(bool),
+            _spread(future, codes, values.index).astype(bool))
 
 
 class _Collector:
