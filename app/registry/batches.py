@@ -13,7 +13,7 @@ from app.errors import NotFound
 from app.i18n import N_
 from app.registry.validation import RowIssue, Severity
 from app.uow import UnitOfWork
-from db.models import ImportBatch, ImportIssue
+from db.models import ImportBatch, ImportIssue, Office
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,15 @@ def _summary(batch: ImportBatch) -> BatchSummary:
     )
 
 
+def _office_region(uow: UnitOfWork) -> str:
+    return uow.session.scalar(select(Office.region_code)) or ""
+
+
 def list_batches(uow: UnitOfWork, user: CurrentUser, limit: int = 200) -> list[BatchSummary]:
-    """Committed imports, newest first. Batches are office-wide: who may import may see them."""
-    require(user, Permission.REGISTRY_IMPORT)
+    """Committed imports, newest first. Batches are office-wide: who may import into this office's region
+    may see them; an account of another region may not."""
     with uow:
+        require(user, Permission.REGISTRY_IMPORT, region=_office_region(uow))
         batches = uow.session.scalars(
             select(ImportBatch)
             .where(ImportBatch.deleted_at.is_(None))
@@ -68,8 +73,8 @@ def list_batches(uow: UnitOfWork, user: CurrentUser, limit: int = 200) -> list[B
 
 def batch_issues(uow: UnitOfWork, user: CurrentUser, batch_id: int) -> list[RowIssue]:
     """The refused and flagged rows kept with a committed batch, in file and row order."""
-    require(user, Permission.REGISTRY_IMPORT)
     with uow:
+        require(user, Permission.REGISTRY_IMPORT, region=_office_region(uow))
         batch = uow.session.get(ImportBatch, batch_id)
         if batch is None or batch.deleted_at is not None:
             raise NotFound(N_("Impor #{batch} tidak ditemukan."), batch=batch_id)

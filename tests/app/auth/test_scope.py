@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from app.auth.roles import Role
 from app.auth.users import create_user, list_users, login, reset_password, update_user
+from app.audit import audit_entries
 from app.errors import AuthenticationFailed, DomainError, Forbidden
+from app.registry.batches import list_batches
 from app.registry.importer import RegistryImport
 from app.registry.people import person_detail
 from app.registry.search import count_people, page_people, people_at, people_by_ids, search_people
@@ -44,6 +46,8 @@ def every_person_service(db, user, some_id):
         lambda: create_user(uow(), user, "baru", "Baru", "sandi-baru-1", Role.OPERATOR, "7501"),
         lambda: reset_password(uow(), user, 1, "sandi-baru-1"),
         lambda: update_user(uow(), user, 1, active=False),
+        lambda: audit_entries(uow(), user),
+        lambda: list_batches(uow(), user),
     ]
 
 
