@@ -81,4 +81,4 @@ def test_english_texts_come_from_the_catalog(office, capsys):
         main(["--lang", "en", "import", "--db", str(office), "dukcapil", "/nonexistent.csv", "--yes"])
         == EXIT_ERROR
     )
-    assert "not found" in capsys.readouterr().err
+    assert "File /nonexistent.csv not found." in capsys.readouterr().err
