@@ -172,7 +172,8 @@ def _print_preview(preview) -> None:
         )
     shown = preview.issues[:20]
     for issue in shown:
-        _print(f"  {issue.source} baris {issue.row_number}, {issue.field}: {issue.message}")
+        where = _("{source} baris {row}").format(source=issue.source, row=issue.row_number)
+        _print(f"  {where}, {issue.field}: {issue.message}")
     if len(preview.issues) > len(shown):
         _print(
             _("  ... dan {n} masalah lain (gunakan --issues-xlsx untuk daftar lengkap)").format(
@@ -190,7 +191,7 @@ def cmd_search(args) -> int:
         for person in people_by_ids(db.unit_of_work(), user, list(result.ids)):
             _print(
                 f"{person.nik}  {person.no_kk}  {person.nama:<40} {person.tgl_lahir or '':<10} "
-                f"{person.jenis_kelamin} {person.kode_desa} {person.status}{' (hilang)' if person.missing else ''}"
+                f"{person.jenis_kelamin} {person.kode_desa} {person.status}{_(' (hilang)') if person.missing else ''}"
             )
         if result.truncated:
             _print(_("... lebih dari {n} hasil; persempit pencarian.").format(n=args.limit))
@@ -234,7 +235,7 @@ def cmd_user_list(args) -> int:
         for user in list_users(db.unit_of_work(), actor):
             _print(
                 f"{user.username:<20} {user.role.value:<9} {user.region_code:<10} {user.opd:<24} "
-                f"{'aktif' if user.active else 'nonaktif'}"
+                f"{_('aktif') if user.active else _('nonaktif')}"
             )
         return EXIT_OK
     finally:
@@ -306,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--source", default="DTKS", choices=["DTKS", "DTSEN"], help=_("sumber data kesejahteraan")
     )
     imp.add_argument(
-        "--map", action="append", metavar="KOLOM=JUDUL", help=_("petakan kolom, mis. nik='NO INDUK'")
+        "--map", action="append", metavar=_("KOLOM=JUDUL"), help=_("petakan kolom, mis. nik='NO INDUK'")
     )
     imp.add_argument("--issues-xlsx", help=_("tulis daftar baris ditolak/ditandai ke XLSX"))
     imp.add_argument(
@@ -347,6 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     from app.logs import configure_logging
 
     configure_logging()
+    argv = sys.argv[1:] if argv is None else argv
+    # The language first: help texts are translated while the parser is built.
+    if "--lang" in argv[:-1]:
+        requested = argv[argv.index("--lang") + 1]
+        if requested in ("id", "en"):
+            set_language(requested)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lang:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVB
 from app.audit import AUDIT_PAGE_SIZE, audit_entries
 from app.audit import AuditPage as AuditEntries
 from app.auth.roles import CurrentUser
-from app.i18n import _
+from app.i18n import N_, _
 from app.office import OfficeDatabase
 from ui.messages import show_error
 from ui.registry.detail_format import local_time, thousands
@@ -17,15 +17,15 @@ from ui.style import set_role
 from ui.widgets.tables import fill_row, read_only_table
 
 ACTION_LABELS = {
-    "office.create": "Basis data kantor dibuat",
-    "user.login": "Masuk",
-    "user.login_failed": "Gagal masuk",
-    "user.create": "Pengguna dibuat",
-    "user.update": "Pengguna diubah",
-    "user.reset_password": "Kata sandi diatur ulang",
-    "user.change_password": "Kata sandi diganti",
-    "import.dukcapil": "Impor Dukcapil",
-    "import.dtks": "Impor DTKS/DTSEN",
+    "office.create": N_("Basis data kantor dibuat"),
+    "user.login": N_("Masuk"),
+    "user.login_failed": N_("Gagal masuk"),
+    "user.create": N_("Pengguna dibuat"),
+    "user.update": N_("Pengguna diubah"),
+    "user.reset_password": N_("Kata sandi diatur ulang"),
+    "user.change_password": N_("Kata sandi diganti"),
+    "import.dukcapil": N_("Impor Dukcapil"),
+    "import.dtks": N_("Impor DTKS/DTSEN"),
 }
 
 
@@ -48,7 +48,7 @@ class AuditPage(QWidget):
         layout.setSpacing(8)
         layout.addWidget(set_role(QLabel(_("Log audit")), "title"))
         self.table = read_only_table(
-            [_("Waktu"), _("Pengguna"), _("Tindakan"), _("Objek"), _("Sebelum"), _("Sesudah")], "audit"
+            [_("Waktu"), _("Pelaku"), _("Tindakan"), _("Objek"), _("Sebelum"), _("Sesudah")], "audit"
         )
         layout.addWidget(self.table, 1)
         pager = QHBoxLayout()

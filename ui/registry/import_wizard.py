@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.auth.roles import CurrentUser
-from app.i18n import _
+from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_FLAGS, ExtractKind, fields_of
 from app.registry.importer import ImportPlan, ImportPreview, ImportResult, RegistryImport
@@ -44,9 +44,9 @@ from ui.registry.detail_format import local_time, thousands
 from ui.registry.issues_model import IssuesModel
 from ui.style import set_role
 
-KIND_TITLES = {ExtractKind.DUKCAPIL: "Impor ekstrak Dukcapil", ExtractKind.DTKS: "Impor ekstrak DTKS/DTSEN"}
-FILE_FILTER = "Ekstrak (*.csv *.xlsx *.csv.gz *.gz);;CSV (*.csv *.csv.gz);;Excel (*.xlsx);;Semua berkas (*)"
-NO_COLUMN = "(tidak ada)"
+KIND_TITLES = {ExtractKind.DUKCAPIL: N_("Impor ekstrak Dukcapil"), ExtractKind.DTKS: N_("Impor ekstrak DTKS/DTSEN")}
+FILE_FILTER = N_("Ekstrak (*.csv *.xlsx *.csv.gz *.gz);;CSV (*.csv *.csv.gz);;Excel (*.xlsx);;Semua berkas (*)")
+NO_COLUMN = N_("(tidak ada)")
 PROGRAM_NAMES = {
     "pkh": "PKH",
     "bpnt": "BPNT/Sembako",
@@ -132,7 +132,7 @@ class FilesPage(QWizardPage):
         self.completeChanged.emit()
 
     def choose_files(self) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(self, _("Pilih berkas ekstrak"), "", FILE_FILTER)
+        paths, _filter = QFileDialog.getOpenFileNames(self, _("Pilih berkas ekstrak"), "", _(FILE_FILTER))
         if paths:
             self.add_files(paths)
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app.i18n import _
+from app.i18n import N_, _
 from app.registry.validation import RowIssue, Severity
 from ui.style import FLAGGED_COLOUR, REFUSED_COLOUR
 
-HEADERS = ("Berkas", "Baris", "Kolom", "Nilai", "Tindakan", "Alasan")
-ACTIONS = {Severity.REFUSED: "Ditolak", Severity.FLAGGED: "Ditandai"}
+HEADERS = (N_("Berkas"), N_("Baris"), N_("Kolom"), N_("Nilai"), N_("Tindakan"), N_("Alasan"))
+ACTIONS = {Severity.REFUSED: N_("Ditolak"), Severity.FLAGGED: N_("Ditandai")}
 
 
 class IssuesModel(QAbstractTableModel):

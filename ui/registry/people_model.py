@@ -25,7 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from app.auth.roles import CurrentUser
-from app.i18n import _
+from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.people import status_label
 from app.registry.search import PersonRow, count_people, page_people, people_at, people_by_ids
@@ -36,14 +36,14 @@ CACHED_PAGES = 50
 JUMP_DELAY_MS = 60  # a dragged scroll bar asks for the page where it stops, not every page it passes
 COLUMNS = ("nik", "no_kk", "nama", "tgl_lahir", "jenis_kelamin", "kode_desa", "hubungan_keluarga", "status")
 HEADERS = {
-    "nik": "NIK",
-    "no_kk": "No. KK",
-    "nama": "Nama",
-    "tgl_lahir": "Tgl lahir",
-    "jenis_kelamin": "JK",
-    "kode_desa": "Kode desa",
-    "hubungan_keluarga": "Hubungan",
-    "status": "Status",
+    "nik": N_("NIK"),
+    "no_kk": N_("No. KK"),
+    "nama": N_("Nama"),
+    "tgl_lahir": N_("Tgl lahir"),
+    "jenis_kelamin": N_("JK"),
+    "kode_desa": N_("Kode desa"),
+    "hubungan_keluarga": N_("Hubungan"),
+    "status": N_("Status"),
 }
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.auth.roles import CurrentUser
-from app.i18n import _
+from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.people import CHANGE_LABELS, PersonDetail, person_detail
 from app.registry.search import PersonRow
@@ -32,7 +32,7 @@ from ui.registry.people_model import format_date, person_status_text
 from ui.style import STATUS_COLOURS, set_role
 from ui.widgets.region_picker import region_name
 
-SEX_LABELS = {"L": "Laki-laki", "P": "Perempuan"}
+SEX_LABELS = {"L": N_("Laki-laki"), "P": N_("Perempuan")}
 PROGRAM_LABELS = {
     "pkh": "PKH",
     "bpnt": "BPNT/Sembako",
@@ -42,19 +42,19 @@ PROGRAM_LABELS = {
     "rutilahu": "Rutilahu",
 }
 FIELD_LABELS = {
-    "nik": "NIK",
-    "no_kk": "No. KK",
-    "nama": "Nama",
-    "tempat_lahir": "Tempat lahir",
-    "tgl_lahir": "Tgl lahir",
-    "jenis_kelamin": "JK",
-    "alamat": "Alamat",
-    "rt": "RT",
-    "rw": "RW",
-    "kode_desa": "Kode desa",
-    "hubungan_keluarga": "Hubungan",
-    "status": "Status",
-    "tgl_status": "Tgl status",
+    "nik": N_("NIK"),
+    "no_kk": N_("No. KK"),
+    "nama": N_("Nama"),
+    "tempat_lahir": N_("Tempat lahir"),
+    "tgl_lahir": N_("Tgl lahir"),
+    "jenis_kelamin": N_("JK"),
+    "alamat": N_("Alamat"),
+    "rt": N_("RT"),
+    "rw": N_("RW"),
+    "kode_desa": N_("Kode desa"),
+    "hubungan_keluarga": N_("Hubungan"),
+    "status": N_("Status"),
+    "tgl_status": N_("Tgl status"),
 }
 
 
@@ -315,7 +315,7 @@ class PersonDetailPane(QScrollArea):
         entries = []
         for entry in reversed(detail.history):
             changes = [
-                f"{escape(FIELD_LABELS.get(key, key))}: <span style='color:#8a1c1c'>{escape(_value(entry.before.get(key)))}"
+                f"{escape(_(FIELD_LABELS[key]) if key in FIELD_LABELS else key)}: <span style='color:#8a1c1c'>{escape(_value(entry.before.get(key)))}"
                 f"</span> → <span style='color:#1e7b34'>{escape(_value(value))}</span>"
                 for key, value in entry.after.items()
                 if entry.before.get(key) != value

@@ -8,10 +8,10 @@ from functools import lru_cache
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
-from app.i18n import _
+from app.i18n import N_, _
 from app.regions import PROVINCE_CODE, RegionInfo, province_regions
 
-LEVEL_LABELS = {4: "Kabupaten/Kota", 6: "Kecamatan", 10: "Desa/Kelurahan"}
+LEVEL_LABELS = {4: N_("Kabupaten/Kota"), 6: N_("Kecamatan"), 10: N_("Desa/Kelurahan")}
 NEXT_LENGTH = {2: 4, 4: 6, 6: 10}
 
 
