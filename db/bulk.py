@@ -273,12 +273,14 @@ def apply_staged(
     device_hex = device.hex if device else None
     cols, table, key = target.columns, target.table, target.key
 
-    if table == "person":
-        _upsert_households(connection, stamp, device_hex)
     existing = connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one()
     if existing == 0:
         _first_load(connection, target, batch_id, stamp, device_hex)
+        if table == "person":  # grouped through the fresh no_kk index: no sort of a million rows
+            _upsert_households(connection, stamp, device_hex, f"SELECT {_MEMBER_COLUMNS} FROM person")
         return counts
+    if table == "person":
+        _upsert_households(connection, stamp, device_hex, _CHANGED_MEMBERS)
 
     changed_rows = (
         f"(SELECT d.record_id, s.* FROM {DIFF} d JOIN {STAGING} s ON s.rowid = d.staged_rowid "
@@ -334,21 +336,28 @@ def _history_of(
     )
 
 
-def _upsert_households(connection: Connection, stamp: str, device_hex: str | None) -> None:
+def _upsert_households(connection: Connection, stamp: str, device_hex: str | None, members: str) -> None:
     """One household per No. KK, its address taken from the head of the family (SQLite takes the bare
-    columns from the row that reaches max())."""
+    columns from the row that reaches max()). `members`: the SQL of the member rows to group."""
     connection.exec_driver_sql(
         f"INSERT INTO household (no_kk, alamat, rt, rw, kode_desa, uid, created_at, updated_at, origin_device) "
         f"SELECT no_kk, alamat, rt, rw, kode_desa, {UUID_SQL}, ?, ?, ? FROM ("
         f"SELECT no_kk, alamat, rt, rw, kode_desa, max(hubungan_keluarga = 'KEPALA KELUARGA') "
-        f"FROM {STAGING} WHERE no_kk IN (SELECT s.no_kk FROM {DIFF} d JOIN {STAGING} s ON s.rowid = d.staged_rowid "
-        "WHERE d.change IN ('baru', 'ubah')) GROUP BY no_kk) WHERE true "
+        f"FROM ({members}) GROUP BY no_kk) WHERE true "
         "ON CONFLICT (no_kk) DO UPDATE SET alamat = excluded.alamat, rt = excluded.rt, rw = excluded.rw, "
         "kode_desa = excluded.kode_desa, updated_at = excluded.updated_at, origin_device = excluded.origin_device "
         "WHERE household.alamat IS NOT excluded.alamat OR household.rt IS NOT excluded.rt "
         "OR household.rw IS NOT excluded.rw OR household.kode_desa IS NOT excluded.kode_desa",
         (stamp, stamp, device_hex),
     )
+
+
+_MEMBER_COLUMNS = "no_kk, alamat, rt, rw, kode_desa, hubungan_keluarga"
+# Re-import: the households of new or changed people only, with all their staged members.
+_CHANGED_MEMBERS = (
+    f"SELECT {_MEMBER_COLUMNS} FROM {STAGING} WHERE no_kk IN (SELECT s.no_kk FROM {DIFF} d "
+    f"JOIN {STAGING} s ON s.rowid = d.staged_rowid WHERE d.change IN ('baru', 'ubah'))"
+)
 
 
 def _insert_new(
@@ -363,13 +372,14 @@ def _insert_new(
     where = (
         f"WHERE s.rowid IN (SELECT staged_rowid FROM {DIFF} WHERE change = 'baru')"
         if only_new
-        else f"ORDER BY s.{target.key}"
+        else "ORDER BY s.rowid"
     )
-    # Rows go in key order with increasing uids: both unique indexes grow at their right edge.
+    # Rows go in file order (a sequential read of the scratch table) with increasing uids: the uid index
+    # grows at its right edge.
     connection.exec_driver_sql(
         f"INSERT INTO {target.table} ({', '.join(cols)}, flags, last_batch_id, uid, created_at, "
         f"updated_at, origin_device) SELECT {', '.join(_value(target, c) for c in cols)}, s.flags, "
-        f"?, ? || printf('%08x', row_number() OVER (ORDER BY s.{target.key})), ?, ?, ? FROM {STAGING} s {where}",
+        f"?, ? || printf('%08x', s.rowid), ?, ?, ? FROM {STAGING} s {where}",
         (batch_id, sequential_uid_prefix(), stamp, stamp, device_hex),
     )
 
@@ -377,9 +387,9 @@ def _insert_new(
 def _first_load(
     connection: Connection, target: BulkTarget, batch_id: int, stamp: str, device_hex: str | None
 ) -> None:
-    """Into an empty table: secondary indexes and triggers are dropped, the rows appended in key order, then
+    """Into an empty table: secondary indexes and triggers are dropped, the rows appended in file order, then
     the indexes rebuilt and the name index built in one pass — several times faster than row by row."""
-    kept = {f"ix_{target.table}_{target.key}", f"ix_{target.table}_uid"}
+    kept = {f"ix_{target.table}_uid"}
     saved = [entry for entry in _indexes_and_triggers(connection, target.table) if entry[1] not in kept]
     for kind, name, _sql in saved:
         connection.exec_driver_sql(f"DROP {kind.upper()} {name}")
