@@ -93,9 +93,20 @@ def region_names(session: Session, codes: list[str] | None = None) -> dict[str, 
     return dict(session.execute(query).all())
 
 
-def region_label(session: Session, code: str) -> str:
-    name = session.get(Region, code)
-    return f"{name.name} ({code})" if name else code
+KIND_PREFIX = {"provinsi": "Provinsi", "kecamatan": "Kec.", "desa": "Desa", "kelurahan": "Kel."}
+
+
+def display_name(name: str, kind: str) -> str:
+    """The name as an officer writes it: "Kec. Limboto", "Kabupaten Gorontalo", "Provinsi Gorontalo"."""
+    prefix = KIND_PREFIX.get(kind.lower(), "")
+    return f"{prefix} {name}" if prefix and not name.startswith(prefix) else name
+
+
+def region_display(uow, code: str) -> str:
+    """"Kec. Limboto (750101)", read from the office database's reference table (no package load)."""
+    with uow:
+        region = uow.session.get(Region, code)
+        return f"{display_name(region.name, region.kind)} ({code})" if region else code
 
 
 def children(session: Session, parent_code: str | None) -> list[RegionInfo]:

@@ -89,7 +89,9 @@ def attach_scratch(dbapi_connection, path: Path) -> None:
     dbapi_connection.execute(f"PRAGMA {SCRATCH}.cipher_page_size = 16384")
     # No per-page HMAC: the file lives minutes, under a key nobody else has; confidentiality is what counts.
     dbapi_connection.execute(f"PRAGMA {SCRATCH}.cipher_use_hmac = OFF")
-    dbapi_connection.execute(f"PRAGMA {SCRATCH}.cache_size = -131072")  # 128 MiB: the diff probes it at random
+    dbapi_connection.execute(
+        f"PRAGMA {SCRATCH}.cache_size = -131072"
+    )  # 128 MiB: the diff probes it at random
     dbapi_connection.execute(f"PRAGMA {SCRATCH}.journal_mode = OFF")
     dbapi_connection.execute(f"PRAGMA {SCRATCH}.synchronous = OFF")
 
@@ -117,7 +119,9 @@ def stage_rows(connection: Connection, target: BulkTarget, rows: Iterable[Sequen
 
 
 def index_staging(connection: Connection, target: BulkTarget) -> None:
-    connection.exec_driver_sql(f"CREATE INDEX {SCRATCH}.ix_import_staging_key ON import_staging ({target.key})")
+    connection.exec_driver_sql(
+        f"CREATE INDEX {SCRATCH}.ix_import_staging_key ON import_staging ({target.key})"
+    )
 
 
 def duplicate_keys(connection: Connection, target: BulkTarget) -> list[tuple[str, list[tuple[str, int]]]]:
@@ -150,7 +154,9 @@ def define_missing_scope(connection: Connection, target: BulkTarget, enabled: bo
     connection.exec_driver_sql(
         f"INSERT INTO {SCOPE} SELECT DISTINCT {target.region_column} FROM {STAGING} WHERE ?", (int(enabled),)
     )
-    return connection.exec_driver_sql(f"SELECT count(DISTINCT {target.region_column}) FROM {STAGING}").scalar_one()
+    return connection.exec_driver_sql(
+        f"SELECT count(DISTINCT {target.region_column}) FROM {STAGING}"
+    ).scalar_one()
 
 
 def _scope_clause(target: BulkTarget, alias: str) -> str:
@@ -292,7 +298,9 @@ def apply_staged(
         f"FROM {changed_rows} s JOIN {table} t ON t.id = s.record_id"
     ).all()
     if changed:
-        connection.exec_driver_sql(_HISTORY_INSERT, _history_rows(target, changed, batch_id, stamp, device_hex))
+        connection.exec_driver_sql(
+            _HISTORY_INSERT, _history_rows(target, changed, batch_id, stamp, device_hex)
+        )
         assignments = ", ".join(f"{c} = {_value(target, c)}" for c in cols if c != key)
         connection.exec_driver_sql(
             f"UPDATE {table} AS t SET {assignments}, flags = s.flags, last_batch_id = ?, updated_at = ?, "
@@ -300,8 +308,15 @@ def apply_staged(
             (batch_id, stamp, device_hex),
         )
     # Back in the extract after being missing from an earlier one.
-    _history_of(connection, table, "kembali", f"SELECT record_id FROM {DIFF} WHERE was_missing", batch_id, stamp,
-                device_hex)
+    _history_of(
+        connection,
+        table,
+        "kembali",
+        f"SELECT record_id FROM {DIFF} WHERE was_missing",
+        batch_id,
+        stamp,
+        device_hex,
+    )
     connection.exec_driver_sql(
         f"UPDATE {table} SET missing_since_batch_id = NULL, last_batch_id = ?, updated_at = ? "
         f"WHERE id IN (SELECT record_id FROM {DIFF} WHERE was_missing)",
@@ -313,8 +328,15 @@ def apply_staged(
         f"WHERE id IN (SELECT record_id FROM {DIFF} WHERE change = 'hilang')",
         (batch_id, stamp),
     )
-    _history_of(connection, table, "hilang", f"SELECT record_id FROM {DIFF} WHERE change = 'hilang'", batch_id,
-                stamp, device_hex)
+    _history_of(
+        connection,
+        table,
+        "hilang",
+        f"SELECT record_id FROM {DIFF} WHERE change = 'hilang'",
+        batch_id,
+        stamp,
+        device_hex,
+    )
     _insert_new(connection, target, batch_id, stamp, device_hex, only_new=True)
     return counts
 
@@ -326,7 +348,13 @@ _HISTORY_INSERT = (
 
 
 def _history_of(
-    connection: Connection, table: str, change: str, ids_sql: str, batch_id: int, stamp: str, device_hex: str | None
+    connection: Connection,
+    table: str,
+    change: str,
+    ids_sql: str,
+    batch_id: int,
+    stamp: str,
+    device_hex: str | None,
 ) -> None:
     connection.exec_driver_sql(
         "INSERT INTO record_history (uid, entity, entity_id, batch_id, change, before, after, created_at, "

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 from app.auth.roles import ROLE_LABELS, CurrentUser, Permission
 from app.i18n import LANGUAGES, _, current_language
 from app.office import OfficeDatabase
+from app.regions import region_display
 from app.registry.fields import ExtractKind
 from ui.settings import store_language, stored_language
-from ui.widgets.region_picker import region_label
 
 APP_TITLE = "e-JPS Desktop"
 VERSION = "0.1.0"
@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self._build_pages()
-        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.currentRowChanged.connect(self._page_selected)
         self.navigation.setCurrentRow(0)
         self._build_menu()
         self._build_status_bar()
@@ -67,11 +67,17 @@ class MainWindow(QMainWindow):
             page.import_requested.connect(self.start_import)
             self._add_page("import", _("Impor"), page)
         if can(Permission.AGGREGATE_READ):
-            self._add_page("summary", _("Ringkasan"), SummaryPage(self.db, self.user))
+            self._add_page("summary", _("Ringkasan"), SummaryPage(self.db, self.user, load_now=False))
         if can(Permission.USER_MANAGE):
-            self._add_page("users", _("Pengguna"), UsersPage(self.db, self.user))
+            self._add_page("users", _("Pengguna"), UsersPage(self.db, self.user, load_now=False))
         if can(Permission.AUDIT_READ):
             self._add_page("audit", _("Audit"), AuditPage(self.db, self.user))
+
+    def _page_selected(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        ensure_loaded = getattr(self.stack.widget(row), "ensure_loaded", None)
+        if ensure_loaded is not None:
+            ensure_loaded()
 
     def _add_page(self, key: str, title: str, widget: QWidget) -> None:
         self.pages[key] = widget
@@ -165,7 +171,8 @@ class MainWindow(QMainWindow):
             _("Pengguna: {name} ({username})").format(name=user.full_name, username=user.username)
         )
         self.role_label = QLabel(_("Peran: {role}").format(role=_(ROLE_LABELS[user.role])))
-        self.region_label = QLabel(_("Wilayah: {region}").format(region=region_label(user.region_code)))
+        region = region_display(self.db.unit_of_work(), user.region_code)
+        self.region_label = QLabel(_("Wilayah: {region}").format(region=region))
         for label in (self.user_label, self.role_label, self.region_label):
             bar.addPermanentWidget(label)
 
@@ -187,7 +194,11 @@ class MainWindow(QMainWindow):
     def after_import(self, _batch_id: int) -> None:
         for key in ("registry", "import", "summary", "audit"):
             page = self.pages.get(key)
-            if page is not None:
+            if page is None:
+                continue
+            if key == "summary" and page is not self.stack.currentWidget():
+                page.loaded = False  # counted again when next opened
+            else:
                 page.refresh()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

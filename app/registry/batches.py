@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.auth.roles import CurrentUser, Permission, require
 from app.errors import NotFound
 from app.i18n import N_
-from app.registry.validation import RowIssue, Severity
+from app.registry.issues import RowIssue, Severity
 from app.uow import UnitOfWork
 from db.models import ImportBatch, ImportIssue, Office
 

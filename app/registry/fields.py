@@ -215,6 +215,15 @@ PROGRAM_FLAGS: dict[str, tuple[str, ...]] = {
     "rutilahu": ("RUTILAHU", "BEDAH RUMAH"),
 }
 
+PROGRAM_LABELS: dict[str, str] = {
+    "pkh": "PKH",
+    "bpnt": "BPNT/Sembako",
+    "pbi": "PBI-JK",
+    "pip": "PIP/KIP",
+    "blt": "BLT Dana Desa",
+    "rutilahu": "Rutilahu",
+}
+
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 
 

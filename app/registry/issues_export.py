@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.i18n import _
-from app.registry.validation import RowIssue, Severity
+from app.registry.issues import RowIssue, Severity
 
 SEVERITY_LABELS = {Severity.REFUSED: "DITOLAK", Severity.FLAGGED: "DITANDAI"}
 

@@ -11,7 +11,6 @@ from app.auth.roles import CurrentUser, Permission, require_record_in_scope
 from app.errors import NotFound
 from app.i18n import N_, _
 from app.registry.search import PERSON_LIST_COLUMNS, PersonRow, _row
-from app.registry.validation import MESSAGES
 from app.uow import UnitOfWork
 from db.models import DtksRecord, ImportBatch, Person, RecordHistory, Region
 
@@ -27,7 +26,6 @@ CHANGE_LABELS = {
     "hilang": N_("Tidak ada di ekstrak baru"),
     "kembali": N_("Muncul kembali"),
 }
-assert set(FLAG_LABELS) <= set(MESSAGES)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ dapat melihat dan melakukan pemantauan informasi yang dipublikasi"): counts per 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
@@ -30,6 +30,38 @@ class RegistrySummary:
     region: RegionSummary
     children: list[RegionSummary]
     last_imports: list[tuple[str, str, str, int]]  # (kind, file, finished_at, rows)
+
+
+@dataclass
+class _Tally:
+    people: int = 0
+    alive: int = 0
+    dead: int = 0
+    moved: int = 0
+    missing: int = 0
+    households: int = 0
+    dtks: int = 0
+    desil: dict[int, int] = field(default_factory=dict)
+
+    def add(self, other: _Tally) -> None:
+        for name in ("people", "alive", "dead", "moved", "missing", "households", "dtks"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for desil, count in other.desil.items():
+            self.desil[desil] = self.desil.get(desil, 0) + count
+
+    def summary(self, code: str, name: str) -> RegionSummary:
+        return RegionSummary(
+            code,
+            name,
+            self.people,
+            self.alive,
+            self.dead,
+            self.moved,
+            self.missing,
+            self.households,
+            self.dtks,
+            dict(sorted(self.desil.items())),
+        )
 
 
 def _child_length(code: str) -> int:
@@ -69,82 +101,22 @@ def registry_summary(uow: UnitOfWork, user: CurrentUser, region: str | None = No
         imports = session.execute(
             text("SELECT kind, file_name, finished_at, rows_read FROM import_batch ORDER BY id DESC LIMIT 5")
         ).all()
-    by_code: dict[str, dict] = {
-        code: {
-            "people": 0,
-            "alive": 0,
-            "dead": 0,
-            "moved": 0,
-            "missing": 0,
-            "households": 0,
-            "dtks": 0,
-            "desil": {},
-        }
-        for code in children_codes
-    }
+    tallies: dict[str, _Tally] = {code: _Tally() for code in children_codes}
     for code, total, alive, dead, moved, missing, households in people:
-        entry = by_code.setdefault(code, {"dtks": 0, "desil": {}})
-        entry.update(
-            people=total,
-            alive=alive or 0,
-            dead=dead or 0,
-            moved=moved or 0,
-            missing=missing or 0,
-            households=households,
-        )
+        tally = tallies.setdefault(code, _Tally())
+        tally.people, tally.alive, tally.dead, tally.moved = total, alive or 0, dead or 0, moved or 0
+        tally.missing, tally.households = missing or 0, households
     for code, desil, count in dtks:
-        entry = by_code.setdefault(
-            code,
-            {
-                "people": 0,
-                "alive": 0,
-                "dead": 0,
-                "moved": 0,
-                "missing": 0,
-                "households": 0,
-                "dtks": 0,
-                "desil": {},
-            },
-        )
-        entry["dtks"] += count
+        tally = tallies.setdefault(code, _Tally())
+        tally.dtks += count
         if desil is not None:
-            entry["desil"][int(desil)] = entry["desil"].get(int(desil), 0) + count
-
-    def summary(code: str, values: dict) -> RegionSummary:
-        return RegionSummary(
-            code,
-            names.get(code, code),
-            values.get("people", 0),
-            values.get("alive", 0),
-            values.get("dead", 0),
-            values.get("moved", 0),
-            values.get("missing", 0),
-            values.get("households", 0),
-            values.get("dtks", 0),
-            dict(sorted(values["desil"].items())),
-        )
-
-    children = [summary(code, by_code[code]) for code in sorted(by_code)]
-    total = {
-        "people": 0,
-        "alive": 0,
-        "dead": 0,
-        "moved": 0,
-        "missing": 0,
-        "households": 0,
-        "dtks": 0,
-        "desil": {},
-    }
-    for child in children:
-        total["people"] += child.people
-        total["alive"] += child.alive
-        total["dead"] += child.dead
-        total["moved"] += child.moved
-        total["missing"] += child.missing
-        total["households"] += child.households
-        total["dtks"] += child.dtks_people
-        for desil, count in child.desil.items():
-            total["desil"][desil] = total["desil"].get(desil, 0) + count
+            tally.desil[int(desil)] = tally.desil.get(int(desil), 0) + count
+    total = _Tally()
+    for tally in tallies.values():
+        total.add(tally)
+    children = [tallies[code].summary(code, names.get(code, code)) for code in sorted(tallies)]
     return RegistrySummary(
-        summary(prefix, total), children, [(k, f, str(t or ""), r) for k, f, t, r in imports]
+        total.summary(prefix, names.get(prefix, prefix)),
+        children,
+        [(k, f, str(t or ""), r) for k, f, t, r in imports],
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -23,24 +22,8 @@ from app.i18n import N_, _
 from app.regions import issuing_region_exists
 from app.registry.dates import parse_dates
 from app.registry.fields import ExtractKind, fields_of
+from app.registry.issues import RowIssue, Severity
 from app.registry.nik import nik_checks
-
-
-class Severity(StrEnum):
-    REFUSED = "ditolak"
-    FLAGGED = "ditandai"
-
-
-@dataclass(frozen=True)
-class RowIssue:
-    source: str
-    row_number: int
-    field: str
-    value: str
-    code: str
-    severity: Severity
-    message: str
-
 
 MESSAGES: dict[str, str] = {
     "nik_bukan_16_digit": N_('NIK harus 16 digit angka; tertulis "{value}" ({length} karakter).'),

@@ -88,7 +88,9 @@ class UserDialog(_FormDialog):
 
 
 class UsersPage(QWidget):
-    def __init__(self, db: OfficeDatabase, user: CurrentUser, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: OfficeDatabase, user: CurrentUser, parent: QWidget | None = None, load_now: bool = True
+    ) -> None:
         super().__init__(parent)
         self.db, self.user = db, user
         self.users: list[UserSummary] = []
@@ -121,9 +123,17 @@ class UsersPage(QWidget):
         )
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)
-        self.refresh()
+        self.loaded = False
+        if load_now:
+            self.refresh()
+
+    def ensure_loaded(self) -> None:
+        """Loaded when first opened: region names come from the Kemendagri list, read on demand."""
+        if not self.loaded:
+            self.refresh()
 
     def refresh(self) -> None:
+        self.loaded = True
         try:
             self.users = list_users(self.db.unit_of_work(), self.user)
         except Exception as error:  # shown or logged with an incident id

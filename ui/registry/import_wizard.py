@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from app.auth.roles import CurrentUser
 from app.i18n import N_, _
 from app.office import OfficeDatabase
-from app.registry.fields import PROGRAM_FLAGS, ExtractKind, fields_of
+from app.registry.fields import PROGRAM_FLAGS, PROGRAM_LABELS, ExtractKind, fields_of
 from app.registry.importer import ImportPlan, ImportPreview, ImportResult, RegistryImport
 from app.registry.issues_export import export_issues_xlsx
 from ui.jobs import BackgroundJob
@@ -44,17 +44,14 @@ from ui.registry.detail_format import local_time, thousands
 from ui.registry.issues_model import IssuesModel
 from ui.style import set_role
 
-KIND_TITLES = {ExtractKind.DUKCAPIL: N_("Impor ekstrak Dukcapil"), ExtractKind.DTKS: N_("Impor ekstrak DTKS/DTSEN")}
-FILE_FILTER = N_("Ekstrak (*.csv *.xlsx *.csv.gz *.gz);;CSV (*.csv *.csv.gz);;Excel (*.xlsx);;Semua berkas (*)")
-NO_COLUMN = N_("(tidak ada)")
-PROGRAM_NAMES = {
-    "pkh": "PKH",
-    "bpnt": "BPNT/Sembako",
-    "pbi": "PBI-JK",
-    "pip": "PIP/KIP",
-    "blt": "BLT Dana Desa",
-    "rutilahu": "Rutilahu",
+KIND_TITLES = {
+    ExtractKind.DUKCAPIL: N_("Impor ekstrak Dukcapil"),
+    ExtractKind.DTKS: N_("Impor ekstrak DTKS/DTSEN"),
 }
+FILE_FILTER = N_(
+    "Ekstrak (*.csv *.xlsx *.csv.gz *.gz);;CSV (*.csv *.csv.gz);;Excel (*.xlsx);;Semua berkas (*)"
+)
+NO_COLUMN = N_("(tidak ada)")
 
 
 class FilesPage(QWizardPage):
@@ -204,7 +201,7 @@ class MappingPage(QWizardPage):
             rows += [
                 (
                     f"program:{name}",
-                    _("Program {name}").format(name=PROGRAM_NAMES.get(name, name.upper())),
+                    _("Program {name}").format(name=PROGRAM_LABELS.get(name, name.upper())),
                     False,
                 )
                 for name in PROGRAM_FLAGS

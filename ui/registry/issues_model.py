@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from app.i18n import N_, _
-from app.registry.validation import RowIssue, Severity
+from app.registry.issues import RowIssue, Severity
 from ui.style import FLAGGED_COLOUR, REFUSED_COLOUR
 
 HEADERS = (N_("Berkas"), N_("Baris"), N_("Kolom"), N_("Nilai"), N_("Tindakan"), N_("Alasan"))

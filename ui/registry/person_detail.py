@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from app.auth.roles import CurrentUser
 from app.i18n import N_, _
 from app.office import OfficeDatabase
+from app.registry.fields import PROGRAM_LABELS
 from app.registry.people import CHANGE_LABELS, PersonDetail, person_detail
 from app.registry.search import PersonRow
 from ui.messages import show_error
@@ -33,14 +34,6 @@ from ui.style import STATUS_COLOURS, set_role
 from ui.widgets.region_picker import region_name
 
 SEX_LABELS = {"L": N_("Laki-laki"), "P": N_("Perempuan")}
-PROGRAM_LABELS = {
-    "pkh": "PKH",
-    "bpnt": "BPNT/Sembako",
-    "pbi": "PBI-JK",
-    "pip": "PIP/KIP",
-    "blt": "BLT Dana Desa",
-    "rutilahu": "Rutilahu",
-}
 FIELD_LABELS = {
     "nik": N_("NIK"),
     "no_kk": N_("No. KK"),

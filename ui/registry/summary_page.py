@@ -45,7 +45,9 @@ class _Card(QFrame):
 
 
 class SummaryPage(QWidget):
-    def __init__(self, db: OfficeDatabase, user: CurrentUser, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: OfficeDatabase, user: CurrentUser, parent: QWidget | None = None, load_now: bool = True
+    ) -> None:
         super().__init__(parent)
         self.db, self.user = db, user
         self.region = user.region_code
@@ -100,9 +102,18 @@ class SummaryPage(QWidget):
         self.imports = set_role(QLabel(), "subtitle")
         self.imports.setWordWrap(True)
         layout.addWidget(self.imports)
-        self.refresh()
+        self.loaded = False
+        if load_now:
+            self.refresh()
+
+    def ensure_loaded(self) -> None:
+        """Counting a province's 1.2 million people takes a moment: the main window asks only when the
+        page is first opened, so the program starts at once."""
+        if not self.loaded:
+            self.refresh()
 
     def refresh(self) -> None:
+        self.loaded = True
         self.open_region(self.region)
 
     def open_region(self, code: str) -> None:

@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
 
 from app.i18n import N_, _
-from app.regions import PROVINCE_CODE, RegionInfo, province_regions
+from app.regions import PROVINCE_CODE, RegionInfo, display_name, province_regions
 
 LEVEL_LABELS = {4: N_("Kabupaten/Kota"), 6: N_("Kecamatan"), 10: N_("Desa/Kelurahan")}
 NEXT_LENGTH = {2: 4, 4: 6, 6: 10}
@@ -31,16 +31,10 @@ def _children() -> dict[str, list[RegionInfo]]:
     return found
 
 
-KIND_PREFIX = {"provinsi": "Provinsi", "kecamatan": "Kec.", "desa": "Desa", "kelurahan": "Kel."}
-
-
 def region_name(code: str) -> str:
     """The name as an officer writes it: "Kec. Limboto", "Kabupaten Gorontalo", "Provinsi Gorontalo"."""
     region = _by_code().get(code)
-    if region is None:
-        return code
-    prefix = KIND_PREFIX.get(region.kind.lower(), "")
-    return f"{prefix} {region.name}" if prefix and not region.name.startswith(prefix) else region.name
+    return display_name(region.name, region.kind) if region is not None else code
 
 
 def region_label(code: str) -> str:

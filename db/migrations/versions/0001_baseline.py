@@ -251,6 +251,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_person_kode_desa"), ["kode_desa"], unique=False)
+        batch_op.create_index(
+            "ix_person_deleted",
+            ["kode_desa"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NOT NULL"),
+            postgresql_where=sa.text("deleted_at IS NOT NULL"),
+        )
         batch_op.create_index(batch_op.f("ix_person_nama_key"), ["nama_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_person_nik"), ["nik"], unique=True)
         batch_op.create_index(batch_op.f("ix_person_no_kk"), ["no_kk"], unique=False)

@@ -223,3 +223,10 @@ def test_many_bad_rows_are_listed_and_good_rows_still_importable(office_db, oper
     assert result.imported
     with office_db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Person)) == 900
+
+
+def test_every_flag_kept_on_a_record_has_a_label_for_the_person_page():
+    from app.registry.people import FLAG_LABELS
+    from app.registry.validation import MESSAGES
+
+    assert set(FLAG_LABELS) <= set(MESSAGES)
