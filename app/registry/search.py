@@ -147,18 +147,22 @@ def search_people(uow: UnitOfWork, user: CurrentUser, query: str, limit: int = S
         return SearchResult(query, kind, tuple(ids[:limit]), len(ids) > limit)
 
 
+def _count(session, params: dict) -> int:
+    # Both counts read indexes only (kode_desa, and the partial index of deleted records).
+    return session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM person WHERE kode_desa >= :region AND kode_desa < :region_end) - "
+            "(SELECT count(*) FROM person INDEXED BY ix_person_deleted WHERE deleted_at IS NOT NULL "
+            "AND kode_desa >= :region AND kode_desa < :region_end)"
+        ),
+        params,
+    ).scalar_one()
+
+
 def count_people(uow: UnitOfWork, user: CurrentUser) -> int:
     require(user, Permission.PERSON_READ)
     with uow:
-        return uow.session.execute(
-            # Both counts read indexes only (kode_desa, and the partial index of deleted records).
-            text(
-                "SELECT (SELECT count(*) FROM person WHERE kode_desa >= :region AND kode_desa < :region_end) - "
-                "(SELECT count(*) FROM person INDEXED BY ix_person_deleted WHERE deleted_at IS NOT NULL "
-                "AND kode_desa >= :region AND kode_desa < :region_end)"
-            ),
-            _region_params(user),
-        ).scalar_one()
+        return _count(uow.session, _region_params(user))
 
 
 def page_people(uow: UnitOfWork, user: CurrentUser, after_id: int, limit: int) -> list[PersonRow]:
@@ -178,15 +182,24 @@ def page_people(uow: UnitOfWork, user: CurrentUser, after_id: int, limit: int) -
 def people_at(uow: UnitOfWork, user: CurrentUser, offset: int, limit: int) -> list[PersonRow]:
     """People at positions offset.. in id order (a jump of the scroll bar)."""
     require(user, Permission.PERSON_READ)
+    params = _region_params(user) | {"offset": offset, "limit": limit}
     with uow:
-        rows = uow.session.execute(
-            text(
+        session = uow.session
+        low, high = session.execute(text("SELECT min(id), max(id) FROM person")).one()
+        visible = _count(session, params)
+        if low is not None and visible == high - low + 1:
+            # Every id from low to high is a visible person (the usual case: an office-wide account, records
+            # never hard-deleted): position n is id low + n, found at once instead of stepping over n rows.
+            query = (
+                f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE p.id >= :first ORDER BY p.id LIMIT :limit"
+            )
+            params["first"] = low + offset
+        else:
+            query = (
                 f"SELECT {PERSON_LIST_COLUMNS} FROM person p WHERE {_region_clause(by_id=True)} "
                 "ORDER BY p.id LIMIT :limit OFFSET :offset"
-            ),
-            _region_params(user) | {"offset": offset, "limit": limit},
-        ).all()
-        return [_row(r) for r in rows]
+            )
+        return [_row(r) for r in session.execute(text(query), params).all()]
 
 
 def people_by_ids(uow: UnitOfWork, user: CurrentUser, ids: list[int]) -> list[PersonRow]:

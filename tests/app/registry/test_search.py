@@ -38,7 +38,9 @@ def test_search_by_no_kk_lists_the_household(office_db, operator, registry):
     assert sorted(found) == sorted(r.nama for r in registry if r.no_kk == registry[0].no_kk)
 
 
-@pytest.mark.parametrize("query", ["mohamad luk", "MOHAMADLUKMAN", "  Mohamad   Lukman ", "lasena", "rahmat las"])
+@pytest.mark.parametrize(
+    "query", ["mohamad luk", "MOHAMADLUKMAN", "  Mohamad   Lukman ", "lasena", "rahmat las"]
+)
 def test_name_search_is_partial_and_case_and_spacing_insensitive(office_db, operator, registry, query):
     assert "MOHAMAD LUKMAN RAHMAT LASENA" in names(office_db, operator, query)
 
@@ -66,3 +68,22 @@ def test_browsing_pages_cover_everyone_once(office_db, operator, registry):
 def test_result_limit_is_reported(office_db, operator, registry):
     result = search_people(office_db.unit_of_work(), operator, "7501", limit=5)
     assert len(result.ids) == 5 and result.truncated
+
+
+def test_jumping_to_a_position_agrees_with_paging_for_wide_and_narrow_accounts(
+    office_db, operator, kecamatan_operator, tmp_path
+):
+    from tests.factories import DESA_TELAGA
+
+    job = RegistryImport(
+        office_db, operator, "dukcapil", [write_csv(tmp_path / "t.csv", people(6) + people(4, DESA_TELAGA))]
+    )
+    job.inspect()
+    job.prepare()
+    job.commit()
+    for user in (operator, kecamatan_operator):
+        everyone = page_people(office_db.unit_of_work(), user, 0, 1000)
+        assert len(everyone) == count_people(office_db.unit_of_work(), user)
+        for offset in (0, 3, len(everyone) - 2):
+            got = people_at(office_db.unit_of_work(), user, offset, 2)
+            assert [p.id for p in got] == [p.id for p in everyone[offset : offset + 2]]
