@@ -45,8 +45,41 @@ def changed_copy(source: Path) -> tuple[Path, int]:
     return target, changed
 
 
+def with_bad_rows(source: Path) -> tuple[Path, int]:
+    """The registry with 10,000 bad rows spread through it: NIKs of 15 digits, future birth dates, a desa
+    outside Gorontalo, in turn."""
+    target = SCRATCH / "dev_registry_10k_bad.csv"
+    bad = 0
+    with (
+        source.open(newline="", encoding="utf-8") as handle,
+        target.open("w", newline="", encoding="utf-8") as out,
+    ):
+        reader, writer = csv.reader(handle), csv.writer(out)
+        header = next(reader)
+        writer.writerow(header)
+        nik, tgl_lahir, kode_desa = header.index("nik"), header.index("tgl_lahir"), header.index("kode_desa")
+        for number, row in enumerate(reader):
+            if number % 120 == 7 and bad < BAD_ROWS:
+                kind = bad % 3
+                if kind == 0:
+                    row[nik] = row[nik][:15]
+                elif kind == 1:
+                    row[tgl_lahir] = "2099-01-01"
+                else:
+                    row[kode_desa] = "7371011001"
+                bad += 1
+            writer.writerow(row)
+    return target, bad
+
+
+BAD_ROWS = 10_000
+
+
 def phase(name: str) -> dict:
-    if name == "first":
+    if name == "ten_thousand_bad":
+        db, user = fresh_database(SCRATCH / "bad-rows-bench.db")
+        result = timed_import(db, user, "dukcapil", [SCRATCH / "dev_registry_10k_bad.csv"])
+    elif name == "first":
         db, user = fresh_database(DB)
         result = timed_import(db, user, "dukcapil", [registry_csv()])
     else:
@@ -69,6 +102,7 @@ def main() -> None:
         return
     source = registry_csv()
     _path, expected_changes = changed_copy(source)
+    _bad_path, bad_rows = with_bad_rows(source)
     script = Path(__file__)
     report = {
         "file": source.name,
@@ -76,6 +110,7 @@ def main() -> None:
         "first_import": in_subprocess(script, "first"),
         "same_file_again": in_subprocess(script, "same"),
         "one_percent_changed": in_subprocess(script, "one_percent"),
+        "with_10000_bad_rows": in_subprocess(script, "ten_thousand_bad"),
         "expected_changed_rows": expected_changes,
         "targets": {"import_seconds": 30, "reimport_seconds": 30, "peak_rss_mb": 1536},
     }
@@ -83,6 +118,11 @@ def main() -> None:
         report["one_percent_changed"]["changed"]
         == expected_changes
         == report["one_percent_changed"].get("history_rows")
+    )
+    bad = report["with_10000_bad_rows"]
+    bad["bad_rows_written"] = bad_rows
+    bad["all_bad_rows_listed_and_good_rows_imported"] = (
+        bad["refused"] == bad_rows and bad["added"] == bad["rows_read"] - bad_rows
     )
     print(json.dumps(report, indent=2))
 
