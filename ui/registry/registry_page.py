@@ -26,7 +26,7 @@ from ui.registry.person_detail import PersonDetailPane
 from ui.style import set_role
 
 SEARCH_DELAY_MS = 150
-COLUMN_WIDTHS = (145, 145, 230, 88, 36, 96, 130, 150)
+COLUMN_WIDTHS = (140, 140, 220, 88, 36, 96, 130, 125)
 
 
 class RegistryPage(QWidget):
@@ -89,7 +89,7 @@ class RegistryPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([660, 580])
+        splitter.setSizes([760, 520])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         layout.addWidget(splitter, 1)
