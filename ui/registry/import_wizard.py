@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -43,6 +42,7 @@ from ui.messages import inform, show_error
 from ui.registry.detail_format import local_time, thousands
 from ui.registry.issues_model import IssuesModel
 from ui.style import set_role
+from ui.widgets.stat_card import StatCard
 
 KIND_TITLES = {
     ExtractKind.DUKCAPIL: N_("Impor ekstrak Dukcapil"),
@@ -262,23 +262,6 @@ class MappingPage(QWizardPage):
         return bool(self.combos) and not self.missing_fields()
 
 
-class _Stat(QFrame):
-    def __init__(self, label: str, colour: str = "") -> None:
-        super().__init__()
-        set_role(self, "statcard")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(0)
-        self.value = set_role(QLabel("–"), "statvalue")
-        if colour:
-            self.value.setStyleSheet(f"color: {colour};")
-        layout.addWidget(self.value)
-        layout.addWidget(set_role(QLabel(label), "statlabel"))
-
-    def set(self, number: int) -> None:
-        self.value.setText(thousands(number))
-
-
 class PreviewPage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
@@ -296,13 +279,13 @@ class PreviewPage(QWizardPage):
         grid = QGridLayout()
         grid.setSpacing(8)
         self.stats = {
-            "rows_read": _Stat(_("Baris dibaca")),
-            "added": _Stat(_("Baru"), "#1e7b34"),
-            "changed": _Stat(_("Berubah"), "#1d5b8f"),
-            "unchanged": _Stat(_("Tidak berubah"), "#5b6b7c"),
-            "gone": _Stat(_("Hilang dari ekstrak"), "#b7791f"),
-            "refused_rows": _Stat(_("Ditolak"), "#c0392b"),
-            "flagged_rows": _Stat(_("Ditandai"), "#b7791f"),
+            "rows_read": StatCard(_("Baris dibaca")),
+            "added": StatCard(_("Baru"), "#1e7b34"),
+            "changed": StatCard(_("Berubah"), "#1d5b8f"),
+            "unchanged": StatCard(_("Tidak berubah"), "#5b6b7c"),
+            "gone": StatCard(_("Hilang dari ekstrak"), "#b7791f"),
+            "refused_rows": StatCard(_("Ditolak"), "#c0392b"),
+            "flagged_rows": StatCard(_("Ditandai"), "#b7791f"),
         }
         for position, stat in enumerate(self.stats.values()):
             grid.addWidget(stat, 0, position)

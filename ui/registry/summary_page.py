@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -24,24 +23,11 @@ from ui.messages import show_error
 from ui.registry.detail_format import thousands
 from ui.style import STATUS_COLOURS, set_role
 from ui.widgets.region_picker import region_name
+from ui.widgets.stat_card import StatCard
 from ui.widgets.tables import fill_row, read_only_table, row_data
 
 DESIL_COLUMNS = range(1, 11)
 KIND_LABELS = {"dukcapil": "Dukcapil", "dtks": "DTKS/DTSEN"}
-
-
-class _Card(QFrame):
-    def __init__(self, label: str, colour: str = "") -> None:
-        super().__init__()
-        set_role(self, "statcard")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 8, 14, 8)
-        layout.setSpacing(0)
-        self.value = set_role(QLabel("0"), "statvalue")
-        if colour:
-            self.value.setStyleSheet(f"color: {colour};")
-        layout.addWidget(self.value)
-        layout.addWidget(set_role(QLabel(label), "statlabel"))
 
 
 class SummaryPage(QWidget):
@@ -70,13 +56,13 @@ class SummaryPage(QWidget):
         cards = QGridLayout()
         cards.setSpacing(8)
         self.cards = {
-            "people": _Card(_("Penduduk")),
-            "alive": _Card(_("Hidup"), STATUS_COLOURS["hidup"].name()),
-            "dead": _Card(_("Meninggal"), STATUS_COLOURS["meninggal"].name()),
-            "moved": _Card(_("Pindah"), STATUS_COLOURS["pindah"].name()),
-            "missing": _Card(_("Hilang dari ekstrak"), STATUS_COLOURS["missing"].name()),
-            "households": _Card(_("Keluarga (KK)")),
-            "dtks_people": _Card(_("Di DTKS/DTSEN")),
+            "people": StatCard(_("Penduduk")),
+            "alive": StatCard(_("Hidup"), STATUS_COLOURS["hidup"].name()),
+            "dead": StatCard(_("Meninggal"), STATUS_COLOURS["meninggal"].name()),
+            "moved": StatCard(_("Pindah"), STATUS_COLOURS["pindah"].name()),
+            "missing": StatCard(_("Hilang dari ekstrak"), STATUS_COLOURS["missing"].name()),
+            "households": StatCard(_("Keluarga (KK)")),
+            "dtks_people": StatCard(_("Di DTKS/DTSEN")),
         }
         for position, card in enumerate(self.cards.values()):
             cards.addWidget(card, 0, position)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.audit import audit_entries
 from app.auth.roles import Role
 from app.auth.users import create_user, list_users, login, reset_password, update_user
-from app.audit import audit_entries
 from app.errors import AuthenticationFailed, DomainError, Forbidden
 from app.registry.batches import list_batches
 from app.registry.importer import RegistryImport
