@@ -227,3 +227,136 @@ class ColumnMapping(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ux_column_mapping_source", "kind", "header_signature", unique=True),)
+
+
+class Program(SyncedMixin, Base):
+    """An aid program (Pergub 52/2020 Pasal 1 angka 9): who runs it, from which money, for which region."""
+
+    __tablename__ = "program"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nama: Mapped[str] = mapped_column(String(200))
+    opd: Mapped[str] = mapped_column(String(200), default="")
+    # APBN | APBD_PROVINSI | APBD_KABKOTA | DANA_DESA
+    sumber_dana: Mapped[str] = mapped_column(String(20))
+    tahun: Mapped[int] = mapped_column(Integer)
+    jenis_bantuan: Mapped[str] = mapped_column(String(120), default="")
+    nilai_per_penerima: Mapped[int] = mapped_column(Integer, default=0)  # rupiah
+    kuota: Mapped[int] = mapped_column(Integer, default=0)
+    # Any prefix of a Kemendagri code: the program serves people living there.
+    kode_wilayah: Mapped[str] = mapped_column(String(10), default="")
+    # When the program is one the DTKS extract flags (pkh, bpnt, pbi), its members count as recipients.
+    kode_program_dtks: Mapped[str] = mapped_column(String(10), default="")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+
+
+class ProposalList(SyncedMixin, Base):
+    """A list of proposed recipients (usulan) sent by a desa or an OPD for one program."""
+
+    __tablename__ = "proposal_list"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # None for a list screened against the registry alone (`ejps screen` without --program).
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("program.id"), index=True)
+    nama: Mapped[str] = mapped_column(String(200))
+    sumber: Mapped[str] = mapped_column(String(200), default="")  # the desa/OPD that sent it
+    kode_wilayah_sumber: Mapped[str] = mapped_column(String(10), default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | screened | in_sk
+    file_name: Mapped[str] = mapped_column(String(260), default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # The file's own headers in order, so an export gives every input column back unchanged.
+    input_headers: Mapped[list] = mapped_column(JSON, default=list)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+    last_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Proposal(SyncedMixin, Base):
+    """One row of a proposal list: the cells as given, the fields read from them, and the current result."""
+
+    __tablename__ = "proposal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("proposal_list.id"), index=True)
+    # The row number the user sees: the spreadsheet row (header = 1), or the entry order for typed rows.
+    baris: Mapped[int] = mapped_column(Integer)
+    input: Mapped[dict] = mapped_column(JSON, default=dict)
+    nik: Mapped[str] = mapped_column(String(40), default="", index=True)
+    nama: Mapped[str] = mapped_column(String(200), default="")
+    tgl_lahir: Mapped[date | None] = mapped_column(Date)
+    jenis_kelamin: Mapped[str] = mapped_column(String(1), default="")
+    alamat: Mapped[str] = mapped_column(String(300), default="")
+    kode_desa: Mapped[str] = mapped_column(String(10), default="")
+    # The current screening result (the latest run, or a re-screen after a correction).
+    hasil: Mapped[str] = mapped_column(String(12), default="")  # LOLOS | TIDAK_LOLOS | PERLU_CEK
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    nik_padan: Mapped[str] = mapped_column(String(16), default="")
+    skor_padan: Mapped[float | None] = mapped_column()
+    tanda: Mapped[str] = mapped_column(String(400), default="")
+    duplikat_dari: Mapped[int | None] = mapped_column(Integer)  # baris of the earlier row
+    alasan: Mapped[str] = mapped_column(Text, default="")
+    # The operator's decision on the match: accepted | chosen | rejected | field_check (None = engine's own).
+    keputusan: Mapped[str | None] = mapped_column(String(20))
+    keputusan_alasan: Mapped[str] = mapped_column(Text, default="")
+    result_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_proposal_list_baris", "list_id", "baris"),)
+
+
+class ScreeningRun(SyncedMixin, Base):
+    """One screening of one list: who, when, with which engine and settings, against which registry."""
+
+    __tablename__ = "screening_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("proposal_list.id"), index=True)
+    username: Mapped[str] = mapped_column(String(60))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    engine_version: Mapped[str] = mapped_column(String(20))
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Which registry the run read: people count and the latest import batch of each kind.
+    registry_state: Mapped[dict] = mapped_column(JSON, default=dict)
+    # "list" for a whole-list run, "row" for the re-screen of one corrected row.
+    scope: Mapped[str] = mapped_column(String(10), default="list")
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ScreeningResult(Base):
+    """The result of one row in one run, with the evidence and a copy of the registry record it rests on,
+    so the result can be explained later even after the registry changed."""
+
+    __tablename__ = "screening_result"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_run.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), index=True)
+    hasil: Mapped[str] = mapped_column(String(12))
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    nik_padan: Mapped[str] = mapped_column(String(16), default="")
+    skor_padan: Mapped[float | None] = mapped_column()
+    tanda: Mapped[str] = mapped_column(String(400), default="")
+    duplikat_dari: Mapped[int | None] = mapped_column(Integer)
+    alasan: Mapped[str] = mapped_column(Text, default="")
+    # Flags with their rule and sentence, the evidence of the match and the runner-up candidates.
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ProposalDecision(SyncedMixin, Base):
+    """An operator's decision on a proposal row's match, with the reason (also in the audit log)."""
+
+    __tablename__ = "proposal_decision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), index=True)
+    username: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    action: Mapped[str] = mapped_column(String(20))  # accepted | chosen | rejected | field_check | corrected
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class AidRecipient(SyncedMixin, Base):
+    """Someone who received (or was decreed to receive) a program's aid: from an SK penetapan or realisasi."""
+
+    __tablename__ = "aid_recipient"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # sk | realisasi
+    reference: Mapped[str] = mapped_column(String(120), default="")  # SK number or realisasi batch
+    tanggal: Mapped[date | None] = mapped_column(Date)

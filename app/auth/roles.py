@@ -33,11 +33,23 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     REFERENCE_MANAGE = "reference.manage"
     AUDIT_READ = "audit.read"
+    PROGRAM_MANAGE = "program.manage"
+    PROPOSAL_EDIT = "proposal.edit"
+    SCREENING_RUN = "screening.run"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.OPERATOR: frozenset({Permission.PERSON_READ, Permission.REGISTRY_IMPORT, Permission.AGGREGATE_READ}),
+    Role.OPERATOR: frozenset(
+        {
+            Permission.PERSON_READ,
+            Permission.REGISTRY_IMPORT,
+            Permission.AGGREGATE_READ,
+            Permission.PROGRAM_MANAGE,
+            Permission.PROPOSAL_EDIT,
+            Permission.SCREENING_RUN,
+        }
+    ),
     Role.GUEST: frozenset({Permission.AGGREGATE_READ}),
 }
 
