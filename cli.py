@@ -200,6 +200,43 @@ def cmd_search(args) -> int:
         db.close()
 
 
+def cmd_screen(args) -> int:
+    from app.screening.headless import screen_file
+
+    db, user = _login(args)
+    try:
+        terminal, progress = _progress()
+        result = screen_file(db, user, Path(args.file), Path(args.export), args.program, progress)
+        terminal.finish()
+        preview, run = result.preview, result.run
+        _print(
+            _("Usulan dibaca: {read}, diimpor: {ok}, ditolak: {refused} (daftar #{list_id}).").format(
+                read=_fmt(preview.rows_read),
+                ok=_fmt(preview.rows_accepted),
+                refused=_fmt(preview.rows_refused),
+                list_id=result.list_id,
+            )
+        )
+        for issue in preview.issues[:20]:
+            where = _("{source} baris {row}").format(source=issue.source, row=issue.row_number)
+            _print(f"  {where}, {issue.field}: {issue.message}")
+        _print(
+            _(
+                "Hasil: {lolos} lolos, {gagal} tidak lolos, {cek} perlu cek; {linked} dipadankan ({seconds:.1f} detik)."
+            ).format(
+                lolos=_fmt(run.lolos),
+                gagal=_fmt(run.tidak_lolos),
+                cek=_fmt(run.perlu_cek),
+                linked=_fmt(run.linked),
+                seconds=run.seconds,
+            )
+        )
+        _print(_("Hasil ditulis ke {path} ({n} baris).").format(path=args.export, n=_fmt(result.exported)))
+        return EXIT_OK
+    finally:
+        db.close()
+
+
 def cmd_user_add(args) -> int:
     from app.auth.roles import Role
     from app.auth.users import create_user
@@ -313,12 +350,25 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--additions-only",
         action="store_true",
-        help=_("berkas hanya berisi tambahan/perubahan: jangan tandai yang tidak ada di berkas sebagai hilang"),
+        help=_(
+            "berkas hanya berisi tambahan/perubahan: jangan tandai yang tidak ada di berkas sebagai hilang"
+        ),
     )
 
     search = sub("search", _("cari penduduk menurut NIK, No. KK atau nama"), cmd_search)
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=50)
+
+    screen = sub(
+        "screen",
+        _("saring (filterisasi/pemadanan) berkas usulan terhadap registri dan ekspor hasilnya"),
+        cmd_screen,
+    )
+    screen.add_argument("file", help=_("berkas usulan CSV/XLSX"))
+    screen.add_argument(
+        "--program", type=int, help=_("nomor program (tanpa ini: disaring terhadap registri saja)")
+    )
+    screen.add_argument("--export", required=True, help=_("berkas hasil .csv atau .xlsx"))
 
     users = sub("user", _("kelola akun pengguna (admin)"), None)
     user_commands = users.add_subparsers(dest="user_command", required=True)

@@ -246,6 +246,11 @@ class Program(SyncedMixin, Base):
     kode_wilayah: Mapped[str] = mapped_column(String(10), default="")
     # When the program is one the DTKS extract flags (pkh, bpnt, pbi), its members count as recipients.
     kode_program_dtks: Mapped[str] = mapped_column(String(10), default="")
+    # The DTKS/DTSEN desil range the program serves (DESIGN.md "Since 2025: DTSEN"); None = any.
+    desil_min: Mapped[int | None] = mapped_column(SmallInteger)
+    desil_max: Mapped[int | None] = mapped_column(SmallInteger)
+    # Whether a person outside DTKS/DTSEN fails screening (True) or is only flagged for a look (False).
+    hanya_dtks: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(60), default="")
 
 

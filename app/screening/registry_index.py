@@ -1,0 +1,275 @@
+"""The registry held in memory for matching: compact columns and three blocking indexes.
+
+Screening looks for each proposed person among 1.2 million registered people. Reading candidates one by one
+from the encrypted database would touch a random page per candidate; reading the few columns matching needs
+once, in one sequential pass, and keeping them in numpy arrays costs a few seconds and about 300 MB, after
+which every lookup is in memory. The index is kept while the registry does not change (`state`), so
+re-screening a corrected row is immediate.
+
+Blocking indexes (ways to find candidates without comparing against everybody):
+- NIK, sorted: the typed NIK and every NIK one typo away from it (a wrong digit, two digits swapped);
+- birth date, sorted: the typed date, its day/month swap, the date written in the NIK;
+- name words: every person carrying a given (canonical) word, for the rarer words of the proposed name.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import text
+
+from app.i18n import _
+from app.jobs import NO_PROGRESS, Progress
+from app.screening.names import _MUHAMMAD_SPELLINGS, MUHAMMAD, idf_from_counts
+
+STATUS_CODES = {"hidup": 0, "meninggal": 1, "pindah": 2}
+STATUS_NAMES = {v: k for k, v in STATUS_CODES.items()}
+_CHUNK = 100_000
+WORDS_PER_PERSON = 6
+
+
+def registry_state(connection) -> dict:
+    """What identifies the registry's content: people, and the latest import batch of each kind. Every
+    change of the registry comes with a new import batch (or, by sync, new person ids)."""
+    people = connection.execute(text("SELECT count(*) FROM person")).scalar_one()
+    batches = dict(connection.execute(text("SELECT kind, max(id) FROM import_batch GROUP BY kind")).all())
+    return {"people": int(people), "batches": {str(k): int(v) for k, v in batches.items()}}
+
+
+@dataclass
+class RegistryIndex:
+    state: dict
+    ids: np.ndarray  # int64 person.id
+    nik: np.ndarray  # int64
+    dob: np.ndarray  # int32 yyyymmdd, 0 = unknown
+    sex: np.ndarray  # int8 0 L, 1 P, 2 unknown
+    desa: np.ndarray  # int64 kode_desa
+    name_codes: np.ndarray  # int32: the person's name in unique_names
+    unique_names: list[str]
+    nik_order: np.ndarray
+    nik_sorted: np.ndarray
+    dob_order: np.ndarray
+    dob_sorted: np.ndarray
+    token_codes: dict[str, int]  # canonical word → code
+    token_starts: np.ndarray  # CSR over codes → positions in token_people
+    token_people: np.ndarray
+    # word code * 10^10 + desa of each token_people entry: sorted, so a word's people in one region are
+    # one slice found by binary search.
+    token_key: np.ndarray
+    token_counts: np.ndarray
+    # The first WORDS_PER_PERSON word codes of each person's name (-1 = none): word agreement for a whole
+    # block of candidates in one numpy operation.
+    person_words: np.ndarray
+    desa_counts: dict[int, int]
+    kec_counts: dict[int, int]
+    dob_counts: dict[int, int]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def name(self, position: int) -> str:
+        return self.unique_names[self.name_codes[position]]
+
+    def idf(self):
+        counts = {word: int(self.token_counts[code]) for word, code in self.token_codes.items()}
+        return idf_from_counts(counts, max(self.size, 1))
+
+    def position_of_nik(self, niks: np.ndarray) -> np.ndarray:
+        """Positions of people with these NIKs (int64), -1 where nobody has it."""
+        where = np.searchsorted(self.nik_sorted, niks)
+        where = np.minimum(where, len(self.nik_sorted) - 1)
+        found = self.nik_sorted[where] == niks if len(self.nik_sorted) else np.zeros(len(niks), bool)
+        return np.where(found, self.nik_order[where], -1)
+
+    def people_born(self, dob: int) -> np.ndarray:
+        value = np.int32(dob)  # the array's own type: a Python int would make numpy convert the whole array
+        lo = np.searchsorted(self.dob_sorted, value, "left")
+        hi = np.searchsorted(self.dob_sorted, value, "right")
+        return self.dob_order[lo:hi]
+
+    def word_count(self, word: str) -> int:
+        code = self.token_codes.get(word)
+        return 0 if code is None else int(self.token_counts[code])
+
+
+# One row per block of ids: every column of the block as one delimited string. Python builds one object per
+# block instead of six per person, which makes reading 1.2M people three times faster. All the aggregates see
+# the rows in the same order, so the columns stay aligned (the ids travel with them).
+_SELECT_BLOCK = (
+    "SELECT count(*), group_concat(id), group_concat(coalesce(CAST(nik AS INTEGER), 0)), "
+    "group_concat(coalesce(CAST(replace(tgl_lahir, '-', '') AS INTEGER), 0)), "
+    "group_concat(CASE jenis_kelamin WHEN 'L' THEN 0 WHEN 'P' THEN 1 ELSE 2 END), "
+    "group_concat(coalesce(CAST(kode_desa AS INTEGER), 0)), group_concat(nama, char(31)) "
+    "FROM person WHERE deleted_at IS NULL AND id >= ? AND id < ?"
+)
+_NUMBER_COLUMNS = (
+    ("ids", np.int64),
+    ("nik", np.int64),
+    ("dob", np.int32),
+    ("sex", np.int8),
+    ("desa", np.int64),
+)
+
+
+def _read_blocks(engine, starts: list[int], blocks: dict, progress: Progress, counter: list) -> None:
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        for start in starts:
+            if progress.cancelled():
+                return
+            blocks[start] = raw.execute(_SELECT_BLOCK, (start, start + _CHUNK)).fetchone()
+            counter[0] += blocks[start][0] or 0
+            progress.report(counter[0], counter[1], _("Membaca registri untuk pemadanan"))
+
+
+def load_registry_index(engine, progress: Progress = NO_PROGRESS) -> RegistryIndex:
+    """Reads the matching columns of every (not deleted) person and builds the indexes."""
+    with engine.connect() as connection:
+        state = registry_state(connection)
+        low, high = connection.execute(
+            text("SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM person")
+        ).one()
+    # Two readers, alternate blocks: SQLite decrypts and aggregates a block without holding the GIL, so a
+    # 2-core laptop reads the registry in about half the time.
+    starts = list(range(low, high + 1, _CHUNK))
+    blocks: dict[int, tuple] = {}
+    counter = [0, max(state["people"], 1)]
+    helper = threading.Thread(
+        target=_read_blocks, args=(engine, starts[1::2], blocks, progress, counter), name="registry-read"
+    )
+    helper.start()
+    try:
+        _read_blocks(engine, starts[0::2], blocks, progress, counter)
+    finally:
+        helper.join()
+    progress.check()
+    total = counter[1]
+    parts: dict[str, list] = {name: [] for name, _ in _NUMBER_COLUMNS}
+    names: list[str] = []
+    for start in starts:
+        count, *columns, block_names = blocks.pop(start)
+        if not count:
+            continue
+        for (name, dtype), column in zip(_NUMBER_COLUMNS, columns, strict=True):
+            parts[name].append(np.fromstring(column, dtype=np.int64, sep=",").astype(dtype))
+        names.extend(block_names.split("\x1f"))
+    arrays = {
+        name: (np.concatenate(parts[name]) if parts[name] else np.empty(0, dtype=dtype))
+        for name, dtype in _NUMBER_COLUMNS
+    }
+    progress.report(total, total, _("Menyusun indeks nama"))
+    name_codes, unique_names = pd.factorize(pd.Series(names, dtype=object), sort=False)
+    del names
+    unique_names = [str(n) for n in unique_names]
+    token_codes, token_starts, token_people, token_counts, person_words = _word_index(
+        name_codes, unique_names, arrays["desa"]
+    )
+    nik_order = np.argsort(arrays["nik"], kind="stable")
+    dob_order = np.argsort(arrays["dob"], kind="stable")
+    desa_values, desa_n = np.unique(arrays["desa"], return_counts=True)
+    kec_values, kec_n = np.unique(arrays["desa"] // 10_000, return_counts=True)
+    dob_values, dob_n = np.unique(arrays["dob"], return_counts=True)
+    progress.check()
+    return RegistryIndex(
+        state=state,
+        nik_order=nik_order,
+        nik_sorted=arrays["nik"][nik_order],
+        dob_order=dob_order,
+        dob_sorted=arrays["dob"][dob_order],
+        name_codes=name_codes.astype(np.int32),
+        unique_names=unique_names,
+        token_codes=token_codes,
+        token_starts=token_starts,
+        token_people=token_people,
+        token_key=_token_keys(token_starts, arrays["desa"][token_people]),
+        token_counts=token_counts,
+        person_words=person_words,
+        desa_counts=dict(zip(desa_values.tolist(), desa_n.tolist(), strict=True)),
+        kec_counts=dict(zip(kec_values.tolist(), kec_n.tolist(), strict=True)),
+        dob_counts=dict(zip(dob_values.tolist(), dob_n.tolist(), strict=True)),
+        **arrays,
+    )
+
+
+def _token_keys(starts: np.ndarray, desa: np.ndarray) -> np.ndarray:
+    codes = np.repeat(np.arange(len(starts) - 1, dtype=np.int64), np.diff(starts))
+    return codes * 10_000_000_000 + desa
+
+
+_NOT_LETTERS = re.compile(r"[^A-Z]+")
+
+
+def _word_index(name_codes: np.ndarray, unique_names: list[str], desa: np.ndarray):
+    """Canonical word → the positions of the people whose name carries it (CSR arrays). Words are cut from
+    the distinct names only (a third as many as people) and spread to the people by integer arithmetic."""
+    if not unique_names:
+        empty = np.empty(0, np.int64)
+        return (
+            {},
+            np.zeros(1, np.int64),
+            empty,
+            empty,
+            np.full((len(name_codes), WORDS_PER_PERSON), -1, np.int32),
+        )
+    spaced = unique_names  # the import stored names upper case and single-spaced
+    words_per_name = np.fromiter((n.count(" ") + 1 for n in spaced), np.int64, len(spaced))
+    raw_codes, raw_words = pd.factorize(pd.Series(" ".join(spaced).split(" "), dtype=object), sort=False)
+    # Canonical form of each distinct written word: letters only, every MUHAMMAD spelling as one.
+    canonical = []
+    for word in raw_words:
+        letters = _NOT_LETTERS.sub("", str(word))
+        canonical.append(MUHAMMAD if letters in _MUHAMMAD_SPELLINGS else letters)
+    canon_codes, canon_words = pd.factorize(pd.Series(canonical, dtype=object), sort=False)
+    word_of_name_word = canon_codes[raw_codes]  # per (distinct name, word) in order
+    first_word = np.zeros(len(spaced) + 1, np.int64)
+    np.cumsum(words_per_name, out=first_word[1:])
+    # Spread to people: person p has the words first_word[c] .. first_word[c+1] of its name c.
+    per_person = words_per_name[name_codes]
+    people = np.repeat(np.arange(len(name_codes), dtype=np.int64), per_person)
+    offsets = np.arange(len(people), dtype=np.int64) - np.repeat(
+        np.cumsum(per_person) - per_person, per_person
+    )
+    codes = word_of_name_word[np.repeat(first_word[name_codes], per_person) + offsets]
+    person_words = np.full((len(name_codes), WORDS_PER_PERSON), -1, np.int32)
+    kept = offsets < WORDS_PER_PERSON
+    person_words[people[kept], offsets[kept]] = codes[kept]
+    # Within a word, people are ordered by desa: the people of one kabupaten or kecamatan carrying the word
+    # are then one contiguous slice (see `people_with_word`).
+    order = np.argsort(codes.astype(np.int64) * 10_000_000_000 + desa[people], kind="stable")
+    counts = np.bincount(codes, minlength=len(canon_words)).astype(np.int64)
+    starts = np.zeros(len(canon_words) + 1, np.int64)
+    np.cumsum(counts, out=starts[1:])
+    token_codes = {str(w): i for i, w in enumerate(canon_words) if w}
+    return token_codes, starts, people[order], counts, person_words
+
+
+class RegistryIndexCache:
+    """One index per database, rebuilt when the registry changed (an import, a new batch)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._index: RegistryIndex | None = None
+        self._key: object = None
+
+    def get(self, key: object, engine, progress: Progress = NO_PROGRESS) -> RegistryIndex:
+        with self._lock:
+            with engine.connect() as connection:
+                state = registry_state(connection)
+            if self._index is not None and self._key == key and self._index.state == state:
+                return self._index
+            self._index = None  # free the old arrays before reading the new ones
+            index = load_registry_index(engine, progress)
+            self._index, self._key = index, key
+            return index
+
+    def clear(self) -> None:
+        with self._lock:
+            self._index = None
+
+
+CACHE = RegistryIndexCache()

@@ -1,0 +1,369 @@
+"""Screening use cases: run a list, record the run, decide on a row, read the results.
+
+A run is one transaction: the run record (who, when, engine version, settings, which registry), one result per
+row with its evidence and the registry record it rests on, the rows' current verdicts and the audit entry are
+written together, or nothing is. A correction or a decision re-screens the list at once (the registry is held
+in memory, so a list of a few hundred rows takes well under a second): flags whose reason is gone disappear,
+new ones appear, and the duplicate and household relations with the other rows are worked out again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import insert, select, update
+
+from app.auth.roles import CurrentUser, Permission, require_record_in_scope
+from app.errors import DomainError, NotFound
+from app.i18n import N_, _
+from app.jobs import NO_PROGRESS, Progress
+from app.office import OfficeDatabase
+from app.regions import display_name
+from app.screening.engine import ENGINE_VERSION, ProgramRules, RowResult, ScreeningContext, screen
+from app.screening.facts import read_person_facts
+from app.screening.flags import KINDS, Verdict
+from app.screening.matching import (
+    LINK_PROBABILITY,
+    SUGGEST_PROBABILITY,
+    SURE_PROBABILITY,
+    Matcher,
+    ProposalInput,
+)
+from app.screening.programs import list_in_scope, require_list_editable
+from app.screening.registry_index import CACHE
+from db.models import (
+    AidRecipient,
+    Person,
+    Program,
+    Proposal,
+    ProposalDecision,
+    ProposalList,
+    Region,
+    ScreeningResult,
+    ScreeningRun,
+    utcnow,
+)
+
+DECISIONS = {
+    "accepted": N_("Terima padanan yang disarankan"),
+    "chosen": N_("Pilih calon lain"),
+    "rejected": N_("Tolak padanan (orang tidak ada di Dukcapil)"),
+    "field_check": N_("Tandai untuk cek lapangan"),
+}
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    list_id: int
+    rows: int
+    lolos: int
+    tidak_lolos: int
+    perlu_cek: int
+    linked: int
+    seconds: float
+
+
+def _settings() -> dict:
+    return {
+        "link_probability": LINK_PROBABILITY,
+        "sure_probability": SURE_PROBABILITY,
+        "suggest_probability": SUGGEST_PROBABILITY,
+    }
+
+
+def _program_rules(program: Program | None) -> ProgramRules | None:
+    if program is None:
+        return None
+    return ProgramRules(
+        program.id,
+        program.nama,
+        program.tahun,
+        program.kode_wilayah or "",
+        program.desil_min,
+        program.desil_max,
+        bool(program.hanya_dtks),
+        program.kode_program_dtks or "",
+    )
+
+
+def _region_namer(session):
+    names = {
+        code: display_name(name, kind)
+        for code, name, kind in session.execute(select(Region.code, Region.name, Region.kind))
+    }
+
+    def region_name(code: str) -> str:
+        return f"{names[code]} ({code})" if code in names else code
+
+    return region_name
+
+
+def _inputs(proposals: list[Proposal]) -> list[ProposalInput]:
+    return [
+        ProposalInput(
+            p.id,
+            p.baris,
+            p.nik or "",
+            p.nama or "",
+            p.tgl_lahir,
+            p.jenis_kelamin or "",
+            p.alamat or "",
+            p.kode_desa or "",
+        )
+        for p in proposals
+    ]
+
+
+def _decisions(proposals: list[Proposal]) -> dict[int, tuple[str, int | None]]:
+    out: dict[int, tuple[str, int | None]] = {}
+    for p in proposals:
+        if p.keputusan in ("chosen", "accepted") and p.person_id:
+            out[p.id] = ("chosen", p.person_id)
+        elif p.keputusan in ("rejected", "field_check"):
+            out[p.id] = (p.keputusan, None)
+    return out
+
+
+def _context(session, proposal_list: ProposalList, proposals: list[Proposal]) -> ScreeningContext:
+    program = session.get(Program, proposal_list.program_id) if proposal_list.program_id else None
+    context = ScreeningContext(program=_program_rules(program), region_name=_region_namer(session))
+    context.decisions = _decisions(proposals)
+    if program is not None:
+        for nik, source, reference in session.execute(
+            select(AidRecipient.nik, AidRecipient.source, AidRecipient.reference).where(
+                AidRecipient.program_id == program.id, AidRecipient.deleted_at.is_(None)
+            )
+        ):
+            label = _("SK") if source == "sk" else _("realisasi")
+            context.recipients[nik] = f"{label} {reference}".strip()
+        # People already proposed in the program's other lists (not rejected there).
+        others = session.execute(
+            select(Proposal.person_id, ProposalList.nama, Proposal.baris)
+            .join(ProposalList, ProposalList.id == Proposal.list_id)
+            .where(
+                ProposalList.program_id == program.id,
+                ProposalList.id != proposal_list.id,
+                ProposalList.deleted_at.is_(None),
+                Proposal.deleted_at.is_(None),
+                Proposal.person_id.is_not(None),
+                Proposal.hasil != Verdict.FAIL.value,
+            )
+            .order_by(ProposalList.id, Proposal.baris)
+        )
+        for person_id, list_name, baris in others:
+            context.other_lists.setdefault(person_id, (list_name, baris))
+    return context
+
+
+def screen_list(
+    db: OfficeDatabase,
+    user: CurrentUser,
+    list_id: int,
+    progress: Progress = NO_PROGRESS,
+    scope: str = "list",
+) -> RunSummary:
+    """Screens every row of a list against the registry and records the run; one transaction."""
+    started = datetime.now()
+    with db.unit_of_work() as uow:
+        session = uow.session
+        proposal_list = list_in_scope(session, user, list_id, Permission.SCREENING_RUN)
+        require_list_editable(proposal_list)
+        proposals = list(
+            session.scalars(
+                select(Proposal)
+                .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
+                .order_by(Proposal.baris, Proposal.id)
+            )
+        )
+        if not proposals:
+            raise DomainError(N_('Daftar usulan "{name}" belum berisi baris.'), name=proposal_list.nama)
+        if session.execute(select(Person.id).where(Person.deleted_at.is_(None)).limit(1)).first() is None:
+            raise DomainError(
+                N_("Registri Dukcapil masih kosong: impor data Dukcapil dulu, baru usulan dapat disaring.")
+            )
+        index = CACHE.get(str(db.path), db.engine, progress)
+        matcher = Matcher(index, date.today().year)
+        context = _context(session, proposal_list, proposals)
+        connection = session.connection()
+        results = screen(
+            matcher, _inputs(proposals), context, lambda ids: read_person_facts(connection, ids), progress
+        )
+        progress.check()
+        run = ScreeningRun(
+            list_id=list_id,
+            username=user.username,
+            started_at=utcnow(),
+            engine_version=ENGINE_VERSION,
+            settings=_settings(),
+            registry_state=index.state,
+            scope=scope,
+            origin_device=uow.device_id,
+        )
+        session.add(run)
+        session.flush()
+        _store_results(session, run, results)
+        counts = {v.value: 0 for v in Verdict}
+        for r in results:
+            counts[r.hasil.value] += 1
+        run.counts = counts
+        run.finished_at = utcnow()
+        proposal_list.status = "screened"
+        proposal_list.last_run_id = run.id
+        uow.audit(
+            user,
+            "penyaringan.jalankan",
+            "proposal_list",
+            list_id,
+            after={"run": run.id, "engine": ENGINE_VERSION, "scope": scope, **counts},
+        )
+        uow.commit()
+        return RunSummary(
+            run.id,
+            list_id,
+            len(results),
+            counts[Verdict.PASS.value],
+            counts[Verdict.FAIL.value],
+            counts[Verdict.CHECK.value],
+            sum(1 for r in results if r.person_id is not None),
+            (datetime.now() - started).total_seconds(),
+        )
+
+
+def _store_results(session, run: ScreeningRun, results: list[RowResult]) -> None:
+    rows = [
+        {
+            "run_id": run.id,
+            "proposal_id": r.key,
+            "hasil": r.hasil.value,
+            "person_id": r.person_id,
+            "nik_padan": r.nik_padan,
+            "skor_padan": r.skor_padan,
+            "tanda": r.tanda,
+            "duplikat_dari": r.duplikat_dari,
+            "alasan": r.alasan,
+            "detail": r.detail(),
+        }
+        for r in results
+    ]
+    session.execute(insert(ScreeningResult), rows)
+    ids = dict(
+        session.execute(
+            select(ScreeningResult.proposal_id, ScreeningResult.id).where(ScreeningResult.run_id == run.id)
+        ).all()
+    )
+    now = utcnow()
+    session.execute(
+        update(Proposal),
+        [
+            {
+                "id": r.key,
+                "hasil": r.hasil.value,
+                "person_id": r.person_id,
+                "nik_padan": r.nik_padan,
+                "skor_padan": r.skor_padan,
+                "tanda": r.tanda,
+                "duplikat_dari": r.duplikat_dari,
+                "alasan": r.alasan,
+                "result_id": ids[r.key],
+                "updated_at": now,
+            }
+            for r in results
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------- decisions
+def decide(
+    db: OfficeDatabase,
+    user: CurrentUser,
+    proposal_id: int,
+    action: str,
+    reason: str,
+    person_id: int | None = None,
+) -> RunSummary:
+    """The operator's decision on a row's match, with a reason; audited; the list is re-screened at once."""
+    if action not in DECISIONS:
+        raise DomainError(N_("Keputusan tidak dikenal: {action}."), action=action)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(N_("Tuliskan alasan keputusan ini."))
+    with db.unit_of_work() as uow:
+        session = uow.session
+        proposal = session.get(Proposal, proposal_id)
+        if proposal is None or proposal.deleted_at is not None:
+            raise NotFound(N_("Baris usulan #{id} tidak ditemukan."), id=proposal_id)
+        proposal_list = list_in_scope(session, user, proposal.list_id, Permission.PROPOSAL_EDIT)
+        require_list_editable(proposal_list)
+        before = {"keputusan": proposal.keputusan, "person_id": proposal.person_id, "hasil": proposal.hasil}
+        if action == "accepted":
+            if proposal.person_id is None:
+                suggested = _suggested_person(session, proposal)
+                if suggested is None:
+                    raise DomainError(N_("Baris ini tidak memiliki padanan yang disarankan untuk diterima."))
+                person_id = suggested
+            else:
+                person_id = proposal.person_id
+        elif action == "chosen":
+            if not person_id:
+                raise DomainError(N_("Pilih calon yang dimaksud."))
+            allowed = _candidate_ids(session, proposal)
+            if person_id not in allowed:
+                raise DomainError(N_("Orang yang dipilih bukan salah satu calon baris ini."))
+            require_record_in_scope(user, Permission.PERSON_READ, _kode_desa_of(session, person_id))
+        else:
+            person_id = None
+        proposal.keputusan = action
+        proposal.keputusan_alasan = reason
+        if person_id is not None:
+            proposal.person_id = person_id
+        session.add(
+            ProposalDecision(
+                proposal_id=proposal.id,
+                username=user.username,
+                action=action,
+                person_id=person_id,
+                reason=reason,
+                origin_device=uow.device_id,
+            )
+        )
+        uow.audit(
+            user,
+            f"penyaringan.keputusan.{action}",
+            "proposal",
+            f"{proposal_list.nama} baris {proposal.baris}",
+            before=before,
+            after={"keputusan": action, "person_id": person_id, "alasan": reason},
+        )
+        uow.commit()
+        list_id = proposal.list_id
+    return screen_list(db, user, list_id, scope="row")
+
+
+def _detail_of(session, proposal: Proposal) -> dict:
+    if proposal.result_id is None:
+        return {}
+    result = session.get(ScreeningResult, proposal.result_id)
+    return result.detail if result is not None else {}
+
+
+def _candidate_ids(session, proposal: Proposal) -> set[int]:
+    return {c["person_id"] for c in _detail_of(session, proposal).get("candidates", [])}
+
+
+def _suggested_person(session, proposal: Proposal) -> int | None:
+    candidates = _detail_of(session, proposal).get("candidates", [])
+    return candidates[0]["person_id"] if candidates else None
+
+
+def _kode_desa_of(session, person_id: int) -> str:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(N_("Orang #{id} tidak ditemukan di registri."), id=person_id)
+    return person.kode_desa
+
+
+def flag_label(code: str) -> str:
+    kind = KINDS.get(code)
+    return _(kind.label) if kind else code
