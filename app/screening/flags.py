@@ -103,7 +103,7 @@ KINDS = {
             N_("Sudah menerima program yang sama ({source})."),
         ),
         _kind(
-            "BUKAN_DTKS", Severity.CHECK, DTKS_RULE, N_("Bukan DTKS/DTSEN"),
+            "BUKAN_DTKS", Severity.INFO, DTKS_RULE, N_("Bukan DTKS/DTSEN"),
             N_("Tidak terdaftar di DTKS/DTSEN."),
         ),
         _kind(
