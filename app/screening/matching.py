@@ -28,11 +28,14 @@ NOT_IN_REGISTRY_ODDS = 0.25
 LINK_PROBABILITY = 0.5  # more likely this person than anyone else or nobody: linked
 SURE_PROBABILITY = 0.9  # below this a link is sent for a check
 SUGGEST_PROBABILITY = 0.15  # an unlinked row with a candidate this likely names it for the check
+UNSURE_COMPARISONS = 40
 FULL_COMPARISONS = 6  # candidates per row compared word by word after the quick ranking
 SMALL_BLOCK = 300  # a block up to this size is compared whole
 MAX_BLOCK = 1500
+NO_REGION_BLOCK = 20_000  # rows with no desa and no NIK: the rarest word's people, province-wide
 PAIR_BLOCK = 3000  # a word carried by more people is paired with the next word within the row region
 CLEAR_LEAD_BITS = 10.0  # a compared candidate this far ahead of the next quick estimate ends the comparing
+DOB_OTHER_BITS = -5.0
 DEFAULT_DAYS = frozenset({101, 701, 1231})  # 1 January, 1 July, 31 December: dates written when unknown
 
 
@@ -141,6 +144,27 @@ def nik_slip(typed: np.ndarray, registered: np.ndarray) -> np.ndarray:
     return out
 
 
+# Evidence of the NIK, in bits. The NIK carries the birth date, so a slip inside its date digits either is
+# confirmed by the birth date written on the row (the typist slipped in the NIK only: strong evidence), or it is
+# the same disagreement the birth date comparison already counts (then only the kecamatan and sequence digits
+# agreeing are new evidence). A slip outside the date leaves the date digits agreeing, which the birth date
+# comparison counts, so the slip adds the kecamatan/sequence agreement only.
+NIK_SAME_BITS = 12.0
+NIK_SLIP_CONFIRMED_BITS = 12.0
+NIK_SLIP_BITS = 3.0
+NIK_OTHER_BITS = -3.0
+
+
+def _slip_bits(slip: int, written_dob: int, registered_dob: int) -> float:
+    if slip == SLIP_SAME:
+        return NIK_SAME_BITS
+    if slip == SLIP_IN_DATE:
+        return NIK_SLIP_CONFIRMED_BITS if written_dob and written_dob == registered_dob else NIK_SLIP_BITS
+    if slip == SLIP_OUTSIDE_DATE:
+        return NIK_SLIP_BITS + 2.0
+    return NIK_OTHER_BITS
+
+
 def _slip_one(typed: int, registered: int) -> int:
     """`nik_slip` for one pair."""
     a, b = f"{typed:016d}", f"{registered:016d}"
@@ -205,7 +229,10 @@ class Matcher:
         results = []
         for r, row in enumerate(rows):
             lo = int(starts[r])
-            hi = min(int(starts[r + 1]), lo + FULL_COMPARISONS + int(by_nik[lo : starts[r + 1]].sum()))
+            # When a written word is unknown to the registry (mistyped, or two words written as one) the
+            # quick ranking cannot see the name, so more candidates are compared word by word.
+            limit = FULL_COMPARISONS if batch.known_words[r] else UNSURE_COMPARISONS
+            hi = min(int(starts[r + 1]), lo + limit + int(by_nik[lo : starts[r + 1]].sum()))
             candidates: list[Candidate] = []
             best = -math.inf
             for k in range(lo, hi):
@@ -254,7 +281,10 @@ class Matcher:
             codes = b.words[:, column]
             lo, hi = self._word_ranges(codes, b)
             size = hi - lo
-            limit = MAX_BLOCK if column == 0 else PAIR_BLOCK
+            # Without any region on the row, the rarest word is searched province-wide for pairs.
+            limit = np.where(
+                b.kab > 0, MAX_BLOCK if column == 0 else PAIR_BLOCK, NO_REGION_BLOCK if column == 0 else 0
+            )
             hi = np.where((codes >= 0) & (size <= limit), hi, lo)
             rows, where = _expand(np.arange(len(codes)), lo, hi)
             people = index.token_people[where]
@@ -283,7 +313,7 @@ class Matcher:
         lo, hi = index.token_starts[safe], index.token_starts[safe + 1]
         for region, digits in ((b.kab, 4), (b.kec, 6)):
             scale = 10 ** (10 - digits)
-            narrow = (hi - lo > SMALL_BLOCK * 3) & (region > 0)
+            narrow = (hi - lo > SMALL_BLOCK) & (region > 0)
             base = safe * 10_000_000_000
             new_lo = np.searchsorted(index.token_key, base + region * scale, "left")
             new_hi = np.searchsorted(index.token_key, base + (region + 1) * scale, "left")
@@ -317,8 +347,16 @@ class Matcher:
         )  # fmt: skip
         typed = b.nik[rows]
         slip = np.where(typed > 0, nik_slip(typed, index.nik[people]), SLIP_NONE)
+        confirmed = (b.dob[rows] > 0) & (b.dob[rows] == cand)
         bits += np.select(
-            [slip == SLIP_SAME, slip == SLIP_IN_DATE, slip == SLIP_OUTSIDE_DATE], [12.0, 12.0, 5.0], 0.0
+            [
+                slip == SLIP_SAME,
+                (slip == SLIP_IN_DATE) & confirmed,
+                slip == SLIP_IN_DATE,
+                slip == SLIP_OUTSIDE_DATE,
+            ],
+            [NIK_SAME_BITS, NIK_SLIP_CONFIRMED_BITS, NIK_SLIP_BITS, NIK_SLIP_BITS + 2.0],
+            0.0,
         )
         carried = index.person_words[people]
         written = b.all_words[rows]
@@ -351,7 +389,8 @@ class Matcher:
             return 1.0
         if cand % 10_000 in DEFAULT_DAYS or dob % 10_000 in DEFAULT_DAYS:
             return -1.0
-        return -4.0
+        # Lists get a date wrong by a slip, a swap or a year; a wholly other date is rarely the same person.
+        return DOB_OTHER_BITS
 
     def _same_dob_bits(self, dob: int) -> float:
         sharing = max(self.index.dob_counts.get(dob, 0), 1)
@@ -389,15 +428,15 @@ class Matcher:
         elif not row.nik:
             evidence.append(FieldEvidence("nik", "beda", 0.0, N_("NIK yang ditulis bukan 16 angka")))
         elif cand_nik == row.nik:
-            evidence.append(FieldEvidence("nik", "sama", 12.0, N_("NIK sama")))
+            evidence.append(FieldEvidence("nik", "sama", NIK_SAME_BITS, N_("NIK sama")))
         else:
             slip = _slip_one(row.nik, cand_nik)
             if slip == SLIP_NONE:
-                evidence.append(FieldEvidence("nik", "beda", -3.0, N_("NIK berbeda")))
+                evidence.append(FieldEvidence("nik", "beda", NIK_OTHER_BITS, N_("NIK berbeda")))
             else:
                 # A slip outside the birth-date digits leaves the date in the NIK intact, so the birth date
                 # agreeing is no longer independent evidence: the slip itself then counts for less.
-                bits = 12.0 if slip == SLIP_IN_DATE else 5.0
+                bits = _slip_bits(slip, row.dob, int(index.dob[position]))
                 evidence.append(FieldEvidence("nik", "mirip", bits, _typo_kind(row.nik, cand_nik)))
         # Name
         comparison = compare_names(row.name, self._registry_name(position), self.idf)
@@ -447,6 +486,7 @@ class _RowArrays:
     kec: np.ndarray
     words: np.ndarray  # rows x 3: codes of the three rarest known words, -1 = none
     all_words: np.ndarray  # rows x WORDS_PER_PERSON: codes of every known word
+    known_words: np.ndarray  # bool: every written word is one the registry knows
     same_dob_bits: np.ndarray
     same_desa_bits: np.ndarray
     same_kec_bits: np.ndarray
@@ -462,11 +502,14 @@ class _RowArrays:
         kab = np.where(desa > 0, desa // 1_000_000, nik // 1_000_000_000_000)
         words = np.full((n, 3), -1, dtype=np.int32)
         all_words = np.full((n, WORDS_PER_PERSON), -1, dtype=np.int32)
+        known_words = np.ones(n, dtype=bool)
         for i, r in enumerate(rows):
             codes = []
             for token in r.name.words:
                 code = index.token_codes.get(token.canonical)
-                if code is not None and code not in codes:
+                if code is None:
+                    known_words[i] = False
+                elif code not in codes:
                     codes.append(code)
             all_words[i, : min(len(codes), WORDS_PER_PERSON)] = codes[:WORDS_PER_PERSON]
             codes.sort(key=lambda c: index.token_counts[c])
@@ -476,7 +519,7 @@ class _RowArrays:
         desa_counts = np.array([index.desa_counts.get(int(d), 0) for d in desa], dtype=np.float64)
         kec_counts = np.array([index.kec_counts.get(int(d) // 10_000, 0) for d in desa], dtype=np.float64)
         return cls(
-            nik, nik_dob, dob, best_dob, desa, kab, desa // 10_000, words, all_words,
+            nik, nik_dob, dob, best_dob, desa, kab, desa // 10_000, words, all_words, known_words,
             np.log2(0.75 * population / np.maximum(dob_counts, 1)),
             np.log2(0.7 * population / np.maximum(desa_counts, 1)),
             np.log2(0.2 * population / np.maximum(kec_counts, 1)),

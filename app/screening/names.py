@@ -179,17 +179,29 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
     used_l: dict[int, float] = {}
     used_r: dict[int, float] = {}
     matches: list[tuple[int, int, float]] = []
-    for s, _, i, j in pairs:
-        if i in used_l or j in used_r:
-            continue
-        used_l[i] = used_r[j] = s
-        matches.append((i, j, s))
+
+    def take(strong: bool) -> None:
+        for s, _, i, j in pairs:
+            if (s >= TOKEN_MATCH) == strong and i not in used_l and j not in used_r:
+                used_l[i] = used_r[j] = s
+                matches.append((i, j, s))
+
+    # Same or mistyped words first, then words written together or apart, then the weak likenesses: a
+    # merged "YUSUFPAADMASARI" must not be spent on a weak likeness to "PADMASARI" alone.
+    take(strong=True)
     free_l = [i for i in range(len(left)) if i not in used_l]
     free_r = [j for j in range(len(right)) if j not in used_r]
-    # Merged or split words: one token on one side is two adjacent free tokens on the other.
     merged = _merged_words(left, right, free_l, free_r) + [
         (i, j, s) for (j, i, s) in _merged_words(right, left, free_r, free_l)
     ]
+    for left_part, right_part, _s in merged:
+        for i in _as_tuple(left_part):
+            used_l[i] = 1.0
+        for j in _as_tuple(right_part):
+            used_r[j] = 1.0
+    take(strong=False)
+    free_l = [i for i in range(len(left)) if i not in used_l]
+    free_r = [j for j in range(len(right)) if j not in used_r]
     bits = 0.0
     weight_total = 0.0
     weight_agree = 0.0
@@ -210,17 +222,16 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
             typos += 1
         weight_total += 2 * rarity
         weight_agree += 2 * rarity * s
-    merged_l = {i for i, _, _ in merged for i in (i if isinstance(i, tuple) else (i,))}
-    merged_r = {j for _, j, _ in merged for j in (j if isinstance(j, tuple) else (j,))}
     for left_part, right_part, s in merged:
-        tokens = [left[i] for i in _as_tuple(left_part)] + [right[j] for j in _as_tuple(right_part)]
-        rarity = min(idf(t.canonical) for t in tokens)
+        # Two words written as one still agree as two words (bounded by the rarity of the joined form).
+        parts = [left[i] for i in _as_tuple(left_part)], [right[j] for j in _as_tuple(right_part)]
+        rarity = min(sum(idf(t.canonical) for t in side) for side in parts)
         bits += s * s * rarity
         matched += 1
         weight_total += 2 * rarity
         weight_agree += 2 * rarity * s
-    free_l = [i for i in free_l if i not in merged_l and left[i].kind == "word"]
-    free_r = [j for j in free_r if j not in merged_r and right[j].kind == "word"]
+    free_l = [i for i in free_l if left[i].kind == "word"]
+    free_r = [j for j in free_r if right[j].kind == "word"]
     replaced = min(len(free_l), len(free_r))
     missing = len(free_l) + len(free_r) - 2 * replaced
     for i in free_l:
