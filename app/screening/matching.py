@@ -155,13 +155,16 @@ NIK_SLIP_BITS = 3.0
 NIK_OTHER_BITS = -3.0
 
 
-def _slip_bits(slip: int, written_dob: int, registered_dob: int) -> float:
+def _slip_bits(slip: int, written_dob: int, registered_dob: int, nik_dob: int = 1) -> float:
     if slip == SLIP_SAME:
         return NIK_SAME_BITS
     if slip == SLIP_IN_DATE:
-        return NIK_SLIP_CONFIRMED_BITS if written_dob and written_dob == registered_dob else NIK_SLIP_BITS
+        # Confirmed by the written date, or the only date evidence there is (no date written, and the date
+        # in the written NIK impossible, so the birth date comparison counted nothing).
+        confirmed = (written_dob and written_dob == registered_dob) or (not written_dob and not nik_dob)
+        return NIK_SLIP_CONFIRMED_BITS if confirmed else NIK_SLIP_BITS
     if slip == SLIP_OUTSIDE_DATE:
-        return NIK_SLIP_BITS + 2.0
+        return NIK_SLIP_BITS
     return NIK_OTHER_BITS
 
 
@@ -347,7 +350,9 @@ class Matcher:
         )  # fmt: skip
         typed = b.nik[rows]
         slip = np.where(typed > 0, nik_slip(typed, index.nik[people]), SLIP_NONE)
-        confirmed = (b.dob[rows] > 0) & (b.dob[rows] == cand)
+        confirmed = ((b.dob[rows] > 0) & (b.dob[rows] == cand)) | (
+            (b.dob[rows] == 0) & (b.nik_dob[rows] == 0)
+        )
         bits += np.select(
             [
                 slip == SLIP_SAME,
@@ -355,7 +360,7 @@ class Matcher:
                 slip == SLIP_IN_DATE,
                 slip == SLIP_OUTSIDE_DATE,
             ],
-            [NIK_SAME_BITS, NIK_SLIP_CONFIRMED_BITS, NIK_SLIP_BITS, NIK_SLIP_BITS + 2.0],
+            [NIK_SAME_BITS, NIK_SLIP_CONFIRMED_BITS, NIK_SLIP_BITS, NIK_SLIP_BITS],
             0.0,
         )
         carried = index.person_words[people]
@@ -436,7 +441,7 @@ class Matcher:
             else:
                 # A slip outside the birth-date digits leaves the date in the NIK intact, so the birth date
                 # agreeing is no longer independent evidence: the slip itself then counts for less.
-                bits = _slip_bits(slip, row.dob, int(index.dob[position]))
+                bits = _slip_bits(slip, row.dob, int(index.dob[position]), row.nik_dob)
                 evidence.append(FieldEvidence("nik", "mirip", bits, _typo_kind(row.nik, cand_nik)))
         # Name
         comparison = compare_names(row.name, self._registry_name(position), self.idf)

@@ -97,7 +97,7 @@ def parse_name(raw: str) -> ParsedName:
         for part in _NOT_LETTER.sub(" ", piece).split():
             if part in DEGREES and index > 0 and len(pieces) > 2:
                 continue
-            canonical = MUHAMMAD if part in _MUHAMMAD_SPELLINGS else part
+            canonical = canonical_word(part)
             if canonical == MUHAMMAD:
                 kind = "word"
             elif part in TITLES and index < len(pieces) - 1:
@@ -114,6 +114,22 @@ def parse_name(raw: str) -> ParsedName:
     return _parsed(str(raw or ""), tokens)
 
 
+# The spelling before 1972 (Ejaan Van Ophuijsen / Soewandi) survives in names: SOEKARNO = SUKARNO,
+# DJAFAR = JAFAR, TJAHJA = CAHYA, SJAMSUL = SYAMSUL. Both sides are compared in today's spelling.
+_OLD_SPELLING = (("OE", "U"), ("DJ", "J"), ("TJ", "C"), ("SJ", "SY"))
+
+
+@lru_cache(maxsize=200_000)
+def canonical_word(word: str) -> str:
+    """A name word in the form names are compared in: MUHAMMAD for all its spellings, today's spelling."""
+    if word in _MUHAMMAD_SPELLINGS:
+        return MUHAMMAD
+    for old, new in _OLD_SPELLING:
+        if old in word:
+            word = word.replace(old, new)
+    return MUHAMMAD if word in _MUHAMMAD_SPELLINGS else word
+
+
 @lru_cache(maxsize=500_000)
 def parse_registered_name(raw: str) -> ParsedName:
     """A name as the registry holds it (upper case, single spaces, no titles): the fast path of
@@ -122,10 +138,10 @@ def parse_registered_name(raw: str) -> ParsedName:
         return parse_name(raw)
     tokens = []
     for part in raw.split():
-        if part in _MUHAMMAD_SPELLINGS:
-            tokens.append(NameToken(part, MUHAMMAD, "word"))
-        else:
-            tokens.append(NameToken(part, part, "initial" if len(part) == 1 else "word"))
+        canonical = canonical_word(part)
+        tokens.append(
+            NameToken(part, canonical, "initial" if len(part) == 1 and canonical != MUHAMMAD else "word")
+        )
     if not any(t.kind == "word" for t in tokens):
         return parse_name(raw)
     return _parsed(raw, tokens)
@@ -157,6 +173,7 @@ class NameComparison:
 
 # Evidence per kind of disagreement, in bits (log2 of P(seen | same person) / P(seen | two people)).
 DROPPED_WORD_BITS = -2.0  # lists often drop a middle name
+EXTRA_WORD_BITS = -5.0  # a word the registered name does not have
 WEAK_WORD_BITS = -1.5  # a badly mistyped word
 REPLACED_WORD_BITS = -10.0  # a different surname or given name: usually another person
 NO_AGREEMENT_BITS = -14.0
@@ -233,7 +250,11 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
     free_l = [i for i in free_l if left[i].kind == "word"]
     free_r = [j for j in free_r if right[j].kind == "word"]
     replaced = min(len(free_l), len(free_r))
-    missing = len(free_l) + len(free_r) - 2 * replaced
+    # Lists drop words the registry has (a middle name); they seldom add a word it lacks: a word written on
+    # the list but absent from the registered name speaks more strongly against the same person.
+    extra = len(free_l) - replaced
+    dropped = len(free_r) - replaced
+    missing = extra + dropped
     for i in free_l:
         weight_total += idf(left[i].canonical)
     for j in free_r:
@@ -241,7 +262,7 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
     if matched == 0:
         bits = NO_AGREEMENT_BITS
     else:
-        bits += replaced * REPLACED_WORD_BITS + missing * DROPPED_WORD_BITS
+        bits += replaced * REPLACED_WORD_BITS + dropped * DROPPED_WORD_BITS + extra * EXTRA_WORD_BITS
     similarity = weight_agree / weight_total if weight_total else 0.0
     exact = a.key == b.key and a.key != ""
     return NameComparison(similarity, min(bits, MAX_NAME_BITS), exact, matched, typos, missing, replaced)

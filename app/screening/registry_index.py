@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from app.i18n import _
 from app.jobs import NO_PROGRESS, Progress
-from app.screening.names import _MUHAMMAD_SPELLINGS, MUHAMMAD, idf_from_counts
+from app.screening.names import canonical_word, idf_from_counts
 
 STATUS_CODES = {"hidup": 0, "meninggal": 1, "pindah": 2}
 STATUS_NAMES = {v: k for k, v in STATUS_CODES.items()}
@@ -222,8 +222,7 @@ def _word_index(name_codes: np.ndarray, unique_names: list[str], desa: np.ndarra
     # Canonical form of each distinct written word: letters only, every MUHAMMAD spelling as one.
     canonical = []
     for word in raw_words:
-        letters = _NOT_LETTERS.sub("", str(word))
-        canonical.append(MUHAMMAD if letters in _MUHAMMAD_SPELLINGS else letters)
+        canonical.append(canonical_word(_NOT_LETTERS.sub("", str(word))))
     canon_codes, canon_words = pd.factorize(pd.Series(canonical, dtype=object), sort=False)
     word_of_name_word = canon_codes[raw_codes]  # per (distinct name, word) in order
     first_word = np.zeros(len(spaced) + 1, np.int64)
