@@ -204,7 +204,9 @@ def _decide(
     elif not typed:
         flags.append(Flag("NIK_KOSONG"))
     best = cands[0] if cands else None
-    linked = best if best is not None and best.probability >= LINK_PROBABILITY else None
+    linked = (
+        best if best is not None and best.probability >= LINK_PROBABILITY and _names_agree(best) else None
+    )
     decision = context.decisions.get(proposal.key)
     chosen_by_operator = False
     if decision is not None:
@@ -318,6 +320,13 @@ FIELD_LABELS = {
     "jenis_kelamin": N_("jenis kelamin"),
     "desa": N_("desa"),
 }
+
+
+def _names_agree(candidate: Candidate) -> bool:
+    """A person is never linked on other fields alone: the names must share at least one word."""
+    return not any(
+        e.field == "nama" and e.level == "beda" and e.params.get("shared") == 0 for e in candidate.evidence
+    )
 
 
 def _typed_nik_owner(matcher: Matcher, typed: str) -> tuple[int, str] | None:
@@ -490,7 +499,9 @@ def _finish(result: RowResult) -> None:
     sentences = []
     if result.person is not None:
         notes = ", ".join(
-            _(e["note"]).format(**{k: _(v) for k, v in e.get("params", {}).items()})
+            _(e["note"]).format(
+                **{k: (_(v) if isinstance(v, str) else v) for k, v in e.get("params", {}).items()}
+            )
             for e in result.evidence
             if e["note"]
         )

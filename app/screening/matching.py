@@ -36,6 +36,8 @@ NO_REGION_BLOCK = 20_000  # rows with no desa and no NIK: the rarest word's peop
 PAIR_BLOCK = 3000  # a word carried by more people is paired with the next word within the row region
 CLEAR_LEAD_BITS = 10.0  # a compared candidate this far ahead of the next quick estimate ends the comparing
 DOB_OTHER_BITS = -5.0
+DOB_SAME_YEAR_BITS = -2.0  # the year right, day and month both otherwise wrong: not one of the usual slips
+DOB_DEFAULT_SAME_YEAR_BITS = 2.0
 DEFAULT_DAYS = frozenset({101, 701, 1231})  # 1 January, 1 July, 31 December: dates written when unknown
 
 
@@ -390,10 +392,16 @@ class Matcher:
         a, b = f"{cand:08d}", f"{dob:08d}"
         if sum(x != y for x, y in zip(a, b, strict=True)) == 1:
             return 6.5
-        if cand // 10_000 == dob // 10_000:
-            return 1.0
+        years_apart = abs(cand // 10_000 - dob // 10_000)
         if cand % 10_000 in DEFAULT_DAYS or dob % 10_000 in DEFAULT_DAYS:
-            return -1.0
+            # A date written as 1 January (1 July, 31 December) says the day is unknown, not the year.
+            return (
+                DOB_DEFAULT_SAME_YEAR_BITS
+                if years_apart == 0
+                else (0.0 if years_apart == 1 else DOB_OTHER_BITS)
+            )
+        if years_apart == 0:
+            return DOB_SAME_YEAR_BITS
         # Lists get a date wrong by a slip, a swap or a year; a wholly other date is rarely the same person.
         return DOB_OTHER_BITS
 
@@ -599,8 +607,10 @@ def _typo_kind(typed: int, registered: int) -> str:
 def _name_evidence(c: NameComparison) -> FieldEvidence:
     if c.exact:
         return FieldEvidence("nama", "sama", c.bits, N_("nama sama"))
+    if c.unrelated:
+        return FieldEvidence("nama", "beda", c.bits, N_("nama berbeda"), {"shared": 0})
     if c.matched == 0:
-        return FieldEvidence("nama", "beda", c.bits, N_("nama berbeda"))
+        return FieldEvidence("nama", "mirip", c.bits, N_("nama sangat berbeda ejaannya"))
     if c.different:
         return FieldEvidence("nama", "beda", c.bits, N_("sebagian nama berbeda"))
     if c.missing:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 # Every spelling of MUHAMMAD seen on Indonesian documents, written out or abbreviated.
 MUHAMMAD = "MUHAMMAD"
@@ -169,6 +169,13 @@ class NameComparison:
     typos: int
     missing: int  # words on one side only (dropped words)
     different: int  # words replaced by another word
+    weak: int = 0  # words alike only after heavy mistyping
+    resemblance: float = 0.0  # the whole names as letter strings (a badly typed name still resembles)
+
+    @property
+    def unrelated(self) -> bool:
+        """Nothing of the name agrees, not even a badly typed word: another person's name."""
+        return self.matched == 0 and self.weak == 0 and self.resemblance < NAME_RESEMBLANCE
 
 
 # Evidence per kind of disagreement, in bits (log2 of P(seen | same person) / P(seen | two people)).
@@ -177,6 +184,7 @@ EXTRA_WORD_BITS = -5.0  # a word the registered name does not have
 WEAK_WORD_BITS = -1.5  # a badly mistyped word
 REPLACED_WORD_BITS = -10.0  # a different surname or given name: usually another person
 NO_AGREEMENT_BITS = -14.0
+NAME_RESEMBLANCE = 0.6  # whole names this alike as letter strings are one name badly typed
 MAX_NAME_BITS = 26.0
 
 
@@ -222,7 +230,7 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
     bits = 0.0
     weight_total = 0.0
     weight_agree = 0.0
-    matched = typos = 0
+    matched = typos = weak = 0
     for i, j, s in matches:
         x, y = left[i], right[j]
         rarity = min(idf(x.canonical), idf(y.canonical))
@@ -237,6 +245,7 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
         else:
             bits += WEAK_WORD_BITS
             typos += 1
+            weak += 1
         weight_total += 2 * rarity
         weight_agree += 2 * rarity * s
     for left_part, right_part, s in merged:
@@ -259,13 +268,18 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
         weight_total += idf(left[i].canonical)
     for j in free_r:
         weight_total += idf(right[j].canonical)
-    if matched == 0:
+    resemblance = Indel.normalized_similarity(a.key, b.key)
+    if matched == 0 and weak == 0 and resemblance < NAME_RESEMBLANCE:
         bits = NO_AGREEMENT_BITS
+    elif matched == 0:
+        bits += replaced * REPLACED_WORD_BITS / 2  # badly typed, not another name: weak agreement only
     else:
         bits += replaced * REPLACED_WORD_BITS + dropped * DROPPED_WORD_BITS + extra * EXTRA_WORD_BITS
     similarity = weight_agree / weight_total if weight_total else 0.0
     exact = a.key == b.key and a.key != ""
-    return NameComparison(similarity, min(bits, MAX_NAME_BITS), exact, matched, typos, missing, replaced)
+    return NameComparison(
+        similarity, min(bits, MAX_NAME_BITS), exact, matched, typos, missing, replaced, weak, resemblance
+    )
 
 
 def _as_tuple(value) -> tuple:
