@@ -307,7 +307,13 @@ def _decide(
         alasan="",
         person=person,
         evidence=evidence,
-        candidates=[_candidate_dict(matcher, c, facts) for c in cands[:5]],
+        # Runner-ups keep their evidence only when the row is in doubt (the operator may pick one of them).
+        candidates=[
+            _candidate_dict(
+                matcher, c, facts, with_evidence=i == 0 or cands[0].probability < SURE_PROBABILITY
+            )
+            for i, c in enumerate(cands[:3])
+        ],
     )
     if linked is not None and chosen_by_operator:
         result.skor_padan = 1.0
@@ -518,17 +524,19 @@ def _finish(result: RowResult) -> None:
 
 
 def _evidence_dict(e) -> dict:
-    return {"field": e.field, "level": e.level, "bits": round(e.bits, 2), "note": e.note, "params": e.params}
+    return {"field": e.field, "level": e.level, "bits": e.bits, "note": e.note, "params": e.params}
 
 
-def _candidate_dict(matcher: Matcher, c: Candidate, facts: dict[int, PersonFacts]) -> dict:
+def _candidate_dict(
+    matcher: Matcher, c: Candidate, facts: dict[int, PersonFacts], with_evidence: bool = True
+) -> dict:
     known = facts.get(c.person_id)
     return {
         "person_id": c.person_id,
         "nik": c.nik,
         "nama": known.nama if known else (matcher.index.name(c.position) if c.position >= 0 else ""),
-        "probability": round(c.probability, 4),
-        "bits": round(c.bits, 2),
-        "evidence": [_evidence_dict(e) for e in c.evidence],
-        "person": known.as_dict() if known else None,
+        "probability": c.probability,
+        "bits": c.bits,
+        "evidence": [_evidence_dict(e) for e in c.evidence] if with_evidence else [],
+        "person": known.as_dict() if known and with_evidence else None,
     }

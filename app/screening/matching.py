@@ -29,6 +29,7 @@ LINK_PROBABILITY = 0.5  # more likely this person than anyone else or nobody: li
 SURE_PROBABILITY = 0.9  # below this a link is sent for a check
 SUGGEST_PROBABILITY = 0.15  # an unlinked row with a candidate this likely names it for the check
 UNSURE_COMPARISONS = 40
+QUICK_CEILING = 256.0  # quick bits are kept between -QUICK_CEILING and +QUICK_CEILING when sorted
 FULL_COMPARISONS = 6  # candidates per row compared word by word after the quick ranking
 SMALL_BLOCK = 300  # a block up to this size is compared whole
 MAX_BLOCK = 1500
@@ -55,7 +56,7 @@ class ProposalInput:
     kode_desa: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class FieldEvidence:
     field: str  # nik | nama | tgl_lahir | jenis_kelamin | desa | alamat
     level: str  # sama | mirip | beda | kosong
@@ -64,7 +65,7 @@ class FieldEvidence:
     params: dict = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     position: int  # in the registry index
     person_id: int
@@ -220,18 +221,41 @@ class Matcher:
         Candidates of all the rows are found and ranked together, as arrays of (row, person) pairs: a few
         dozen numpy operations for a thousand rows instead of a few dozen per row. Only the best few pairs
         of each row are then compared field by field."""
-        rows = [_row(p, self.reference_year) for p in proposals]
-        if not rows or self.index.size == 0:
-            return [[] for _ in rows]
+        all_rows = [_row(p, self.reference_year) for p in proposals]
+        if not all_rows or self.index.size == 0:
+            return [[] for _ in all_rows]
+        results: list[list[Candidate] | None] = [None] * len(all_rows)
+        # A row whose NIK, name and birth date are exactly those of a registered person is that person,
+        # whoever else the blocks would bring: compared alone, it skips the search.
+        exact = self.index.position_of_nik(np.array([r.nik for r in all_rows], dtype=np.int64))
+        searched: list[int] = []
+        for i, (row, hit) in enumerate(zip(all_rows, exact, strict=True)):
+            if (
+                hit >= 0
+                and row.dob
+                and row.dob == self.index.dob[hit]
+                and row.name.key == self._registry_name(int(hit)).key
+            ):
+                results[i] = rank([self._compare(row, int(hit))], self.prior_bits)
+            else:
+                searched.append(i)
+        rows = [all_rows[i] for i in searched]
+        if not rows:
+            return results
         batch = _RowArrays.of(rows, self.index)
         pair_rows, positions = self._candidate_pairs(batch)
         quick, by_nik = self._quick_bits(batch, pair_rows, positions)
-        # Within each row: the people the written NIK points to (exactly or by one slip) first, then the
-        # rest by falling quick bits.
-        order = np.lexsort((-quick, ~by_nik, pair_rows))
-        pair_rows, positions, quick, by_nik = pair_rows[order], positions[order], quick[order], by_nik[order]
+        # One sort orders each row's pairs (the people the written NIK points to first, then by falling
+        # quick bits) and brings the copies of a pair found by several blocks together: a pair's quick bits
+        # depend on the pair only, so its copies have equal keys.
+        level = np.clip(np.rint((QUICK_CEILING - quick) * 16), 0, (1 << 19) - 1).astype(np.int64)
+        keys = (pair_rows << 44) | ((~by_nik).astype(np.int64) << 43) | (level << 24) | positions
+        keys = np.sort(keys)
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
+        pair_rows, positions = keys >> 44, keys & ((1 << 24) - 1)
+        by_nik = ((keys >> 43) & 1) == 0
+        quick = QUICK_CEILING - ((keys >> 24) & ((1 << 19) - 1)) / 16.0
         starts = np.searchsorted(pair_rows, np.arange(len(rows) + 1))
-        results = []
         for r, row in enumerate(rows):
             lo = int(starts[r])
             # When a written word is unknown to the registry (mistyped, or two words written as one) the
@@ -247,7 +271,7 @@ class Matcher:
                 candidate = self._compare(row, int(positions[k]))
                 candidates.append(candidate)
                 best = max(best, candidate.bits)
-            results.append(rank(candidates, self.prior_bits))
+            results[searched[r]] = rank(candidates, self.prior_bits)
         return results
 
     def _candidate_pairs(self, b: _RowArrays) -> tuple[np.ndarray, np.ndarray]:
@@ -277,8 +301,11 @@ class Matcher:
         hi = np.where((dates > 0) & (hi - lo <= MAX_BLOCK * 4), hi, lo)
         rows, where = _expand(np.repeat(np.arange(len(b.nik)), dates.shape[1]), lo.ravel(), hi.ravel())
         people = index.dob_order[where]
-        big = np.repeat(((hi - lo) > SMALL_BLOCK).ravel(), (hi - lo).ravel())
-        keep = ~big | (b.kab[rows] == 0) | (index.desa[people] // 1_000_000 == b.kab[rows])
+        # The written date is searched province-wide while its block is small; its variants (and any large
+        # block) only within the row's kabupaten.
+        narrow = ((hi - lo) > SMALL_BLOCK) | (np.arange(dates.shape[1]) > 0)[None, :]
+        narrow = np.repeat(narrow.ravel(), (hi - lo).ravel())
+        keep = ~narrow | (b.kab[rows] == 0) | (index.desa[people] // 1_000_000 == b.kab[rows])
         add(rows[keep], people[keep])
         # 3. Name words: the rarest word alone, and each pair of the three rarest words together, looked up
         # in the smallest region (province, kabupaten, kecamatan) that keeps the block workable.
@@ -307,8 +334,7 @@ class Matcher:
                 add(rows[both], people[both])
         if not rows_found:
             return np.empty(0, np.int64), np.empty(0, np.int64)
-        keys = np.unique(np.concatenate(rows_found) * (index.size + 1) + np.concatenate(people_found))
-        return keys // (index.size + 1), keys % (index.size + 1)
+        return np.concatenate(rows_found), np.concatenate(people_found)
 
     def _word_ranges(self, codes: np.ndarray, b: _RowArrays) -> tuple[np.ndarray, np.ndarray]:
         """For each row's word, the slice of the word index in the province, else its kabupaten, else its
@@ -351,7 +377,16 @@ class Matcher:
             ),
         )  # fmt: skip
         typed = b.nik[rows]
-        slip = np.where(typed > 0, nik_slip(typed, index.nik[people]), SLIP_NONE)
+        registered = index.nik[people]
+        # A slip leaves at least one of the kecamatan, date and sequence parts whole: test only those pairs.
+        near = (typed > 0) & (
+            (typed // 10**10 == registered // 10**10)
+            | (typed // 10**4 % 10**6 == registered // 10**4 % 10**6)
+            | (typed % 10**4 == registered % 10**4)
+        )
+        slip = np.full(len(rows), SLIP_NONE, dtype=np.int8)
+        if near.any():
+            slip[near] = nik_slip(typed[near], registered[near])
         confirmed = ((b.dob[rows] > 0) & (b.dob[rows] == cand)) | (
             (b.dob[rows] == 0) & (b.nik_dob[rows] == 0)
         )

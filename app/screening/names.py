@@ -194,6 +194,10 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
     right = [t for t in b.tokens]
     if not left or not right:
         return NameComparison(0.0, 0.0, False, 0, 0, 0, 0)
+    if a.key == b.key and len(a.words) == len(b.words) == len(left) == len(right):
+        # The same words in the same order (the common case): every word agrees fully.
+        bits = sum(min(idf(x.canonical), idf(y.canonical)) for x, y in zip(left, right, strict=True))
+        return NameComparison(1.0, min(bits, MAX_NAME_BITS), True, len(left), 0, 0, 0, 0, 1.0)
     pairs = []
     for i, x in enumerate(left):
         for j, y in enumerate(right):
@@ -216,9 +220,11 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
     take(strong=True)
     free_l = [i for i in range(len(left)) if i not in used_l]
     free_r = [j for j in range(len(right)) if j not in used_r]
-    merged = _merged_words(left, right, free_l, free_r) + [
-        (i, j, s) for (j, i, s) in _merged_words(right, left, free_r, free_l)
-    ]
+    merged = []
+    if free_l and free_r and len(free_l) + len(free_r) >= 3:
+        merged = _merged_words(left, right, free_l, free_r) + [
+            (i, j, s) for (j, i, s) in _merged_words(right, left, free_r, free_l)
+        ]
     for left_part, right_part, _s in merged:
         for i in _as_tuple(left_part):
             used_l[i] = 1.0

@@ -9,10 +9,11 @@ new ones appear, and the duplicate and household relations with the other rows a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
 from app.auth.roles import CurrentUser, Permission, require_record_in_scope
 from app.errors import DomainError, NotFound
@@ -100,7 +101,7 @@ def _region_namer(session):
     return region_name
 
 
-def _inputs(proposals: list[Proposal]) -> list[ProposalInput]:
+def _inputs(proposals) -> list[ProposalInput]:
     return [
         ProposalInput(
             p.id,
@@ -116,7 +117,7 @@ def _inputs(proposals: list[Proposal]) -> list[ProposalInput]:
     ]
 
 
-def _decisions(proposals: list[Proposal]) -> dict[int, tuple[str, int | None]]:
+def _decisions(proposals) -> dict[int, tuple[str, int | None]]:
     out: dict[int, tuple[str, int | None]] = {}
     for p in proposals:
         if p.keputusan in ("chosen", "accepted") and p.person_id:
@@ -126,7 +127,7 @@ def _decisions(proposals: list[Proposal]) -> dict[int, tuple[str, int | None]]:
     return out
 
 
-def _context(session, proposal_list: ProposalList, proposals: list[Proposal]) -> ScreeningContext:
+def _context(session, proposal_list: ProposalList, proposals) -> ScreeningContext:
     program = session.get(Program, proposal_list.program_id) if proposal_list.program_id else None
     context = ScreeningContext(program=_program_rules(program), region_name=_region_namer(session))
     context.decisions = _decisions(proposals)
@@ -170,13 +171,15 @@ def screen_list(
         session = uow.session
         proposal_list = list_in_scope(session, user, list_id, Permission.SCREENING_RUN)
         require_list_editable(proposal_list)
-        proposals = list(
-            session.scalars(
-                select(Proposal)
-                .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
-                .order_by(Proposal.baris, Proposal.id)
+        # Plain rows, not ORM objects: a list may hold 50,000 proposals.
+        proposals = session.execute(
+            select(
+                Proposal.id, Proposal.baris, Proposal.nik, Proposal.nama, Proposal.tgl_lahir,
+                Proposal.jenis_kelamin, Proposal.alamat, Proposal.kode_desa, Proposal.keputusan, Proposal.person_id,
             )
-        )
+            .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
+            .order_by(Proposal.baris, Proposal.id)
+        ).all()  # fmt: skip
         if not proposals:
             raise DomainError(N_('Daftar usulan "{name}" belum berisi baris.'), name=proposal_list.nama)
         if session.execute(select(Person.id).where(Person.deleted_at.is_(None)).limit(1)).first() is None:
@@ -232,46 +235,35 @@ def screen_list(
 
 
 def _store_results(session, run: ScreeningRun, results: list[RowResult]) -> None:
-    rows = [
-        {
-            "run_id": run.id,
-            "proposal_id": r.key,
-            "hasil": r.hasil.value,
-            "person_id": r.person_id,
-            "nik_padan": r.nik_padan,
-            "skor_padan": r.skor_padan,
-            "tanda": r.tanda,
-            "duplikat_dari": r.duplikat_dari,
-            "alasan": r.alasan,
-            "detail": r.detail(),
-        }
-        for r in results
-    ]
-    session.execute(insert(ScreeningResult), rows)
-    ids = dict(
-        session.execute(
-            select(ScreeningResult.proposal_id, ScreeningResult.id).where(ScreeningResult.run_id == run.id)
-        ).all()
-    )
-    now = utcnow()
-    session.execute(
-        update(Proposal),
+    """One result row per proposal and the proposals' current verdicts, written with plain executemany in
+    the run's transaction: ten thousand rows with their evidence in about a second."""
+    raw = session.connection().connection.driver_connection
+    first_id = (raw.execute("SELECT coalesce(max(id), 0) FROM screening_result").fetchone()[0]) + 1
+    ids = {r.key: first_id + i for i, r in enumerate(results)}
+    raw.executemany(
+        "INSERT INTO screening_result (id, run_id, proposal_id, hasil, person_id, nik_padan, skor_padan, tanda, "
+        "duplikat_dari, alasan, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            {
-                "id": r.key,
-                "hasil": r.hasil.value,
-                "person_id": r.person_id,
-                "nik_padan": r.nik_padan,
-                "skor_padan": r.skor_padan,
-                "tanda": r.tanda,
-                "duplikat_dari": r.duplikat_dari,
-                "alasan": r.alasan,
-                "result_id": ids[r.key],
-                "updated_at": now,
-            }
+            (
+                ids[r.key], run.id, r.key, r.hasil.value, r.person_id, r.nik_padan, r.skor_padan, r.tanda,
+                r.duplikat_dari, r.alasan, json.dumps(r.detail(), default=str, separators=(",", ":")),
+            )
             for r in results
         ],
-    )
+    )  # fmt: skip
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # the form SQLAlchemy stores DateTime in on SQLite
+    raw.executemany(
+        "UPDATE proposal SET hasil = ?, person_id = ?, nik_padan = ?, skor_padan = ?, tanda = ?, duplikat_dari = ?, "
+        "alasan = ?, result_id = ?, updated_at = ? WHERE id = ?",
+        [
+            (
+                r.hasil.value, r.person_id, r.nik_padan, r.skor_padan, r.tanda, r.duplikat_dari, r.alasan,
+                ids[r.key], now, r.key,
+            )
+            for r in results
+        ],
+    )  # fmt: skip
+    session.expire_all()  # the ORM's copies of the proposals are stale now
 
 
 # ---------------------------------------------------------------------------------------------- decisions
