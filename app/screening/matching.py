@@ -33,7 +33,7 @@ QUICK_CEILING = 256.0  # quick bits are kept between -QUICK_CEILING and +QUICK_C
 FULL_COMPARISONS = 6  # candidates per row compared word by word after the quick ranking
 SMALL_BLOCK = 300  # a block up to this size is compared whole
 MAX_BLOCK = 1500
-NO_REGION_BLOCK = 20_000  # rows with no desa and no NIK: the rarest word's people, province-wide
+NO_REGION_BLOCK = 5_000  # rows with no desa and no NIK: the rarest word's people, province-wide
 PAIR_BLOCK = 3000  # a word carried by more people is paired with the next word within the row region
 CLEAR_LEAD_BITS = 10.0  # a compared candidate this far ahead of the next quick estimate ends the comparing
 DOB_OTHER_BITS = -5.0
@@ -296,17 +296,18 @@ class Matcher:
              np.where(b.dob > 0, b.dob + 10_000, 0), np.where(b.dob > 0, b.dob - 10_000, 0)],
             axis=1,
         ).astype(np.int32)  # fmt: skip
-        lo = np.searchsorted(index.dob_sorted, dates, "left")
-        hi = np.searchsorted(index.dob_sorted, dates, "right")
-        hi = np.where((dates > 0) & (hi - lo <= MAX_BLOCK * 4), hi, lo)
-        rows, where = _expand(np.repeat(np.arange(len(b.nik)), dates.shape[1]), lo.ravel(), hi.ravel())
-        people = index.dob_order[where]
-        # The written date is searched province-wide while its block is small; its variants (and any large
-        # block) only within the row's kabupaten.
-        narrow = ((hi - lo) > SMALL_BLOCK) | (np.arange(dates.shape[1]) > 0)[None, :]
-        narrow = np.repeat(narrow.ravel(), (hi - lo).ravel())
-        keep = ~narrow | (b.kab[rows] == 0) | (index.desa[people] // 1_000_000 == b.kab[rows])
-        add(rows[keep], people[keep])
+        # The written date is searched province-wide while its block is small; its variants, and a large
+        # block (a default date), only within the row's kabupaten.
+        n = len(b.nik)
+        lo, hi = index.born_ranges(dates.ravel(), np.zeros(dates.size, dtype=np.int64), 10)
+        kab = np.repeat(b.kab, dates.shape[1])
+        kab_lo, kab_hi = index.born_ranges(dates.ravel(), kab, 4)
+        variant = np.tile(np.arange(dates.shape[1]) > 0, n)
+        narrow = (kab > 0) & (variant | (hi - lo > SMALL_BLOCK))
+        lo, hi = np.where(narrow, kab_lo, lo), np.where(narrow, kab_hi, hi)
+        hi = np.where((dates.ravel() > 0) & (hi - lo <= MAX_BLOCK), hi, lo)
+        rows, where = _expand(np.repeat(np.arange(n), dates.shape[1]), lo, hi)
+        add(rows, index.dob_order[where])
         # 3. Name words: the rarest word alone, and each pair of the three rarest words together, looked up
         # in the smallest region (province, kabupaten, kecamatan) that keeps the block workable.
         for column in range(b.words.shape[1]):

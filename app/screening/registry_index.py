@@ -52,8 +52,10 @@ class RegistryIndex:
     unique_names: list[str]
     nik_order: np.ndarray
     nik_sorted: np.ndarray
-    dob_order: np.ndarray
-    dob_sorted: np.ndarray
+    dob_order: np.ndarray  # positions ordered by (birth date, desa)
+    dob_key: (
+        np.ndarray
+    )  # birth date (yyyymmdd) * 10^10 + desa, in that order: one date in one region is a slice
     token_codes: dict[str, int]  # canonical word → code
     token_starts: np.ndarray  # CSR over codes → positions in token_people
     token_people: np.ndarray
@@ -86,11 +88,14 @@ class RegistryIndex:
         found = self.nik_sorted[where] == niks if len(self.nik_sorted) else np.zeros(len(niks), bool)
         return np.where(found, self.nik_order[where], -1)
 
-    def people_born(self, dob: int) -> np.ndarray:
-        value = np.int32(dob)  # the array's own type: a Python int would make numpy convert the whole array
-        lo = np.searchsorted(self.dob_sorted, value, "left")
-        hi = np.searchsorted(self.dob_sorted, value, "right")
-        return self.dob_order[lo:hi]
+    def born_ranges(self, dobs: np.ndarray, region: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
+        """Slices of `dob_order`: the people born on each date, within `region` (a code of `digits` digits)
+        where it is not 0, else anywhere."""
+        dobs = dobs.astype(np.int64)
+        scale = 10 ** (10 - digits)
+        low = np.where(region > 0, dobs * 10**10 + region * scale, dobs * 10**10)
+        high = np.where(region > 0, dobs * 10**10 + (region + 1) * scale, (dobs + 1) * 10**10)
+        return np.searchsorted(self.dob_key, low, "left"), np.searchsorted(self.dob_key, high, "left")
 
     def word_count(self, word: str) -> int:
         code = self.token_codes.get(word)
@@ -170,7 +175,8 @@ def load_registry_index(engine, progress: Progress = NO_PROGRESS) -> RegistryInd
         name_codes, unique_names, arrays["desa"]
     )
     nik_order = np.argsort(arrays["nik"], kind="stable")
-    dob_order = np.argsort(arrays["dob"], kind="stable")
+    dob_key = arrays["dob"].astype(np.int64) * 10**10 + arrays["desa"]
+    dob_order = np.argsort(dob_key, kind="stable")
     desa_values, desa_n = np.unique(arrays["desa"], return_counts=True)
     kec_values, kec_n = np.unique(arrays["desa"] // 10_000, return_counts=True)
     dob_values, dob_n = np.unique(arrays["dob"], return_counts=True)
@@ -180,7 +186,7 @@ def load_registry_index(engine, progress: Progress = NO_PROGRESS) -> RegistryInd
         nik_order=nik_order,
         nik_sorted=arrays["nik"][nik_order],
         dob_order=dob_order,
-        dob_sorted=arrays["dob"][dob_order],
+        dob_key=dob_key[dob_order],
         name_codes=name_codes.astype(np.int32),
         unique_names=unique_names,
         token_codes=token_codes,
