@@ -18,19 +18,20 @@ def parse_dates(values: pd.Series, today: date | None = None) -> tuple[pd.Series
     """Returns (ISO text or '', unreadable mask, future mask). Empty cells are neither."""
     values = values.astype(str).str.strip()
     empty = values == ""
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    # Second resolution: a mistyped year such as 2999 is a readable (future) date, not an overflow.
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
     pending = ~empty
     for fmt in _FORMATS:
         if not pending.any():
             break
-        attempt = pd.to_datetime(values[pending], format=fmt, errors="coerce")
+        attempt = pd.to_datetime(values[pending], format=fmt, errors="coerce").astype("datetime64[s]")
         parsed.loc[attempt.index] = parsed.loc[attempt.index].fillna(attempt)
         pending = pending & parsed.isna()
     if pending.any():
         serial = pd.to_numeric(values[pending], errors="coerce")
         serial = serial[(serial >= 1) & (serial < 80000) & (serial == serial.round())]
         if len(serial):
-            parsed.loc[serial.index] = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+            parsed.loc[serial.index] = (EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")).astype("datetime64[s]")
     limit = pd.Timestamp(today or date.today())
     unreadable = ~empty & (parsed.isna() | (parsed < EARLIEST_PLAUSIBLE))
     future = ~unreadable & ~empty & (parsed > limit)
