@@ -154,34 +154,61 @@ def nik_problem(typed: str) -> str:
     return ""
 
 
+@dataclass
+class MatchMemory:
+    """What a run worked out against one registry state, kept for the next run: re-screening a list after a
+    correction or a decision matches again only the rows whose written fields changed."""
+
+    state: dict | None = None
+    candidates: dict[tuple, list[Candidate]] = field(default_factory=dict)
+    facts: dict[int, PersonFacts] = field(default_factory=dict)
+
+    def for_state(self, state: dict) -> MatchMemory:
+        if state != self.state:
+            self.state, self.candidates, self.facts = state, {}, {}
+        return self
+
+
+def _written(p: ProposalInput) -> tuple:
+    return (p.nik, p.nama, p.tgl_lahir, p.jenis_kelamin, p.alamat, p.kode_desa)
+
+
 def screen(
     matcher: Matcher,
     proposals: list[ProposalInput],
     context: ScreeningContext,
     read_facts: FactsReader,
     progress: Progress = NO_PROGRESS,
+    memory: MatchMemory | None = None,
 ) -> list[RowResult]:
+    memory = memory if memory is not None else MatchMemory()
     ordered = sorted(proposals, key=lambda p: (p.baris, p.key))
     total = len(ordered)
-    candidates: list[list[Candidate]] = []
-    for start in range(0, total, BATCH):
+    new = [p for p in ordered if _written(p) not in memory.candidates]
+    fresh: list[list[Candidate]] = []
+    for start in range(0, len(new), BATCH):
         progress.check()
-        candidates.extend(matcher.match(ordered[start : start + BATCH]))
-        progress.report(min(start + BATCH, total), total, _("Memadankan usulan dengan registri"))
-    wanted = {c.person_id for cands in candidates for c in cands[:3]}
+        fresh.extend(matcher.match(new[start : start + BATCH]))
+        progress.report(
+            total - len(new) + min(start + BATCH, len(new)), total, _("Memadankan usulan dengan registri")
+        )
+    wanted = {c.person_id for cands in fresh for c in cands[:3]}
     for action, person_id in context.decisions.values():
         if action == "chosen" and person_id:
             wanted.add(person_id)
-    facts = read_facts(wanted)
+    missing = wanted - memory.facts.keys()
+    if missing:
+        memory.facts.update(read_facts(missing))
+    facts = memory.facts
     progress.check()
-    results = []
-    for proposal, cands in zip(ordered, candidates, strict=True):
+    for proposal, cands in zip(new, fresh, strict=True):
         for candidate in cands[:3]:
             known = facts.get(candidate.person_id)
             if known is not None:
                 matcher.add_address_evidence(candidate, proposal.alamat, known.alamat, known.rt, known.rw)
         rank(cands, matcher.prior_bits)
-        results.append(_decide(matcher, proposal, cands, facts, context))
+        memory.candidates[_written(proposal)] = cands
+    results = [_decide(matcher, p, memory.candidates[_written(p)], facts, context) for p in ordered]
     _mark_duplicates(matcher, ordered, results)
     _mark_same_household(results, facts)
     for result in results:

@@ -21,7 +21,14 @@ from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress
 from app.office import OfficeDatabase
 from app.regions import display_name
-from app.screening.engine import ENGINE_VERSION, ProgramRules, RowResult, ScreeningContext, screen
+from app.screening.engine import (
+    ENGINE_VERSION,
+    MatchMemory,
+    ProgramRules,
+    RowResult,
+    ScreeningContext,
+    screen,
+)
 from app.screening.facts import read_person_facts
 from app.screening.flags import KINDS, Verdict
 from app.screening.matching import (
@@ -32,7 +39,7 @@ from app.screening.matching import (
     ProposalInput,
 )
 from app.screening.programs import list_in_scope, require_list_editable
-from app.screening.registry_index import CACHE
+from app.screening.registry_index import CACHE, RegistryIndex
 from db.models import (
     AidRecipient,
     Person,
@@ -158,6 +165,17 @@ def _context(session, proposal_list: ProposalList, proposals) -> ScreeningContex
     return context
 
 
+_matcher: tuple[RegistryIndex, Matcher, MatchMemory] | None = None
+
+
+def _matcher_for(index: RegistryIndex) -> tuple[Matcher, MatchMemory]:
+    """One matcher (and what it already matched) per registry index: kept between runs in the program."""
+    global _matcher
+    if _matcher is None or _matcher[0] is not index or _matcher[1].reference_year != date.today().year:
+        _matcher = (index, Matcher(index, date.today().year), MatchMemory())
+    return _matcher[1], _matcher[2].for_state(index.state)
+
+
 def screen_list(
     db: OfficeDatabase,
     user: CurrentUser,
@@ -187,11 +205,16 @@ def screen_list(
                 N_("Registri Dukcapil masih kosong: impor data Dukcapil dulu, baru usulan dapat disaring.")
             )
         index = CACHE.get(str(db.path), db.engine, progress)
-        matcher = Matcher(index, date.today().year)
+        matcher, memory = _matcher_for(index)
         context = _context(session, proposal_list, proposals)
         connection = session.connection()
         results = screen(
-            matcher, _inputs(proposals), context, lambda ids: read_person_facts(connection, ids), progress
+            matcher,
+            _inputs(proposals),
+            context,
+            lambda ids: read_person_facts(connection, ids),
+            progress,
+            memory,
         )
         progress.check()
         run = ScreeningRun(
@@ -206,7 +229,7 @@ def screen_list(
         )
         session.add(run)
         session.flush()
-        _store_results(session, run, results)
+        _store_results(session, run, results, only_changed=scope == "row")
         counts = {v.value: 0 for v in Verdict}
         for r in results:
             counts[r.hasil.value] += 1
@@ -234,10 +257,28 @@ def screen_list(
         )
 
 
-def _store_results(session, run: ScreeningRun, results: list[RowResult]) -> None:
+def _store_results(session, run: ScreeningRun, results: list[RowResult], only_changed: bool = False) -> None:
     """One result row per proposal and the proposals' current verdicts, written with plain executemany in
-    the run's transaction: ten thousand rows with their evidence in about a second."""
+    the run's transaction: ten thousand rows with their evidence in about a second. A re-screen after a
+    correction records only the rows whose result changed; the others keep pointing at their result."""
     raw = session.connection().connection.driver_connection
+    if only_changed and results:
+        current = {
+            row[0]: tuple(row[1:])
+            for row in raw.execute(
+                "SELECT id, hasil, person_id, nik_padan, skor_padan, tanda, duplikat_dari, alasan FROM proposal "
+                "WHERE list_id = (SELECT list_id FROM proposal WHERE id = ?)",
+                (results[0].key,),
+            )
+        }
+        results = [
+            r
+            for r in results
+            if current.get(r.key)
+            != (r.hasil.value, r.person_id, r.nik_padan, r.skor_padan, r.tanda, r.duplikat_dari, r.alasan)
+        ]
+        if not results:
+            return
     first_id = (raw.execute("SELECT coalesce(max(id), 0) FROM screening_result").fetchone()[0]) + 1
     ids = {r.key: first_id + i for i, r in enumerate(results)}
     raw.executemany(
