@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+_KTP_RT_RW = re.compile(r"\bRT\s*/\s*RW\b\.?\s*:?\s*0*(\d{1,3})\s*/\s*0*(\d{1,3})\b")  # "RT/RW : 002/001"
 _RT_RW = re.compile(r"\bRT\.?\s*0*(\d{1,3})\s*[/,]?\s*RW\.?\s*0*(\d{1,3})\b")
 _RT = re.compile(r"\bRT\.?\s*0*(\d{1,3})\b")
 _RW = re.compile(r"\bRW\.?\s*0*(\d{1,3})\b")
 _SLASHED = re.compile(r"(?<![\d/])0*(\d{1,3})\s*/\s*0*(\d{1,3})\s*$")
-_DUSUN = re.compile(r"\b(?:DUSUN|DSN|DS)\b\.?\s*([IVXL]+|\d{1,2})\b")
+# A desa's dusun, a kelurahan's lingkungan (LK) or jaga: the neighbourhood below the desa.
+_DUSUN = re.compile(r"\b(?:DUSUN|DSN|DS|LINGKUNGAN|LINGK|LK|JAGA)\b\.?\s*([IVXL]+|\d{1,2})\b")
 _STREET = re.compile(r"\b(?:JALAN|JLN|JL)\b\.?\s*(.*?)\s*(?:\b(?:NOMOR|NO)\b\.?\s*(\d+)|$)")
-_TAIL = re.compile(r",?\s*\b(?:DESA|KEL|KELURAHAN|DS|KEC|KECAMATAN)\b\.?\s+[A-Z].*$")
+# "…, DESA HUIDU" or "DESA HUIDU, …": the desa (kelurahan, kecamatan) named in the address, up to a comma.
+_REGION_PART = re.compile(r"(?:^|,)\s*\b(?:DESA|KEL|KELURAHAN|KEC|KECAMATAN)\b\.?\s+[A-Z][^,]*")
 _LETTERS = re.compile(r"[^A-Z]+")
 
 
@@ -44,9 +47,9 @@ def _roman(value: str) -> int:
 @lru_cache(maxsize=100_000)
 def parse_address(text: str) -> AddressParts:
     upper = " ".join(str(text or "").upper().split())
-    upper = _TAIL.sub("", upper)
+    upper = _REGION_PART.sub(",", upper).strip(" ,")
     rt = rw = 0
-    found = _RT_RW.search(upper)
+    found = _KTP_RT_RW.search(upper) or _RT_RW.search(upper)
     if found:
         rt, rw = int(found.group(1)), int(found.group(2))
         upper = upper[: found.start()] + upper[found.end() :]

@@ -17,6 +17,7 @@ from app.office import OfficeDatabase
 from app.screening.programs import list_in_scope
 from db.models import Proposal, ProposalDecision, ProposalList, ScreeningResult, ScreeningRun
 
+EXPORT_SUFFIXES = (".csv", ".xlsx")
 RESULT_COLUMNS = ("baris", "hasil", "nik_padan", "skor_padan", "tanda", "duplikat_dari", "alasan")
 
 
@@ -98,7 +99,7 @@ def result_detail(db: OfficeDatabase, user: CurrentUser, proposal_id: int) -> Re
             _row(proposal),
             proposal.alamat,
             {k: v for k, v in (proposal.input or {}).items() if not k.startswith("_")},
-            result.detail if result is not None else {},
+            _within_region(user, result.detail, proposal.person_id) if result is not None else {},
             {
                 "id": run.id,
                 "username": run.username,
@@ -111,6 +112,26 @@ def result_detail(db: OfficeDatabase, user: CurrentUser, proposal_id: int) -> Re
             decisions,
             proposal.keputusan_alasan or "",
         )
+
+
+def _within_region(user: CurrentUser, detail: dict, linked_person: int | None) -> dict:
+    """The detail as this user may see it: a runner-up candidate living outside the user's region shows
+    only name, desa and how likely; their NIK, birth date and address stay hidden (the linked person is the
+    row's result and stays whole: the desa needs the NIK to correct its list)."""
+    candidates = []
+    for candidate in detail.get("candidates", []):
+        person = candidate.get("person") or {}
+        desa = person.get("kode_desa", "")
+        if candidate.get("person_id") != linked_person and desa and not user.covers(desa):
+            candidate = {
+                **candidate,
+                "nik": candidate["nik"][:6] + "******" + candidate["nik"][-4:],
+                "person": {"nama": person.get("nama", candidate.get("nama", "")), "kode_desa": desa},
+                "evidence": [],
+                "hidden": True,
+            }
+        candidates.append(candidate)
+    return {**detail, "candidates": candidates}
 
 
 def _score(value: float | None) -> str:

@@ -165,6 +165,19 @@ def _context(session, proposal_list: ProposalList, proposals) -> ScreeningContex
     return context
 
 
+def _require_people(session) -> None:
+    if session.execute(select(Person.id).where(Person.deleted_at.is_(None)).limit(1)).first() is None:
+        raise DomainError(
+            N_("Registri Dukcapil masih kosong: impor data Dukcapil dulu, baru usulan dapat disaring.")
+        )
+
+
+def require_registry(db: OfficeDatabase) -> None:
+    """Refuses (clearly) when there is no registry to screen against."""
+    with db.unit_of_work() as uow:
+        _require_people(uow.session)
+
+
 _matcher: tuple[RegistryIndex, Matcher, MatchMemory] | None = None
 
 
@@ -200,10 +213,7 @@ def screen_list(
         ).all()  # fmt: skip
         if not proposals:
             raise DomainError(N_('Daftar usulan "{name}" belum berisi baris.'), name=proposal_list.nama)
-        if session.execute(select(Person.id).where(Person.deleted_at.is_(None)).limit(1)).first() is None:
-            raise DomainError(
-                N_("Registri Dukcapil masih kosong: impor data Dukcapil dulu, baru usulan dapat disaring.")
-            )
+        _require_people(session)
         index = CACHE.get(str(db.path), db.engine, progress)
         matcher, memory = _matcher_for(index)
         context = _context(session, proposal_list, proposals)

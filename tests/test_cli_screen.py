@@ -1,0 +1,158 @@
+"""`ejps screen FILE --export OUT`: a proposal file imported, screened and exported without a display, with
+honest exit statuses and messages that say which file and what to do."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.users import login
+from app.office import open_office_database
+from app.screening.results import RESULT_COLUMNS
+from cli import EXIT_ERROR, EXIT_OK, main
+from db.models import ProposalList, ScreeningRun
+from tests.app.screening.test_engine import (
+    LIMBOTO,
+    NOT_REGISTERED,
+    PROPOSAL_HEADERS,
+    REGISTRY,
+    TELAGA,
+    proposal,
+    write_proposals,
+)
+from tests.app.screening.test_programs import make_program
+from tests.conftest import ADMIN_PASSWORD
+from tests.factories import write_csv
+
+ROWS = [proposal(LIMBOTO[0]), NOT_REGISTERED, proposal(TELAGA[0]), proposal(TELAGA[0])]
+
+
+@pytest.fixture
+def office(tmp_path, monkeypatch):
+    path = tmp_path / "kantor.db"
+    monkeypatch.setenv("EJPS_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("EJPS_USER", "admin")
+    assert main(["init", "--db", str(path), "--region", "7501", "--admin", "admin"]) == EXIT_OK
+    return path
+
+
+@pytest.fixture
+def registry(office, tmp_path, capsys):
+    extract = write_csv(tmp_path / "dukcapil.csv", REGISTRY)
+    assert main(["import", "--db", str(office), "dukcapil", str(extract), "--yes"]) == EXIT_OK
+    capsys.readouterr()
+    return office
+
+
+@pytest.fixture
+def usulan(tmp_path):
+    return write_proposals(tmp_path / "usulan_kayubulan.csv", ROWS)
+
+
+def screen(office, *args) -> int:
+    return main(["screen", "--db", str(office), *map(str, args)])
+
+
+def lists_and_runs(office) -> tuple[int, int]:
+    db = open_office_database(office)
+    try:
+        with db.sessions() as session:
+            return (
+                session.scalar(select(func.count()).select_from(ProposalList)),
+                session.scalar(select(func.count()).select_from(ScreeningRun)),
+            )
+    finally:
+        db.close()
+
+
+def test_screen_to_csv_exports_the_file_with_the_results(registry, usulan, tmp_path, capsys):
+    out = tmp_path / "hasil.csv"
+    assert screen(registry, usulan, "--export", out) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "Usulan dibaca: 4, diimpor: 4, ditolak: 0" in printed
+    assert "Hasil: 2 lolos, 2 tidak lolos, 0 perlu cek; 3 dipadankan" in printed
+    assert f"Hasil ditulis ke {out} (4 baris)" in printed
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    assert header == PROPOSAL_HEADERS + list(RESULT_COLUMNS)
+    assert [r[header.index("NIK")] for r in rows] == [row["NIK"] for row in ROWS]
+    assert [r[header.index("hasil")] for r in rows] == ["LOLOS", "TIDAK_LOLOS", "LOLOS", "TIDAK_LOLOS"]
+    assert [r[header.index("duplikat_dari")] for r in rows] == ["", "", "", "4"]
+
+
+def test_screen_to_xlsx_with_a_program(registry, usulan, tmp_path):
+    db = open_office_database(registry)
+    try:
+        program = make_program(db, login(db.unit_of_work(), "admin", ADMIN_PASSWORD), kode_wilayah="750101")
+    finally:
+        db.close()
+    out = tmp_path / "hasil.xlsx"
+    assert screen(registry, usulan, "--program", program.id, "--export", out) == EXIT_OK
+    sheet = openpyxl.load_workbook(out).worksheets[0]
+    header, *rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert header == PROPOSAL_HEADERS + list(RESULT_COLUMNS)
+    assert rows[0][header.index("NIK")] == LIMBOTO[0].nik
+    assert rows[0][header.index("nik_padan")] == LIMBOTO[0].nik
+    # Bulila (Kec. Telaga) lies outside the program's Kec. Limboto.
+    assert "LUAR_WILAYAH" in rows[2][header.index("tanda")]
+
+
+def test_a_file_without_nik_or_name_column_exits_1_naming_the_file(registry, tmp_path, capsys):
+    path = write_csv(tmp_path / "tanpa_identitas.csv", [{"No": "1", "Alamat": "Dusun II"}], ["No", "Alamat"])
+    assert screen(registry, path, "--export", tmp_path / "hasil.csv") == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "tanpa_identitas.csv" in err and "tidak memiliki kolom NIK maupun kolom nama" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "hasil.csv").exists()
+    assert lists_and_runs(registry) == (0, 0)
+
+
+def test_an_unknown_program_exits_1_with_a_clear_message(registry, usulan, tmp_path, capsys):
+    assert screen(registry, usulan, "--program", 999, "--export", tmp_path / "hasil.csv") == EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "Program #999 tidak ditemukan" in err and "Traceback" not in err
+    assert lists_and_runs(registry) == (0, 0)
+
+
+def test_a_missing_file_exits_1_naming_it(registry, tmp_path, capsys):
+    missing = tmp_path / "tidak_ada.csv"
+    assert screen(registry, missing, "--export", tmp_path / "hasil.csv") == EXIT_ERROR
+    assert f"Berkas {missing} tidak ditemukan" in capsys.readouterr().err
+
+
+def test_screening_before_the_registry_is_imported_exits_1_saying_what_to_do(
+    office, usulan, tmp_path, capsys
+):
+    assert screen(office, usulan, "--export", tmp_path / "hasil.csv") == EXIT_ERROR
+    assert "Registri Dukcapil masih kosong" in capsys.readouterr().err
+    assert not (tmp_path / "hasil.csv").exists()
+    assert lists_and_runs(office)[1] == 0
+
+
+def test_after_importing_the_registry_the_same_screen_command_succeeds(office, usulan, tmp_path, capsys):
+    db = open_office_database(office)
+    try:
+        program = make_program(db, login(db.unit_of_work(), "admin", ADMIN_PASSWORD))
+    finally:
+        db.close()
+    command = [usulan, "--program", program.id, "--export", tmp_path / "hasil.csv"]
+    assert screen(office, *command) == EXIT_ERROR  # "impor data Dukcapil dulu"
+    extract = write_csv(tmp_path / "dukcapil.csv", REGISTRY)
+    assert main(["import", "--db", str(office), "dukcapil", str(extract), "--yes"]) == EXIT_OK
+    capsys.readouterr()
+    assert screen(office, *command) == EXIT_OK, capsys.readouterr().err
+
+
+def test_a_wrong_export_extension_is_refused_before_anything_is_imported(registry, usulan, tmp_path, capsys):
+    db = open_office_database(registry)
+    try:
+        program = make_program(db, login(db.unit_of_work(), "admin", ADMIN_PASSWORD))
+    finally:
+        db.close()
+    assert screen(registry, usulan, "--program", program.id, "--export", tmp_path / "hasil.pdf") == EXIT_ERROR
+    assert ".csv atau .xlsx" in capsys.readouterr().err
+    assert lists_and_runs(registry) == (0, 0)
+    assert screen(registry, usulan, "--program", program.id, "--export", tmp_path / "hasil.xlsx") == EXIT_OK
