@@ -146,7 +146,7 @@ def nik_problem(typed: str) -> str:
     if not digits.isdigit():
         return N_("mengandung huruf atau tanda baca")
     if len(digits) != 16:
-        return N_("panjangnya {n} angka, seharusnya 16").replace("{n}", str(len(digits)))
+        return _("panjangnya {n} angka, seharusnya 16").format(n=len(digits))
     if digits[12:] == "0000":
         return N_("nomor urut 0000")
     if parse_nik(digits) is None:
@@ -531,13 +531,7 @@ def _finish(result: RowResult) -> None:
     result.hasil = verdict_of(result.flags)
     sentences = []
     if result.person is not None:
-        notes = ", ".join(
-            _(e["note"]).format(
-                **{k: (_(v) if isinstance(v, str) else v) for k, v in e.get("params", {}).items()}
-            )
-            for e in result.evidence
-            if e["note"]
-        )
+        notes = ", ".join(evidence_text(e) for e in result.evidence if e["note"])
         sentences.append(
             _("Dipadankan dengan {name} (NIK {nik}), keyakinan {score}: {notes}.").format(
                 name=result.person["nama"],
@@ -548,6 +542,13 @@ def _finish(result: RowResult) -> None:
         )
     sentences.extend(f.sentence() for f in result.flags if f.code not in ("DATA_BERBEDA",))
     result.alasan = " ".join(sentences)
+
+
+def evidence_text(evidence: dict) -> str:
+    """One piece of evidence as a phrase in the current language ("tanggal lahir sama (dibaca dari NIK)")."""
+    note = evidence["note"]
+    params = {k: (_(v) if isinstance(v, str) and v else v) for k, v in evidence.get("params", {}).items()}
+    return _(note).format(**params)
 
 
 def _evidence_dict(e) -> dict:
