@@ -103,7 +103,7 @@ def display_name(name: str, kind: str) -> str:
 
 
 def region_display(uow, code: str) -> str:
-    """"Kec. Limboto (750101)", read from the office database's reference table (no package load)."""
+    """ "Kec. Limboto (750101)", read from the office database's reference table (no package load)."""
     with uow:
         region = uow.session.get(Region, code)
         return f"{display_name(region.name, region.kind)} ({code})" if region else code

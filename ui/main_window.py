@@ -3,6 +3,7 @@ the menu, and a status bar saying who is working, in which role and region."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -37,6 +38,8 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(190)
+        # A title too long for the side list is cut short ("…"), never scrolled sideways.
+        self.navigation.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -58,6 +61,8 @@ class MainWindow(QMainWindow):
         from ui.registry.import_page import ImportPage
         from ui.registry.registry_page import RegistryPage
         from ui.registry.summary_page import SummaryPage
+        from ui.screening.programs_page import ProgramsPage
+        from ui.screening.results_page import ResultsPage
 
         can = self.user.can
         if can(Permission.PERSON_READ):
@@ -66,6 +71,20 @@ class MainWindow(QMainWindow):
             page = ImportPage(self.db, self.user)
             page.import_requested.connect(self.start_import)
             self._add_page("import", _("Impor"), page)
+        # Screening: programs and lists for whoever manages, proposes or screens; the results show personal
+        # data, so they need PERSON_READ too. A guest gets neither (and every service refuses them anyway).
+        if any(
+            can(p) for p in (Permission.PROGRAM_MANAGE, Permission.PROPOSAL_EDIT, Permission.SCREENING_RUN)
+        ):
+            programs = ProgramsPage(self.db, self.user)
+            self._add_page("programs", _("Program & usulan"), programs)
+            if can(Permission.PERSON_READ):
+                results = ResultsPage(self.db, self.user)
+                self._add_page("results", _("Hasil penyaringan"), results)
+                programs.results_requested.connect(self.open_results)
+                programs.lists_changed.connect(results.mark_stale)
+                # Decisions change a list's counts: the programs page reads them again when next shown.
+                results.list_changed.connect(lambda _list_id: setattr(programs, "loaded", False))
         if can(Permission.AGGREGATE_READ):
             self._add_page("summary", _("Ringkasan"), SummaryPage(self.db, self.user, load_now=False))
         if can(Permission.USER_MANAGE):
@@ -83,6 +102,13 @@ class MainWindow(QMainWindow):
         self.pages[key] = widget
         self.stack.addWidget(widget)
         QListWidgetItem(title, self.navigation)
+
+    def open_results(self, list_id: int):
+        """Shows a screened (or not yet screened) proposal list on the results page."""
+        page = self.pages["results"]
+        page.open_list(list_id)  # before showing: the page then need not load its first list
+        self.show_page("results")
+        return page
 
     def page_titles(self) -> list[str]:
         return [self.navigation.item(row).text() for row in range(self.navigation.count())]

@@ -16,6 +16,12 @@ from app.demo.build import (
 )
 
 __all__ = [
-    "DEMO_ADMIN", "DEMO_GUEST", "DEMO_OPERATOR", "DEMO_PASSPHRASE", "DEMO_PASSWORD", "DemoSummary", "build_demo",
+    "DEMO_ADMIN",
+    "DEMO_GUEST",
+    "DEMO_OPERATOR",
+    "DEMO_PASSPHRASE",
+    "DEMO_PASSWORD",
+    "DemoSummary",
+    "build_demo",
     "ensure_demo_key",
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.demo.generator import DTKS_COLUMNS, DUKCAPIL_COLUMNS, generate_dtks, generate_population, write_csv
+from app.demo.proposals import LIST_NAME, LIST_REGION, LIST_SOURCE, PROGRAM, PROPOSAL_CSV, PROPOSAL_XLSX
 from app.demo.samples import README_FILE, SampleSummary, write_samples
 from app.errors import DomainError
 from app.i18n import N_, _
@@ -79,10 +80,16 @@ class _Phases:
             width = self.TOTAL * weight // whole
             self.spans[name] = (start, width)
             start += width
+        self.spans[name] = (
+            self.spans[name][0],
+            self.TOTAL - self.spans[name][0],
+        )  # the last one ends at TOTAL
 
     def report(self, phase: str, fraction: float, text: str) -> None:
         start, width = self.spans[phase]
-        self.progress.report(min(self.TOTAL, start + int(width * max(0.0, min(1.0, fraction)))), self.TOTAL, text)
+        self.progress.report(
+            min(self.TOTAL, start + int(width * max(0.0, min(1.0, fraction)))), self.TOTAL, text
+        )
 
     def sub(self, phase: str) -> Progress:
         def report(done: int, total: int, text: str) -> None:
@@ -104,7 +111,9 @@ def build_demo(
     started = time.monotonic()
     path = Path(path)
     if not MIN_PEOPLE <= people <= MAX_PEOPLE:
-        raise DomainError(N_("Jumlah penduduk demo harus antara {low} dan {high}."), low=MIN_PEOPLE, high=MAX_PEOPLE)
+        raise DomainError(
+            N_("Jumlah penduduk demo harus antara {low} dan {high}."), low=MIN_PEOPLE, high=MAX_PEOPLE
+        )
     if path.exists():
         if not replace:
             raise DomainError(N_("Basis data demo sudah ada: {path}"), path=str(path))
@@ -113,7 +122,10 @@ def build_demo(
         remove_database(path)  # stale -wal/-shm of an earlier database at this path
     path.parent.mkdir(parents=True, exist_ok=True)
     samples_dir = path.parent / SAMPLES_FOLDER
-    phases = _Phases(progress, {"generate": 8, "write": 4, "create": 4, "dukcapil": 60, "dtks": 20, "samples": 4})
+    phases = _Phases(
+        progress,
+        {"generate": 8, "write": 4, "create": 4, "dukcapil": 60, "dtks": 20, "samples": 4, "screening": 4},
+    )
 
     progress.check()
     phases.report("generate", 0.0, _("Membuat penduduk sintetis..."))
@@ -136,12 +148,14 @@ def build_demo(
 
     try:
         _create_and_import(path, dukcapil_csv, dtks_csv, phases)
+        _screen_sample_list(path, samples_dir / PROPOSAL_CSV, phases)
     except BaseException:
         remove_database(path)
         raise
-    phases.report("samples", 1.0, _("Selesai."))
-    return DemoSummary(summary.people, summary.households, summary.dtks, samples_dir,
-                       round(time.monotonic() - started, 1))
+    phases.report("screening", 1.0, _("Selesai."))
+    return DemoSummary(
+        summary.people, summary.households, summary.dtks, samples_dir, round(time.monotonic() - started, 1)
+    )
 
 
 def _create_and_import(path: Path, dukcapil_csv: Path, dtks_csv: Path, phases: _Phases) -> None:
@@ -151,25 +165,65 @@ def _create_and_import(path: Path, dukcapil_csv: Path, dtks_csv: Path, phases: _
     from app.registry.importer import RegistryImport
 
     phases.report("create", 0.0, _("Membuat basis data demo terenkripsi..."))
-    db = create_office_database(path, DEMO_REGION, DEMO_ADMIN, DEMO_PASSWORD, "Admin Demo",
-                                "Demo Provinsi Gorontalo")
+    db = create_office_database(
+        path, DEMO_REGION, DEMO_ADMIN, DEMO_PASSWORD, "Admin Demo", "Demo Provinsi Gorontalo"
+    )
     try:
         admin = login(db.unit_of_work(), DEMO_ADMIN, DEMO_PASSWORD)
-        create_user(db.unit_of_work(), admin, DEMO_OPERATOR, "Operator Demo", DEMO_PASSWORD, Role.OPERATOR,
-                    DEMO_OPERATOR_REGION, "Dinas Sosial Kab. Gorontalo")
-        create_user(db.unit_of_work(), admin, DEMO_GUEST, "Tamu Demo", DEMO_PASSWORD, Role.GUEST, DEMO_REGION, "")
+        create_user(
+            db.unit_of_work(),
+            admin,
+            DEMO_OPERATOR,
+            "Operator Demo",
+            DEMO_PASSWORD,
+            Role.OPERATOR,
+            DEMO_OPERATOR_REGION,
+            "Dinas Sosial Kab. Gorontalo",
+        )
+        create_user(
+            db.unit_of_work(), admin, DEMO_GUEST, "Tamu Demo", DEMO_PASSWORD, Role.GUEST, DEMO_REGION, ""
+        )
         phases.report("create", 1.0, _("Akun demo dibuat."))
         for phase, kind, file in (("dukcapil", "dukcapil", dukcapil_csv), ("dtks", "dtks", dtks_csv)):
             job = RegistryImport(db, admin, kind, [file], source_label="DTKS")
             try:
                 preview = job.prepare(progress=phases.sub(phase))
                 if preview.refused_rows:
-                    raise DomainError(N_("Ekstrak demo {file} memuat {n} baris yang ditolak."), file=file.name,
-                                      n=preview.refused_rows)
+                    raise DomainError(
+                        N_("Ekstrak demo {file} memuat {n} baris yang ditolak."),
+                        file=file.name,
+                        n=preview.refused_rows,
+                    )
                 job.commit(progress=phases.sub(phase))
             finally:
                 job.close()
             phases.report(phase, 1.0, _("Ekstrak {file} diimpor.").format(file=file.name))
+    finally:
+        db.close()
+
+
+def _screen_sample_list(path: Path, proposals_csv: Path, phases: _Phases) -> None:
+    """The demo program, and its practice list imported and screened through the same services as the GUI,
+    by the demo operator: the demo opens on a screened list to review."""
+    from app.auth.users import login
+    from app.office import open_office_database
+    from app.screening.programs import create_program
+    from app.screening.proposal_import import ProposalImport
+    from app.screening.service import screen_list
+
+    phases.report("screening", 0.0, _("Membuat program demo dan menyaring contoh usulannya..."))
+    db = open_office_database(path)
+    try:
+        operator = login(db.unit_of_work(), DEMO_OPERATOR, DEMO_PASSWORD)
+        program = create_program(db.unit_of_work(), operator, **PROGRAM)
+        job = ProposalImport(db, operator, [proposals_csv], program.id, LIST_NAME, LIST_SOURCE, LIST_REGION)
+        try:
+            job.inspect()
+            job.prepare(progress=phases.sub("screening"))
+            list_id = job.commit(phases.sub("screening"))
+        finally:
+            job.close()
+        screen_list(db, operator, list_id, phases.sub("screening"))
     finally:
         db.close()
 
@@ -180,6 +234,11 @@ def write_readme(path: Path, samples: SampleSummary, people: int, dtks: int) -> 
         for b in samples.bad_rows
     )
     u, d = samples.update_counts, samples.dtks_counts
+    proposals = samples.proposals
+    proposal_rows = len(proposals.rows) if proposals else 0
+    planted = "\n".join(
+        f"  - baris {p.row}: {p.what} -> {p.expect}" for p in (proposals.planted if proposals else [])
+    )
     text = f"""CONTOH EKSTRAK - WILAYAH DEMO e-JPS DESKTOP
 ===========================================
 
@@ -201,12 +260,22 @@ Untuk latihan impor (menu Impor, atau `ejps import ...`):
    lain desa itu yang tidak ada di berkas akan ditandai "tidak ada lagi" (pratinjau menunjukkannya).
 
 2. contoh_dukcapil_pembaruan.csv - ekstrak berikutnya Kecamatan {samples.update_kecamatan}
-   ({samples.update_rows} baris): {u.get('pindah_alamat', 0)} orang pindah alamat, {u.get('meninggal', 0)} meninggal,
-   {u.get('pindah', 0)} pindah keluar, {u.get('lahir', 0)} bayi lahir, {u.get('hilang', 0)} orang tidak ada lagi di ekstrak.
+   ({samples.update_rows} baris): {u.get("pindah_alamat", 0)} orang pindah alamat, {u.get("meninggal", 0)} meninggal,
+   {u.get("pindah", 0)} pindah keluar, {u.get("lahir", 0)} bayi lahir, {u.get("hilang", 0)} orang tidak ada lagi di ekstrak.
 
 3. contoh_dtks.xlsx - ekstrak DTKS/DTSEN berikutnya Kecamatan {samples.update_kecamatan} ({samples.dtks_rows} baris):
-   {d.get('desil_berubah', 0)} KK berubah desil, {d.get('baru', 0)} KK baru masuk, {d.get('keluar', 0)} KK keluar.
+   {d.get("desil_berubah", 0)} KK berubah desil, {d.get("baru", 0)} KK baru masuk, {d.get("keluar", 0)} KK keluar.
    Tanggal lahir berupa sel tanggal Excel.
+
+4. {PROPOSAL_XLSX} / {PROPOSAL_CSV} - usulan program "{PROGRAM["nama"]}"
+   ({PROGRAM["opd"]}, APBD Kab/Kota, Kab. Gorontalo, desil 1-5): {proposal_rows} baris lansia seperti
+   diketik OPD (nama desa dan kecamatan, tanpa kode). Berkas CSV sudah diimpor sebagai daftar
+   "{LIST_NAME}" dan sudah disaring: buka halaman "Hasil penyaringan". Baris yang sengaja dibuat:
+{planted}
+   Baris lain dapat TIDAK LOLOS karena desilnya di luar 1-5 (DESIL_DI_LUAR); orang di luar DTKS/DTSEN
+   hanya diberi tanda BUKAN_DTKS. Setiap tanda disertai kalimat dan dasar aturannya.
+   Untuk latihan: buat program baru, lalu impor berkas XLSX ini ke program itu (menu Program & usulan).
+   Diimpor ke program demo yang sama, setiap orangnya akan ditandai ganda dengan daftar pertama.
 
 Akun demo: admin (admin), operator (operator, Kab. Gorontalo), tamu (tamu); kata sandi {DEMO_PASSWORD}.
 """

@@ -29,10 +29,35 @@ from app.regions import province_regions
 SNAPSHOT = date(2026, 6, 30)  # the date of the synthetic extracts
 SNAPSHOT_D = np.datetime64(SNAPSHOT.isoformat(), "D")
 
-DUKCAPIL_COLUMNS = ("nik", "no_kk", "nama", "tempat_lahir", "tgl_lahir", "jenis_kelamin", "alamat", "rt", "rw",
-                    "kode_desa", "hubungan_keluarga", "status", "tgl_status")
-DTKS_COLUMNS = ("id_dtks", "nik", "no_kk", "nama", "tgl_lahir", "jenis_kelamin", "alamat", "kode_desa", "desil",
-                "pkh", "bpnt", "pbi")
+DUKCAPIL_COLUMNS = (
+    "nik",
+    "no_kk",
+    "nama",
+    "tempat_lahir",
+    "tgl_lahir",
+    "jenis_kelamin",
+    "alamat",
+    "rt",
+    "rw",
+    "kode_desa",
+    "hubungan_keluarga",
+    "status",
+    "tgl_status",
+)
+DTKS_COLUMNS = (
+    "id_dtks",
+    "nik",
+    "no_kk",
+    "nama",
+    "tgl_lahir",
+    "jenis_kelamin",
+    "alamat",
+    "kode_desa",
+    "desil",
+    "pkh",
+    "bpnt",
+    "pbi",
+)
 
 # Share of the population by kab/kota (BPS projections, rounded).
 KABKOTA_SHARE = {"7501": 0.33, "7571": 0.16, "7503": 0.14, "7504": 0.13, "7502": 0.12, "7505": 0.11}
@@ -56,7 +81,15 @@ PROGRAM_P = {
     "pbi": np.array([0.92, 0.88, 0.82, 0.75, 0.65, 0.35, 0.25, 0.15, 0.10, 0.05]),
 }
 DEFAULT_BIRTH_DAYS = ((1, 1), (7, 1), (12, 31))  # (month, day): 01-01, 01-07, 31-12
-STREAMS = {"penduduk": 1, "dtks": 2, "baru": 3, "pembaruan": 4, "contoh_dtks": 5, "baris_salah": 6}
+STREAMS = {
+    "penduduk": 1,
+    "dtks": 2,
+    "baru": 3,
+    "pembaruan": 4,
+    "contoh_dtks": 5,
+    "baris_salah": 6,
+    "usulan": 7,
+}
 
 
 def rng_for(seed: int, stream: str) -> np.random.Generator:
@@ -144,7 +177,9 @@ def _zipf_weights(count: int, skew: float = 0.7, offset: float = 6.0) -> np.ndar
     return weights / weights.sum()
 
 
-def _weighted_sample(rng: np.random.Generator, weights: np.ndarray, k: int, allowed: np.ndarray) -> np.ndarray:
+def _weighted_sample(
+    rng: np.random.Generator, weights: np.ndarray, k: int, allowed: np.ndarray
+) -> np.ndarray:
     """k distinct indices drawn with probability proportional to `weights` (Efraimidis–Spirakis)."""
     k = min(k, int(allowed.sum()))
     if k <= 0:
@@ -164,7 +199,9 @@ def _ddmmyy(days: np.ndarray, female: np.ndarray | None = None) -> np.ndarray:
     return day * 10_000 + dates.month.to_numpy() * 100 + dates.year.to_numpy() % 100
 
 
-def assign_sequences(rng: np.random.Generator, prefixes: np.ndarray, taken: dict[int, int] | None = None) -> np.ndarray:
+def assign_sequences(
+    rng: np.random.Generator, prefixes: np.ndarray, taken: dict[int, int] | None = None
+) -> np.ndarray:
     """A sequence 1, 2, 3… within each prefix (random order among equals), after what `taken` already used."""
     n = len(prefixes)
     if n == 0:
@@ -266,8 +303,9 @@ def generate_population(
     has_spouse = (sizes >= 2) & (rng.random(households) < np.where(head_male, 0.93, 0.30))
     head_age = np.where(sizes == 1, rng.normal(50, 17, households), rng.normal(43, 12, households))
     head_age = _soft_clip(rng, head_age + np.where(head_male, 0, 7), 19, 92)
-    spouse_age = np.where(head_male, head_age - rng.normal(3.5, 4, households),
-                          head_age + rng.normal(3, 4, households))
+    spouse_age = np.where(
+        head_male, head_age - rng.normal(3.5, 4, households), head_age + rng.normal(3, 4, households)
+    )
     spouse_age = _soft_clip(rng, spouse_age, 17, 95)
     mother_age = np.where(head_male, np.where(has_spouse, spouse_age, head_age - 4), head_age)
 
@@ -277,7 +315,8 @@ def generate_population(
     role[spouse_slot] = np.where(head_male[hh[spouse_slot]], ISTRI, SUAMI)
     other = position >= 1 + has_spouse[hh]
     drawn = np.array([ANAK, CUCU, FAMILI, ORANG_TUA, MERTUA, MENANTU])[
-        rng.choice(6, size=int(other.sum()), p=[0.80, 0.095, 0.028, 0.022, 0.017, 0.038])]
+        rng.choice(6, size=int(other.sum()), p=[0.80, 0.095, 0.028, 0.022, 0.017, 0.038])
+    ]
     their_head_age = head_age[hh[other]]
     drawn = np.where(np.isin(drawn, (CUCU, MENANTU)) & (their_head_age < 45), ANAK, drawn)
     drawn = np.where(np.isin(drawn, (ORANG_TUA, MERTUA)) & (their_head_age > 62), FAMILI, drawn)
@@ -285,13 +324,22 @@ def generate_population(
 
     u = rng.random(people)
     age = np.select(
-        [role == HEAD, np.isin(role, (ISTRI, SUAMI)), role == ANAK, role == CUCU, role == MENANTU,
-         np.isin(role, (ORANG_TUA, MERTUA))],
-        [head_age[hh], spouse_age[hh],
-         _children_ages(rng, role == ANAK, hh, mother_age),
-         u * np.clip(head_age[hh] - 38, 0.1, 20),
-         np.maximum(head_age[hh] - 20 - 12 * u, 17),
-         np.minimum(head_age[hh] + 20 + 12 * u, 98)],
+        [
+            role == HEAD,
+            np.isin(role, (ISTRI, SUAMI)),
+            role == ANAK,
+            role == CUCU,
+            role == MENANTU,
+            np.isin(role, (ORANG_TUA, MERTUA)),
+        ],
+        [
+            head_age[hh],
+            spouse_age[hh],
+            _children_ages(rng, role == ANAK, hh, mother_age),
+            u * np.clip(head_age[hh] - 38, 0.1, 20),
+            np.maximum(head_age[hh] - 20 - 12 * u, 17),
+            np.minimum(head_age[hh] + 20 + 12 * u, 98),
+        ],
         3 + 72 * u,
     )
     male = np.select(
@@ -311,11 +359,21 @@ def generate_population(
     # Names.
     birth_year = pd.DatetimeIndex(birth).year.to_numpy()
     javanese_household = rng.random(households) < np.where(
-        np.isin(regions.kec_codes[kec], list(N.TRANSMIGRANT_KECAMATAN)), 0.55, 0.02)
+        np.isin(regions.kec_codes[kec], list(N.TRANSMIGRANT_KECAMATAN)), 0.55, 0.02
+    )
     javanese = javanese_household[hh] & (birth_year < 1990)
     classic = rng.random(people) < np.select([birth_year < 1985, birth_year < 2000], [0.88, 0.55], 0.2)
-    pools = [N.MALE_CLASSIC, N.MALE_MODERN, N.FEMALE_CLASSIC, N.FEMALE_MODERN, N.JAVANESE_MALE, N.JAVANESE_FEMALE]
-    pool = np.where(javanese, np.where(male, 4, 5), np.where(male, np.where(classic, 0, 1), np.where(classic, 2, 3)))
+    pools = [
+        N.MALE_CLASSIC,
+        N.MALE_MODERN,
+        N.FEMALE_CLASSIC,
+        N.FEMALE_MODERN,
+        N.JAVANESE_MALE,
+        N.JAVANESE_FEMALE,
+    ]
+    pool = np.where(
+        javanese, np.where(male, 4, 5), np.where(male, np.where(classic, 0, 1), np.where(classic, 2, 3))
+    )
     words = np.array([w for p in pools for w in p])
     offsets = np.cumsum([0] + [len(p) for p in pools])
     first = np.zeros(people, dtype=np.int64)
@@ -331,20 +389,33 @@ def generate_population(
     spelling = rng.choice(len(spellings), size=people, p=[p for _s, p in N.MUHAMMAD_SPELLINGS])
 
     family_weights = _zipf_weights(len(N.FAMILY_NAMES), skew=0.5, offset=10)
-    fam_head = np.where(rng.random(households) < 0.08, -1,
-                        rng.choice(len(N.FAMILY_NAMES), size=households, p=family_weights))
-    fam_spouse = np.where(rng.random(households) < 0.08, -1,
-                          rng.choice(len(N.FAMILY_NAMES), size=households, p=family_weights))
+    fam_head = np.where(
+        rng.random(households) < 0.08, -1, rng.choice(len(N.FAMILY_NAMES), size=households, p=family_weights)
+    )
+    fam_spouse = np.where(
+        rng.random(households) < 0.08, -1, rng.choice(len(N.FAMILY_NAMES), size=households, p=family_weights)
+    )
     fam_father = np.where(head_male | ~has_spouse, fam_head, fam_spouse)
-    fam_random = np.where(rng.random(people) < 0.08, -1,
-                          rng.choice(len(N.FAMILY_NAMES), size=people, p=family_weights))
+    fam_random = np.where(
+        rng.random(people) < 0.08, -1, rng.choice(len(N.FAMILY_NAMES), size=people, p=family_weights)
+    )
     fam = np.select(
-        [role == HEAD, np.isin(role, (ISTRI, SUAMI)), role == ANAK, role == CUCU,
-         (role == ORANG_TUA) & male, (role == MERTUA) & male],
-        [fam_head[hh], fam_spouse[hh],
-         np.where(rng.random(people) < 0.05, -1, fam_father[hh]),
-         np.where(rng.random(people) < 0.5, fam_father[hh], fam_random),
-         fam_head[hh], fam_spouse[hh]],
+        [
+            role == HEAD,
+            np.isin(role, (ISTRI, SUAMI)),
+            role == ANAK,
+            role == CUCU,
+            (role == ORANG_TUA) & male,
+            (role == MERTUA) & male,
+        ],
+        [
+            fam_head[hh],
+            fam_spouse[hh],
+            np.where(rng.random(people) < 0.05, -1, fam_father[hh]),
+            np.where(rng.random(people) < 0.5, fam_father[hh], fam_random),
+            fam_head[hh],
+            fam_spouse[hh],
+        ],
         fam_random,
     )
     fam = np.where(javanese_household[hh], -1, fam)
@@ -355,7 +426,8 @@ def generate_population(
     months = np.array([m for m, _d in DEFAULT_BIRTH_DAYS])[which]
     days = np.array([d for _m, d in DEFAULT_BIRTH_DAYS])[which]
     default_dates = (
-        (birth_year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (months - 1).astype("timedelta64[M]")
+        (birth_year - 1970).astype("datetime64[Y]").astype("datetime64[M]")
+        + (months - 1).astype("timedelta64[M]")
     ).astype("datetime64[D]") + (days - 1).astype("timedelta64[D]")
     nik_birth = birth.copy()
     birth = np.where(defaulted, default_dates, birth)
@@ -375,11 +447,18 @@ def generate_population(
 
     text_words = pa.array(words, pa.string())
     given = text_words.take(first)
-    given = pc.if_else(pa.array(has_second), pc.binary_join_element_wise(given, text_words.take(second), " "), given)
-    given = pc.if_else(pa.array(muhammad), pc.binary_join_element_wise(pa.array(spellings).take(spelling), given, " "), given)
+    given = pc.if_else(
+        pa.array(has_second), pc.binary_join_element_wise(given, text_words.take(second), " "), given
+    )
+    given = pc.if_else(
+        pa.array(muhammad), pc.binary_join_element_wise(pa.array(spellings).take(spelling), given, " "), given
+    )
     family_words = pa.array(N.FAMILY_NAMES, pa.string())
-    nama = pc.if_else(pa.array(fam >= 0), pc.binary_join_element_wise(given, family_words.take(np.maximum(fam, 0)), " "),
-                      given)
+    nama = pc.if_else(
+        pa.array(fam >= 0),
+        pc.binary_join_element_wise(given, family_words.take(np.maximum(fam, 0)), " "),
+        given,
+    )
     del given, first, second
 
     # NIK: kecamatan of issue + DDMMYY (+40 for women) + sequence.
@@ -395,7 +474,7 @@ def generate_population(
     earliest = np.maximum(youngest + 1, np.datetime64("2008-01-01", "D").astype(np.int64))
     latest = SNAPSHOT_D.astype(np.int64) - 1
     earliest = np.minimum(earliest, latest)
-    issued = (earliest + np.floor(rng.random(households) ** 0.7 * (latest - earliest + 1)).astype(np.int64))
+    issued = earliest + np.floor(rng.random(households) ** 0.7 * (latest - earliest + 1)).astype(np.int64)
     kk_prefix = regions.kec_codes[kec].astype(np.int64) * 1_000_000 + _ddmmyy(issued.astype("datetime64[D]"))
     kk_sequence = assign_sequences(rng, kk_prefix, taken_kk)
     no_kk = pc.cast(pa.array(kk_prefix * 10_000 + kk_sequence), pa.string())
@@ -409,7 +488,9 @@ def generate_population(
     dead = _weighted_sample(rng, 1 + (age_now / 25) ** 4, round(DEAD_SHARE * people), np.ones(people, bool))
     alive = np.ones(people, bool)
     alive[dead] = False
-    moved = _weighted_sample(rng, 1 + 3 * np.exp(-(((age_now - 26) / 9) ** 2)), round(MOVED_SHARE * people), alive)
+    moved = _weighted_sample(
+        rng, 1 + 3 * np.exp(-(((age_now - 26) / 9) ** 2)), round(MOVED_SHARE * people), alive
+    )
     for chosen, code in ((dead, 1), (moved, 2)):
         if not len(chosen):
             continue
@@ -420,21 +501,23 @@ def generate_population(
 
     places, place = _birthplaces(rng, people, desa[hh], kec[hh], kab[hh], javanese, regions)
 
-    table = pa.table({
-        "nik": nik,
-        "no_kk": no_kk.take(hh),
-        "nama": nama,
-        "tempat_lahir": places.take(place),
-        "tgl_lahir": _iso_dates(birth.astype(np.int64)),
-        "jenis_kelamin": pc.if_else(pa.array(male), "L", "P"),
-        "alamat": alamat.take(hh),
-        "rt": rt.take(hh),
-        "rw": rw.take(hh),
-        "kode_desa": pa.array(regions.desa_codes, pa.string()).take(desa[hh]),
-        "hubungan_keluarga": pa.array(ROLES, pa.string()).take(role),
-        "status": pa.array(["hidup", "meninggal", "pindah"], pa.string()).take(status),
-        "tgl_status": pc.if_else(pa.array(status > 0), _iso_dates(status_day), ""),
-    })
+    table = pa.table(
+        {
+            "nik": nik,
+            "no_kk": no_kk.take(hh),
+            "nama": nama,
+            "tempat_lahir": places.take(place),
+            "tgl_lahir": _iso_dates(birth.astype(np.int64)),
+            "jenis_kelamin": pc.if_else(pa.array(male), "L", "P"),
+            "alamat": alamat.take(hh),
+            "rt": rt.take(hh),
+            "rw": rw.take(hh),
+            "kode_desa": pa.array(regions.desa_codes, pa.string()).take(desa[hh]),
+            "hubungan_keluarga": pa.array(ROLES, pa.string()).take(role),
+            "status": pa.array(["hidup", "meninggal", "pindah"], pa.string()).take(status),
+            "tgl_status": pc.if_else(pa.array(status > 0), _iso_dates(status_day), ""),
+        }
+    )
     return Extract(table, hh, nik_differs)
 
 
@@ -549,8 +632,14 @@ def _birthplaces(rng, people, desa, kec, kab, javanese, regions: RegionTables) -
     """The place list and each person's index in it: own kecamatan or desa, the city, the kab/kota town, a
     city elsewhere in Sulawesi or Java; older Javanese transmigrants mostly born in Java."""
     towns = [N.KABKOTA_TOWN[str(c)] for c in regions.kab_codes]
-    parts = [list(regions.kec_birthplace), list(regions.desa_names), ["GORONTALO"], towns,
-             list(N.OTHER_BIRTHPLACES), list(N.JAVANESE_BIRTHPLACES)]
+    parts = [
+        list(regions.kec_birthplace),
+        list(regions.desa_names),
+        ["GORONTALO"],
+        towns,
+        list(N.OTHER_BIRTHPLACES),
+        list(N.JAVANESE_BIRTHPLACES),
+    ]
     offset = np.cumsum([0] + [len(p) for p in parts])
     u = rng.random(people)
     other = rng.integers(0, len(N.OTHER_BIRTHPLACES), people)
@@ -588,18 +677,22 @@ def generate_dtks(population: Extract, seed: int) -> Extract:
     new_desa = np.r_[True, desa_index[1:] != desa_index[:-1]] if len(rows) else np.zeros(0, bool)
     run_start = np.maximum.accumulate(np.where(new_desa, np.arange(len(rows)), 0)) if len(rows) else rows
     number = np.arange(len(rows)) - run_start + 1
-    table = pa.table({
-        "id_dtks": pc.binary_join_element_wise(dtks_desa, _padded(number, 7), ""),
-        "nik": members["nik"],
-        "no_kk": members["no_kk"],
-        "nama": _dtks_spelling(rng, members["nama"].combine_chunks()),
-        "tgl_lahir": members["tgl_lahir"],
-        "jenis_kelamin": members["jenis_kelamin"],
-        "alamat": pc.binary_join_element_wise(members["alamat"], "RT", members["rt"], "RW", members["rw"], " "),
-        "kode_desa": dtks_desa,
-        "desil": pc.cast(pa.array(desil[member_hh]), pa.string()),
-        **{name: pc.if_else(pa.array(flags[name][member_hh]), "1", "0") for name in PROGRAM_P},
-    })
+    table = pa.table(
+        {
+            "id_dtks": pc.binary_join_element_wise(dtks_desa, _padded(number, 7), ""),
+            "nik": members["nik"],
+            "no_kk": members["no_kk"],
+            "nama": _dtks_spelling(rng, members["nama"].combine_chunks()),
+            "tgl_lahir": members["tgl_lahir"],
+            "jenis_kelamin": members["jenis_kelamin"],
+            "alamat": pc.binary_join_element_wise(
+                members["alamat"], "RT", members["rt"], "RW", members["rw"], " "
+            ),
+            "kode_desa": dtks_desa,
+            "desil": pc.cast(pa.array(desil[member_hh]), pa.string()),
+            **{name: pc.if_else(pa.array(flags[name][member_hh]), "1", "0") for name in PROGRAM_P},
+        }
+    )
     return Extract(table, member_hh)
 
 
@@ -645,6 +738,9 @@ def write_csv(extract: Extract | pa.Table, columns: tuple[str, ...], path: Path)
     path = Path(path)
     with pa.OSFile(str(path), "wb") as sink:
         sink.write((",".join(columns) + "\n").encode("utf-8"))
-        pacsv.write_csv(table.select(list(columns)), sink,
-                        write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"))
+        pacsv.write_csv(
+            table.select(list(columns)),
+            sink,
+            write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"),
+        )
     return path

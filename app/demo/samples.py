@@ -8,6 +8,8 @@
   died or moved out, a few are missing, a few babies were born.
 - `contoh_dtks.xlsx`: the next DTKS/DTSEN extract of that kecamatan: households re-ranked, a few added,
   a few dropped; birth dates as Excel date cells.
+- `contoh_usulan_sembako_lansia.csv` / `.xlsx`: a proposal list for the demo program, with the mistakes real
+  lists carry (`app.demo.proposals`); the CSV is imported and screened by the build.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from app.demo.generator import (
     used_sequences,
     write_csv,
 )
+from app.demo.proposals import ProposalSample, write_proposal_samples
 
 SAMPLE_DESA = "7501102005"  # Desa Tuladenggi, Kec. Telaga Biru, Kab. Gorontalo
 UPDATE_KECAMATAN = "750101"  # Kec. Limboto, Kab. Gorontalo
@@ -45,10 +48,34 @@ NEW_FILE_XLSX = "contoh_dukcapil_baru.xlsx"
 UPDATE_FILE = "contoh_dukcapil_pembaruan.csv"
 DTKS_FILE = "contoh_dtks.xlsx"
 README_FILE = "BACA_SAYA.txt"
-NEW_HEADERS = ("NIK", "No. KK", "NAMA LENGKAP", "TEMPAT LAHIR", "TGL LAHIR", "JENIS KELAMIN", "ALAMAT", "RT", "RW",
-               "KODE WILAYAH", "SHDK", "STATUS")
-DTKS_HEADERS = ("ID DTKS", "NIK", "NO KK", "NAMA", "TGL LAHIR", "JENIS KELAMIN", "ALAMAT", "KODE DESA", "DESIL",
-                "PKH", "BPNT", "PBI JK")
+NEW_HEADERS = (
+    "NIK",
+    "No. KK",
+    "NAMA LENGKAP",
+    "TEMPAT LAHIR",
+    "TGL LAHIR",
+    "JENIS KELAMIN",
+    "ALAMAT",
+    "RT",
+    "RW",
+    "KODE WILAYAH",
+    "SHDK",
+    "STATUS",
+)
+DTKS_HEADERS = (
+    "ID DTKS",
+    "NIK",
+    "NO KK",
+    "NAMA",
+    "TGL LAHIR",
+    "JENIS KELAMIN",
+    "ALAMAT",
+    "KODE DESA",
+    "DESIL",
+    "PKH",
+    "BPNT",
+    "PBI JK",
+)
 XLSX_CREATED = datetime(SNAPSHOT.year, SNAPSHOT.month, SNAPSHOT.day, 8, 0, 0)  # fixed: same seed, same bytes
 
 
@@ -70,6 +97,7 @@ class SampleSummary:
     update_counts: dict[str, int] = field(default_factory=dict)
     dtks_rows: int = 0
     dtks_counts: dict[str, int] = field(default_factory=dict)
+    proposals: ProposalSample | None = None
 
 
 def _dmy(iso: str) -> str:
@@ -81,19 +109,33 @@ def _dotted(code: str) -> str:
 
 
 def _rows_of(extract: Extract, column: str, prefix: str) -> np.ndarray:
-    return np.asarray(pc.starts_with(extract.table[column], prefix).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(
+        pc.starts_with(extract.table[column], prefix).to_numpy(zero_copy_only=False), dtype=bool
+    )
 
 
 # New people of one desa, with bad rows -------------------------------------------------------------------
 def new_people(population: Extract, seed: int) -> tuple[list[list[str]], list[BadRow]]:
     nik_taken = used_sequences(population.table["nik"].to_numpy(zero_copy_only=False))
     kk_taken = used_sequences(population.table["no_kk"].to_numpy(zero_copy_only=False))
-    fresh = generate_population(NEW_PEOPLE, seed, stream="baru", only_desa=SAMPLE_DESA, taken_nik=nik_taken,
-                                taken_kk=kk_taken).frame()
+    fresh = generate_population(
+        NEW_PEOPLE, seed, stream="baru", only_desa=SAMPLE_DESA, taken_nik=nik_taken, taken_kk=kk_taken
+    ).frame()
     rows = [
-        [r.nik, r.no_kk, r.nama, r.tempat_lahir, _dmy(r.tgl_lahir),
-         "LAKI-LAKI" if r.jenis_kelamin == "L" else "PEREMPUAN", r.alamat, r.rt, r.rw, _dotted(r.kode_desa),
-         r.hubungan_keluarga, "HIDUP"]
+        [
+            r.nik,
+            r.no_kk,
+            r.nama,
+            r.tempat_lahir,
+            _dmy(r.tgl_lahir),
+            "LAKI-LAKI" if r.jenis_kelamin == "L" else "PEREMPUAN",
+            r.alamat,
+            r.rt,
+            r.rw,
+            _dotted(r.kode_desa),
+            r.hubungan_keluarga,
+            "HIDUP",
+        ]
         for r in fresh.itertuples(index=False)
     ]
     rng = rng_for(seed, "baris_salah")
@@ -114,22 +156,31 @@ def new_people(population: Extract, seed: int) -> tuple[list[list[str]], list[Ba
     # 3. A birth date in the future: 19xx typed as 20xx.
     row = rows[picked[2]]
     row[TGL] = row[TGL][:6] + "20" + row[TGL][8:]
-    bad.append(BadRow(picked[2] + 2, "tanggal_masa_depan", True, "tanggal lahir di masa depan (19xx diketik 20xx)"))
+    bad.append(
+        BadRow(picked[2] + 2, "tanggal_masa_depan", True, "tanggal lahir di masa depan (19xx diketik 20xx)")
+    )
     # 4. A kode desa outside Gorontalo.
     row = rows[picked[3]]
     row[KODE] = OUTSIDE_DESA
-    bad.append(BadRow(picked[3] + 2, "desa_luar_wilayah", True, "kode desa di luar Provinsi Gorontalo (Makassar)"))
+    bad.append(
+        BadRow(picked[3] + 2, "desa_luar_wilayah", True, "kode desa di luar Provinsi Gorontalo (Makassar)")
+    )
     # 5. A birth date contradicting the NIK (the year off by one): imported, flagged.
     row = rows[picked[4]]
     row[TGL] = row[TGL][:6] + str(int(row[TGL][6:]) - 1)
-    bad.append(BadRow(picked[4] + 2, "tgl_lahir_beda_nik", False, "tanggal lahir berbeda dengan tanggal di NIK"))
+    bad.append(
+        BadRow(picked[4] + 2, "tgl_lahir_beda_nik", False, "tanggal lahir berbeda dengan tanggal di NIK")
+    )
     # 6. A NIK as Excel shows a long number ("7,50110E+15"): its last digits are lost.
     row = rows[picked[5]]
     row[NIK] = f"{int(row[NIK][:6]) / 100_000:.5f}E+15"
     bad.append(BadRow(picked[5] + 2, "nik_angka_excel", True, "NIK rusak menjadi angka Excel"))
     # 7. The same NIK twice: a person typed in a second time, name spelled differently; both rows refused.
-    source = next(i for i in range(min(60, len(rows) // 3), len(rows))
-                  if i not in picked and rows[i][10] == "KEPALA KELUARGA")
+    source = next(
+        i
+        for i in range(min(60, len(rows) // 3), len(rows))
+        if i not in picked and rows[i][10] == "KEPALA KELUARGA"
+    )
     twice = list(rows[source])
     twice[2] = twice[2].title()
     insert_at = min(len(rows), source + 40)
@@ -150,13 +201,16 @@ def write_rows_csv(path: Path, headers: tuple[str, ...], rows: list[list[str]]) 
     return Path(path)
 
 
-def write_rows_xlsx(path: Path, sheet_name: str, headers: tuple[str, ...], rows: list[list], date_columns=()) -> Path:
+def write_rows_xlsx(
+    path: Path, sheet_name: str, headers: tuple[str, ...], rows: list[list], date_columns=()
+) -> Path:
     """Every cell text (NIK and No. KK keep all 16 digits), except `date_columns`, written as Excel dates."""
     import xlsxwriter
 
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
-    workbook.set_properties({"title": sheet_name, "author": "e-JPS Desktop (data demo sintetis)",
-                             "created": XLSX_CREATED})
+    workbook.set_properties(
+        {"title": sheet_name, "author": "e-JPS Desktop (data demo sintetis)", "created": XLSX_CREATED}
+    )
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     text = workbook.add_format({"num_format": "@"})
     dates = workbook.add_format({"num_format": "dd/mm/yyyy"})
@@ -181,7 +235,9 @@ def write_rows_xlsx(path: Path, sheet_name: str, headers: tuple[str, ...], rows:
 def _update_kecamatan(population: Extract) -> str:
     if _rows_of(population, "kode_desa", UPDATE_KECAMATAN).any():
         return UPDATE_KECAMATAN
-    counts = pd.Series(population.table["kode_desa"].to_numpy(zero_copy_only=False)).str.slice(0, 6).value_counts()
+    counts = (
+        pd.Series(population.table["kode_desa"].to_numpy(zero_copy_only=False)).str.slice(0, 6).value_counts()
+    )
     return str(counts.index[0])
 
 
@@ -216,7 +272,7 @@ def update_extract(population: Extract, seed: int, kecamatan: str) -> tuple[pd.D
     living = np.flatnonzero((frame["status"] == "hidup").to_numpy())
     chosen = rng.permutation(living)
     died = chosen[: max(2, round(0.006 * len(frame)))]
-    moved = chosen[len(died): len(died) + max(1, round(0.004 * len(frame)))]
+    moved = chosen[len(died) : len(died) + max(1, round(0.004 * len(frame)))]
     for index in died.tolist():
         frame.loc[index, ["status", "tgl_status"]] = ["meninggal", _later_date(rng)]
     for index in moved.tolist():
@@ -224,9 +280,14 @@ def update_extract(population: Extract, seed: int, kecamatan: str) -> tuple[pd.D
     counts["meninggal"], counts["pindah"] = len(died), len(moved)
 
     # Babies born since the last extract, in young families.
-    heads = frame[(frame["hubungan_keluarga"] == "KEPALA KELUARGA") & (frame["status"] == "hidup")
-                  & (frame["tgl_lahir"] > "1980")]
-    parents = heads.sample(n=min(len(heads), max(1, round(0.005 * len(households)))), random_state=rng.integers(2**31))
+    heads = frame[
+        (frame["hubungan_keluarga"] == "KEPALA KELUARGA")
+        & (frame["status"] == "hidup")
+        & (frame["tgl_lahir"] > "1980")
+    ]
+    parents = heads.sample(
+        n=min(len(heads), max(1, round(0.005 * len(households)))), random_state=rng.integers(2**31)
+    )
     nik_taken = used_sequences(population.table["nik"].to_numpy(zero_copy_only=False))
     births = []
     for head in parents.to_dict("records"):
@@ -239,12 +300,20 @@ def update_extract(population: Extract, seed: int, kecamatan: str) -> tuple[pd.D
         pool = N.FEMALE_MODERN if female else N.MALE_MODERN
         family = head["nama"].split(" ")[-1]
         given = pool[int(rng.integers(0, len(pool)))]
-        births.append({
-            **head, "nik": f"{prefix}{sequence:04d}", "tgl_lahir": born, "jenis_kelamin": "P" if female else "L",
-            "nama": f"{given} {family}" if family in N.FAMILY_NAMES else given, "hubungan_keluarga": "ANAK",
-            "tempat_lahir": "LIMBOTO" if kecamatan == "750101" else head["tempat_lahir"], "status": "hidup",
-            "tgl_status": "", "_order": head["_order"] + 0.5,
-        })
+        births.append(
+            {
+                **head,
+                "nik": f"{prefix}{sequence:04d}",
+                "tgl_lahir": born,
+                "jenis_kelamin": "P" if female else "L",
+                "nama": f"{given} {family}" if family in N.FAMILY_NAMES else given,
+                "hubungan_keluarga": "ANAK",
+                "tempat_lahir": "LIMBOTO" if kecamatan == "750101" else head["tempat_lahir"],
+                "status": "hidup",
+                "tgl_status": "",
+                "_order": head["_order"] + 0.5,
+            }
+        )
     counts["lahir"] = len(births)
 
     # A few people missing from the new extract, without explanation (the program shows them as gone).
@@ -259,7 +328,9 @@ def update_extract(population: Extract, seed: int, kecamatan: str) -> tuple[pd.D
 
 
 # The next DTKS extract of that kecamatan ------------------------------------------------------------------
-def dtks_update(population: Extract, dtks: Extract, seed: int, kecamatan: str) -> tuple[list[list], dict[str, int]]:
+def dtks_update(
+    population: Extract, dtks: Extract, seed: int, kecamatan: str
+) -> tuple[list[list], dict[str, int]]:
     rng = rng_for(seed, "contoh_dtks")
     frame = dtks.frame(_rows_of(dtks, "kode_desa", kecamatan)).reset_index(drop=True)
     counts = {"desil_berubah": 0, "keluar": 0, "baru": 0}
@@ -283,28 +354,53 @@ def dtks_update(population: Extract, dtks: Extract, seed: int, kecamatan: str) -
     added = candidates[rng.random(len(candidates)) < 0.05] if len(candidates) else candidates
     if not len(added) and len(candidates):
         added = candidates[:1]
-    last_number = frame.groupby("kode_desa")["id_dtks"].max().str.slice(10).astype(int).to_dict() if len(frame) else {}
+    last_number = (
+        frame.groupby("kode_desa")["id_dtks"].max().str.slice(10).astype(int).to_dict() if len(frame) else {}
+    )
     new_rows = []
     for household in added.tolist():
         members = people[people["_hh"] == household]
-        desil = int(1 + rng.choice(10, p=np.array([0.24, 0.2, 0.16, 0.12, 0.09, 0.07, 0.05, 0.04, 0.02, 0.01])))
+        desil = int(
+            1 + rng.choice(10, p=np.array([0.24, 0.2, 0.16, 0.12, 0.09, 0.07, 0.05, 0.04, 0.02, 0.01]))
+        )
         flags = {name: "1" if rng.random() < p[desil - 1] else "0" for name, p in PROGRAM_P.items()}
         for person in members.itertuples(index=False):
             number = last_number.get(person.kode_desa, 0) + 1
             last_number[person.kode_desa] = number
-            new_rows.append({
-                "id_dtks": f"{person.kode_desa}{number:07d}", "nik": person.nik, "no_kk": person.no_kk,
-                "nama": person.nama, "tgl_lahir": person.tgl_lahir, "jenis_kelamin": person.jenis_kelamin,
-                "alamat": f"{person.alamat} RT {person.rt} RW {person.rw}", "kode_desa": person.kode_desa,
-                "desil": str(desil), **flags, "_hh": household,
-            })
+            new_rows.append(
+                {
+                    "id_dtks": f"{person.kode_desa}{number:07d}",
+                    "nik": person.nik,
+                    "no_kk": person.no_kk,
+                    "nama": person.nama,
+                    "tgl_lahir": person.tgl_lahir,
+                    "jenis_kelamin": person.jenis_kelamin,
+                    "alamat": f"{person.alamat} RT {person.rt} RW {person.rw}",
+                    "kode_desa": person.kode_desa,
+                    "desil": str(desil),
+                    **flags,
+                    "_hh": household,
+                }
+            )
     counts["baru"] = len(added)
     if new_rows:
         frame = pd.concat([frame, pd.DataFrame(new_rows)], ignore_index=True)
     frame = frame.sort_values(["kode_desa", "id_dtks"], kind="stable")
     rows = [
-        [r.id_dtks, r.nik, r.no_kk, r.nama, datetime.fromisoformat(r.tgl_lahir), r.jenis_kelamin, r.alamat,
-         r.kode_desa, r.desil, r.pkh, r.bpnt, r.pbi]
+        [
+            r.id_dtks,
+            r.nik,
+            r.no_kk,
+            r.nama,
+            datetime.fromisoformat(r.tgl_lahir),
+            r.jenis_kelamin,
+            r.alamat,
+            r.kode_desa,
+            r.desil,
+            r.pkh,
+            r.bpnt,
+            r.pbi,
+        ]
         for r in frame.itertuples(index=False)
     ]
     return rows, counts
@@ -324,11 +420,16 @@ def write_samples(folder: Path, population: Extract, dtks: Extract, seed: int) -
     kecamatan = _update_kecamatan(population)
     summary.update_kecamatan = kecamatan
     update, counts = update_extract(population, seed, kecamatan)
-    write_csv(pa.Table.from_pandas(update[list(DUKCAPIL_COLUMNS)], preserve_index=False), DUKCAPIL_COLUMNS,
-              folder / UPDATE_FILE)
+    write_csv(
+        pa.Table.from_pandas(update[list(DUKCAPIL_COLUMNS)], preserve_index=False),
+        DUKCAPIL_COLUMNS,
+        folder / UPDATE_FILE,
+    )
     summary.update_rows, summary.update_counts = len(update), counts
 
     dtks_rows, dtks_counts = dtks_update(population, dtks, seed, kecamatan)
     write_rows_xlsx(folder / DTKS_FILE, "DTKS", DTKS_HEADERS, dtks_rows, date_columns=(4,))
     summary.dtks_rows, summary.dtks_counts = len(dtks_rows), dtks_counts
+
+    summary.proposals = write_proposal_samples(folder, population, seed)
     return summary

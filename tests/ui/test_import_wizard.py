@@ -158,7 +158,9 @@ def test_dtks_import_records_source_and_exports_issues(
     assert batch.source_label == "DTSEN" and batch.added == len(rows) - 1 and batch.refused == 1
 
 
-def test_a_file_of_additions_marks_nobody_missing_when_the_box_is_ticked(qtbot, office_db, operator, tmp_path):
+def test_a_file_of_additions_marks_nobody_missing_when_the_box_is_ticked(
+    qtbot, office_db, operator, tmp_path
+):
     first = _wizard(qtbot, office_db, operator)
     _to_preview(qtbot, first, write_csv(tmp_path / "lengkap.csv", people(3)))
     first.next()

@@ -119,11 +119,25 @@ def test_main_window_shows_pages_by_role(qtbot, office_db, admin, operator, gues
     window = MainWindow(office_db, admin)
     qtbot.addWidget(window)
     assert window.windowTitle() == f"e-JPS Desktop — {office_db.office.name}"
-    assert window.page_titles() == ["Registri", "Impor", "Ringkasan", "Pengguna", "Audit"]
+    assert window.page_titles() == [
+        "Registri",
+        "Impor",
+        "Program & usulan",
+        "Hasil penyaringan",
+        "Ringkasan",
+        "Pengguna",
+        "Audit",
+    ]
     assert "Admin" in window.status_text() and "Kabupaten Gorontalo (7501)" in window.status_text()
     operator_window = MainWindow(office_db, operator)
     qtbot.addWidget(operator_window)
-    assert operator_window.page_titles() == ["Registri", "Impor", "Ringkasan"]
+    assert operator_window.page_titles() == [
+        "Registri",
+        "Impor",
+        "Program & usulan",
+        "Hasil penyaringan",
+        "Ringkasan",
+    ]
 
 
 def test_guest_main_window_shows_only_ringkasan(qtbot, office_db, guest, registry):

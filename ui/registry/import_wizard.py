@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
     QRadioButton,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -36,11 +35,10 @@ from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_FLAGS, PROGRAM_LABELS, ExtractKind, fields_of
 from app.registry.importer import ImportPlan, ImportPreview, ImportResult, RegistryImport
-from app.registry.issues_export import export_issues_xlsx
 from ui.jobs import BackgroundJob
-from ui.messages import inform, show_error
+from ui.messages import show_error
 from ui.registry.detail_format import local_time, thousands
-from ui.registry.issues_model import IssuesModel
+from ui.registry.issues_panel import IssuesPanel
 from ui.style import set_role
 from ui.widgets.stat_card import StatCard
 
@@ -293,36 +291,18 @@ class PreviewPage(QWizardPage):
         self.note = set_role(QLabel(), "note")
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
-        issues_header = QHBoxLayout()
-        self.issues_title = set_role(QLabel(_("Baris bermasalah")), "section")
-        issues_header.addWidget(self.issues_title)
-        issues_header.addStretch(1)
-        self.export_button = QPushButton(_("Ekspor ke XLSX…"))
-        self.export_button.setObjectName("export_issues")
-        self.export_button.clicked.connect(self.export_issues)
-        issues_header.addWidget(self.export_button)
-        layout.addLayout(issues_header)
-        self.issues_model = IssuesModel(self)
-        self.issues = QTableView()
-        self.issues.setObjectName("issues")
-        self.issues.setModel(self.issues_model)
-        self.issues.verticalHeader().hide()
-        self.issues.verticalHeader().setDefaultSectionSize(24)
-        self.issues.setAlternatingRowColors(True)
-        self.issues.setWordWrap(False)
-        self.issues.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.issues.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((140, 60, 110, 150, 80)):
-            self.issues.setColumnWidth(column, width)
-        layout.addWidget(self.issues, 1)
+        self.issues_panel = IssuesPanel("masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=False)
+        # The page's own names for the panel's parts (tests and the wizard use them).
+        self.issues, self.issues_model = self.issues_panel.table, self.issues_panel.model
+        self.export_button, self.issues_title = self.issues_panel.export_button, self.issues_panel.title
+        layout.addWidget(self.issues_panel, 1)
 
     def initializePage(self) -> None:  # noqa: N802
         self.owner.preview = None
         for stat in self.stats.values():
             stat.value.setText("–")
         self.note.hide()
-        self.issues_model.set_issues(())
-        self.export_button.setEnabled(False)
+        self.issues_panel.show_issues(())
         self.owner.prepare(self.owner.mapping_page.mapping())
 
     def show_preview(self, preview: ImportPreview) -> None:
@@ -350,32 +330,8 @@ class PreviewPage(QWizardPage):
             )
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
-        self.issues_model.set_issues(preview.issues)
-        self.issues_title.setText(_("Baris bermasalah ({n})").format(n=thousands(len(preview.issues))))
-        self.export_button.setEnabled(bool(preview.issues))
+        self.issues_panel.show_issues(preview.issues)
         self.completeChanged.emit()
-
-    def export_issues(self) -> None:
-        preview = self.owner.preview
-        if preview is None or not preview.issues:
-            return
-        path, _filter = QFileDialog.getSaveFileName(
-            self, _("Simpan daftar baris bermasalah"), "masalah-impor.xlsx", "Excel (*.xlsx)"
-        )
-        if not path:
-            return
-        if not path.lower().endswith(".xlsx"):
-            path += ".xlsx"
-        try:
-            count = export_issues_xlsx(preview.issues, Path(path))
-        except Exception as error:  # shown or logged with an incident id
-            show_error(self, error)
-            return
-        inform(
-            self,
-            _("Ekspor selesai"),
-            _("{n} baris bermasalah ditulis ke {path}.").format(n=thousands(count), path=path),
-        )
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.owner.preview is not None and not self.owner.busy

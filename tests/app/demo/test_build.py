@@ -7,6 +7,7 @@ import pytest
 from app.auth.users import login
 from app.demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo, ensure_demo_key
 from app.demo.build import DTKS_EXTRACT, DUKCAPIL_EXTRACT
+from app.demo.proposals import PROPOSAL_CSV, PROPOSAL_XLSX
 from app.demo.samples import DTKS_FILE, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE
 from app.errors import DomainError
 from app.jobs import Cancelled, Progress
@@ -14,6 +15,8 @@ from app.office import open_office_database
 from app.registry.importer import RegistryImport
 from app.registry.search import count_people
 from app.registry.validation import Severity
+from app.screening.programs import list_programs, list_proposal_lists
+from app.screening.results import flag_counts, list_results
 
 PEOPLE = 2_000
 
@@ -32,7 +35,8 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
     summary = build_demo(path, people=PEOPLE, seed=11, progress=Progress(report=lambda *a: reports.append(a)))
     assert summary.people == PEOPLE and 0 < summary.households < PEOPLE and 0 < summary.dtks < PEOPLE
     assert summary.samples_dir == path.parent / "contoh_ekstrak"
-    for name in (DUKCAPIL_EXTRACT, DTKS_EXTRACT, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE, DTKS_FILE):
+    for name in (DUKCAPIL_EXTRACT, DTKS_EXTRACT, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE, DTKS_FILE, PROPOSAL_CSV,
+                 PROPOSAL_XLSX):
         assert (summary.samples_dir / name).is_file(), name
     assert reports and all(0 <= done <= total for done, total, _text in reports)
     assert reports[-1][0] == reports[-1][1]
@@ -47,6 +51,21 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
         assert (guest.role.value, guest.region_code) == ("guest", "75")
         assert count_people(db.unit_of_work(), demo_admin) == PEOPLE
         assert 0.28 * PEOPLE < count_people(db.unit_of_work(), operator) < 0.38 * PEOPLE
+
+        # The demo program's practice list was imported and screened by the demo operator: every verdict
+        # and the planted cases are there to review.
+        (program,) = list_programs(db.unit_of_work(), operator)
+        assert (program.nama, program.sumber_dana, program.kode_wilayah) == (
+            "Bantuan Sembako Lansia 2026", "APBD_KABKOTA", "7501")
+        (listed,) = list_proposal_lists(db.unit_of_work(), operator, program.id)
+        assert listed.status == "screened" and listed.created_by == "operator" and listed.row_count > 25
+        rows = list_results(db, operator, listed.id)
+        assert {r.hasil for r in rows} == {"LOLOS", "TIDAK_LOLOS", "PERLU_CEK"}
+        flags = flag_counts(rows)
+        assert flags["GANDA_DAFTAR"] == 2 and flags["NIK_SALAH_KETIK"] >= 2 and flags["TIDAK_DITEMUKAN"] >= 1
+        assert flags["MENINGGAL"] >= 1 and flags["NIK_KOSONG"] >= 2
+        readme = (summary.samples_dir / "BACA_SAYA.txt").read_text(encoding="utf-8")
+        assert PROPOSAL_XLSX in readme and "GANDA_DAFTAR" in readme
 
         # Re-importing the same extract changes nothing; the update of one kecamatan changes a little.
         again = _preview(db, demo_admin, "dukcapil", summary.samples_dir / DUKCAPIL_EXTRACT)

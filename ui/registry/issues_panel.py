@@ -1,0 +1,92 @@
+"""The "problem rows" part of an import preview (registry extracts and proposal lists alike): a title with
+the count, the table of refused and flagged rows, and their export to XLSX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.i18n import _
+from app.registry.issues_export import export_issues_xlsx
+from ui.messages import inform, show_error
+from ui.registry.detail_format import thousands
+from ui.registry.issues_model import IssuesModel
+from ui.style import set_role
+
+WRAPPED_ISSUES = 200  # up to this many problems, each reason is shown whole (rows grow to fit)
+
+
+class IssuesPanel(QWidget):
+    def __init__(self, export_name: str, column_widths: tuple[int, ...], wrap: bool, parent=None) -> None:
+        super().__init__(parent)
+        self.export_name = export_name
+        self.wrap = wrap
+        self._issues: tuple = ()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        header = QHBoxLayout()
+        self.title = set_role(QLabel(_("Baris bermasalah")), "section")
+        header.addWidget(self.title)
+        header.addStretch(1)
+        self.export_button = QPushButton(_("Ekspor ke XLSX…"))
+        self.export_button.setObjectName("export_issues")
+        self.export_button.clicked.connect(self.export)
+        header.addWidget(self.export_button)
+        layout.addLayout(header)
+        self.model = IssuesModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("issues")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(wrap)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate(column_widths):
+            self.table.setColumnWidth(column, width)
+        layout.addWidget(self.table, 1)
+        self.show_issues(())
+
+    def show_issues(self, issues) -> None:
+        self._issues = tuple(issues)
+        self.model.set_issues(self._issues)
+        if self.wrap and self._issues and len(self._issues) <= WRAPPED_ISSUES:
+            self.table.resizeRowsToContents()  # the whole reason readable; a long list keeps one line each
+        self.title.setText(
+            _("Baris bermasalah ({n})").format(n=thousands(len(self._issues)))
+            if self._issues
+            else _("Baris bermasalah")
+        )
+        self.export_button.setEnabled(bool(self._issues))
+
+    def export(self) -> None:
+        if not self._issues:
+            return
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Simpan daftar baris bermasalah"), self.export_name, "Excel (*.xlsx)"
+        )
+        if not path:
+            return
+        if not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        try:
+            count = export_issues_xlsx(self._issues, Path(path))
+        except Exception as error:  # shown or logged with an incident id
+            show_error(self, error)
+            return
+        inform(
+            self,
+            _("Ekspor selesai"),
+            _("{n} baris bermasalah ditulis ke {path}.").format(n=thousands(count), path=path),
+        )
