@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 from app.i18n import N_, _, current_language
 from app.jobs import NO_PROGRESS, Progress
 from app.registry.nik import parse_nik
@@ -56,8 +58,14 @@ class PersonFacts:
     status: str
     tgl_status: date | None
     dtks: DtksFacts | None = None
+    _as_dict: dict | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
+        if self._as_dict is None:
+            self._as_dict = self._build_dict()
+        return self._as_dict
+
+    def _build_dict(self) -> dict:
         return {
             "person_id": self.person_id,
             "nik": self.nik,
@@ -208,7 +216,11 @@ def screen(
                 matcher.add_address_evidence(candidate, proposal.alamat, known.alamat, known.rt, known.rw)
         rank(cands, matcher.prior_bits)
         memory.candidates[_written(proposal)] = cands
-    results = [_decide(matcher, p, memory.candidates[_written(p)], facts, context) for p in ordered]
+    owners = _typed_nik_owners(matcher, ordered)
+    results = [
+        _decide(matcher, p, memory.candidates[_written(p)], facts, context, owners.get(p.key))
+        for p in ordered
+    ]
     _mark_duplicates(matcher, ordered, results)
     _mark_same_household(results, facts)
     for result in results:
@@ -222,6 +234,7 @@ def _decide(
     cands: list[Candidate],
     facts: dict[int, PersonFacts],
     context: ScreeningContext,
+    owner: tuple[int, str] | None = None,
 ) -> RowResult:
     flags: list[Flag] = []
     typed = proposal.nik.strip()
@@ -247,7 +260,6 @@ def _decide(
                 picked = Candidate(-1, person_id, known.nik, 0.0, 1.0, [])
             linked = picked
             chosen_by_operator = picked is not None
-    owner = _typed_nik_owner(matcher, typed)
     evidence: list[dict] = []
     person: dict | None = None
     if linked is not None:
@@ -362,16 +374,18 @@ def _names_agree(candidate: Candidate) -> bool:
     )
 
 
-def _typed_nik_owner(matcher: Matcher, typed: str) -> tuple[int, str] | None:
-    digits = typed.strip()
-    if len(digits) != 16 or not digits.isdigit():
-        return None
-    import numpy as np
-
-    position = int(matcher.index.position_of_nik(np.array([int(digits)], dtype=np.int64))[0])
-    if position < 0:
-        return None
-    return int(matcher.index.ids[position]), matcher.index.name(position)
+def _typed_nik_owners(matcher: Matcher, proposals: list[ProposalInput]) -> dict[int, tuple[int, str]]:
+    """For each row whose written NIK is a registered person's: that person (id, name). One lookup for all."""
+    written = [(p.key, p.nik.strip()) for p in proposals]
+    written = [(key, int(nik)) for key, nik in written if len(nik) == 16 and nik.isdigit()]
+    if not written:
+        return {}
+    positions = matcher.index.position_of_nik(np.array([nik for _, nik in written], dtype=np.int64))
+    return {
+        key: (int(matcher.index.ids[position]), matcher.index.name(int(position)))
+        for (key, _nik), position in zip(written, positions, strict=True)
+        if position >= 0
+    }
 
 
 def _others(cands: list[Candidate], facts: dict[int, PersonFacts]) -> str:

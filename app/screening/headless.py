@@ -5,6 +5,7 @@ the list is withdrawn again, so the same command can simply be run once more."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from app.jobs import NO_PROGRESS, Progress
 from app.office import OfficeDatabase
 from app.screening.programs import delete_proposal_list
 from app.screening.proposal_import import ProposalImport, ProposalPreview
+from app.screening.registry_index import CACHE
 from app.screening.results import EXPORT_SUFFIXES, export_results
 from app.screening.service import RunSummary, require_registry, screen_list
 
@@ -39,6 +41,11 @@ def screen_file(
     if export_path.suffix.lower() not in EXPORT_SUFFIXES:
         raise DomainError(N_("Ekspor hanya ke berkas .csv atau .xlsx, bukan {name}."), name=export_path.name)
     require_registry(db)
+    # Reading the registry into memory (seconds on a province) overlaps with reading the proposal file.
+    warm_up = threading.Thread(
+        target=CACHE.get, args=(str(db.path), db.engine), name="registry-index", daemon=True
+    )
+    warm_up.start()
     job = ProposalImport(db, user, [path], program_id, list_name=path.stem)
     try:
         job.inspect()
@@ -46,6 +53,7 @@ def screen_file(
         list_id = job.commit(progress)
     finally:
         job.close()
+        warm_up.join()
     try:
         run = screen_list(db, user, list_id, progress)
         exported = export_results(db, user, list_id, export_path)

@@ -274,7 +274,8 @@ def compare_names(a: ParsedName, b: ParsedName, idf) -> NameComparison:
         weight_total += idf(left[i].canonical)
     for j in free_r:
         weight_total += idf(right[j].canonical)
-    resemblance = Indel.normalized_similarity(a.key, b.key)
+    # How alike the whole names are as letter strings matters only when no word agreed at all.
+    resemblance = 1.0 if matched or weak else Indel.normalized_similarity(a.key, b.key)
     if matched == 0 and weak == 0 and resemblance < NAME_RESEMBLANCE:
         bits = NO_AGREEMENT_BITS
     elif matched == 0:
