@@ -400,11 +400,11 @@ def _others(cands: list[Candidate], facts: dict[int, PersonFacts]) -> str:
 
 def _person_flags(known: PersonFacts, context: ScreeningContext) -> list[Flag]:
     flags: list[Flag] = []
-    when = f" {_('pada')} {known.tgl_status.strftime('%d-%m-%Y')}" if known.tgl_status else ""
+    when = {"tanggal": known.tgl_status.strftime("%d-%m-%Y")} if known.tgl_status else {}
     if known.status == "meninggal":
-        flags.append(Flag("MENINGGAL", {"date": when}))
+        flags.append(Flag("MENINGGAL", when))
     elif known.status == "pindah":
-        flags.append(Flag("PINDAH", {"date": when}))
+        flags.append(Flag("PINDAH", when))
     program = context.program
     if known.nik in context.recipients:
         flags.append(Flag("SUDAH_MENERIMA", {"source": context.recipients[known.nik]}))

@@ -141,9 +141,13 @@ class Flag:
         return self.severity or self.kind.severity
 
     def sentence(self) -> str:
+        """The flag's sentence in the current language (a result screened in Indonesian reads in English
+        when the program is switched to English)."""
         params = {
             k: (_(v) if isinstance(v, str) and k in _TRANSLATED_PARAMS else v) for k, v in self.params.items()
         }
+        if self.code in ("MENINGGAL", "PINDAH"):
+            params["date"] = f" {_('pada')} {params['tanggal']}" if params.get("tanggal") else ""
         return _(self.kind.template).format(**params)
 
     def as_dict(self) -> dict:

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from app.auth.roles import CurrentUser, Permission
 from app.errors import DomainError, NotFound
-from app.i18n import N_
+from app.i18n import N_, _
 from app.office import OfficeDatabase
+from app.screening.flags import KINDS, Flag, Severity
 from app.screening.programs import list_in_scope
 from db.models import Proposal, ProposalDecision, ProposalList, ScreeningResult, ScreeningRun
 
@@ -119,6 +120,13 @@ def _within_region(user: CurrentUser, detail: dict, linked_person: int | None) -
     only name, desa and how likely; their NIK, birth date and address stay hidden (the linked person is the
     row's result and stays whole: the desa needs the NIK to correct its list)."""
     candidates = []
+    flags = []
+    for stored in detail.get("flags", []):
+        # Re-said in the current language from code and parameters; the stored sentence is the fallback.
+        if stored.get("code") in KINDS:
+            flag = Flag(stored["code"], stored.get("params", {}), Severity(stored["severity"]))
+            stored = {**stored, "message": flag.sentence(), "rule": _(flag.kind.rule)}
+        flags.append(stored)
     for candidate in detail.get("candidates", []):
         person = candidate.get("person") or {}
         desa = person.get("kode_desa", "")
@@ -131,7 +139,7 @@ def _within_region(user: CurrentUser, detail: dict, linked_person: int | None) -
                 "hidden": True,
             }
         candidates.append(candidate)
-    return {**detail, "candidates": candidates}
+    return {**detail, "flags": flags, "candidates": candidates}
 
 
 def _score(value: float | None) -> str:
