@@ -30,6 +30,7 @@ from app.screening.matching import (
 from app.screening.names import compare_names, parse_name
 
 ENGINE_VERSION = "1.0"
+ROWS_REMEMBERED = 200_000
 BATCH = 1000  # rows matched between two progress reports / cancel checks
 DUPLICATE_NAME_BITS = 6.0  # two unlinked rows this alike in name (and not contradicting) are one person
 
@@ -172,7 +173,8 @@ class MatchMemory:
     facts: dict[int, PersonFacts] = field(default_factory=dict)
 
     def for_state(self, state: dict) -> MatchMemory:
-        if state != self.state:
+        # A new registry, or a long session's worth of lists: start afresh.
+        if state != self.state or len(self.candidates) > ROWS_REMEMBERED:
             self.state, self.candidates, self.facts = state, {}, {}
         return self
 

@@ -29,6 +29,7 @@ LINK_PROBABILITY = 0.5  # more likely this person than anyone else or nobody: li
 SURE_PROBABILITY = 0.9  # below this a link is sent for a check
 SUGGEST_PROBABILITY = 0.15  # an unlinked row with a candidate this likely names it for the check
 UNSURE_COMPARISONS = 40
+PARSED_NAMES_KEPT = 300_000
 QUICK_CEILING = 256.0  # quick bits are kept between -QUICK_CEILING and +QUICK_CEILING when sorted
 FULL_COMPARISONS = 6  # candidates per row compared word by word after the quick ranking
 SMALL_BLOCK = 300  # a block up to this size is compared whole
@@ -463,6 +464,8 @@ class Matcher:
     def _registry_name(self, position: int) -> ParsedName:
         parsed = self._parsed_registry.get(position)
         if parsed is None:
+            if len(self._parsed_registry) > PARSED_NAMES_KEPT:
+                self._parsed_registry.clear()  # a long session must not grow without bound
             parsed = self._parsed_registry[position] = parse_registered_name(self.index.name(position))
         return parsed
 
