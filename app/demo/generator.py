@@ -30,34 +30,13 @@ SNAPSHOT = date(2026, 6, 30)  # the date of the synthetic extracts
 SNAPSHOT_D = np.datetime64(SNAPSHOT.isoformat(), "D")
 
 DUKCAPIL_COLUMNS = (
-    "nik",
-    "no_kk",
-    "nama",
-    "tempat_lahir",
-    "tgl_lahir",
-    "jenis_kelamin",
-    "alamat",
-    "rt",
-    "rw",
-    "kode_desa",
-    "hubungan_keluarga",
-    "status",
-    "tgl_status",
-)
+    "nik", "no_kk", "nama", "tempat_lahir", "tgl_lahir", "jenis_kelamin", "alamat", "rt", "rw", "kode_desa",
+    "hubungan_keluarga", "status", "tgl_status",
+)  # fmt: skip
 DTKS_COLUMNS = (
-    "id_dtks",
-    "nik",
-    "no_kk",
-    "nama",
-    "tgl_lahir",
-    "jenis_kelamin",
-    "alamat",
-    "kode_desa",
-    "desil",
-    "pkh",
-    "bpnt",
+    "id_dtks", "nik", "no_kk", "nama", "tgl_lahir", "jenis_kelamin", "alamat", "kode_desa", "desil", "pkh", "bpnt",
     "pbi",
-)
+)  # fmt: skip
 
 # Share of the population by kab/kota (BPS projections, rounded).
 KABKOTA_SHARE = {"7501": 0.33, "7571": 0.16, "7503": 0.14, "7504": 0.13, "7502": 0.12, "7505": 0.11}

@@ -1,8 +1,11 @@
-"""Number formatting shared by the registry pages: Indonesian thousands separator (1.204)."""
+"""Formatting shared by the detail panes: Indonesian thousands separator (1.204), times, table cells."""
 
 from __future__ import annotations
 
 from datetime import UTC
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidgetItem
 
 
 def thousands(number: int | None) -> str:
@@ -17,3 +20,16 @@ def local_time(moment, with_seconds: bool = False) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone().strftime("%d-%m-%Y %H:%M:%S" if with_seconds else "%d-%m-%Y %H:%M")
+
+
+def table_item(text: str, data: object = None) -> QTableWidgetItem:
+    """A read-only detail-table cell, optionally carrying a value for the program (UserRole)."""
+    item = QTableWidgetItem(text)
+    if data is not None:
+        item.setData(Qt.ItemDataRole.UserRole, data)
+    return item
+
+
+def shown(value) -> str:
+    """A value as a detail pane shows it: a dash for nothing."""
+    return "—" if value in (None, "") else str(value)

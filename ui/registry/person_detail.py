@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +27,7 @@ from app.registry.fields import PROGRAM_LABELS
 from app.registry.people import CHANGE_LABELS, PersonDetail, person_detail
 from app.registry.search import PersonRow
 from ui.messages import show_error
-from ui.registry.detail_format import local_time
+from ui.registry.detail_format import local_time, shown, table_item
 from ui.registry.people_model import format_date, person_status_text
 from ui.style import STATUS_COLOURS, set_role
 from ui.widgets.region_picker import region_name
@@ -70,17 +69,6 @@ def _fit_height(table: QTableWidget) -> None:
     height = table.horizontalHeader().height() + 2 * table.frameWidth() + 4
     height += sum(table.rowHeight(r) for r in range(table.rowCount()))
     table.setFixedHeight(max(height, 60))
-
-
-def _item(text: str, data: object = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if data is not None:
-        item.setData(Qt.ItemDataRole.UserRole, data)
-    return item
-
-
-def _value(value) -> str:
-    return "—" if value in (None, "") else str(value)
 
 
 class PersonDetailPane(QScrollArea):
@@ -217,13 +205,13 @@ class PersonDetailPane(QScrollArea):
         self.flags_note.setVisible(bool(detail.flag_texts))
         self.flags_note.setText(_("Ditandai saat impor:") + "\n• " + "\n• ".join(detail.flag_texts))
         place = f"{detail.tempat_lahir}, " if detail.tempat_lahir else ""
-        self.fields["lahir"].setText(place + _value(format_date(person.tgl_lahir)))
+        self.fields["lahir"].setText(place + shown(format_date(person.tgl_lahir)))
         self.fields["jk"].setText(_(SEX_LABELS.get(person.jenis_kelamin, person.jenis_kelamin)))
-        self.fields["hubungan"].setText(_value(person.hubungan_keluarga))
+        self.fields["hubungan"].setText(shown(person.hubungan_keluarga))
         address = detail.alamat
         if detail.rt or detail.rw:
             address += f", RT {detail.rt or '-'} / RW {detail.rw or '-'}"
-        self.fields["alamat"].setText(_value(address))
+        self.fields["alamat"].setText(shown(address))
         path = [
             region_name(code) if region_name(code) != code else (name or code)
             for code, name in detail.region_path[1:]
@@ -233,7 +221,7 @@ class PersonDetailPane(QScrollArea):
         if detail.tgl_status:
             status += _(" sejak {date}").format(date=format_date(detail.tgl_status))
         self.fields["status"].setText(status)
-        self.fields["sumber"].setText(_value(detail.last_import))
+        self.fields["sumber"].setText(shown(detail.last_import))
         self._render_household(detail)
         self._render_dtks(detail)
         self._render_history(detail)
@@ -257,7 +245,7 @@ class PersonDetailPane(QScrollArea):
                 else (STATUS_COLOURS.get(member.status) if member.status != "hidup" else None)
             )
             for column, text in enumerate(cells):
-                item = _item(text, member.id)
+                item = table_item(text, member.id)
                 item.setToolTip(_("Status: {status}").format(status=person_status_text(member)))
                 if member.id == detail.person.id:
                     item.setFont(bold)
@@ -308,8 +296,8 @@ class PersonDetailPane(QScrollArea):
         entries = []
         for entry in reversed(detail.history):
             changes = [
-                f"{escape(_(FIELD_LABELS[key]) if key in FIELD_LABELS else key)}: <span style='color:#8a1c1c'>{escape(_value(entry.before.get(key)))}"
-                f"</span> → <span style='color:#1e7b34'>{escape(_value(value))}</span>"
+                f"{escape(_(FIELD_LABELS[key]) if key in FIELD_LABELS else key)}: <span style='color:#8a1c1c'>{escape(shown(entry.before.get(key)))}"
+                f"</span> → <span style='color:#1e7b34'>{escape(shown(value))}</span>"
                 for key, value in entry.after.items()
                 if entry.before.get(key) != value
             ]

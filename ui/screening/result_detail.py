@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +30,7 @@ from app.screening.engine import evidence_text
 from app.screening.flags import KINDS, Flag, Severity
 from app.screening.results import ResultDetail
 from app.screening.service import flag_label
-from ui.registry.detail_format import local_time
+from ui.registry.detail_format import local_time, shown, table_item
 from ui.screening.look import (
     DECISION_SHORT,
     LEVEL_BACKGROUNDS,
@@ -98,17 +97,6 @@ def _fit_height(table: QTableWidget) -> None:
     table.setFixedHeight(max(height, 40))
 
 
-def _item(text: str, data: object = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if data is not None:
-        item.setData(Qt.ItemDataRole.UserRole, data)
-    return item
-
-
-def _value(value) -> str:
-    return "—" if value in (None, "") else str(value)
-
-
 def flag_sentence(flag: dict) -> str:
     """The flag's sentence in the current language (the stored one is in the language of the run)."""
     try:
@@ -134,7 +122,7 @@ def dtks_text(person: dict) -> str:
     if not dtks:
         return _("tidak terdaftar")
     desil = dtks.get("desil")
-    text = _("{source}, desil {desil}").format(source=dtks.get("source") or "DTKS", desil=_value(desil))
+    text = _("{source}, desil {desil}").format(source=dtks.get("source") or "DTKS", desil=shown(desil))
     programs = [
         name.upper()
         for name, flag in sorted((dtks.get("programs") or {}).items())
@@ -405,13 +393,13 @@ class ResultDetailPane(QWidget):
         for field, label, proposed, registered in lines:
             position = self.compare.rowCount()
             self.compare.insertRow(position)
-            label_item = _item(label)
+            label_item = table_item(label)
             label_item.setForeground(QColor(TEXT_MUTED))
-            proposed_item = _item(_value(proposed) if field else "")
-            registered_item = _item(
-                _value(registered) if person else ("—" if field in ("nik", "nama") else "")
+            proposed_item = table_item(shown(proposed) if field else "")
+            registered_item = table_item(
+                shown(registered) if person else ("—" if field in ("nik", "nama") else "")
             )
-            mark_item = _item("")
+            mark_item = table_item("")
             mark_item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             found = levels.get(field)
             if found is not None:
@@ -539,7 +527,7 @@ class ResultDetailPane(QWidget):
     def _render_input(self, cells: dict) -> None:
         rows = "".join(
             f"<tr><td style='color:{TEXT_MUTED};padding-right:10px'>{escape(str(key))}</td>"
-            f"<td>{escape(_value(value))}</td></tr>"
+            f"<td>{escape(shown(value))}</td></tr>"
             for key, value in cells.items()
         )
         self.input.setText(f"<table cellspacing='0' cellpadding='1'>{rows}</table>" if rows else "—")
