@@ -128,12 +128,34 @@ class RowResult:
         return ";".join(f.code for f in self.flags)
 
     def detail(self) -> dict:
+        """What is stored with the result (see `expanded_detail`). The first candidate is usually the linked
+        person: its evidence and registry record are the row's own and are stored once, not twice."""
+        candidates = self.candidates
+        if (
+            candidates
+            and self.person is not None
+            and candidates[0]["person_id"] == self.person.get("person_id")
+            and candidates[0]["evidence"] == self.evidence
+            and candidates[0]["person"] == self.person
+        ):
+            first = {k: v for k, v in candidates[0].items() if k not in ("evidence", "person")}
+            candidates = [{**first, "as_result": True}, *candidates[1:]]
         return {
             "flags": [f.as_dict() for f in self.flags],
             "person": self.person,
             "evidence": self.evidence,
-            "candidates": self.candidates,
+            "candidates": candidates,
         }
+
+
+def expanded_detail(detail: dict) -> dict:
+    """A stored detail as `RowResult.detail` was before it was stored: every candidate whole."""
+    candidates = detail.get("candidates") or []
+    if not candidates or not candidates[0].get("as_result"):
+        return detail
+    first = {k: v for k, v in candidates[0].items() if k != "as_result"}
+    first.update(evidence=detail.get("evidence") or [], person=detail.get("person"))
+    return {**detail, "candidates": [first, *candidates[1:]]}
 
 
 FactsReader = Callable[[Iterable[int]], dict[int, PersonFacts]]
@@ -568,7 +590,7 @@ def evidence_text(evidence: dict) -> str:
 
 
 def _evidence_dict(e) -> dict:
-    return {"field": e.field, "level": e.level, "bits": e.bits, "note": e.note, "params": e.params}
+    return {"field": e.field, "level": e.level, "bits": round(e.bits, 2), "note": e.note, "params": e.params}
 
 
 def _candidate_dict(
@@ -579,8 +601,8 @@ def _candidate_dict(
         "person_id": c.person_id,
         "nik": c.nik,
         "nama": known.nama if known else (matcher.index.name(c.position) if c.position >= 0 else ""),
-        "probability": c.probability,
-        "bits": c.bits,
+        "probability": round(c.probability, 6),
+        "bits": round(c.bits, 2),
         "evidence": [_evidence_dict(e) for e in c.evidence] if with_evidence else [],
         "person": known.as_dict() if known and with_evidence else None,
     }

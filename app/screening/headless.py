@@ -12,7 +12,7 @@ from pathlib import Path
 from app.auth.roles import CurrentUser
 from app.errors import DomainError
 from app.i18n import N_
-from app.jobs import NO_PROGRESS, Progress
+from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
 from app.office import OfficeDatabase
 from app.screening.programs import delete_proposal_list
 from app.screening.proposal_import import ProposalImport, ProposalPreview
@@ -29,6 +29,7 @@ class ScreenFileResult:
     exported: int
 
 
+@cycle_collection_paused()
 def screen_file(
     db: OfficeDatabase,
     user: CurrentUser,

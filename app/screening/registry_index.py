@@ -14,6 +14,8 @@ Blocking indexes (ways to find candidates without comparing against everybody):
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -21,14 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from app.i18n import _
-from app.jobs import NO_PROGRESS, Progress
+from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
 from app.screening.names import canonical_word, idf_from_counts
 
 STATUS_CODES = {"hidup": 0, "meninggal": 1, "pindah": 2}
 STATUS_NAMES = {v: k for k, v in STATUS_CODES.items()}
 _CHUNK = 100_000
+log = logging.getLogger("ejps.screening")
 WORDS_PER_PERSON = 6
 
 
@@ -132,6 +136,7 @@ def _read_blocks(engine, starts: list[int], blocks: dict, progress: Progress, co
             progress.report(counter[0], counter[1], _("Membaca registri untuk pemadanan"))
 
 
+@cycle_collection_paused()
 def load_registry_index(engine, progress: Progress = NO_PROGRESS) -> RegistryIndex:
     """Reads the matching columns of every (not deleted) person and builds the indexes."""
     with engine.connect() as connection:
@@ -170,36 +175,121 @@ def load_registry_index(engine, progress: Progress = NO_PROGRESS) -> RegistryInd
     progress.report(total, total, _("Menyusun indeks nama"))
     name_codes, unique_names = pd.factorize(pd.Series(names, dtype=object), sort=False)
     del names
+    arrays["name_codes"] = name_codes.astype(np.int32)
     unique_names = [str(n) for n in unique_names]
-    token_codes, token_starts, token_people, token_counts, person_words = _word_index(
-        name_codes, unique_names, arrays["desa"]
-    )
-    nik_order = np.argsort(arrays["nik"], kind="stable")
-    dob_key = arrays["dob"].astype(np.int64) * 10**10 + arrays["desa"]
-    dob_order = np.argsort(dob_key, kind="stable")
-    desa_values, desa_n = np.unique(arrays["desa"], return_counts=True)
-    kec_values, kec_n = np.unique(arrays["desa"] // 10_000, return_counts=True)
-    dob_values, dob_n = np.unique(arrays["dob"], return_counts=True)
+    (
+        token_words,
+        arrays["token_starts"],
+        arrays["token_people"],
+        arrays["token_counts"],
+        arrays["person_words"],
+    ) = _word_index(name_codes, unique_names, arrays["desa"])
+    arrays["nik_order"] = np.argsort(arrays["nik"], kind="stable")
+    arrays["dob_order"] = np.argsort(_dob_keys(arrays["dob"], arrays["desa"]), kind="stable")
     progress.check()
+    return _assembled(state, arrays, unique_names, token_words)
+
+
+def _dob_keys(dob: np.ndarray, desa: np.ndarray) -> np.ndarray:
+    return dob.astype(np.int64) * 10**10 + desa
+
+
+def _assembled(state: dict, arrays: dict[str, np.ndarray], unique_names: list[str], token_words: list[str]):
+    """The index from its stored arrays (`SAVED_ARRAYS`): what is cheap to derive is derived, not saved."""
+    nik_order, dob_order, desa = arrays["nik_order"], arrays["dob_order"], arrays["desa"]
+    desa_values, desa_n = np.unique(desa, return_counts=True)
+    kec_values, kec_n = np.unique(desa // 10_000, return_counts=True)
+    dob_values, dob_n = np.unique(arrays["dob"], return_counts=True)
     return RegistryIndex(
         state=state,
-        nik_order=nik_order,
         nik_sorted=arrays["nik"][nik_order],
-        dob_order=dob_order,
-        dob_key=dob_key[dob_order],
-        name_codes=name_codes.astype(np.int32),
+        dob_key=_dob_keys(arrays["dob"], desa)[dob_order],
         unique_names=unique_names,
-        token_codes=token_codes,
-        token_starts=token_starts,
-        token_people=token_people,
-        token_key=_token_keys(token_starts, arrays["desa"][token_people]),
-        token_counts=token_counts,
-        person_words=person_words,
+        token_codes={word: code for code, word in enumerate(token_words) if word},
+        token_key=_token_keys(arrays["token_starts"], desa[arrays["token_people"]]),
         desa_counts=dict(zip(desa_values.tolist(), desa_n.tolist(), strict=True)),
         kec_counts=dict(zip(kec_values.tolist(), kec_n.tolist(), strict=True)),
         dob_counts=dict(zip(dob_values.tolist(), dob_n.tolist(), strict=True)),
         **arrays,
     )
+
+
+# ------------------------------------------------------------------------------------------- saved index
+SAVED_FORMAT = 1  # raise when the arrays or their meaning change: an older saved index is then rebuilt
+SAVED_ARRAYS = (
+    "ids", "nik", "dob", "sex", "desa", "name_codes", "nik_order", "dob_order",
+    "token_starts", "token_people", "token_counts", "person_words",
+)  # fmt: skip
+_PART_BYTES = 8 << 20  # blobs of 8 MB: SQLite never holds one huge value in memory twice
+_SEPARATOR = "\x1f"  # never in a stored name (the import removes control characters)
+
+
+def matching_state(state: dict) -> dict:
+    """The part of the registry state the index is built from: the people, not the DTKS extract (a new DTKS
+    import changes the facts of a screening, which are read fresh each run, not who matches whom)."""
+    return {"people": state["people"], "dukcapil": state["batches"].get("dukcapil", 0)}
+
+
+def save_registry_index(engine, index: RegistryIndex) -> None:
+    """Keeps the index in the (encrypted) office database, replacing any earlier one, in one transaction."""
+    header = {
+        "format": SAVED_FORMAT,
+        "registry": matching_state(index.state),
+        "arrays": {
+            name: [str(getattr(index, name).dtype), list(getattr(index, name).shape)] for name in SAVED_ARRAYS
+        },
+    }
+    words = [""] * len(index.token_counts)
+    for word, code in index.token_codes.items():
+        words[code] = word
+    blobs = [(name, getattr(index, name).tobytes()) for name in SAVED_ARRAYS]
+    blobs += [
+        ("unique_names", _SEPARATOR.join(index.unique_names).encode()),
+        ("token_words", _SEPARATOR.join(words).encode()),
+        ("header", json.dumps(header).encode()),
+    ]
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM registry_match_index")
+        for name, blob in blobs:
+            connection.exec_driver_sql(
+                "INSERT INTO registry_match_index (name, part, data) VALUES (?, ?, ?)",
+                [
+                    (name, i // _PART_BYTES, blob[i : i + _PART_BYTES])
+                    for i in range(0, max(len(blob), 1), _PART_BYTES)
+                ],
+            )
+
+
+def _saved_bytes(connection, name: str) -> bytes:
+    parts = (
+        connection.exec_driver_sql(
+            "SELECT data FROM registry_match_index WHERE name = ? ORDER BY part", (name,)
+        )
+        .scalars()
+        .all()
+    )
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+@cycle_collection_paused()
+def read_saved_index(engine, state: dict) -> RegistryIndex | None:
+    """The saved index if it was built from this registry (and by this version of the program), else None."""
+    with engine.connect() as connection:
+        header_bytes = _saved_bytes(connection, "header")
+        if not header_bytes:
+            return None
+        header = json.loads(header_bytes)
+        if header.get("format") != SAVED_FORMAT or header.get("registry") != matching_state(state):
+            return None
+        arrays = {}
+        for name in SAVED_ARRAYS:
+            dtype, shape = header["arrays"][name]
+            arrays[name] = np.frombuffer(_saved_bytes(connection, name), dtype=dtype).reshape(shape)
+        unique_names = _saved_bytes(connection, "unique_names").decode().split(_SEPARATOR)
+        token_words = _saved_bytes(connection, "token_words").decode().split(_SEPARATOR)
+    if not len(arrays["ids"]):
+        unique_names = []
+    return _assembled(state, arrays, unique_names, token_words)
 
 
 def _token_keys(starts: np.ndarray, desa: np.ndarray) -> np.ndarray:
@@ -211,12 +301,13 @@ _NOT_LETTERS = re.compile(r"[^A-Z]+")
 
 
 def _word_index(name_codes: np.ndarray, unique_names: list[str], desa: np.ndarray):
-    """Canonical word → the positions of the people whose name carries it (CSR arrays). Words are cut from
-    the distinct names only (a third as many as people) and spread to the people by integer arithmetic."""
+    """Canonical words (in code order) and, per word code, the positions of the people whose name carries
+    it (CSR arrays). Words are cut from the distinct names only (a third as many as people) and spread to
+    the people by integer arithmetic."""
     if not unique_names:
         empty = np.empty(0, np.int64)
         return (
-            {},
+            [],
             np.zeros(1, np.int64),
             empty,
             empty,
@@ -249,12 +340,12 @@ def _word_index(name_codes: np.ndarray, unique_names: list[str], desa: np.ndarra
     counts = np.bincount(codes, minlength=len(canon_words)).astype(np.int64)
     starts = np.zeros(len(canon_words) + 1, np.int64)
     np.cumsum(counts, out=starts[1:])
-    token_codes = {str(w): i for i, w in enumerate(canon_words) if w}
-    return token_codes, starts, people[order], counts, person_words
+    return [str(w) for w in canon_words], starts, people[order], counts, person_words
 
 
 class RegistryIndexCache:
-    """One index per database, rebuilt when the registry changed (an import, a new batch)."""
+    """One index per database, kept in memory while the people of the registry stay the same; read from its
+    saved copy when a new session starts, rebuilt (and saved again) when an import changed the people."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -265,12 +356,35 @@ class RegistryIndexCache:
         with self._lock:
             with engine.connect() as connection:
                 state = registry_state(connection)
-            if self._index is not None and self._key == key and self._index.state == state:
-                return self._index
+            index = self._index
+            if (
+                index is not None
+                and self._key == key
+                and matching_state(index.state) == matching_state(state)
+            ):
+                index.state = state  # perhaps a new DTKS extract: the same people, the same index
+                return index
             self._index = None  # free the old arrays before reading the new ones
-            index = load_registry_index(engine, progress)
+            progress.report(0, 0, _("Membaca indeks pemadanan"))
+            index = read_saved_index(engine, state)
+            if index is None:
+                index = load_registry_index(engine, progress)
+                progress.report(0, 0, _("Menyimpan indeks pemadanan"))
+                try:
+                    save_registry_index(engine, index)
+                except OperationalError:  # busy or read-only: this session still has the index in memory
+                    log.warning("indeks pemadanan tidak tersimpan", exc_info=True)
             self._index, self._key = index, key
             return index
+
+    def prepare(self, key: object, engine, progress: Progress = NO_PROGRESS) -> None:
+        """Builds and saves the index right after an import changed the people, so that the first screening
+        starts at once. The import is already committed: this step cannot be cancelled, and if it fails the
+        first screening builds the index instead."""
+        try:
+            self.get(key, engine, Progress(report=progress.report))
+        except Exception:
+            log.exception("indeks pemadanan tidak dapat disiapkan setelah impor")
 
     def clear(self) -> None:
         with self._lock:

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from app.auth.roles import CurrentUser, Permission
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
+from app.jobs import cycle_collection_paused
 from app.office import OfficeDatabase
+from app.screening.engine import expanded_detail
 from app.screening.flags import KINDS, Flag, Severity
 from app.screening.programs import list_in_scope
 from db.models import Proposal, ProposalDecision, ProposalList, ScreeningResult, ScreeningRun
@@ -119,6 +121,7 @@ def _within_region(user: CurrentUser, detail: dict, linked_person: int | None) -
     """The detail as this user may see it: a runner-up candidate living outside the user's region shows
     only name, desa and how likely; their NIK, birth date and address stay hidden (the linked person is the
     row's result and stays whole: the desa needs the NIK to correct its list)."""
+    detail = expanded_detail(detail)
     candidates = []
     flags = []
     for stored in detail.get("flags", []):
@@ -176,6 +179,7 @@ def export_rows(db: OfficeDatabase, user: CurrentUser, list_id: int) -> tuple[li
         return out_headers, rows
 
 
+@cycle_collection_paused()
 def export_results(db: OfficeDatabase, user: CurrentUser, list_id: int, path: Path) -> int:
     """Writes the export as CSV or XLSX (by the file's extension); returns the number of rows."""
     path = Path(path)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.auth.roles import CurrentUser, Permission, require_record_in_scope
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
-from app.jobs import NO_PROGRESS, Progress
+from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
 from app.office import OfficeDatabase
 from app.regions import display_name
 from app.screening.engine import (
@@ -189,6 +189,7 @@ def _matcher_for(index: RegistryIndex) -> tuple[Matcher, MatchMemory]:
     return _matcher[1], _matcher[2].for_state(index.state)
 
 
+@cycle_collection_paused()
 def screen_list(
     db: OfficeDatabase,
     user: CurrentUser,

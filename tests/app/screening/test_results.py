@@ -220,3 +220,22 @@ def test_a_runner_up_outside_the_users_region_is_shown_without_nik_birth_or_addr
         and shown[1]["evidence"] == []
     )
     assert shown[2] == linked_outside  # the row's own result stays whole
+
+
+def test_the_linked_candidate_is_stored_once_and_read_back_whole(office_db, operator, screened):
+    from sqlalchemy import select
+
+    from app.screening.results import result_detail
+    from db.models import Proposal, ScreeningResult
+
+    with office_db.unit_of_work() as uow:
+        proposal_id, stored = uow.session.execute(
+            select(Proposal.id, ScreeningResult.detail)
+            .join(ScreeningResult, ScreeningResult.id == Proposal.result_id)
+            .where(Proposal.list_id == screened, Proposal.baris == 2)
+        ).one()
+    first = stored["candidates"][0]
+    assert first["as_result"] and "person" not in first and "evidence" not in first
+    shown = result_detail(office_db, operator, proposal_id).detail["candidates"][0]
+    assert shown["person"]["nik"] == LIMBOTO[0].nik and shown["person_id"] == stored["person"]["person_id"]
+    assert shown["evidence"] == stored["evidence"] and "as_result" not in shown

@@ -1,0 +1,91 @@
+"""The registry's matching index: built from the people, saved in the office database, read back in a new
+session, and rebuilt when (and only when) the people changed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from app.screening import registry_index
+from app.screening.registry_index import (
+    SAVED_ARRAYS,
+    RegistryIndexCache,
+    load_registry_index,
+    read_saved_index,
+    registry_state,
+)
+from tests.app.screening.test_engine import REGISTRY, import_registry, registry_dtks
+from tests.factories import DESA_LIMBOTO, household
+
+
+@pytest.fixture
+def registry(office_db, operator, tmp_path):
+    import_registry(office_db, operator, tmp_path, REGISTRY, registry_dtks())
+    return office_db
+
+
+def current_state(db) -> dict:
+    with db.engine.connect() as connection:
+        return registry_state(connection)
+
+
+def test_the_dukcapil_import_leaves_the_index_saved_and_it_reads_back_equal(registry):
+    saved = read_saved_index(registry.engine, current_state(registry))
+    assert saved is not None  # the import prepared it; the DTKS import after it did not make it stale
+    built = load_registry_index(registry.engine)
+    for name in SAVED_ARRAYS + ("nik_sorted", "dob_key", "token_key"):
+        assert np.array_equal(getattr(saved, name), getattr(built, name)), name
+    assert saved.unique_names == built.unique_names
+    assert saved.token_codes == built.token_codes
+    assert (saved.desa_counts, saved.kec_counts, saved.dob_counts) == (
+        built.desa_counts,
+        built.kec_counts,
+        built.dob_counts,
+    )
+    assert saved.size == len(REGISTRY)
+
+
+def test_a_new_session_reads_the_saved_index_instead_of_rebuilding(registry, monkeypatch):
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("rebuilt although a current saved index exists")
+
+    monkeypatch.setattr(registry_index, "load_registry_index", no_rebuild)
+    index = RegistryIndexCache().get(str(registry.path), registry.engine)
+    assert index.size == len(REGISTRY) and index.state == current_state(registry)
+
+
+def test_an_import_with_new_people_replaces_the_saved_index(registry, operator, tmp_path):
+    before = current_state(registry)
+    (tmp_path / "lagi").mkdir()
+    import_registry(registry, operator, tmp_path / "lagi", REGISTRY + household(20, DESA_LIMBOTO))
+    assert read_saved_index(registry.engine, before) is None  # built from the people before the import
+    saved = read_saved_index(registry.engine, current_state(registry))
+    assert saved.size == len(REGISTRY) + len(household(20, DESA_LIMBOTO))
+    assert saved.position_of_nik(np.array([int(household(20, DESA_LIMBOTO)[0].nik)]))[0] >= 0
+
+
+def test_an_index_saved_by_another_version_of_the_program_is_not_read(registry):
+    with registry.engine.begin() as connection:
+        header = connection.execute(
+            text("SELECT data FROM registry_match_index WHERE name = 'header'")
+        ).scalar_one()
+        connection.execute(
+            text("UPDATE registry_match_index SET data = :data WHERE name = 'header'"),
+            {"data": header.replace(b'"format": 1', b'"format": 0')},
+        )
+    assert read_saved_index(registry.engine, current_state(registry)) is None
+
+
+def test_an_index_that_cannot_be_saved_still_serves_the_session(registry, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    with registry.engine.begin() as connection:
+        connection.execute(text("DELETE FROM registry_match_index"))
+
+    def locked(engine, index):
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(registry_index, "save_registry_index", locked)
+    index = RegistryIndexCache().get(str(registry.path), registry.engine)
+    assert index.size == len(REGISTRY)
