@@ -33,7 +33,6 @@ from app.registry.validation import (
     message,
     validate_chunk,
 )
-from app.screening.registry_index import CACHE
 from db import bulk
 from db.models import ColumnMapping, ImportBatch, ImportIssue, Region, utcnow
 
@@ -395,9 +394,6 @@ class RegistryImport:
                 session.close()
         finally:
             self.close()
-        if self.kind is ExtractKind.DUKCAPIL:
-            progress.report(0, 0, _("Menyiapkan registri untuk pemadanan..."))
-            CACHE.prepare(str(self.db.path), self.db.engine, progress)
         return ImportResult(batch_id, preview)
 
     def _remember_mapping(self, session, plan: ImportPlan) -> None:

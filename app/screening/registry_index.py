@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from app.i18n import _
 from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
@@ -242,15 +241,18 @@ def save_registry_index(engine, index: RegistryIndex) -> None:
     words = [""] * len(index.token_counts)
     for word, code in index.token_codes.items():
         words[code] = word
-    blobs = [(name, getattr(index, name).tobytes()) for name in SAVED_ARRAYS]
-    blobs += [
-        ("unique_names", _SEPARATOR.join(index.unique_names).encode()),
-        ("token_words", _SEPARATOR.join(words).encode()),
-        ("header", json.dumps(header).encode()),
-    ]
+
+    def blobs():
+        # One at a time, and the arrays as views of their own memory: saving adds parts, not a copy of 100 MB.
+        for name in SAVED_ARRAYS:
+            yield name, memoryview(np.ascontiguousarray(getattr(index, name))).cast("B")
+        yield "unique_names", memoryview(_SEPARATOR.join(index.unique_names).encode())
+        yield "token_words", memoryview(_SEPARATOR.join(words).encode())
+        yield "header", memoryview(json.dumps(header).encode())
+
     with engine.begin() as connection:
         connection.exec_driver_sql("DELETE FROM registry_match_index")
-        for name, blob in blobs:
+        for name, blob in blobs():
             connection.exec_driver_sql(
                 "INSERT INTO registry_match_index (name, part, data) VALUES (?, ?, ?)",
                 [
@@ -344,51 +346,50 @@ def _word_index(name_codes: np.ndarray, unique_names: list[str], desa: np.ndarra
 
 
 class RegistryIndexCache:
-    """One index per database, kept in memory while the people of the registry stay the same; read from its
-    saved copy when a new session starts, rebuilt (and saved again) when an import changed the people."""
+    """One index per database, kept in memory while the people of the registry stay the same. A new session
+    reads the saved copy; when an import changed the people, the first screening rebuilds the index and
+    saves it after its own transaction (`save_pending`): writing while the screening's transaction reads
+    would leave that transaction unable to write its results."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._index: RegistryIndex | None = None
         self._key: object = None
+        self._unsaved: tuple[object, RegistryIndex] | None = None
 
     def get(self, key: object, engine, progress: Progress = NO_PROGRESS) -> RegistryIndex:
         with self._lock:
             with engine.connect() as connection:
                 state = registry_state(connection)
             index = self._index
-            if (
-                index is not None
-                and self._key == key
-                and matching_state(index.state) == matching_state(state)
-            ):
+            if index is not None and self._key == key and matching_state(index.state) == matching_state(state):
                 index.state = state  # perhaps a new DTKS extract: the same people, the same index
                 return index
-            self._index = None  # free the old arrays before reading the new ones
+            self._index = self._unsaved = None  # free the old arrays before reading the new ones
             progress.report(0, 0, _("Membaca indeks pemadanan"))
             index = read_saved_index(engine, state)
             if index is None:
                 index = load_registry_index(engine, progress)
-                progress.report(0, 0, _("Menyimpan indeks pemadanan"))
-                try:
-                    save_registry_index(engine, index)
-                except OperationalError:  # busy or read-only: this session still has the index in memory
-                    log.warning("indeks pemadanan tidak tersimpan", exc_info=True)
+                self._unsaved = (engine, index)
             self._index, self._key = index, key
             return index
 
-    def prepare(self, key: object, engine, progress: Progress = NO_PROGRESS) -> None:
-        """Builds and saves the index right after an import changed the people, so that the first screening
-        starts at once. The import is already committed: this step cannot be cancelled, and if it fails the
-        first screening builds the index instead."""
-        try:
-            self.get(key, engine, Progress(report=progress.report))
-        except Exception:
-            log.exception("indeks pemadanan tidak dapat disiapkan setelah impor")
+    def save_pending(self, progress: Progress = NO_PROGRESS) -> None:
+        """Saves an index built in this session, once, outside any other transaction. If it cannot be saved
+        (busy, read-only, disk full) this session still has it and the next session builds it again."""
+        with self._lock:
+            if self._unsaved is None:
+                return
+            (engine, index), self._unsaved = self._unsaved, None
+            progress.report(0, 0, _("Menyimpan indeks pemadanan"))
+            try:
+                save_registry_index(engine, index)
+            except Exception:
+                log.warning("indeks pemadanan tidak tersimpan", exc_info=True)
 
     def clear(self) -> None:
         with self._lock:
-            self._index = None
+            self._index = self._unsaved = None
 
 
 CACHE = RegistryIndexCache()

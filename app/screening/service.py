@@ -256,7 +256,7 @@ def screen_list(
             after={"run": run.id, "engine": ENGINE_VERSION, "scope": scope, **counts},
         )
         uow.commit()
-        return RunSummary(
+        summary = RunSummary(
             run.id,
             list_id,
             len(results),
@@ -266,6 +266,8 @@ def screen_list(
             sum(1 for r in results if r.person_id is not None),
             (datetime.now() - started).total_seconds(),
         )
+    CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
+    return summary
 
 
 def _store_results(session, run: ScreeningRun, results: list[RowResult], only_changed: bool = False) -> None:

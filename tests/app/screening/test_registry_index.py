@@ -1,5 +1,5 @@
-"""The registry's matching index: built from the people, saved in the office database, read back in a new
-session, and rebuilt when (and only when) the people changed."""
+"""The registry's matching index: built from the people at the first screening, saved in the office
+database, read back in a new session, and rebuilt when (and only when) the people changed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from app.screening import registry_index
 from app.screening.registry_index import (
     SAVED_ARRAYS,
     RegistryIndexCache,
-    load_registry_index,
     read_saved_index,
     registry_state,
 )
@@ -30,10 +29,17 @@ def current_state(db) -> dict:
         return registry_state(connection)
 
 
-def test_the_dukcapil_import_leaves_the_index_saved_and_it_reads_back_equal(registry):
+def first_session(db):
+    cache = RegistryIndexCache()
+    index = cache.get(str(db.path), db.engine)
+    cache.save_pending()
+    return index
+
+
+def test_the_first_screening_saves_the_index_and_it_reads_back_equal(registry):
+    assert read_saved_index(registry.engine, current_state(registry)) is None  # nothing screened yet
+    built = first_session(registry)
     saved = read_saved_index(registry.engine, current_state(registry))
-    assert saved is not None  # the import prepared it; the DTKS import after it did not make it stale
-    built = load_registry_index(registry.engine)
     for name in SAVED_ARRAYS + ("nik_sorted", "dob_key", "token_key"):
         assert np.array_equal(getattr(saved, name), getattr(built, name)), name
     assert saved.unique_names == built.unique_names
@@ -47,6 +53,8 @@ def test_the_dukcapil_import_leaves_the_index_saved_and_it_reads_back_equal(regi
 
 
 def test_a_new_session_reads_the_saved_index_instead_of_rebuilding(registry, monkeypatch):
+    first_session(registry)
+
     def no_rebuild(*args, **kwargs):
         raise AssertionError("rebuilt although a current saved index exists")
 
@@ -55,17 +63,23 @@ def test_a_new_session_reads_the_saved_index_instead_of_rebuilding(registry, mon
     assert index.size == len(REGISTRY) and index.state == current_state(registry)
 
 
-def test_an_import_with_new_people_replaces_the_saved_index(registry, operator, tmp_path):
-    before = current_state(registry)
+def test_a_new_dtks_extract_keeps_the_index_new_people_make_it_stale(registry, operator, tmp_path):
+    first_session(registry)
+    (tmp_path / "dtks-lagi").mkdir()
+    import_registry(registry, operator, tmp_path / "dtks-lagi", REGISTRY, registry_dtks())
+    assert read_saved_index(registry.engine, current_state(registry)) is not None
     (tmp_path / "lagi").mkdir()
-    import_registry(registry, operator, tmp_path / "lagi", REGISTRY + household(20, DESA_LIMBOTO))
-    assert read_saved_index(registry.engine, before) is None  # built from the people before the import
-    saved = read_saved_index(registry.engine, current_state(registry))
-    assert saved.size == len(REGISTRY) + len(household(20, DESA_LIMBOTO))
-    assert saved.position_of_nik(np.array([int(household(20, DESA_LIMBOTO)[0].nik)]))[0] >= 0
+    newcomers = household(20, DESA_LIMBOTO)
+    import_registry(registry, operator, tmp_path / "lagi", REGISTRY + newcomers)
+    assert read_saved_index(registry.engine, current_state(registry)) is None
+    index = first_session(registry)
+    assert index.size == len(REGISTRY) + len(newcomers)
+    assert index.position_of_nik(np.array([int(newcomers[0].nik)]))[0] >= 0
+    assert read_saved_index(registry.engine, current_state(registry)).size == index.size
 
 
 def test_an_index_saved_by_another_version_of_the_program_is_not_read(registry):
+    first_session(registry)
     with registry.engine.begin() as connection:
         header = connection.execute(
             text("SELECT data FROM registry_match_index WHERE name = 'header'")
@@ -80,12 +94,9 @@ def test_an_index_saved_by_another_version_of_the_program_is_not_read(registry):
 def test_an_index_that_cannot_be_saved_still_serves_the_session(registry, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    with registry.engine.begin() as connection:
-        connection.execute(text("DELETE FROM registry_match_index"))
-
     def locked(engine, index):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(registry_index, "save_registry_index", locked)
-    index = RegistryIndexCache().get(str(registry.path), registry.engine)
-    assert index.size == len(REGISTRY)
+    assert first_session(registry).size == len(REGISTRY)
+    assert read_saved_index(registry.engine, current_state(registry)) is None
