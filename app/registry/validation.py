@@ -179,7 +179,9 @@ def _pad3(values: pd.Series) -> pd.Series:
 
 
 def _upper_single_spaced(values: pd.Series) -> pd.Series:
-    return values.str.upper().str.replace(r"[ \t\r\n]+", " ", regex=True)
+    # Control characters become spaces too: a name never carries one (the matching index separates names
+    # with the unit separator).
+    return values.str.upper().str.replace(r"[\s\x00-\x1f\x7f]+", " ", regex=True)
 
 
 def _dates(values: pd.Series, context: ValidationContext) -> tuple[pd.Series, pd.Series, pd.Series]:

@@ -212,6 +212,15 @@ def test_windows_1252_csv_with_accented_names_is_read(office_db, operator, tmp_p
         assert session.scalar(select(Person.nama).where(Person.nik == records[0].nik)) == "JOSÉ MARÍA LASENA"
 
 
+def test_control_characters_and_odd_spaces_in_a_name_become_single_spaces(office_db, operator, tmp_path):
+    records = people(1)
+    records[0] = records[0].but(nama="siti\x1f aminah\u00a0\u00a0LASENA")
+    job, preview = prepare(office_db, operator, write_csv(tmp_path / "dukcapil.csv", records))
+    job.commit()
+    with office_db.sessions() as session:
+        assert session.scalar(select(Person.nama).where(Person.nik == records[0].nik)) == "SITI AMINAH LASENA"
+
+
 def test_many_bad_rows_are_listed_and_good_rows_still_importable(office_db, operator, tmp_path):
     records = people(400)  # 1,200 people
     for index in range(0, len(records), 4):  # 300 bad rows spread through the file
