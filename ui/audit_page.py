@@ -26,6 +26,28 @@ ACTION_LABELS = {
     "user.change_password": N_("Kata sandi diganti"),
     "import.dukcapil": N_("Impor Dukcapil"),
     "import.dtks": N_("Impor DTKS/DTSEN"),
+    "program.create": N_("Program dibuat"),
+    "program.update": N_("Program diubah"),
+    "proposal_list.create": N_("Daftar usulan dibuat"),
+    "proposal_list.import": N_("Daftar usulan diimpor"),
+    "proposal_list.delete": N_("Daftar usulan dihapus"),
+    "proposal.add": N_("Baris usulan ditambahkan"),
+    "proposal.correct": N_("Baris usulan diperbaiki"),
+    "proposal.delete": N_("Baris usulan dihapus"),
+    "penyaringan.jalankan": N_("Penyaringan dijalankan"),
+    "penyaringan.keputusan.accepted": N_("Keputusan: padanan diterima"),
+    "penyaringan.keputusan.chosen": N_("Keputusan: calon lain dipilih"),
+    "penyaringan.keputusan.rejected": N_("Keputusan: padanan ditolak"),
+    "penyaringan.keputusan.field_check": N_("Keputusan: cek lapangan"),
+}
+# What the "Objek" column names: the kind of record, then its number or name.
+ENTITY_LABELS = {
+    "office": N_("Kantor"),
+    "user": N_("Akun"),
+    "import_batch": N_("Impor"),
+    "program": N_("Program"),
+    "proposal_list": N_("Daftar usulan"),
+    "proposal": N_("Baris usulan"),
 }
 
 
@@ -76,7 +98,8 @@ class AuditPage(QWidget):
         self.page, self.offset = page, page.offset
         self.table.setRowCount(0)
         for entry in page.entries:
-            obj = f"{entry.entity} {entry.entity_ref}".strip()
+            kind = _(ENTITY_LABELS[entry.entity]) if entry.entity in ENTITY_LABELS else entry.entity
+            obj = f"{kind} {entry.entity_ref}".strip()
             fill_row(
                 self.table,
                 [

@@ -102,6 +102,32 @@ def test_audit_page_shows_newest_first_and_pages(qtbot, office_db, admin, operat
     qtbot.addWidget(page)
     assert page.table.rowCount() == 2
     assert page.table.item(0, 2).text() == "Masuk" and page.table.item(0, 1).text() == "operator"
+    assert page.table.item(0, 3).text() == "Akun operator"
     assert page.older_button.isEnabled() and not page.newer_button.isEnabled()
     page.older_button.click()
     assert page.offset == 2 and page.newer_button.isEnabled()
+
+
+def test_every_audited_action_and_record_kind_has_a_label():
+    """The audit page says what happened in words: each action `app/` writes to the audit log (found in the
+    source, f-strings expanded over their values) has a label, and so has the kind of record it names."""
+    import re
+    from pathlib import Path
+
+    from app.registry.fields import ExtractKind
+    from app.screening.service import DECISIONS
+    from ui.audit_page import ACTION_LABELS, ENTITY_LABELS
+
+    call = re.compile(r'(?:uow\.audit\(\s*[\w.]+,|action=)\s*(f?)"([^"]+)",\s*(?:entity=)?"([a-z_]+)"')
+    expansions = {"{action}": list(DECISIONS), "{self.kind.value}": [k.value for k in ExtractKind]}
+    found = []
+    for path in Path("app").rglob("*.py"):
+        for is_f, action, entity in call.findall(path.read_text(encoding="utf-8")):
+            variants = [action]
+            for placeholder, values in expansions.items():
+                if is_f and placeholder in action:
+                    variants = [action.replace(placeholder, value) for value in values]
+            found += [(variant, entity) for variant in variants]
+    assert len(found) >= 15
+    assert [a for a, _ in found if a not in ACTION_LABELS] == []
+    assert [e for _, e in found if e not in ENTITY_LABELS] == []
