@@ -64,3 +64,18 @@ def audit_entries(
             for e in rows
         ]
     return AuditPage(entries, total, max(offset, 0), limit)
+
+
+def audit_usernames(uow: UnitOfWork, user: CurrentUser) -> list[str]:
+    """Everyone who appears in the audit log, once each (accounts since deactivated too), for the page's
+    "who" filter."""
+    require(user, Permission.AUDIT_READ)
+    with uow:
+        return list(
+            uow.session.scalars(
+                select(AuditEntry.username)
+                .where(AuditEntry.deleted_at.is_(None))
+                .distinct()
+                .order_by(AuditEntry.username)
+            )
+        )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.audit import AUDIT_PAGE_SIZE, audit_entries
+from app.audit import AUDIT_PAGE_SIZE, audit_entries, audit_usernames
 from app.audit import AuditPage as AuditEntries
 from app.auth.roles import CurrentUser
 from app.i18n import N_, _
@@ -40,6 +40,15 @@ ACTION_LABELS = {
     "penyaringan.keputusan.rejected": N_("Keputusan: padanan ditolak"),
     "penyaringan.keputusan.field_check": N_("Keputusan: cek lapangan"),
 }
+# The "what" filter: groups of actions by the start of their code.
+ACTION_GROUPS = (
+    ("user.", N_("Akun dan masuk")),
+    ("import.", N_("Impor registri")),
+    ("program.", N_("Program")),
+    ("proposal", N_("Daftar dan baris usulan")),
+    ("penyaringan.", N_("Penyaringan dan keputusan")),
+    ("office.", N_("Kantor")),
+)
 # What the "Objek" column names: the kind of record, then its number or name.
 ENTITY_LABELS = {
     "office": N_("Kantor"),
@@ -69,6 +78,17 @@ class AuditPage(QWidget):
         layout.setContentsMargins(16, 14, 16, 10)
         layout.setSpacing(8)
         layout.addWidget(set_role(QLabel(_("Log audit")), "title"))
+        filters = QHBoxLayout()
+        self.user_filter = QComboBox()
+        self.action_filter = QComboBox()
+        self.action_filter.addItem(_("Semua tindakan"), None)
+        for prefix, label in ACTION_GROUPS:
+            self.action_filter.addItem(_(label), prefix)
+        for label, combo in ((_("Pelaku"), self.user_filter), (_("Tindakan"), self.action_filter)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(combo)
+        filters.addStretch(1)
+        layout.addLayout(filters)
         self.table = read_only_table(
             [_("Waktu"), _("Pelaku"), _("Tindakan"), _("Objek"), _("Sebelum"), _("Sesudah")], "audit"
         )
@@ -85,13 +105,36 @@ class AuditPage(QWidget):
         pager.addWidget(self.position)
         layout.addLayout(pager)
         self.refresh()
+        for combo in (self.user_filter, self.action_filter):
+            combo.currentIndexChanged.connect(lambda _index: self.show_offset(0))
 
     def refresh(self) -> None:
+        self._fill_user_filter()
         self.show_offset(0)
+
+    def _fill_user_filter(self) -> None:
+        chosen = self.user_filter.currentData()
+        self.user_filter.blockSignals(True)
+        self.user_filter.clear()
+        self.user_filter.addItem(_("Semua pelaku"), None)
+        try:
+            for username in audit_usernames(self.db.unit_of_work(), self.user):
+                self.user_filter.addItem(username, username)
+        except Exception as error:  # shown or logged with an incident id
+            show_error(self, error)
+        self.user_filter.setCurrentIndex(max(self.user_filter.findData(chosen), 0))
+        self.user_filter.blockSignals(False)
 
     def show_offset(self, offset: int) -> None:
         try:
-            page = audit_entries(self.db.unit_of_work(), self.user, max(0, offset), AUDIT_PAGE_SIZE)
+            page = audit_entries(
+                self.db.unit_of_work(),
+                self.user,
+                max(0, offset),
+                AUDIT_PAGE_SIZE,
+                username=self.user_filter.currentData(),
+                action_prefix=self.action_filter.currentData(),
+            )
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
             return

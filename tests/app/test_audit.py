@@ -31,3 +31,20 @@ def test_audit_log_narrowed_to_action(office_db, admin):
 def test_operator_cannot_read_audit_log(office_db, operator):
     with pytest.raises(Forbidden):
         audit_entries(office_db.unit_of_work(), operator)
+
+
+def test_the_people_in_the_log_are_listed_once_in_order(office_db, admin, operator):
+    from app.audit import audit_usernames
+    from app.auth.users import login
+    from app.errors import AuthenticationFailed
+
+    with pytest.raises(AuthenticationFailed):
+        login(office_db.unit_of_work(), "operator", "salah-sandi-1")
+    assert audit_usernames(office_db.unit_of_work(), admin) == ["admin", "operator"]
+
+
+def test_operator_cannot_list_the_people_in_the_log(office_db, operator):
+    from app.audit import audit_usernames
+
+    with pytest.raises(Forbidden):
+        audit_usernames(office_db.unit_of_work(), operator)

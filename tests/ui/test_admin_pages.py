@@ -131,3 +131,19 @@ def test_every_audited_action_and_record_kind_has_a_label():
     assert len(found) >= 15
     assert [a for a, _ in found if a not in ACTION_LABELS] == []
     assert [e for _, e in found if e not in ENTITY_LABELS] == []
+
+
+def test_audit_page_narrows_to_one_person_and_one_kind_of_action(qtbot, office_db, admin, operator):
+    page = AuditPage(office_db, admin)
+    qtbot.addWidget(page)
+    everything = page.table.rowCount()
+    page.user_filter.setCurrentIndex(page.user_filter.findData("operator"))
+    shown = [page.table.item(row, 1).text() for row in range(page.table.rowCount())]
+    assert shown and set(shown) == {"operator"} and len(shown) < everything
+    page.user_filter.setCurrentIndex(0)
+    page.action_filter.setCurrentIndex(page.action_filter.findData("user."))
+    actions = {page.table.item(row, 2).text() for row in range(page.table.rowCount())}
+    assert "Masuk" in actions and "Basis data kantor dibuat" not in actions
+    assert page.position.text().endswith(f"dari {page.table.rowCount()} entri")
+    page.refresh()  # the chosen filter survives a refresh
+    assert page.action_filter.currentData() == "user."
