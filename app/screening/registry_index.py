@@ -18,7 +18,7 @@ import json
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -250,7 +250,13 @@ def save_registry_index(engine, index: RegistryIndex) -> None:
         yield "token_words", memoryview(_SEPARATOR.join(words).encode())
         yield "header", memoryview(json.dumps(header).encode())
 
-    with engine.begin() as connection:
+    if not index.size:
+        return  # nothing to read back: an empty registry is read in no time
+    # BEGIN IMMEDIATE: the write lock first, then the check, so an index built from an older registry never
+    # replaces the one another session saved for the newer registry meanwhile.
+    with engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE") as connection, connection.begin():
+        if matching_state(registry_state(connection)) != matching_state(index.state):
+            return
         connection.exec_driver_sql("DELETE FROM registry_match_index")
         for name, blob in blobs():
             connection.exec_driver_sql(
@@ -275,7 +281,16 @@ def _saved_bytes(connection, name: str) -> bytes:
 
 @cycle_collection_paused()
 def read_saved_index(engine, state: dict) -> RegistryIndex | None:
-    """The saved index if it was built from this registry (and by this version of the program), else None."""
+    """The saved index if it was built from this registry (and by this version of the program), else None.
+    A saved index that cannot be read whole is derived data gone bad: it is rebuilt, never in the way."""
+    try:
+        return _read_saved_index(engine, state)
+    except Exception:
+        log.warning("indeks pemadanan tersimpan tidak terbaca; disusun ulang", exc_info=True)
+        return None
+
+
+def _read_saved_index(engine, state: dict) -> RegistryIndex | None:
     with engine.connect() as connection:
         header_bytes = _saved_bytes(connection, "header")
         if not header_bytes:
@@ -289,8 +304,14 @@ def read_saved_index(engine, state: dict) -> RegistryIndex | None:
             arrays[name] = np.frombuffer(_saved_bytes(connection, name), dtype=dtype).reshape(shape)
         unique_names = _saved_bytes(connection, "unique_names").decode().split(_SEPARATOR)
         token_words = _saved_bytes(connection, "token_words").decode().split(_SEPARATOR)
-    if not len(arrays["ids"]):
+    people = len(arrays["ids"])
+    if not people:
         unique_names = []
+    per_person = ("nik", "dob", "sex", "desa", "name_codes", "nik_order", "dob_order", "person_words")
+    if any(len(arrays[name]) != people for name in per_person) or (
+        people and int(arrays["name_codes"].max()) >= len(unique_names)
+    ):
+        raise ValueError("saved matching index is not consistent")
     return _assembled(state, arrays, unique_names, token_words)
 
 
@@ -362,8 +383,15 @@ class RegistryIndexCache:
             with engine.connect() as connection:
                 state = registry_state(connection)
             index = self._index
-            if index is not None and self._key == key and matching_state(index.state) == matching_state(state):
-                index.state = state  # perhaps a new DTKS extract: the same people, the same index
+            if (
+                index is not None
+                and self._key == key
+                and matching_state(index.state) == matching_state(state)
+            ):
+                if index.state != state:
+                    # A new DTKS extract: the same people, the same arrays, under the new state. A copy, not a
+                    # change: a run still working with the old one keeps recording the state it read.
+                    index = self._index = replace(index, state=state)
                 return index
             self._index = self._unsaved = None  # free the old arrays before reading the new ones
             progress.report(0, 0, _("Membaca indeks pemadanan"))

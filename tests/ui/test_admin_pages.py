@@ -145,5 +145,7 @@ def test_audit_page_narrows_to_one_person_and_one_kind_of_action(qtbot, office_d
     actions = {page.table.item(row, 2).text() for row in range(page.table.rowCount())}
     assert "Masuk" in actions and "Basis data kantor dibuat" not in actions
     assert page.position.text().endswith(f"dari {page.table.rowCount()} entri")
-    page.refresh()  # the chosen filter survives a refresh
-    assert page.action_filter.currentData() == "user."
+    page.user_filter.setCurrentIndex(page.user_filter.findData("admin"))
+    page.refresh()  # the chosen filters survive a refresh (the list of people is read again)
+    assert page.action_filter.currentData() == "user." and page.user_filter.currentData() == "admin"
+    assert {page.table.item(row, 1).text() for row in range(page.table.rowCount())} == {"admin"}

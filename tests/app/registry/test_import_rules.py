@@ -214,7 +214,7 @@ def test_windows_1252_csv_with_accented_names_is_read(office_db, operator, tmp_p
 
 def test_control_characters_and_odd_spaces_in_a_name_become_single_spaces(office_db, operator, tmp_path):
     records = people(1)
-    records[0] = records[0].but(nama="siti\x1f aminah\u00a0\u00a0LASENA")
+    records[0] = records[0].but(nama="\x01siti\x1f aminah\u00a0\u00a0LASENA\x7f")
     job, preview = prepare(office_db, operator, write_csv(tmp_path / "dukcapil.csv", records))
     job.commit()
     with office_db.sessions() as session:

@@ -63,10 +63,16 @@ def test_a_new_session_reads_the_saved_index_instead_of_rebuilding(registry, mon
     assert index.size == len(REGISTRY) and index.state == current_state(registry)
 
 
+def other_desil() -> list:
+    return [(person, desil % 10 + 1) for person, desil in registry_dtks()]
+
+
 def test_a_new_dtks_extract_keeps_the_index_new_people_make_it_stale(registry, operator, tmp_path):
     first_session(registry)
+    dtks_before = current_state(registry)["batches"]["dtks"]
     (tmp_path / "dtks-lagi").mkdir()
-    import_registry(registry, operator, tmp_path / "dtks-lagi", REGISTRY, registry_dtks())
+    import_registry(registry, operator, tmp_path / "dtks-lagi", REGISTRY, other_desil())
+    assert current_state(registry)["batches"]["dtks"] > dtks_before  # a real new extract
     assert read_saved_index(registry.engine, current_state(registry)) is not None
     (tmp_path / "lagi").mkdir()
     newcomers = household(20, DESA_LIMBOTO)
@@ -76,6 +82,41 @@ def test_a_new_dtks_extract_keeps_the_index_new_people_make_it_stale(registry, o
     assert index.size == len(REGISTRY) + len(newcomers)
     assert index.position_of_nik(np.array([int(newcomers[0].nik)]))[0] >= 0
     assert read_saved_index(registry.engine, current_state(registry)).size == index.size
+
+
+def test_in_a_session_a_new_dtks_extract_gives_the_same_arrays_under_the_new_state(
+    registry, operator, tmp_path
+):
+    cache = RegistryIndexCache()
+    before = cache.get(str(registry.path), registry.engine)
+    state_before = dict(before.state)
+    (tmp_path / "dtks-lagi").mkdir()
+    import_registry(registry, operator, tmp_path / "dtks-lagi", REGISTRY, other_desil())
+    after = cache.get(str(registry.path), registry.engine)
+    assert after.state == current_state(registry) != state_before
+    assert after.ids is before.ids and after.token_people is before.token_people  # nothing rebuilt
+    assert before.state == state_before  # a run still holding the old one keeps what it read
+    assert cache.get(str(registry.path), registry.engine) is after
+
+
+def test_a_saved_index_that_cannot_be_read_whole_is_rebuilt(registry):
+    first_session(registry)
+    with registry.engine.begin() as connection:
+        connection.execute(text("DELETE FROM registry_match_index WHERE name = 'nik'"))
+    assert read_saved_index(registry.engine, current_state(registry)) is None
+    assert first_session(registry).size == len(REGISTRY)
+    assert read_saved_index(registry.engine, current_state(registry)) is not None
+
+
+def test_an_index_built_before_an_import_never_replaces_the_newer_saved_one(registry, operator, tmp_path):
+    older = RegistryIndexCache()
+    older.get(str(registry.path), registry.engine)  # built, not yet saved
+    (tmp_path / "lagi").mkdir()
+    import_registry(registry, operator, tmp_path / "lagi", REGISTRY + household(20, DESA_LIMBOTO))
+    newer = first_session(registry)  # another session: builds and saves the index of the new registry
+    older.save_pending()
+    saved = read_saved_index(registry.engine, current_state(registry))
+    assert saved is not None and saved.size == newer.size
 
 
 def test_an_index_saved_by_another_version_of_the_program_is_not_read(registry):
