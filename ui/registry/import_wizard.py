@@ -393,22 +393,19 @@ class CommitPage(QWizardPage):
         return not self.owner.busy and (self.owner.result is not None or self.owner.failed)
 
 
-class ImportWizard(QWizard):
-    imported = Signal(int)
+class JobWizard(QWizard):
+    """The frame both import wizards share: files, mapping, preview and commit pages driven by one import job,
+    whose slow steps run in a background worker with progress; closing while a step runs stops it first."""
 
-    def __init__(
-        self, db: OfficeDatabase, user: CurrentUser, kind: ExtractKind, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, title: str, commit_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db, self.user, self.kind = db, user, ExtractKind(kind)
-        self.job: RegistryImport | None = None
-        self.plan: ImportPlan | None = None
-        self.preview: ImportPreview | None = None
-        self.result: ImportResult | None = None
+        self.job = None
+        self.plan = None
+        self.preview = None
         self.failed = False
         self.background: BackgroundJob | None = None
         self._inspected_for: tuple | None = None
-        self.setWindowTitle(_(KIND_TITLES[self.kind]))
+        self.setWindowTitle(title)
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -416,14 +413,11 @@ class ImportWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.BackButton, _("< Kembali"))
         self.setButtonText(QWizard.WizardButton.CancelButton, _("Batal"))
         self.setButtonText(QWizard.WizardButton.FinishButton, _("Selesai"))
-        self.setButtonText(QWizard.WizardButton.CommitButton, _("Simpan ke registri"))
-        self.files_page = FilesPage(self)
-        self.mapping_page = MappingPage(self)
-        self.preview_page = PreviewPage(self)
-        self.commit_page = CommitPage(self)
-        for page in (self.files_page, self.mapping_page, self.preview_page, self.commit_page):
+        self.setButtonText(QWizard.WizardButton.CommitButton, commit_text)
+
+    def add_pages(self, *pages: QWizardPage) -> None:
+        for page in pages:
             self.addPage(page)
-        self.resize(980, 700)
 
     @property
     def busy(self) -> bool:
@@ -432,6 +426,41 @@ class ImportWizard(QWizard):
     def _run(self, title: str, work, on_success, on_failure=None) -> None:
         self.background = BackgroundJob(self, title, work, on_success, on_failure)
         self.background.start()
+
+    def _close_job(self) -> None:
+        if self.job is not None:
+            self.job.close()
+            self.job = None
+
+    def done(self, result: int) -> None:
+        if self.busy:
+            # The worker is using the job (its file, its staging connection): ask it to stop; close after.
+            self.background.cancel()
+            self.background.finished.connect(lambda: self.done(result))
+            return
+        self._close_job()
+        super().done(result)
+
+
+class ImportWizard(JobWizard):
+    imported = Signal(int)
+
+    def __init__(
+        self, db: OfficeDatabase, user: CurrentUser, kind: ExtractKind, parent: QWidget | None = None
+    ) -> None:
+        kind = ExtractKind(kind)
+        super().__init__(_(KIND_TITLES[kind]), _("Simpan ke registri"), parent)
+        self.db, self.user, self.kind = db, user, kind
+        self.job: RegistryImport | None = None
+        self.plan: ImportPlan | None = None
+        self.preview: ImportPreview | None = None
+        self.result: ImportResult | None = None
+        self.files_page = FilesPage(self)
+        self.mapping_page = MappingPage(self)
+        self.preview_page = PreviewPage(self)
+        self.commit_page = CommitPage(self)
+        self.add_pages(self.files_page, self.mapping_page, self.preview_page, self.commit_page)
+        self.resize(980, 700)
 
     # steps ------------------------------------------------------------------------------------------------
     def inspect_then_continue(self, paths: list[Path], source_label: str) -> bool:
@@ -490,18 +519,3 @@ class ImportWizard(QWizard):
             self.commit_page.show_failure()
 
         self._run(_("Menyimpan ke registri…"), lambda progress: job.commit(progress), committed, failed)
-
-    # closing ----------------------------------------------------------------------------------------------
-    def _close_job(self) -> None:
-        if self.job is not None:
-            self.job.close()
-            self.job = None
-
-    def done(self, result: int) -> None:
-        if self.busy:
-            # The worker is using the staging connection: ask it to stop; the wizard closes after.
-            self.background.cancel()
-            self.background.finished.connect(lambda: self.done(result))
-            return
-        self._close_job()
-        super().done(result)

@@ -35,10 +35,9 @@ from app.screening.proposal_import import (
     ProposalPlan,
     ProposalPreview,
 )
-from ui.jobs import BackgroundJob
 from ui.messages import show_error
 from ui.registry.detail_format import thousands
-from ui.registry.import_wizard import NO_COLUMN, FilesPage, MappingPage
+from ui.registry.import_wizard import NO_COLUMN, FilesPage, JobWizard, MappingPage
 from ui.registry.issues_panel import IssuesPanel
 from ui.screening.dialogs import ListFields
 from ui.style import set_role
@@ -239,48 +238,29 @@ class ProposalCommitPage(QWizardPage):
         return not self.owner.busy and (self.owner.list_id is not None or self.owner.failed)
 
 
-class ProposalImportWizard(QWizard):
+class ProposalImportWizard(JobWizard):
     imported = Signal(int, bool)  # list id, screen it now
 
     def __init__(
         self, db: OfficeDatabase, user: CurrentUser, program: ProgramData, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(
+            _("Impor usulan — {program}").format(program=program.nama), _("Simpan daftar usulan"), parent
+        )
         self.db, self.user, self.program = db, user, program
         self.kind = None  # what the registry's files page asks: not a DTKS extract
         self.job: ProposalImport | None = None
         self.plan: ProposalPlan | None = None
         self.preview: ProposalPreview | None = None
         self.list_id: int | None = None
-        self.failed = False
-        self.background: BackgroundJob | None = None
-        self._inspected_for: tuple | None = None
         self.can_screen = user.can(Permission.SCREENING_RUN)
-        self.setWindowTitle(_("Impor usulan — {program}").format(program=program.nama))
-        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
-        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
-        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
-        self.setButtonText(QWizard.WizardButton.NextButton, _("Lanjut >"))
-        self.setButtonText(QWizard.WizardButton.BackButton, _("< Kembali"))
-        self.setButtonText(QWizard.WizardButton.CancelButton, _("Batal"))
-        self.setButtonText(QWizard.WizardButton.FinishButton, _("Selesai"))
-        self.setButtonText(QWizard.WizardButton.CommitButton, _("Simpan daftar usulan"))
         self.files_page = ProposalFilesPage(self)
         self.mapping_page = ProposalMappingPage(self)
         self.preview_page = ProposalPreviewPage(self)
         self.commit_page = ProposalCommitPage(self)
-        for page in (self.files_page, self.mapping_page, self.preview_page, self.commit_page):
-            self.addPage(page)
+        self.add_pages(self.files_page, self.mapping_page, self.preview_page, self.commit_page)
         self.finished.connect(self._finished)
         self.resize(980, 720)
-
-    @property
-    def busy(self) -> bool:
-        return self.background is not None and self.background.running
-
-    def _run(self, title: str, work, on_success, on_failure=None) -> None:
-        self.background = BackgroundJob(self, title, work, on_success, on_failure)
-        self.background.start()
 
     # steps ------------------------------------------------------------------------------------------------
     def inspect_then_continue(self, paths: list[Path], _source_label: str = "") -> bool:
@@ -349,18 +329,3 @@ class ProposalImportWizard(QWizard):
         if self.list_id is not None:
             screen = self.can_screen and self.commit_page.screen_now.isChecked()
             self.imported.emit(self.list_id, screen)
-
-    # closing ----------------------------------------------------------------------------------------------
-    def _close_job(self) -> None:
-        if self.job is not None:
-            self.job.close()
-            self.job = None
-
-    def done(self, result: int) -> None:
-        if self.busy:
-            # The worker is reading the file: ask it to stop; the wizard closes after.
-            self.background.cancel()
-            self.background.finished.connect(lambda: self.done(result))
-            return
-        self._close_job()
-        super().done(result)
