@@ -396,8 +396,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from app.logs import configure_logging
+    from app.scratch import remove_leftovers
 
     configure_logging()
+    remove_leftovers()  # what a killed process left in the data folder
     argv = sys.argv[1:] if argv is None else argv
     # The language first: help texts are translated while the parser is built.
     if "--lang" in argv[:-1]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -12,6 +13,23 @@ from app.i18n import N_
 from db.keys import DatabaseKey
 
 CIPHER_PAGE_SIZE = 16384
+OWNER_ONLY_FILE = 0o600
+
+
+def restrict_to_owner(path: Path) -> None:
+    """Makes the database file readable and writable by its owner only (POSIX), creating it empty if it is
+    not there yet. SQLite gives the -wal and -shm files the database file's permissions, so they follow; an
+    existing database of an earlier version, made readable by everyone, is tightened too."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY_FILE))
+    except FileExistsError:
+        pass
+    if os.name == "posix":
+        for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            try:
+                os.chmod(file, OWNER_ONLY_FILE)
+            except (FileNotFoundError, PermissionError):  # gone, or another account's file: theirs to keep
+                pass
 
 
 class DatabaseUnreadable(DomainError):
@@ -27,6 +45,7 @@ def _sqlcipher_module():
 def create_encrypted_engine(path: Path, key: DatabaseKey) -> Engine:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    restrict_to_owner(path)
     engine = create_engine(
         f"sqlite:///{path}",
         module=_sqlcipher_module(),

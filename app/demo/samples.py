@@ -207,7 +207,10 @@ def write_rows_xlsx(
     """Every cell text (NIK and No. KK keep all 16 digits), except `date_columns`, written as Excel dates."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False})
+    # In memory: xlsxwriter otherwise assembles the parts in the system temp folder, where a kill leaves them.
+    workbook = xlsxwriter.Workbook(
+        str(path), {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+    )
     workbook.set_properties(
         {"title": sheet_name, "author": "e-JPS Desktop (data demo sintetis)", "created": XLSX_CREATED}
     )

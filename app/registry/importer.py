@@ -9,8 +9,6 @@ a cancel, a crash or an error leaves the registry as it was.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +31,7 @@ from app.registry.validation import (
     message,
     validate_chunk,
 )
+from app.scratch import new_scratch_file
 from db import bulk
 from db.models import ColumnMapping, ImportBatch, ImportIssue, Region, utcnow
 
@@ -187,7 +186,10 @@ class RegistryImport:
 
     # 2. prepare -----------------------------------------------------------------------------------------
     def prepare(
-        self, mapping: dict[str, str] | None = None, progress: Progress = NO_PROGRESS, mark_missing: bool = True
+        self,
+        mapping: dict[str, str] | None = None,
+        progress: Progress = NO_PROGRESS,
+        mark_missing: bool = True,
     ) -> ImportPreview:
         """Reads, checks and stages every row; computes what committing would change. `mark_missing`: the
         file is a complete extract of the desa it covers, so their people absent from it are marked gone."""
@@ -211,9 +213,8 @@ class RegistryImport:
         self._connection = self.db.engine.connect()
         connection = self._connection
         try:
-            handle, scratch = tempfile.mkstemp(prefix="ejps-staging-", suffix=".db")
-            os.close(handle)
-            self._scratch = Path(scratch)
+            # In the data folder, not the system temp folder: a killed import's is removed at the next start.
+            self._scratch = new_scratch_file("staging-", ".db")
             bulk.attach_scratch(connection.connection.dbapi_connection, self._scratch)
             with self.db.sessions() as session:
                 known_desa = frozenset(session.scalars(select(Region.code).where(Region.level == 4)))

@@ -6,34 +6,35 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.i18n import _
+from app.output_files import write_xlsx
 from app.registry.issues import RowIssue, Severity
 
 SEVERITY_LABELS = {Severity.REFUSED: "DITOLAK", Severity.FLAGGED: "DITANDAI"}
 
 
 def export_issues_xlsx(issues: Iterable[RowIssue], path: Path) -> int:
-    import xlsxwriter
-
-    path = Path(path)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet(_("Masalah impor"))
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
-    text = workbook.add_format({"num_format": "@"})
-    headers = [_("Berkas"), _("Baris"), _("Kolom"), _("Nilai"), _("Kode"), _("Tindakan"), _("Alasan")]
-    widths = [28, 8, 16, 22, 22, 11, 90]
-    for column, (header, width) in enumerate(zip(headers, widths, strict=True)):
-        sheet.write_string(0, column, header, bold)
-        sheet.set_column(column, column, width)
     count = 0
-    for count, issue in enumerate(issues, start=1):
-        sheet.write_string(count, 0, issue.source)
-        sheet.write_number(count, 1, issue.row_number)
-        sheet.write_string(count, 2, issue.field)
-        sheet.write_string(count, 3, issue.value, text)  # a NIK stays text, all 16 digits
-        sheet.write_string(count, 4, issue.code)
-        sheet.write_string(count, 5, SEVERITY_LABELS[Severity(issue.severity)])
-        sheet.write_string(count, 6, issue.message)
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(count, 1), len(headers) - 1)
-    workbook.close()
+
+    def fill(workbook) -> None:
+        nonlocal count
+        sheet = workbook.add_worksheet(_("Masalah impor"))
+        bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
+        text = workbook.add_format({"num_format": "@"})
+        headers = [_("Berkas"), _("Baris"), _("Kolom"), _("Nilai"), _("Kode"), _("Tindakan"), _("Alasan")]
+        widths = [28, 8, 16, 22, 22, 11, 90]
+        for column, (header, width) in enumerate(zip(headers, widths, strict=True)):
+            sheet.write_string(0, column, header, bold)
+            sheet.set_column(column, column, width)
+        for count, issue in enumerate(issues, start=1):
+            sheet.write_string(count, 0, issue.source)
+            sheet.write_number(count, 1, issue.row_number)
+            sheet.write_string(count, 2, issue.field)
+            sheet.write_string(count, 3, issue.value, text)  # a NIK stays text, all 16 digits
+            sheet.write_string(count, 4, issue.code)
+            sheet.write_string(count, 5, SEVERITY_LABELS[Severity(issue.severity)])
+            sheet.write_string(count, 6, issue.message)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(count, 1), len(headers) - 1)
+
+    write_xlsx(Path(path), fill)
     return count

@@ -15,6 +15,7 @@ from app.errors import DomainError, NotFound
 from app.i18n import N_, _
 from app.jobs import cycle_collection_paused
 from app.office import OfficeDatabase
+from app.output_files import atomic_output, write_xlsx
 from app.screening.engine import expanded_detail
 from app.screening.flags import KINDS, Flag, Severity
 from app.screening.programs import list_in_scope
@@ -186,23 +187,23 @@ def export_results(db: OfficeDatabase, user: CurrentUser, list_id: int, path: Pa
     headers, rows = export_rows(db, user, list_id)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
+        with atomic_output(path, "w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(headers)
             writer.writerows(rows)
     elif suffix == ".xlsx":
-        import xlsxwriter
 
-        workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
-        sheet = workbook.add_worksheet("hasil")
-        bold = workbook.add_format({"bold": True})
-        sheet.write_row(0, 0, headers, bold)
-        for i, cells in enumerate(rows, start=1):
-            # Every cell as text: a NIK must never become a rounded number.
-            for j, value in enumerate(cells):
-                sheet.write_string(i, j, value)
-        sheet.freeze_panes(1, 0)
-        workbook.close()
+        def fill(workbook) -> None:
+            sheet = workbook.add_worksheet("hasil")
+            bold = workbook.add_format({"bold": True})
+            sheet.write_row(0, 0, headers, bold)
+            for i, cells in enumerate(rows, start=1):
+                # Every cell as text: a NIK must never become a rounded number.
+                for j, value in enumerate(cells):
+                    sheet.write_string(i, j, value)
+            sheet.freeze_panes(1, 0)
+
+        write_xlsx(path, fill)
     else:
         raise DomainError(N_("Ekspor hanya ke berkas .csv atau .xlsx, bukan {name}."), name=path.name)
     return len(rows)
