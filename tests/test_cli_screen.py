@@ -4,6 +4,10 @@ honest exit statuses and messages that say which file and what to do."""
 from __future__ import annotations
 
 import csv
+import signal
+import subprocess
+import sys
+import time
 
 import openpyxl
 import pytest
@@ -156,3 +160,92 @@ def test_a_wrong_export_extension_is_refused_before_anything_is_imported(registr
     assert ".csv atau .xlsx" in capsys.readouterr().err
     assert lists_and_runs(registry) == (0, 0)
     assert screen(registry, usulan, "--program", program.id, "--export", tmp_path / "hasil.xlsx") == EXIT_OK
+
+
+# Killed at any step (SIGKILL): nothing left behind, and the same command simply runs again ------------------
+# Runs `ejps` with one function replaced by one that says "here" (touches a file) and waits to be killed.
+STOPPED_AT = """
+import pathlib, sys, time
+import {module} as target
+
+def stop_here(*args, **kwargs):
+    pathlib.Path(sys.argv[1]).touch()
+    time.sleep(600)
+
+target.{name} = stop_here
+from cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def kill_inside(module: str, name: str, arguments: list, tmp_path, monkeypatch) -> None:
+    """Starts `ejps ARGUMENTS` in a real process, waits until it reaches `module.name`, kills it (SIGKILL)."""
+    system_temp = tmp_path / "systemp"
+    system_temp.mkdir(exist_ok=True)
+    monkeypatch.setenv("TMPDIR", str(system_temp))
+    reached = tmp_path / "reached"
+    reached.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            STOPPED_AT.format(module=module, name=name),
+            str(reached),
+            *map(str, arguments),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 240
+    try:
+        while not reached.exists():
+            if process.poll() is not None:
+                pytest.fail(f"ended before {module}.{name}: {process.communicate()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{module}.{name} not reached")
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.communicate()
+    assert process.returncode == -signal.SIGKILL
+    monkeypatch.delenv("TMPDIR")
+
+
+def program_in(path) -> int:
+    db = open_office_database(path)
+    try:
+        return make_program(db, login(db.unit_of_work(), "admin", ADMIN_PASSWORD), kode_wilayah="750101").id
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("with_program", [True, False], ids=["program", "registry-only"])
+def test_a_screen_killed_while_screening_leaves_no_list_and_runs_again(
+    registry, usulan, tmp_path, monkeypatch, capsys, with_program
+):
+    out = tmp_path / "hasil.xlsx"
+    command = [usulan, "--export", out, *(["--program", program_in(registry)] if with_program else [])]
+    kill_inside(
+        "app.screening.service", "screen", ["screen", "--db", registry, *command], tmp_path, monkeypatch
+    )
+    assert lists_and_runs(registry) == (0, 0)
+    assert not out.exists()
+    assert screen(registry, *command) == EXIT_OK, capsys.readouterr().err
+    assert lists_and_runs(registry) == (1, 1)
+
+
+def test_a_screen_killed_while_exporting_leaves_no_personal_data_after_the_next_start(
+    registry, usulan, tmp_path, monkeypatch, capsys
+):
+    folder = tmp_path / "ekspor"
+    folder.mkdir()
+    out = folder / "hasil.xlsx"
+    command = [usulan, "--program", program_in(registry), "--export", out]
+    # os.fsync: the export is written whole under its hidden name, not yet renamed, nothing committed.
+    kill_inside("os", "fsync", ["screen", "--db", registry, *command], tmp_path, monkeypatch)
+    assert [p.name for p in folder.iterdir() if not p.name.startswith(".hasil.xlsx.")] == []
+    assert list((tmp_path / "systemp").iterdir()) == []  # xlsxwriter wrote no temporary file
+    assert lists_and_runs(registry) == (0, 0)
+    assert screen(registry, *command) == EXIT_OK, capsys.readouterr().err
+    assert [p.name for p in folder.iterdir()] == ["hasil.xlsx"]  # the half file went at the start
+    assert lists_and_runs(registry) == (1, 1)

@@ -1,7 +1,11 @@
 """`ejps screen FILE`: import a proposal file as a list, screen it, export the result — without a display,
 through the same services the GUI uses. Whatever can be checked before anything is written is checked first
-(the export's file type, an empty registry); if screening or the export fails after the list was imported,
-the list is withdrawn again, so the same command can simply be run once more."""
+(the export's file type, an empty registry).
+
+The list's import, its screening and the export are ONE transaction: a failure, a cancel or a kill at any
+point leaves no list behind (nor a half export), so the same command can simply be run once more. The export
+takes its name just before the commit: a kill between the two leaves a file and no list, and the rerun
+writes the file again; a list committed without its export would refuse the rerun (the same file twice)."""
 
 from __future__ import annotations
 
@@ -14,11 +18,10 @@ from app.errors import DomainError
 from app.i18n import N_
 from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
 from app.office import OfficeDatabase
-from app.screening.programs import delete_proposal_list
 from app.screening.proposal_import import ProposalImport, ProposalPreview
 from app.screening.registry_index import CACHE
-from app.screening.results import EXPORT_SUFFIXES, export_results
-from app.screening.service import RunSummary, require_registry, screen_list
+from app.screening.results import EXPORT_SUFFIXES, export_rows_within, write_export
+from app.screening.service import RunSummary, require_registry, screen_list_within
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,18 @@ def screen_file(
     try:
         job.inspect()
         preview = job.prepare(progress=progress)
-        list_id = job.commit(progress)
+        with db.unit_of_work() as uow:
+            list_id = job.write(uow, progress)
+            run = screen_list_within(uow, db, user, list_id, progress)
+            headers, rows = export_rows_within(uow.session, user, list_id)
+            exported = write_export(export_path, headers, rows)
+            try:
+                uow.commit()
+            except BaseException:
+                export_path.unlink(missing_ok=True)  # results of a screening that was not recorded
+                raise
     finally:
         job.close()
         warm_up.join()
-    try:
-        run = screen_list(db, user, list_id, progress)
-        exported = export_results(db, user, list_id, export_path)
-    except BaseException:
-        delete_proposal_list(db, user, list_id, N_("Penyaringan dari baris perintah tidak selesai."))
-        raise
+    CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
     return ScreenFileResult(list_id, preview, run, exported)

@@ -44,6 +44,7 @@ from app.registry.issues import RowIssue, Severity
 from app.registry.sources import SheetInfo, open_source, source_chunks, tables_of
 from app.registry.validation import SEX_VALUES
 from app.screening.programs import list_audit_view, new_proposal_list
+from app.uow import UnitOfWork
 from db.models import ColumnMapping, Proposal, ProposalList, Region, utcnow
 
 KIND = "usulan"  # ColumnMapping.kind of a remembered proposal mapping
@@ -643,6 +644,15 @@ class ProposalImport:
     # 3. commit ------------------------------------------------------------------------------------------
     def commit(self, progress: Progress = NO_PROGRESS) -> int:
         """Creates the list and its rows in one transaction; returns the list's id."""
+        with self.db.unit_of_work() as uow:
+            list_id = self.write(uow, progress)
+            uow.commit()
+        self.close()
+        return list_id
+
+    def write(self, uow: UnitOfWork, progress: Progress = NO_PROGRESS) -> int:
+        """Adds the list, its rows, the remembered mapping and the audit entry to the caller's transaction,
+        without committing it; returns the list's id. `ejps screen` commits the list with its screening."""
         if self.preview is None or self.plan is None:
             raise DomainError(N_("Impor belum disiapkan: buat pratinjau dulu."))
         if not self._rows:
@@ -652,59 +662,56 @@ class ProposalImport:
             )
         require(self.user, Permission.PROPOSAL_EDIT)
         plan, preview = self.plan, self.preview
-        with self.db.unit_of_work() as uow:
-            session = uow.session
-            self._refuse_same_file(session)
-            proposal_list = self._new_list(session)
-            proposal_list.file_name = "; ".join(p.name for p in self.files)[:260]
-            proposal_list.sha256 = self._sha256
-            proposal_list.input_headers = list(self._input_headers)
-            proposal_list.mapping = dict(plan.mapping)
-            proposal_list.origin_device = uow.device_id
-            session.add(proposal_list)
-            session.flush()
-            now = utcnow()
-            total = len(self._rows)
-            for start in range(0, total, INSERT_BATCH):
-                progress.check()
-                batch = self._rows[start : start + INSERT_BATCH]
-                session.execute(
-                    insert(Proposal),
-                    [
-                        row
-                        | {
-                            "list_id": proposal_list.id,
-                            "uid": uuid.uuid4(),
-                            "created_at": now,
-                            "updated_at": now,
-                            "origin_device": uow.device_id,
-                        }
-                        for row in batch
-                    ],
-                )
-                done = min(start + INSERT_BATCH, total)
-                progress.report(done, total, _("Menyimpan usulan: {rows} baris").format(rows=done))
-            self._remember_mapping(session, plan)
-            uow.audit(
-                self.user,
-                "proposal_list.import",
-                "proposal_list",
-                proposal_list.id,
-                after=list_audit_view(proposal_list)
-                | {
-                    "sha256": self._sha256,
-                    "rows_read": preview.rows_read,
-                    "accepted": preview.rows_accepted,
-                    "refused": preview.rows_refused,
-                    "flagged": preview.rows_flagged,
-                    "mapping": dict(plan.mapping),
-                },
-            )
+        session = uow.session
+        self._refuse_same_file(session)
+        proposal_list = self._new_list(session)
+        proposal_list.file_name = "; ".join(p.name for p in self.files)[:260]
+        proposal_list.sha256 = self._sha256
+        proposal_list.input_headers = list(self._input_headers)
+        proposal_list.mapping = dict(plan.mapping)
+        proposal_list.origin_device = uow.device_id
+        session.add(proposal_list)
+        session.flush()
+        now = utcnow()
+        total = len(self._rows)
+        for start in range(0, total, INSERT_BATCH):
             progress.check()
-            uow.commit()
-            list_id = proposal_list.id
-        self.close()
-        return list_id
+            batch = self._rows[start : start + INSERT_BATCH]
+            session.execute(
+                insert(Proposal),
+                [
+                    row
+                    | {
+                        "list_id": proposal_list.id,
+                        "uid": uuid.uuid4(),
+                        "created_at": now,
+                        "updated_at": now,
+                        "origin_device": uow.device_id,
+                    }
+                    for row in batch
+                ],
+            )
+            done = min(start + INSERT_BATCH, total)
+            progress.report(done, total, _("Menyimpan usulan: {rows} baris").format(rows=done))
+        self._remember_mapping(session, plan)
+        uow.audit(
+            self.user,
+            "proposal_list.import",
+            "proposal_list",
+            proposal_list.id,
+            after=list_audit_view(proposal_list)
+            | {
+                "sha256": self._sha256,
+                "rows_read": preview.rows_read,
+                "accepted": preview.rows_accepted,
+                "refused": preview.rows_refused,
+                "flagged": preview.rows_flagged,
+                "mapping": dict(plan.mapping),
+            },
+        )
+        progress.check()
+        session.flush()
+        return proposal_list.id
 
     def _remember_mapping(self, session: Session, plan: ProposalPlan) -> None:
         signature = header_signature(KIND, list(plan.headers))

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.auth.roles import CurrentUser, Permission
 from app.errors import DomainError, NotFound
@@ -153,38 +154,49 @@ def _score(value: float | None) -> str:
 def export_rows(db: OfficeDatabase, user: CurrentUser, list_id: int) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the export: the file's own columns unchanged, then the result columns."""
     with db.unit_of_work() as uow:
-        proposal_list: ProposalList = list_in_scope(uow.session, user, list_id, Permission.PERSON_READ)
-        if proposal_list.last_run_id is None:
-            raise DomainError(N_('Daftar usulan "{name}" belum disaring.'), name=proposal_list.nama)
-        headers = list(proposal_list.input_headers or [])
-        out_headers = headers + [c for c in RESULT_COLUMNS]
-        # A file that already has a column of the same name keeps it; ours gets a mark.
-        out_headers = headers + [c if c not in headers else f"{c}_hasil" for c in RESULT_COLUMNS]
-        rows = []
-        for p in uow.session.scalars(
-            select(Proposal)
-            .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
-            .order_by(Proposal.baris)
-        ):
-            cells = [str((p.input or {}).get(h, "") or "") for h in headers]
-            cells += [
-                str(p.baris),
-                p.hasil,
-                p.nik_padan or "",
-                _score(p.skor_padan) if p.nik_padan else "",
-                p.tanda or "",
-                "" if p.duplikat_dari is None else str(p.duplikat_dari),
-                p.alasan or "",
-            ]
-            rows.append(cells)
-        return out_headers, rows
+        return export_rows_within(uow.session, user, list_id)
+
+
+def export_rows_within(
+    session: Session, user: CurrentUser, list_id: int
+) -> tuple[list[str], list[list[str]]]:
+    """`export_rows` in the caller's transaction: `ejps screen` exports what it is about to commit."""
+    proposal_list: ProposalList = list_in_scope(session, user, list_id, Permission.PERSON_READ)
+    if proposal_list.last_run_id is None:
+        raise DomainError(N_('Daftar usulan "{name}" belum disaring.'), name=proposal_list.nama)
+    headers = list(proposal_list.input_headers or [])
+    out_headers = headers + [c for c in RESULT_COLUMNS]
+    # A file that already has a column of the same name keeps it; ours gets a mark.
+    out_headers = headers + [c if c not in headers else f"{c}_hasil" for c in RESULT_COLUMNS]
+    rows = []
+    for p in session.scalars(
+        select(Proposal)
+        .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
+        .order_by(Proposal.baris)
+    ):
+        cells = [str((p.input or {}).get(h, "") or "") for h in headers]
+        cells += [
+            str(p.baris),
+            p.hasil,
+            p.nik_padan or "",
+            _score(p.skor_padan) if p.nik_padan else "",
+            p.tanda or "",
+            "" if p.duplikat_dari is None else str(p.duplikat_dari),
+            p.alasan or "",
+        ]
+        rows.append(cells)
+    return out_headers, rows
 
 
 @cycle_collection_paused()
 def export_results(db: OfficeDatabase, user: CurrentUser, list_id: int, path: Path) -> int:
     """Writes the export as CSV or XLSX (by the file's extension); returns the number of rows."""
-    path = Path(path)
     headers, rows = export_rows(db, user, list_id)
+    return write_export(Path(path), headers, rows)
+
+
+def write_export(path: Path, headers: list[str], rows: list[list[str]]) -> int:
+    """Writes the export's header and rows to `path`, whole or not at all (`app/output_files.py`)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with atomic_output(path, "w", encoding="utf-8-sig", newline="") as out:

@@ -40,6 +40,7 @@ from app.screening.matching import (
 )
 from app.screening.programs import list_in_scope, require_list_editable
 from app.screening.registry_index import CACHE, RegistryIndex
+from app.uow import UnitOfWork
 from db.models import (
     AidRecipient,
     Person,
@@ -198,76 +199,90 @@ def screen_list(
     scope: str = "list",
 ) -> RunSummary:
     """Screens every row of a list against the registry and records the run; one transaction."""
-    started = datetime.now()
     with db.unit_of_work() as uow:
-        session = uow.session
-        proposal_list = list_in_scope(session, user, list_id, Permission.SCREENING_RUN)
-        require_list_editable(proposal_list)
-        # Plain rows, not ORM objects: a list may hold 50,000 proposals.
-        proposals = session.execute(
-            select(
-                Proposal.id, Proposal.baris, Proposal.nik, Proposal.nama, Proposal.tgl_lahir,
-                Proposal.jenis_kelamin, Proposal.alamat, Proposal.kode_desa, Proposal.keputusan, Proposal.person_id,
-            )
-            .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
-            .order_by(Proposal.baris, Proposal.id)
-        ).all()  # fmt: skip
-        if not proposals:
-            raise DomainError(N_('Daftar usulan "{name}" belum berisi baris.'), name=proposal_list.nama)
-        _require_people(session)
-        index = CACHE.get(str(db.path), db.engine, progress)
-        matcher, memory = _matcher_for(index)
-        context = _context(session, proposal_list, proposals)
-        connection = session.connection()
-        results = screen(
-            matcher,
-            _inputs(proposals),
-            context,
-            lambda ids: read_person_facts(connection, ids),
-            progress,
-            memory,
-        )
-        progress.check()
-        run = ScreeningRun(
-            list_id=list_id,
-            username=user.username,
-            started_at=utcnow(),
-            engine_version=ENGINE_VERSION,
-            settings=_settings(),
-            registry_state=index.state,
-            scope=scope,
-            origin_device=uow.device_id,
-        )
-        session.add(run)
-        session.flush()
-        _store_results(session, run, results, only_changed=scope == "row")
-        counts = {v.value: 0 for v in Verdict}
-        for r in results:
-            counts[r.hasil.value] += 1
-        run.counts = counts
-        run.finished_at = utcnow()
-        proposal_list.status = "screened"
-        proposal_list.last_run_id = run.id
-        uow.audit(
-            user,
-            "penyaringan.jalankan",
-            "proposal_list",
-            list_id,
-            after={"run": run.id, "engine": ENGINE_VERSION, "scope": scope, **counts},
-        )
+        summary = screen_list_within(uow, db, user, list_id, progress, scope)
         uow.commit()
-        summary = RunSummary(
-            run.id,
-            list_id,
-            len(results),
-            counts[Verdict.PASS.value],
-            counts[Verdict.FAIL.value],
-            counts[Verdict.CHECK.value],
-            sum(1 for r in results if r.person_id is not None),
-            (datetime.now() - started).total_seconds(),
-        )
     CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
     return summary
+
+
+def screen_list_within(
+    uow: UnitOfWork,
+    db: OfficeDatabase,
+    user: CurrentUser,
+    list_id: int,
+    progress: Progress = NO_PROGRESS,
+    scope: str = "list",
+) -> RunSummary:
+    """Screens a list and records the run in the caller's transaction, without committing it (`ejps screen`
+    commits the list's import and its screening together). The caller saves a new index afterwards
+    (`CACHE.save_pending`)."""
+    started = datetime.now()
+    session = uow.session
+    proposal_list = list_in_scope(session, user, list_id, Permission.SCREENING_RUN)
+    require_list_editable(proposal_list)
+    # Plain rows, not ORM objects: a list may hold 50,000 proposals.
+    proposals = session.execute(
+        select(
+            Proposal.id, Proposal.baris, Proposal.nik, Proposal.nama, Proposal.tgl_lahir,
+            Proposal.jenis_kelamin, Proposal.alamat, Proposal.kode_desa, Proposal.keputusan, Proposal.person_id,
+        )
+        .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
+        .order_by(Proposal.baris, Proposal.id)
+    ).all()  # fmt: skip
+    if not proposals:
+        raise DomainError(N_('Daftar usulan "{name}" belum berisi baris.'), name=proposal_list.nama)
+    _require_people(session)
+    index = CACHE.get(str(db.path), db.engine, progress)
+    matcher, memory = _matcher_for(index)
+    context = _context(session, proposal_list, proposals)
+    connection = session.connection()
+    results = screen(
+        matcher,
+        _inputs(proposals),
+        context,
+        lambda ids: read_person_facts(connection, ids),
+        progress,
+        memory,
+    )
+    progress.check()
+    run = ScreeningRun(
+        list_id=list_id,
+        username=user.username,
+        started_at=utcnow(),
+        engine_version=ENGINE_VERSION,
+        settings=_settings(),
+        registry_state=index.state,
+        scope=scope,
+        origin_device=uow.device_id,
+    )
+    session.add(run)
+    session.flush()
+    _store_results(session, run, results, only_changed=scope == "row")
+    counts = {v.value: 0 for v in Verdict}
+    for r in results:
+        counts[r.hasil.value] += 1
+    run.counts = counts
+    run.finished_at = utcnow()
+    proposal_list.status = "screened"
+    proposal_list.last_run_id = run.id
+    uow.audit(
+        user,
+        "penyaringan.jalankan",
+        "proposal_list",
+        list_id,
+        after={"run": run.id, "engine": ENGINE_VERSION, "scope": scope, **counts},
+    )
+    return RunSummary(
+        run.id,
+        list_id,
+        len(results),
+        counts[Verdict.PASS.value],
+        counts[Verdict.FAIL.value],
+        counts[Verdict.CHECK.value],
+        sum(1 for r in results if r.person_id is not None),
+        (datetime.now() - started).total_seconds(),
+    )
 
 
 def _store_results(session, run: ScreeningRun, results: list[RowResult], only_changed: bool = False) -> None:
