@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 
 from app.errors import DomainError
-from app.output_files import atomic_output
 from app.registry.issues import RowIssue, Severity
 from app.registry.issues_export import export_issues_xlsx
 from app.screening.results import write_export
@@ -56,14 +55,22 @@ def test_the_issue_list_export_writes_no_temporary_file(folder, temp_files_made)
     assert sheet.cell(2, 4).value == "7501011208800001"
 
 
-def test_an_export_that_fails_midway_leaves_no_file_and_the_earlier_one_whole(folder):
-    out = folder / "hasil.csv"
-    out.write_text("hasil sebelumnya", encoding="utf-8")
-    with pytest.raises(RuntimeError), atomic_output(out, "w", encoding="utf-8") as handle:
-        handle.write("7501011208800001,SITI LASENA\n")
-        raise RuntimeError("terputus")
-    assert out.read_text(encoding="utf-8") == "hasil sebelumnya"
-    assert [p.name for p in folder.iterdir()] == ["hasil.csv"]
+class BrokenRows:
+    """Rows that fail after the first few, like a disk that fills up midway."""
+
+    def __iter__(self):
+        yield ["7501011208800001", "SITI LASENA"]
+        raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_an_export_that_fails_midway_leaves_no_file_and_the_earlier_one_whole(folder, suffix):
+    out = folder / f"hasil{suffix}"
+    out.write_bytes(b"hasil sebelumnya")
+    with pytest.raises(OSError):
+        write_export(out, ["NIK", "Nama"], BrokenRows())
+    assert out.read_bytes() == b"hasil sebelumnya"
+    assert [p.name for p in folder.iterdir()] == [out.name]
 
 
 def test_an_export_is_readable_by_its_owner_only(tmp_path):
