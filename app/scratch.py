@@ -113,7 +113,8 @@ def remove_leftovers() -> int:
         log.warning("folder %s tidak dapat dibaca", root, exc_info=True)
         return 0
     removed = 0
-    owned = {space.folder for space in _spaces.values()}
+    with _spaces_lock:
+        owned = {space.folder for space in _spaces.values()}
     names = {p.name.removesuffix(LOCK_SUFFIX) for p in entries if p.name.endswith(LOCK_SUFFIX)}
     names |= {p.name for p in entries if p.is_dir()}
     for name in sorted(names):
