@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 
 from app.auth.users import login
 from app.office import open_office_database
+from app.screening.headless import screen_file
 from app.screening.results import RESULT_COLUMNS
+from app.uow import UnitOfWork
 from cli import EXIT_ERROR, EXIT_OK, main
 from db.models import ProposalList, ScreeningRun
 from tests.app.screening.test_engine import (
@@ -249,3 +251,21 @@ def test_a_screen_killed_while_exporting_leaves_no_personal_data_after_the_next_
     assert screen(registry, *command) == EXIT_OK, capsys.readouterr().err
     assert [p.name for p in folder.iterdir()] == ["hasil.xlsx"]  # the half file went at the start
     assert lists_and_runs(registry) == (1, 1)
+
+
+def test_a_screen_whose_commit_fails_leaves_no_export_and_no_list(registry, usulan, tmp_path, monkeypatch):
+    out = tmp_path / "hasil.xlsx"
+    db = open_office_database(registry)
+    try:
+        user = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
+
+        def failing_commit(self) -> None:
+            raise RuntimeError("disk I/O error")
+
+        monkeypatch.setattr(UnitOfWork, "commit", failing_commit)
+        with pytest.raises(RuntimeError):
+            screen_file(db, user, usulan, out)
+    finally:
+        db.close()
+    assert not out.exists()  # the results of a screening that was not recorded
+    assert lists_and_runs(registry) == (0, 0)
