@@ -47,7 +47,8 @@ class ScratchSpace:
         root.mkdir(parents=True, exist_ok=True, mode=OWNER_ONLY_FOLDER)
         name = uuid.uuid4().hex
         # The lock is taken before the folder exists: another process's sweep never sees a folder without it.
-        self.lock = FileLock(root / f"{name}{LOCK_SUFFIX}")
+        # Not thread-local: the GUI's worker threads and the exit handler share this process's one lock.
+        self.lock = FileLock(root / f"{name}{LOCK_SUFFIX}", mode=0o600, thread_local=False)
         self.lock.acquire(timeout=0)
         self.folder = root / name
         self.folder.mkdir(mode=OWNER_ONLY_FOLDER)
