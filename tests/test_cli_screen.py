@@ -180,6 +180,9 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
+needs_sigkill = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX SIGKILL")
+
+
 def kill_inside(module: str, name: str, arguments: list, tmp_path, monkeypatch) -> None:
     """Starts `ejps ARGUMENTS` in a real process, waits until it reaches `module.name`, kills it (SIGKILL)."""
     system_temp = tmp_path / "systemp"
@@ -221,6 +224,7 @@ def program_in(path) -> int:
         db.close()
 
 
+@needs_sigkill
 @pytest.mark.parametrize("with_program", [True, False], ids=["program", "registry-only"])
 def test_a_screen_killed_while_screening_leaves_no_list_and_runs_again(
     registry, usulan, tmp_path, monkeypatch, capsys, with_program
@@ -236,6 +240,7 @@ def test_a_screen_killed_while_screening_leaves_no_list_and_runs_again(
     assert lists_and_runs(registry) == (1, 1)
 
 
+@needs_sigkill
 def test_a_screen_killed_while_exporting_leaves_no_personal_data_after_the_next_start(
     registry, usulan, tmp_path, monkeypatch, capsys
 ):

@@ -3,11 +3,14 @@ next start, what a running process uses is not."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 from app.registry.fields import ExtractKind
 from app.registry.importer import RegistryImport
@@ -48,6 +51,7 @@ def test_import_staging_is_kept_in_the_data_folder_not_the_system_temp_folder(
     assert not staging.exists()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 def test_the_scratch_files_of_a_killed_process_are_removed_at_the_next_start():
     process, staging = scratch_process("die")
     process.wait()
