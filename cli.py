@@ -1,7 +1,7 @@
 """The `ejps` command: no arguments opens the program; subcommands do the same work headless.
 
 Argument parsing and printing only; every rule lives in app/. Exit status: 0 done, 1 refused or failed
-(the message says why), 2 wrong usage, 3 nothing to import.
+(the message says why), 2 wrong usage, 3 nothing to import, 130 cancelled with Ctrl-C (nothing changed).
 """
 
 from __future__ import annotations
@@ -10,14 +10,18 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import sys
+import threading
 import uuid
 from pathlib import Path
 
 from app.errors import DomainError
 from app.i18n import _, set_language
+from app.jobs import Cancelled
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
+EXIT_CANCELLED = 130  # the shell's convention for a command stopped by Ctrl-C (128 + SIGINT)
 log = logging.getLogger("ejps")
 
 
@@ -29,32 +33,92 @@ def _fmt(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
+def _rate_column():
+    """Work done per second, in the job's own units (rows, or bytes of a CSV file)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            speed = task.finished_speed or task.speed
+            if task.total is None or not speed:
+                return Text("")
+            return Text(_("{rate}/dtk").format(rate=_fmt(round(speed))), style="progress.data.speed")
+
+    return RateColumn()
+
+
 class TerminalProgress:
-    """A one-line progress report on stderr, for the same jobs the GUI runs with a progress dialog."""
+    """A progress bar on stderr (rich: bar, percentage, rate, time left) for the same jobs the GUI runs with a
+    progress dialog. Without a terminal (a script, CI) nothing is drawn.
+
+    Ctrl-C does what the dialog's Batal does: the job is asked to stop at its next check between chunks and
+    rolls its transaction back, so nothing is half-saved; a second Ctrl-C stops at once.
+    """
 
     def __init__(self) -> None:
-        self.last = ""
+        from rich.console import Console
+        from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import Progress as Bar
+        from rich.table import Column
+
+        console = Console(stderr=True)
+        self.bar = Bar(
+            TextColumn("{task.description}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
+            BarColumn(bar_width=30),
+            TaskProgressColumn(),
+            _rate_column(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            expand=True,
+            disable=not console.is_terminal,
+        )
+        self.task = None
+        self.total = 0
+        self.done = 0
+        self.stop_requested = False
+        self._previous_handler = None
 
     def report(self, done: int, total: int, what: str) -> None:
-        percent = f" {100 * done // total:3d}%" if total else ""
-        line = f"{what}{percent}"
-        if line != self.last and sys.stderr.isatty():
-            print("\r" + line[:110].ljust(110), end="", file=sys.stderr, flush=True)
-        self.last = line
+        if self.stop_requested:
+            what = _("Membatalkan... (Ctrl-C sekali lagi: berhenti seketika)")
+        if self.task is None or total != self.total or done < self.done:
+            # A new step of the job (its own total): a new bar, so rate and time left start afresh.
+            if self.task is not None:
+                self.bar.remove_task(self.task)
+            self.task = self.bar.add_task(what, total=total or None, completed=done)
+        else:
+            self.bar.update(self.task, completed=done, description=what)
+        self.total, self.done = total, done
 
     def cancelled(self) -> bool:
-        return False
+        return self.stop_requested
 
-    def finish(self) -> None:
-        if sys.stderr.isatty() and self.last:
-            print(file=sys.stderr)
+    def _interrupt(self, signum, frame) -> None:
+        if self.stop_requested:
+            raise KeyboardInterrupt
+        self.stop_requested = True
+        if self.task is not None:
+            self.report(self.done, self.total, "")
+
+    def __enter__(self):
+        from app.jobs import Progress
+
+        self.bar.start()
+        if threading.current_thread() is threading.main_thread():
+            self._previous_handler = signal.signal(signal.SIGINT, self._interrupt)
+        return Progress(report=self.report, cancelled=self.cancelled)
+
+    def __exit__(self, *exc_info) -> None:
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGINT, self._previous_handler)
+            self._previous_handler = None
+        self.bar.stop()
 
 
-def _progress():
-    from app.jobs import Progress
-
-    terminal = TerminalProgress()
-    return terminal, Progress(report=terminal.report, cancelled=terminal.cancelled)
+def _progress() -> TerminalProgress:
+    return TerminalProgress()
 
 
 def _database_path(args) -> Path:
@@ -131,9 +195,8 @@ def cmd_import(args) -> int:
             mapping[field.strip()] = header.strip()
         if plan.skipped:
             _print(_("Dilewati (judul kolom berbeda): {tables}").format(tables=", ".join(plan.skipped)))
-        terminal, progress = _progress()
-        preview = job.prepare(mapping, progress, mark_missing=not args.additions_only)
-        terminal.finish()
+        with _progress() as progress:
+            preview = job.prepare(mapping, progress, mark_missing=not args.additions_only)
         _print_preview(preview)
         if args.issues_xlsx and preview.issues:
             count = export_issues_xlsx(preview.issues, Path(args.issues_xlsx))
@@ -148,9 +211,8 @@ def cmd_import(args) -> int:
             if input(_("Simpan ke registri? [y/T] ")).strip().lower() not in ("y", "ya"):
                 _print(_("Dibatalkan. Tidak ada yang berubah."))
                 return EXIT_NOTHING
-        terminal, progress = _progress()
-        result = job.commit(progress)
-        terminal.finish()
+        with _progress() as progress:
+            result = job.commit(progress)
         _print(_("Tersimpan sebagai impor #{batch}.").format(batch=result.batch_id))
         return EXIT_OK
     finally:
@@ -205,9 +267,8 @@ def cmd_screen(args) -> int:
 
     db, user = _login(args)
     try:
-        terminal, progress = _progress()
-        result = screen_file(db, user, Path(args.file), Path(args.export), args.program, progress)
-        terminal.finish()
+        with _progress() as progress:
+            result = screen_file(db, user, Path(args.file), Path(args.export), args.program, progress)
         preview, run = result.preview, result.run
         _print(
             _("Usulan dibaca: {read}, diimpor: {ok}, ditolak: {refused} (daftar #{list_id}).").format(
@@ -288,9 +349,10 @@ def cmd_demo(args) -> int:
     if path.exists() and not args.force:
         _print(_("Basis data demo sudah ada: {path}").format(path=path))
     else:
-        terminal, progress = _progress()
-        summary = build_demo(path, people=args.people, seed=args.seed, progress=progress, replace=args.force)
-        terminal.finish()
+        with _progress() as progress:
+            summary = build_demo(
+                path, people=args.people, seed=args.seed, progress=progress, replace=args.force
+            )
         _print(
             _("Basis data demo dibuat: {path} ({people} penduduk, {households} KK, {dtks} di DTKS).").format(
                 path=path,
@@ -413,11 +475,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return _run_gui(Path(args.db) if args.db else None)
         return handler(args)
+    except (Cancelled, KeyboardInterrupt):
+        print(_("Dibatalkan. Tidak ada yang berubah."), file=sys.stderr)
+        return EXIT_CANCELLED
     except DomainError as error:
         print(_("Galat: {message}").format(message=error), file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print(_("Dibatalkan. Tidak ada yang berubah."), file=sys.stderr)
         return EXIT_ERROR
     except Exception:  # never a traceback for the user: it goes to the log with an id to quote
         incident = uuid.uuid4().hex[:8]
