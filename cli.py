@@ -33,6 +33,25 @@ def _fmt(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
+_stop_requested = threading.Event()  # Ctrl-C pressed during this command's long work
+
+
+def _step_column():
+    """What the job is doing; once Ctrl-C is pressed, that it is stopping (read at each redraw, so the signal
+    handler itself never touches the display)."""
+    from rich.progress import ProgressColumn
+    from rich.table import Column
+    from rich.text import Text
+
+    class StepColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            if _stop_requested.is_set():
+                return Text(_("Membatalkan... (Ctrl-C sekali lagi: berhenti seketika)"), style="yellow")
+            return Text(task.description)
+
+    return StepColumn(table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis"))
+
+
 def _rate_column():
     """Work done per second, in the job's own units (rows, or bytes of a CSV file)."""
     from rich.progress import ProgressColumn
@@ -53,18 +72,18 @@ class TerminalProgress:
     progress dialog. Without a terminal (a script, CI) nothing is drawn.
 
     Ctrl-C does what the dialog's Batal does: the job is asked to stop at its next check between chunks and
-    rolls its transaction back, so nothing is half-saved; a second Ctrl-C stops at once.
+    rolls its transaction back, so nothing is half-saved; a second Ctrl-C stops at once. The request holds for
+    the rest of the command: a Ctrl-C just after an import's preview still stops it before saving.
     """
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, TaskProgressColumn, TimeRemainingColumn
         from rich.progress import Progress as Bar
-        from rich.table import Column
 
         console = Console(stderr=True)
         self.bar = Bar(
-            TextColumn("{task.description}", table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis")),
+            _step_column(),
             BarColumn(bar_width=30),
             TaskProgressColumn(),
             _rate_column(),
@@ -77,12 +96,9 @@ class TerminalProgress:
         self.task = None
         self.total = 0
         self.done = 0
-        self.stop_requested = False
         self._previous_handler = None
 
     def report(self, done: int, total: int, what: str) -> None:
-        if self.stop_requested:
-            what = _("Membatalkan... (Ctrl-C sekali lagi: berhenti seketika)")
         if self.task is None or total != self.total or done < self.done:
             # A new step of the job (its own total): a new bar, so rate and time left start afresh.
             if self.task is not None:
@@ -93,14 +109,12 @@ class TerminalProgress:
         self.total, self.done = total, done
 
     def cancelled(self) -> bool:
-        return self.stop_requested
+        return _stop_requested.is_set()
 
     def _interrupt(self, signum, frame) -> None:
-        if self.stop_requested:
+        if _stop_requested.is_set():
             raise KeyboardInterrupt
-        self.stop_requested = True
-        if self.task is not None:
-            self.report(self.done, self.total, "")
+        _stop_requested.set()
 
     def __enter__(self):
         from app.jobs import Progress
@@ -466,6 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         requested = argv[argv.index("--lang") + 1]
         if requested in ("id", "en"):
             set_language(requested)
+    _stop_requested.clear()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.lang:

@@ -1,0 +1,134 @@
+"""What a person at a terminal meets in `ejps`: the progress bar and Ctrl-C, help texts, the demo, search."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.auth.users import login
+from app.office import open_office_database
+from app.registry.search import count_people
+from cli import EXIT_CANCELLED, EXIT_OK, TerminalProgress, main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def big_extract(tmp_path_factory) -> Path:
+    """A Dukcapil extract of the whole province, large enough that reading and saving it take seconds."""
+    from app.demo.generator import DUKCAPIL_COLUMNS, generate_population, write_csv
+
+    path = tmp_path_factory.mktemp("extract") / "dukcapil_provinsi.csv"
+    return write_csv(generate_population(40_000, 11), DUKCAPIL_COLUMNS, path)
+
+
+@pytest.fixture
+def province_office(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "provinsi.db"
+    monkeypatch.setenv("EJPS_USER", "admin")
+    monkeypatch.setenv("EJPS_PASSWORD", "rahasia-admin-1")
+    assert main(["init", "--db", str(path), "--region", "75", "--admin", "admin"]) == EXIT_OK
+    return path
+
+
+class RunningCommand:
+    """`ejps` in its own process, its stderr collected as it comes (the bar is drawn there)."""
+
+    def __init__(self, args: list[str]) -> None:
+        # FORCE_COLOR: rich draws the bar although stderr is a pipe, so the test can see which step runs.
+        env = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "160"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "import sys, cli; sys.exit(cli.main())", *args],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.err = b""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while chunk := os.read(self.process.stderr.fileno(), 65536):
+            self.err += chunk
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while text.encode() not in self.err:
+            assert self.process.poll() is None, f"ended before {text!r}: {self.err.decode(errors='replace')}"
+            assert time.monotonic() < deadline, f"no {text!r} within {timeout} s"
+            time.sleep(0.02)
+
+    def finish(self) -> tuple[int, str, str]:
+        out = self.process.stdout.read()
+        self.process.wait(timeout=120)
+        self.reader.join(timeout=10)
+        return self.process.returncode, out.decode(), self.err.decode(errors="replace")
+
+
+def _people_and_imports(path: Path) -> tuple[int, int]:
+    db = open_office_database(path)
+    try:
+        admin = login(db.unit_of_work(), "admin", "rahasia-admin-1")
+        with db.engine.connect() as connection:
+            batches = connection.exec_driver_sql("SELECT count(*) FROM import_batch").scalar_one()
+        return count_people(db.unit_of_work(), admin), batches
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    "step", ["Membaca dan memeriksa", "Menyimpan ke registri"], ids=["while reading", "while saving"]
+)
+def test_ctrl_c_during_an_import_cancels_it_and_changes_nothing(big_extract, province_office, step):
+    command = RunningCommand(["--db", str(province_office), "import", "dukcapil", str(big_extract), "--yes"])
+    command.wait_for(step)
+    command.process.send_signal(signal.SIGINT)
+    status, out, err = command.finish()
+    assert status == EXIT_CANCELLED, err
+    assert "Dibatalkan. Tidak ada yang berubah." in err
+    assert "Traceback" not in err and "Tersimpan" not in out
+    assert _people_and_imports(province_office) == (0, 0)
+
+
+def test_the_progress_bar_is_drawn_on_stderr_only(tmp_path, province_office):
+    from tests.factories import people, write_csv
+
+    extract = write_csv(tmp_path / "d.csv", people(30))
+    command = RunningCommand(["--db", str(province_office), "import", "dukcapil", str(extract), "--yes"])
+    status, out, err = command.finish()
+    assert status == EXIT_OK, err
+    assert "Tersimpan sebagai impor #1." in out
+    assert "━" in err and "100%" in err  # rich's bar, drawn on stderr, never on stdout
+    assert "━" not in out
+
+
+def test_the_bar_shows_percentage_rate_and_time_left(monkeypatch, capsys):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws as on a terminal; capsys holds what it drew
+    monkeypatch.setenv("COLUMNS", "160")
+    terminal = TerminalProgress()
+    with terminal as progress:
+        for done in range(0, 1001, 100):
+            progress.report(done, 2000, "Membaca dan memeriksa ekstrak.csv")
+            time.sleep(0.03)
+        terminal.bar.refresh()
+    err = capsys.readouterr().err
+    assert "Membaca dan memeriksa ekstrak.csv" in err and "50%" in err
+    assert "/dtk" in err  # rate, in the job's units per second
+    assert "0:00:0" in err  # time left
+
+
+def test_without_a_terminal_no_bar_is_drawn(monkeypatch, capsys):
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    with TerminalProgress() as progress:
+        progress.report(500, 1000, "Membaca dan memeriksa ekstrak.csv")
+    assert capsys.readouterr().err == ""
