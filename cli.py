@@ -14,10 +14,12 @@ import signal
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.errors import DomainError
-from app.i18n import _, set_language
+from app.i18n import N_, _, set_language
 from app.jobs import Cancelled
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
@@ -392,29 +394,139 @@ def _run_gui(path: Path | None, demo: bool = False) -> int:
     return run(database_path=path, demo=demo)
 
 
+# argparse's own texts ("usage:", "options", its error messages) are looked up in gettext's domain
+# "argparse", for which no Indonesian catalog exists. While the parser is built and parses, they are
+# looked up in the project's catalog instead, under these Indonesian texts (keys: the msgids of
+# Lib/argparse.py in Python 3.11 that a user can meet; the rest are programming errors, left as they are).
+ARGPARSE_TEXTS = {
+    "usage: ": N_("pemakaian: "),
+    "positional arguments": N_("argumen"),
+    "options": N_("opsi"),
+    "show this help message and exit": N_("tampilkan bantuan ini lalu keluar"),
+    "%(prog)s: error: %(message)s\n": N_("%(prog)s: galat: %(message)s\n"),
+    "argument %(argument_name)s: %(message)s": N_("argumen %(argument_name)s: %(message)s"),
+    "the following arguments are required: %s": N_("argumen berikut wajib diisi: %s"),
+    "one of the arguments %s is required": N_("salah satu argumen ini wajib diisi: %s"),
+    "not allowed with argument %s": N_("tidak boleh bersama argumen %s"),
+    "unrecognized arguments: %s": N_("argumen tidak dikenal: %s"),
+    "invalid choice: %(value)r (choose from %(choices)s)": N_(
+        "pilihan tidak sah: %(value)r (pilih salah satu: %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": N_("nilai %(type)s tidak sah: %(value)r"),
+    "expected one argument": N_("perlu satu nilai"),
+    "expected at most one argument": N_("paling banyak satu nilai"),
+    "expected at least one argument": N_("perlu paling sedikit satu nilai"),
+    "expected %s argument": N_("perlu %s nilai"),
+    "expected %s arguments": N_("perlu %s nilai"),
+    "ambiguous option: %(option)s could match %(matches)s": N_("opsi %(option)s rancu: bisa %(matches)s"),
+    "unexpected option string: %s": N_("opsi tak terduga: %s"),
+    "ignored explicit argument %r": N_("nilai %r diabaikan"),
+    "unknown parser %(parser_name)r (choices: %(choices)s)": N_(
+        "perintah %(parser_name)r tidak dikenal (pilihan: %(choices)s)"
+    ),
+    "can't open '%(filename)s': %(error)s": N_("berkas '%(filename)s' tidak dapat dibuka: %(error)s"),
+}
+
+
+def _argparse_text(message: str | None) -> str | None:
+    known = ARGPARSE_TEXTS.get(message) if message else None
+    return _(known) if known else message
+
+
+def _argparse_plural(singular: str, plural: str, n: int) -> str:
+    return _argparse_text(singular if n == 1 else plural)
+
+
+@contextmanager
+def _argparse_in_project_language() -> Iterator[None]:
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _argparse_text, _argparse_plural
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+def _examples(*examples: tuple[str, str]) -> str:
+    """The end of a help text: commands to copy, each with what it does."""
+    width = max((len(command) for command, what in examples if what), default=0)
+    lines = [f"  {command:<{width}}  # {_(what)}" if what else f"  {command}" for command, what in examples]
+    return "\n".join([_("contoh:"), *lines])
+
+
+def _main_epilog() -> str:
+    variables = [
+        ("EJPS_USER, EJPS_PASSWORD", _("nama pengguna dan kata sandi, untuk skrip (tanpa ini: ditanyakan)")),
+        ("EJPS_NEW_PASSWORD", _("kata sandi akun baru pada 'ejps user add'")),
+        ("EJPS_DB_PASSPHRASE", _("frasa sandi kunci basis data, di komputer tanpa penyimpanan kredensial")),
+        ("EJPS_DATA_DIR", _("folder data: basis data kantor, wilayah demo, log")),
+        ("EJPS_LANG", _("bahasa tampilan (id, en), seperti --lang")),
+    ]
+    width = max(len(name) for name, _text in variables)
+    return "\n".join(
+        [
+            _examples(
+                ("ejps demo", N_("buat wilayah demo sintetis untuk mencoba")),
+                ('ejps search "siti lasena"', N_("sesudah 'ejps demo': cari di wilayah demo")),
+                ("ejps init --region 7501 --admin admin", N_("basis data kantor baru untuk Kab. Gorontalo")),
+                ("ejps import dukcapil ekstrak.xlsx", N_("pratinjau, lalu ditanya sebelum disimpan")),
+                ("ejps screen usulan.xlsx --program 3 --export hasil.xlsx", ""),
+                (_("ejps PERINTAH --help"), N_("bantuan satu perintah")),
+            ),
+            "",
+            _("variabel lingkungan:"),
+            *(f"  {name:<{width}}  {text}" for name, text in variables),
+            "",
+            _(
+                "status keluar: 0 selesai, 1 ditolak atau gagal (pesannya menyebut sebabnya), 2 salah pemakaian,\n"
+                "3 tidak ada yang diimpor, 130 dibatalkan dengan Ctrl-C (tidak ada yang berubah)."
+            ),
+        ]
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ejps", description=_("e-JPS Desktop: registri sosial Provinsi Gorontalo.")
+        prog="ejps",
+        description=_("e-JPS Desktop: registri sosial Provinsi Gorontalo."),
+        epilog=_main_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--db", help=_("berkas basis data kantor (bawaan: folder data pengguna)"))
+    parser.add_argument(
+        "--db",
+        metavar=_("BERKAS"),
+        help=_(
+            "berkas basis data kantor (bawaan: di folder data pengguna; sebelum 'ejps init': wilayah demo)"
+        ),
+    )
     parser.add_argument("--lang", choices=["id", "en"], help=_("bahasa tampilan"))
-    commands = parser.add_subparsers(dest="command")
+    commands = parser.add_subparsers(dest="command", title=_("perintah"), metavar=_("PERINTAH"))
 
     def sub(name: str, help_text: str, handler) -> argparse.ArgumentParser:
-        command = commands.add_parser(name, help=help_text)
-        command.add_argument("--db", default=argparse.SUPPRESS, help=_("berkas basis data kantor"))
+        command = commands.add_parser(
+            name, help=help_text, description=help_text, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        command.add_argument(
+            "--db", default=argparse.SUPPRESS, metavar=_("BERKAS"), help=_("berkas basis data kantor")
+        )
         command.set_defaults(handler=handler)
         return command
 
     init = sub("init", _("buat basis data kantor baru untuk satu wilayah"), cmd_init)
-    init.add_argument("--region", required=True, help=_("kode wilayah Kemendagri, mis. 75, 7501, 750101"))
-    init.add_argument("--admin", required=True, help=_("nama pengguna admin pertama"))
-    init.add_argument("--full-name", help=_("nama lengkap admin"))
-    init.add_argument("--name", help=_("nama kantor"))
+    init.add_argument(
+        "--region", required=True, metavar=_("KODE"), help=_("kode wilayah Kemendagri, mis. 75, 7501, 750101")
+    )
+    init.add_argument("--admin", required=True, metavar=_("NAMA"), help=_("nama pengguna admin pertama"))
+    init.add_argument("--full-name", metavar=_("NAMA"), help=_("nama lengkap admin"))
+    init.add_argument("--name", metavar=_("NAMA"), help=_("nama kantor"))
+    init.epilog = _examples(
+        ("ejps init --region 7501 --admin admin", N_("kantor Kab. Gorontalo; kata sandi admin ditanyakan")),
+        ("ejps init --db kantor.db --region 750101 --admin admin --name 'Kec. Limboto'", ""),
+    )
 
     imp = sub("import", _("impor ekstrak Dukcapil atau DTKS/DTSEN (CSV/XLSX)"), cmd_import)
-    imp.add_argument("kind", choices=["dukcapil", "dtks"])
-    imp.add_argument("files", nargs="+", help=_("satu atau beberapa berkas CSV/XLSX"))
+    imp.add_argument("kind", choices=["dukcapil", "dtks"], help=_("jenis ekstrak"))
+    imp.add_argument("files", nargs="+", metavar=_("BERKAS"), help=_("satu atau beberapa berkas CSV/XLSX"))
     imp.add_argument("--yes", action="store_true", help=_("simpan tanpa menanyakan setelah pratinjau"))
     imp.add_argument(
         "--source", default="DTKS", choices=["DTKS", "DTSEN"], help=_("sumber data kesejahteraan")
@@ -422,7 +534,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--map", action="append", metavar=_("KOLOM=JUDUL"), help=_("petakan kolom, mis. nik='NO INDUK'")
     )
-    imp.add_argument("--issues-xlsx", help=_("tulis daftar baris ditolak/ditandai ke XLSX"))
+    imp.add_argument(
+        "--issues-xlsx", metavar=_("BERKAS"), help=_("tulis daftar baris ditolak/ditandai ke XLSX")
+    )
     imp.add_argument(
         "--additions-only",
         action="store_true",
@@ -430,43 +544,92 @@ def build_parser() -> argparse.ArgumentParser:
             "berkas hanya berisi tambahan/perubahan: jangan tandai yang tidak ada di berkas sebagai hilang"
         ),
     )
+    imp.epilog = _examples(
+        ("ejps import dukcapil ekstrak.xlsx", N_("pratinjau, lalu ditanya sebelum disimpan")),
+        ("ejps import dukcapil a.csv b.csv --yes --issues-xlsx masalah.xlsx", ""),
+        ("ejps import dtks dtsen.xlsx --source DTSEN --yes", ""),
+        ("ejps import dukcapil baru.csv --additions-only --map nik='NO INDUK'", ""),
+    )
 
     search = sub("search", _("cari penduduk menurut NIK, No. KK atau nama"), cmd_search)
-    search.add_argument("query")
-    search.add_argument("--limit", type=int, default=50)
+    search.add_argument("query", metavar=_("TEKS"), help=_("NIK, No. KK, atau nama (boleh sebagian)"))
+    search.add_argument(
+        "--limit", type=int, default=50, metavar="N", help=_("paling banyak N orang (bawaan: 50)")
+    )
+    search.epilog = _examples(
+        ('ejps search "siti lasena"', ""),
+        ("ejps search 7501015207", N_("NIK atau No. KK, boleh bagian awalnya saja")),
+    )
 
     screen = sub(
         "screen",
         _("saring (filterisasi/pemadanan) berkas usulan terhadap registri dan ekspor hasilnya"),
         cmd_screen,
     )
-    screen.add_argument("file", help=_("berkas usulan CSV/XLSX"))
+    screen.add_argument("file", metavar=_("BERKAS"), help=_("berkas usulan CSV/XLSX"))
     screen.add_argument(
-        "--program", type=int, help=_("nomor program (tanpa ini: disaring terhadap registri saja)")
+        "--program",
+        type=int,
+        metavar=_("NOMOR"),
+        help=_("nomor program (tanpa ini: disaring terhadap registri saja)"),
     )
-    screen.add_argument("--export", required=True, help=_("berkas hasil .csv atau .xlsx"))
+    screen.add_argument(
+        "--export", required=True, metavar=_("BERKAS"), help=_("berkas hasil .csv atau .xlsx")
+    )
+    screen.epilog = _examples(
+        ("ejps screen usulan.xlsx --program 3 --export hasil.xlsx", ""),
+        ("ejps screen usulan.csv --export hasil.csv", N_("tanpa program: hanya dipadankan dengan registri")),
+    )
 
     users = sub("user", _("kelola akun pengguna (admin)"), None)
-    user_commands = users.add_subparsers(dest="user_command", required=True)
-    add = user_commands.add_parser("add", help=_("tambah pengguna"))
-    add.add_argument("--db", default=argparse.SUPPRESS)
-    add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["admin", "operator", "guest"])
-    add.add_argument("--region", help=_("kode wilayah kerja (bawaan: wilayah kantor)"))
-    add.add_argument("--full-name")
-    add.add_argument("--opd")
+    user_commands = users.add_subparsers(
+        dest="user_command", required=True, title=_("perintah"), metavar=_("PERINTAH")
+    )
+    add = user_commands.add_parser(
+        "add",
+        help=_("tambah pengguna"),
+        description=_("tambah pengguna"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument(
+        "--db", default=argparse.SUPPRESS, metavar=_("BERKAS"), help=_("berkas basis data kantor")
+    )
+    add.add_argument("username", metavar=_("NAMA_PENGGUNA"))
+    add.add_argument("--role", required=True, choices=["admin", "operator", "guest"], help=_("peran"))
+    add.add_argument("--region", metavar=_("KODE"), help=_("kode wilayah kerja (bawaan: wilayah kantor)"))
+    add.add_argument("--full-name", metavar=_("NAMA"), help=_("nama lengkap"))
+    add.add_argument("--opd", metavar=_("NAMA"), help=_("OPD (perangkat daerah) pengguna"))
     add.set_defaults(handler=cmd_user_add)
-    listing = user_commands.add_parser("list", help=_("daftar pengguna"))
-    listing.add_argument("--db", default=argparse.SUPPRESS)
+    add.epilog = _examples(
+        (
+            "EJPS_NEW_PASSWORD=... ejps user add walidata --role operator --region 750101",
+            N_("operator Kec. Limboto"),
+        ),
+    )
+    listing = user_commands.add_parser("list", help=_("daftar pengguna"), description=_("daftar pengguna"))
+    listing.add_argument(
+        "--db", default=argparse.SUPPRESS, metavar=_("BERKAS"), help=_("berkas basis data kantor")
+    )
     listing.set_defaults(handler=cmd_user_list)
 
     demo = sub("demo", _("buat wilayah demo sintetis (dan buka programnya dengan --open)"), cmd_demo)
     demo.add_argument(
-        "--people", type=int, default=20_000, help=_("jumlah penduduk (1200000 = seluruh provinsi)")
+        "--people",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help=_("jumlah penduduk (1200000 = seluruh provinsi)"),
     )
-    demo.add_argument("--seed", type=int, default=7501)
+    demo.add_argument(
+        "--seed", type=int, default=7501, metavar="N", help=_("benih acak (data yang sama lagi)")
+    )
     demo.add_argument("--force", action="store_true", help=_("buat ulang walau sudah ada"))
     demo.add_argument("--open", action="store_true", help=_("buka program pada wilayah demo"))
+    demo.epilog = _examples(
+        ("ejps demo", N_('lalu misalnya: ejps search "siti"')),
+        ("ejps demo --open", N_("buka program pada wilayah demo")),
+        ("ejps demo --people 1200000 --force", N_("seluruh provinsi (beberapa menit)")),
+    )
     return parser
 
 
@@ -481,8 +644,9 @@ def main(argv: list[str] | None = None) -> int:
         if requested in ("id", "en"):
             set_language(requested)
     _stop_requested.clear()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    with _argparse_in_project_language():
+        parser = build_parser()
+        args = parser.parse_args(argv)
     if args.lang:
         set_language(args.lang)
     handler = getattr(args, "handler", None)

@@ -132,3 +132,53 @@ def test_without_a_terminal_no_bar_is_drawn(monkeypatch, capsys):
     with TerminalProgress() as progress:
         progress.report(500, 1000, "Membaca dan memeriksa ekstrak.csv")
     assert capsys.readouterr().err == ""
+
+
+def test_help_is_indonesian_with_examples_and_the_environment_variables(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["--help"])
+    assert stopped.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("pemakaian: ejps")
+    assert "opsi:" in out and "tampilkan bantuan ini lalu keluar" in out
+    assert "usage:" not in out and "options:" not in out and "show this help" not in out
+    assert "contoh:" in out and 'ejps search "siti lasena"' in out
+    for variable in ("EJPS_USER", "EJPS_PASSWORD", "EJPS_DB_PASSPHRASE", "EJPS_DATA_DIR"):
+        assert variable in out
+
+
+def test_each_command_has_examples(capsys):
+    for command in (["init"], ["import"], ["search"], ["screen"], ["demo"], ["user", "add"]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        out = capsys.readouterr().out
+        assert "contoh:\n  " in out and f"ejps {' '.join(command)} " in out, command
+
+
+def test_usage_errors_are_indonesian(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["search"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "ejps search: galat: argumen berikut wajib diisi: TEKS" in err
+    with pytest.raises(SystemExit):
+        main(["import", "ktp", "a.csv"])
+    assert "pilihan tidak sah: 'ktp' (pilih salah satu: 'dukcapil', 'dtks')" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["demo", "--people", "banyak"])
+    assert "argumen --people: nilai int tidak sah: 'banyak'" in capsys.readouterr().err
+
+
+def test_argparse_texts_are_english_under_lang_en_and_argparse_is_left_as_it_was(capsys):
+    import argparse
+    import gettext
+
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "search", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ejps search") and "show this help message and exit" in out
+    assert "examples:" in out
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "search"])
+    assert "ejps search: error: the following arguments are required: TEXT" in capsys.readouterr().err
+    assert argparse._ is gettext.gettext
