@@ -159,11 +159,33 @@ def _password(prompt: str, env: str = "EJPS_PASSWORD", confirm: bool = False) ->
     return value
 
 
+def _database_to_open(args) -> Path:
+    """--db, else the office database; until 'ejps init' has made one, the demo region if 'ejps demo' made it
+    (said on stderr, so what a script reads on stdout stays the same)."""
+    from app.office import demo_database_path
+
+    path = _database_path(args)
+    demo = demo_database_path()
+    if not args.db and not path.exists() and demo.exists():
+        print(
+            _("Memakai wilayah demo {path} (basis data kantor belum dibuat dengan 'ejps init').").format(
+                path=demo
+            ),
+            file=sys.stderr,
+        )
+        path = demo
+    if path.resolve() == demo.resolve():
+        from app.demo import ensure_demo_key
+
+        ensure_demo_key()
+    return path
+
+
 def _login(args):
     from app.auth.users import login
     from app.office import open_office_database
 
-    db = open_office_database(_database_path(args))
+    db = open_office_database(_database_to_open(args))
     username = os.environ.get("EJPS_USER") or (input(_("Nama pengguna: ")) if sys.stdin.isatty() else "")
     if not username:
         raise DomainError(
@@ -261,21 +283,68 @@ def _print_preview(preview) -> None:
 
 
 def cmd_search(args) -> int:
+    from app.regions import place_names
+    from app.registry.people import sex_label, status_label
     from app.registry.search import people_by_ids, search_people
 
     db, user = _login(args)
     try:
         result = search_people(db.unit_of_work(), user, args.query, limit=args.limit)
-        for person in people_by_ids(db.unit_of_work(), user, list(result.ids)):
-            _print(
-                f"{person.nik}  {person.no_kk}  {person.nama:<40} {person.tgl_lahir or '':<10} "
-                f"{person.jenis_kelamin} {person.kode_desa} {person.status}{_(' (hilang)') if person.missing else ''}"
+        found = people_by_ids(db.unit_of_work(), user, list(result.ids))
+        if not found:
+            print(
+                _('Tidak ada penduduk yang cocok dengan "{query}".').format(query=args.query), file=sys.stderr
             )
+            return EXIT_ERROR
+        desa = place_names(db.unit_of_work(), (person.kode_desa for person in found))
+        _print_table(
+            [
+                (_("NIK"), False),
+                (_("No. KK"), False),
+                (_("Nama"), True),
+                (_("JK"), False),
+                (_("Tgl lahir"), False),
+                (_("Desa/Kel."), True),
+                (_("Status"), True),
+            ],
+            [
+                [
+                    person.nik,
+                    person.no_kk,
+                    person.nama,
+                    sex_label(person.jenis_kelamin),
+                    f"{person.tgl_lahir:%d-%m-%Y}" if person.tgl_lahir else "",
+                    desa.get(person.kode_desa, person.kode_desa),
+                    status_label(person.status)
+                    + (", " + _("tidak ada di ekstrak terakhir") if person.missing else ""),
+                ]
+                for person in found
+            ],
+        )
         if result.truncated:
             _print(_("... lebih dari {n} hasil; persempit pencarian.").format(n=args.limit))
-        return EXIT_OK if result.ids else EXIT_ERROR
+        return EXIT_OK
     finally:
         db.close()
+
+
+def _print_table(columns: list[tuple[str, bool]], rows: list[list[str]]) -> None:
+    """Columns as wide as their texts. On a narrow terminal only the columns marked True wrap (names, places);
+    numbers and dates stay whole. Piped to a file or another program, no line is cut at 80 characters."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, highlight=False)
+    for index, (header, wraps) in enumerate(columns):
+        widest = max([len(header), *(len(row[index]) for row in rows)])
+        table.add_column(header, no_wrap=not wraps, min_width=min(widest, 12) if wraps else widest)
+    for row in rows:
+        table.add_row(*row)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = console.measure(table, options=console.options.update_width(10_000)).maximum
+    console.print(table)
 
 
 def cmd_screen(args) -> int:
@@ -357,11 +426,11 @@ def cmd_user_list(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from app.demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo, ensure_demo_key
-    from app.office import demo_database_path
+    from app.demo import DEMO_ADMIN, DEMO_PASSPHRASE, DEMO_PASSWORD, build_demo, ensure_demo_key
+    from app.office import default_database_path, demo_database_path
 
     path = Path(args.db) if args.db else demo_database_path()
-    ensure_demo_key()
+    keyed_by_demo_passphrase = ensure_demo_key()
     if path.exists() and not args.force:
         _print(_("Basis data demo sudah ada: {path}").format(path=path))
     else:
@@ -383,6 +452,23 @@ def cmd_demo(args) -> int:
             user=DEMO_ADMIN, password=DEMO_PASSWORD
         )
     )
+    if keyed_by_demo_passphrase:
+        _print(
+            _(
+                "Komputer ini tidak punya penyimpanan kredensial: basis data demo dikunci dengan frasa sandi "
+                "{passphrase}. Bila ditanyakan, ketik frasa sandi itu (atau isi EJPS_DB_PASSPHRASE)."
+            ).format(passphrase=DEMO_PASSPHRASE)
+        )
+    if path == demo_database_path() and not default_database_path().exists():
+        _print(
+            _("Perintah lain memakai wilayah demo ini, mis.: {example}").format(example='ejps search "siti"')
+        )
+    else:
+        _print(
+            _("Perintah lain memakai wilayah demo ini dengan --db, mis.: {example}").format(
+                example=f'ejps --db "{path}" search "siti"'
+            )
+        )
     if args.open:
         return _run_gui(path, demo=True)
     return EXIT_OK

@@ -15,7 +15,7 @@ import pytest
 from app.auth.users import login
 from app.office import open_office_database
 from app.registry.search import count_people
-from cli import EXIT_CANCELLED, EXIT_OK, TerminalProgress, main
+from cli import EXIT_CANCELLED, EXIT_ERROR, EXIT_OK, TerminalProgress, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -182,3 +182,40 @@ def test_argparse_texts_are_english_under_lang_en_and_argparse_is_left_as_it_was
         main(["--lang", "en", "search"])
     assert "ejps search: error: the following arguments are required: TEXT" in capsys.readouterr().err
     assert argparse._ is gettext.gettext
+
+
+def test_search_prints_a_readable_table(office_with_people, capsys):
+    path, records = office_with_people
+    person = records[0]
+    assert main(["search", "--db", str(path), person.nik]) == EXIT_OK
+    out = capsys.readouterr().out
+    header, rule, row = out.splitlines()[:3]
+    assert header.split() == ["NIK", "No.", "KK", "Nama", "JK", "Tgl", "lahir", "Desa/Kel.", "Status"]
+    assert set(rule) == {"─"}
+    assert row.startswith(person.nik)
+    assert person.nama in row
+    assert "Laki-laki" in row  # the head of the household
+    year, month, day = person.tgl_lahir.split("-")
+    assert f"{day}-{month}-{year}" in row
+    assert "<10" not in out and person.kode_desa not in row
+    assert "Kel. Kayubulan" in row and "Hidup" in row  # 7501011001 by its name; the status in words
+
+
+def test_search_finding_nobody_says_so(office_with_people, capsys):
+    path, _records = office_with_people
+    assert main(["search", "--db", str(path), "ZZZZ"]) == EXIT_ERROR
+    assert 'Tidak ada penduduk yang cocok dengan "ZZZZ".' in capsys.readouterr().err
+
+
+@pytest.fixture
+def office_with_people(tmp_path, monkeypatch):
+    from tests.factories import people, write_csv
+
+    path = tmp_path / "kantor.db"
+    monkeypatch.setenv("EJPS_USER", "admin")
+    monkeypatch.setenv("EJPS_PASSWORD", "rahasia-admin-1")
+    assert main(["init", "--db", str(path), "--region", "7501", "--admin", "admin"]) == EXIT_OK
+    records = people(2)
+    extract = write_csv(tmp_path / "d.csv", records)
+    assert main(["import", "--db", str(path), "dukcapil", str(extract), "--yes"]) == EXIT_OK
+    return path, records
