@@ -219,3 +219,67 @@ def office_with_people(tmp_path, monkeypatch):
     extract = write_csv(tmp_path / "d.csv", records)
     assert main(["import", "--db", str(path), "dukcapil", str(extract), "--yes"]) == EXIT_OK
     return path, records
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    """`ejps demo` run once, as on a computer without a credential store and without EJPS_DB_PASSPHRASE."""
+    import contextlib
+    import io
+
+    import db.keys
+
+    data = tmp_path_factory.mktemp("demo-data")
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EJPS_DATA_DIR", str(data))
+        patch.delenv("EJPS_DB_PASSPHRASE", raising=False)
+        patch.setattr(db.keys, "keyring_available", lambda: False)
+        patch.setattr(db.keys, "_session_passphrase", None)
+        with contextlib.redirect_stdout(out):
+            assert main(["demo", "--people", "150"]) == EXIT_OK
+    return data, out.getvalue()
+
+
+@pytest.fixture
+def without_credential_store(demo_folder, monkeypatch):
+    """A later command in a new process: no passphrase in memory, none in the environment, no keyring."""
+    import db.keys
+
+    monkeypatch.setenv("EJPS_DATA_DIR", str(demo_folder[0]))
+    monkeypatch.delenv("EJPS_DB_PASSPHRASE", raising=False)
+    monkeypatch.setattr(db.keys, "keyring_available", lambda: False)
+    monkeypatch.setattr(db.keys, "_session_passphrase", None)
+    monkeypatch.setenv("EJPS_USER", "admin")
+    monkeypatch.setenv("EJPS_PASSWORD", "demo12345")
+
+
+def test_ejps_demo_shows_its_passphrase_and_the_samples_readme_holds_it(demo_folder):
+    from app.demo import DEMO_PASSPHRASE
+
+    data, out = demo_folder
+    assert f"dikunci dengan frasa sandi {DEMO_PASSPHRASE}" in out
+    assert 'Perintah lain memakai wilayah demo ini, mis.: ejps search "siti"' in out
+    readme = (data / "demo" / "contoh_ekstrak" / "BACA_SAYA.txt").read_text(encoding="utf-8")
+    assert f"EJPS_DB_PASSPHRASE={DEMO_PASSPHRASE}" in readme
+
+
+def test_after_ejps_demo_commands_without_db_open_the_demo(without_credential_store, capsys):
+    assert main(["search", "siti"]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "Memakai wilayah demo" in captured.err and "demo.db" in captured.err
+    assert "SITI" in captured.out
+
+
+def test_init_after_demo_makes_the_office_database_which_commands_then_use(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "data"
+    (data / "demo").mkdir(parents=True)
+    (data / "demo" / "demo.db").write_bytes(b"")  # only its presence matters here
+    monkeypatch.setenv("EJPS_DATA_DIR", str(data))
+    monkeypatch.setenv("EJPS_USER", "admin")
+    monkeypatch.setenv("EJPS_PASSWORD", "rahasia-admin-1")
+    assert main(["init", "--region", "7501", "--admin", "admin"]) == EXIT_OK
+    assert (data / "ejps.db").exists()
+    capsys.readouterr()
+    assert main(["search", "SITI"]) == EXIT_ERROR  # an empty office registry, not the demo
+    assert "wilayah demo" not in capsys.readouterr().err
