@@ -320,6 +320,7 @@ def cmd_search(args) -> int:
                 ]
                 for person in found
             ],
+            spare=1,  # No. KK: on a narrow terminal, the NIK identifies the person
         )
         if result.truncated:
             _print(_("... lebih dari {n} hasil; persempit pencarian.").format(n=args.limit))
@@ -328,22 +329,30 @@ def cmd_search(args) -> int:
         db.close()
 
 
-def _print_table(columns: list[tuple[str, bool]], rows: list[list[str]]) -> None:
-    """Columns as wide as their texts. On a narrow terminal only the columns marked True wrap (names, places);
-    numbers and dates stay whole. Piped to a file or another program, no line is cut at 80 characters."""
+def _print_table(columns: list[tuple[str, bool]], rows: list[list[str]], spare: int | None = None) -> None:
+    """Columns as wide as their texts. On a narrow terminal only the columns marked True wrap (names, places)
+    while numbers and dates stay whole, and the `spare` column is left out if the rest cannot fit. Piped to a
+    file or another program, no line is cut at 80 characters."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, highlight=False)
-    for index, (header, wraps) in enumerate(columns):
-        widest = max([len(header), *(len(row[index]) for row in rows)])
-        table.add_column(header, no_wrap=not wraps, min_width=min(widest, 12) if wraps else widest)
-    for row in rows:
-        table.add_row(*row)
+    def table_of(kept: list[int]) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, highlight=False)
+        for index in kept:
+            header, wraps = columns[index]
+            widest = max([len(header), *(len(row[index]) for row in rows)])
+            table.add_column(header, no_wrap=not wraps, min_width=min(widest, 12) if wraps else widest)
+        for row in rows:
+            table.add_row(*(row[index] for index in kept))
+        return table
+
     console = Console(highlight=False)
+    table = table_of(list(range(len(columns))))
     if not console.is_terminal:
         console.width = console.measure(table, options=console.options.update_width(10_000)).maximum
+    elif spare is not None and sum(c.min_width for c in table.columns) + 2 * len(columns) > console.width:
+        table = table_of([index for index in range(len(columns)) if index != spare])
     console.print(table)
 
 

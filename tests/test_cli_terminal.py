@@ -283,3 +283,18 @@ def test_init_after_demo_makes_the_office_database_which_commands_then_use(tmp_p
     capsys.readouterr()
     assert main(["search", "SITI"]) == EXIT_ERROR  # an empty office registry, not the demo
     assert "wilayah demo" not in capsys.readouterr().err
+
+
+def test_search_on_a_narrow_terminal_leaves_out_the_kk_and_keeps_every_other_column(
+    office_with_people, monkeypatch, capsys
+):
+    path, records = office_with_people
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["search", "--db", str(path), records[0].nik]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "No. KK" not in out and records[0].no_kk not in out
+    assert records[0].nik in out and "Kayubulan" in out and "Hidup" in out
+    monkeypatch.setenv("COLUMNS", "160")
+    assert main(["search", "--db", str(path), records[0].nik]) == EXIT_OK
+    assert "No. KK" in capsys.readouterr().out
