@@ -98,17 +98,19 @@ class TerminalProgress:
         self.task = None
         self.total = 0
         self.done = 0
+        self._lock = threading.Lock()
         self._previous_handler = None
 
     def report(self, done: int, total: int, what: str) -> None:
-        if self.task is None or total != self.total or done < self.done:
-            # A new step of the job (its own total): a new bar, so rate and time left start afresh.
-            if self.task is not None:
-                self.bar.remove_task(self.task)
-            self.task = self.bar.add_task(what, total=total or None, completed=done)
-        else:
-            self.bar.update(self.task, completed=done, description=what)
-        self.total, self.done = total, done
+        with self._lock:  # some jobs report from several reading threads
+            if self.task is None or total != self.total or done < self.done:
+                # A new step of the job (its own total): a new bar, so rate and time left start afresh.
+                if self.task is not None:
+                    self.bar.remove_task(self.task)
+                self.task = self.bar.add_task(what, total=total or None, completed=done)
+            else:
+                self.bar.update(self.task, completed=done, description=what)
+            self.total, self.done = total, done
 
     def cancelled(self) -> bool:
         return _stop_requested.is_set()
