@@ -1,7 +1,7 @@
 """The `ejps` command: no arguments opens the program; subcommands do the same work headless.
 
 Argument parsing and printing only; every rule lives in app/. Exit status: 0 done, 1 refused or failed
-(the message says why), 2 wrong usage, 3 nothing to import.
+(the message says why), 2 wrong usage, 3 nothing to import, 130 cancelled with Ctrl-C (nothing changed).
 """
 
 from __future__ import annotations
@@ -10,14 +10,20 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import sys
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.errors import DomainError
-from app.i18n import _, set_language
+from app.i18n import N_, _, set_language
+from app.jobs import Cancelled
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
+EXIT_CANCELLED = 130  # the shell's convention for a command stopped by Ctrl-C (128 + SIGINT)
 log = logging.getLogger("ejps")
 
 
@@ -29,32 +35,108 @@ def _fmt(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
+_stop_requested = threading.Event()  # Ctrl-C pressed during this command's long work
+
+
+def _step_column():
+    """What the job is doing; once Ctrl-C is pressed, that it is stopping (read at each redraw, so the signal
+    handler itself never touches the display)."""
+    from rich.progress import ProgressColumn
+    from rich.table import Column
+    from rich.text import Text
+
+    class StepColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            if _stop_requested.is_set():
+                return Text(_("Membatalkan... (Ctrl-C sekali lagi: berhenti seketika)"), style="yellow")
+            return Text(task.description)
+
+    return StepColumn(table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis"))
+
+
+def _rate_column():
+    """Work done per second, in the job's own units (rows, or bytes of a CSV file)."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            speed = task.finished_speed or task.speed
+            if task.total is None or not speed:
+                return Text("")
+            return Text(_("{rate}/dtk").format(rate=_fmt(round(speed))), style="progress.data.speed")
+
+    return RateColumn()
+
+
 class TerminalProgress:
-    """A one-line progress report on stderr, for the same jobs the GUI runs with a progress dialog."""
+    """A progress bar on stderr (rich: bar, percentage, rate, time left) for the same jobs the GUI runs with a
+    progress dialog. Without a terminal (a script, CI) nothing is drawn.
+
+    Ctrl-C does what the dialog's Batal does: the job is asked to stop at its next check between chunks and
+    rolls its transaction back, so nothing is half-saved; a second Ctrl-C stops at once. The request holds for
+    the rest of the command: a Ctrl-C just after an import's preview still stops it before saving.
+    """
 
     def __init__(self) -> None:
-        self.last = ""
+        from rich.console import Console
+        from rich.progress import BarColumn, TaskProgressColumn, TimeRemainingColumn
+        from rich.progress import Progress as Bar
+
+        console = Console(stderr=True)
+        self.bar = Bar(
+            _step_column(),
+            BarColumn(bar_width=30),
+            TaskProgressColumn(),
+            _rate_column(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            expand=True,
+            disable=not console.is_terminal,
+        )
+        self.task = None
+        self.total = 0
+        self.done = 0
+        self._lock = threading.Lock()
+        self._previous_handler = None
 
     def report(self, done: int, total: int, what: str) -> None:
-        percent = f" {100 * done // total:3d}%" if total else ""
-        line = f"{what}{percent}"
-        if line != self.last and sys.stderr.isatty():
-            print("\r" + line[:110].ljust(110), end="", file=sys.stderr, flush=True)
-        self.last = line
+        with self._lock:  # some jobs report from several reading threads
+            if self.task is None or total != self.total or done < self.done:
+                # A new step of the job (its own total): a new bar, so rate and time left start afresh.
+                if self.task is not None:
+                    self.bar.remove_task(self.task)
+                self.task = self.bar.add_task(what, total=total or None, completed=done)
+            else:
+                self.bar.update(self.task, completed=done, description=what)
+            self.total, self.done = total, done
 
     def cancelled(self) -> bool:
-        return False
+        return _stop_requested.is_set()
 
-    def finish(self) -> None:
-        if sys.stderr.isatty() and self.last:
-            print(file=sys.stderr)
+    def _interrupt(self, signum, frame) -> None:
+        if _stop_requested.is_set():
+            raise KeyboardInterrupt
+        _stop_requested.set()
+
+    def __enter__(self):
+        from app.jobs import Progress
+
+        self.bar.start()
+        if threading.current_thread() is threading.main_thread():
+            self._previous_handler = signal.signal(signal.SIGINT, self._interrupt)
+        return Progress(report=self.report, cancelled=self.cancelled)
+
+    def __exit__(self, *exc_info) -> None:
+        if self._previous_handler is not None:
+            signal.signal(signal.SIGINT, self._previous_handler)
+            self._previous_handler = None
+        self.bar.stop()
 
 
-def _progress():
-    from app.jobs import Progress
-
-    terminal = TerminalProgress()
-    return terminal, Progress(report=terminal.report, cancelled=terminal.cancelled)
+def _progress() -> TerminalProgress:
+    return TerminalProgress()
 
 
 def _database_path(args) -> Path:
@@ -79,11 +161,33 @@ def _password(prompt: str, env: str = "EJPS_PASSWORD", confirm: bool = False) ->
     return value
 
 
+def _database_to_open(args) -> Path:
+    """--db, else the office database; until 'ejps init' has made one, the demo region if 'ejps demo' made it
+    (said on stderr, so what a script reads on stdout stays the same)."""
+    from app.office import demo_database_path
+
+    path = _database_path(args)
+    demo = demo_database_path()
+    if not args.db and not path.exists() and demo.exists():
+        print(
+            _("Memakai wilayah demo {path} (basis data kantor belum dibuat dengan 'ejps init').").format(
+                path=demo
+            ),
+            file=sys.stderr,
+        )
+        path = demo
+    if path.resolve() == demo.resolve():
+        from app.demo import ensure_demo_key
+
+        ensure_demo_key()
+    return path
+
+
 def _login(args):
     from app.auth.users import login
     from app.office import open_office_database
 
-    db = open_office_database(_database_path(args))
+    db = open_office_database(_database_to_open(args))
     username = os.environ.get("EJPS_USER") or (input(_("Nama pengguna: ")) if sys.stdin.isatty() else "")
     if not username:
         raise DomainError(
@@ -131,9 +235,8 @@ def cmd_import(args) -> int:
             mapping[field.strip()] = header.strip()
         if plan.skipped:
             _print(_("Dilewati (judul kolom berbeda): {tables}").format(tables=", ".join(plan.skipped)))
-        terminal, progress = _progress()
-        preview = job.prepare(mapping, progress, mark_missing=not args.additions_only)
-        terminal.finish()
+        with _progress() as progress:
+            preview = job.prepare(mapping, progress, mark_missing=not args.additions_only)
         _print_preview(preview)
         if args.issues_xlsx and preview.issues:
             count = export_issues_xlsx(preview.issues, Path(args.issues_xlsx))
@@ -148,9 +251,8 @@ def cmd_import(args) -> int:
             if input(_("Simpan ke registri? [y/T] ")).strip().lower() not in ("y", "ya"):
                 _print(_("Dibatalkan. Tidak ada yang berubah."))
                 return EXIT_NOTHING
-        terminal, progress = _progress()
-        result = job.commit(progress)
-        terminal.finish()
+        with _progress() as progress:
+            result = job.commit(progress)
         _print(_("Tersimpan sebagai impor #{batch}.").format(batch=result.batch_id))
         return EXIT_OK
     finally:
@@ -183,21 +285,77 @@ def _print_preview(preview) -> None:
 
 
 def cmd_search(args) -> int:
+    from app.regions import place_names
+    from app.registry.people import sex_label, status_label
     from app.registry.search import people_by_ids, search_people
 
     db, user = _login(args)
     try:
         result = search_people(db.unit_of_work(), user, args.query, limit=args.limit)
-        for person in people_by_ids(db.unit_of_work(), user, list(result.ids)):
-            _print(
-                f"{person.nik}  {person.no_kk}  {person.nama:<40} {person.tgl_lahir or '':<10} "
-                f"{person.jenis_kelamin} {person.kode_desa} {person.status}{_(' (hilang)') if person.missing else ''}"
+        found = people_by_ids(db.unit_of_work(), user, list(result.ids))
+        if not found:
+            print(
+                _('Tidak ada penduduk yang cocok dengan "{query}".').format(query=args.query), file=sys.stderr
             )
+            return EXIT_ERROR
+        desa = place_names(db.unit_of_work(), (person.kode_desa for person in found))
+        _print_table(
+            [
+                (_("NIK"), False),
+                (_("No. KK"), False),
+                (_("Nama"), True),
+                (_("JK"), False),
+                (_("Tgl lahir"), False),
+                (_("Desa/Kel."), True),
+                (_("Status"), True),
+            ],
+            [
+                [
+                    person.nik,
+                    person.no_kk,
+                    person.nama,
+                    sex_label(person.jenis_kelamin),
+                    f"{person.tgl_lahir:%d-%m-%Y}" if person.tgl_lahir else "",
+                    desa.get(person.kode_desa, person.kode_desa),
+                    status_label(person.status)
+                    + (", " + _("tidak ada di ekstrak terakhir") if person.missing else ""),
+                ]
+                for person in found
+            ],
+            spare=1,  # No. KK: on a narrow terminal, the NIK identifies the person
+        )
         if result.truncated:
             _print(_("... lebih dari {n} hasil; persempit pencarian.").format(n=args.limit))
-        return EXIT_OK if result.ids else EXIT_ERROR
+        return EXIT_OK
     finally:
         db.close()
+
+
+def _print_table(columns: list[tuple[str, bool]], rows: list[list[str]], spare: int | None = None) -> None:
+    """Columns as wide as their texts. On a narrow terminal only the columns marked True wrap (names, places)
+    while numbers and dates stay whole, and the `spare` column is left out if the rest cannot fit. Piped to a
+    file or another program, no line is cut at 80 characters."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    def table_of(kept: list[int]) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, highlight=False)
+        for index in kept:
+            header, wraps = columns[index]
+            widest = max([len(header), *(len(row[index]) for row in rows)])
+            table.add_column(header, no_wrap=not wraps, min_width=min(widest, 12) if wraps else widest)
+        for row in rows:
+            table.add_row(*(row[index] for index in kept))
+        return table
+
+    console = Console(highlight=False)
+    table = table_of(list(range(len(columns))))
+    if not console.is_terminal:
+        console.width = console.measure(table, options=console.options.update_width(10_000)).maximum
+    elif spare is not None and sum(c.min_width for c in table.columns) + 2 * len(columns) > console.width:
+        table = table_of([index for index in range(len(columns)) if index != spare])
+    console.print(table)
 
 
 def cmd_screen(args) -> int:
@@ -205,9 +363,8 @@ def cmd_screen(args) -> int:
 
     db, user = _login(args)
     try:
-        terminal, progress = _progress()
-        result = screen_file(db, user, Path(args.file), Path(args.export), args.program, progress)
-        terminal.finish()
+        with _progress() as progress:
+            result = screen_file(db, user, Path(args.file), Path(args.export), args.program, progress)
         preview, run = result.preview, result.run
         _print(
             _("Usulan dibaca: {read}, diimpor: {ok}, ditolak: {refused} (daftar #{list_id}).").format(
@@ -280,17 +437,18 @@ def cmd_user_list(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from app.demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo, ensure_demo_key
-    from app.office import demo_database_path
+    from app.demo import DEMO_ADMIN, DEMO_PASSPHRASE, DEMO_PASSWORD, build_demo, ensure_demo_key
+    from app.office import default_database_path, demo_database_path
 
     path = Path(args.db) if args.db else demo_database_path()
-    ensure_demo_key()
+    keyed_by_demo_passphrase = ensure_demo_key()
     if path.exists() and not args.force:
         _print(_("Basis data demo sudah ada: {path}").format(path=path))
     else:
-        terminal, progress = _progress()
-        summary = build_demo(path, people=args.people, seed=args.seed, progress=progress, replace=args.force)
-        terminal.finish()
+        with _progress() as progress:
+            summary = build_demo(
+                path, people=args.people, seed=args.seed, progress=progress, replace=args.force
+            )
         _print(
             _("Basis data demo dibuat: {path} ({people} penduduk, {households} KK, {dtks} di DTKS).").format(
                 path=path,
@@ -305,6 +463,23 @@ def cmd_demo(args) -> int:
             user=DEMO_ADMIN, password=DEMO_PASSWORD
         )
     )
+    if keyed_by_demo_passphrase:
+        _print(
+            _(
+                "Komputer ini tidak punya penyimpanan kredensial: basis data demo dikunci dengan frasa sandi "
+                "{passphrase}. Bila ditanyakan, ketik frasa sandi itu (atau isi EJPS_DB_PASSPHRASE)."
+            ).format(passphrase=DEMO_PASSPHRASE)
+        )
+    if path == demo_database_path() and not default_database_path().exists():
+        _print(
+            _("Perintah lain memakai wilayah demo ini, mis.: {example}").format(example='ejps search "siti"')
+        )
+    else:
+        _print(
+            _("Perintah lain memakai wilayah demo ini dengan --db, mis.: {example}").format(
+                example=f'ejps --db "{path}" search "siti"'
+            )
+        )
     if args.open:
         return _run_gui(path, demo=True)
     return EXIT_OK
@@ -316,29 +491,139 @@ def _run_gui(path: Path | None, demo: bool = False) -> int:
     return run(database_path=path, demo=demo)
 
 
+# argparse's own texts ("usage:", "options", its error messages) are looked up in gettext's domain
+# "argparse", for which no Indonesian catalog exists. While the parser is built and parses, they are
+# looked up in the project's catalog instead, under these Indonesian texts (keys: the msgids of
+# Lib/argparse.py in Python 3.11 that a user can meet; the rest are programming errors, left as they are).
+ARGPARSE_TEXTS = {
+    "usage: ": N_("pemakaian: "),
+    "positional arguments": N_("argumen"),
+    "options": N_("opsi"),
+    "show this help message and exit": N_("tampilkan bantuan ini lalu keluar"),
+    "%(prog)s: error: %(message)s\n": N_("%(prog)s: galat: %(message)s\n"),
+    "argument %(argument_name)s: %(message)s": N_("argumen %(argument_name)s: %(message)s"),
+    "the following arguments are required: %s": N_("argumen berikut wajib diisi: %s"),
+    "one of the arguments %s is required": N_("salah satu argumen ini wajib diisi: %s"),
+    "not allowed with argument %s": N_("tidak boleh bersama argumen %s"),
+    "unrecognized arguments: %s": N_("argumen tidak dikenal: %s"),
+    "invalid choice: %(value)r (choose from %(choices)s)": N_(
+        "pilihan tidak sah: %(value)r (pilih salah satu: %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": N_("nilai %(type)s tidak sah: %(value)r"),
+    "expected one argument": N_("perlu satu nilai"),
+    "expected at most one argument": N_("paling banyak satu nilai"),
+    "expected at least one argument": N_("perlu paling sedikit satu nilai"),
+    "expected %s argument": N_("perlu %s nilai"),
+    "expected %s arguments": N_("perlu %s nilai"),
+    "ambiguous option: %(option)s could match %(matches)s": N_("opsi %(option)s rancu: bisa %(matches)s"),
+    "unexpected option string: %s": N_("opsi tak terduga: %s"),
+    "ignored explicit argument %r": N_("nilai %r diabaikan"),
+    "unknown parser %(parser_name)r (choices: %(choices)s)": N_(
+        "perintah %(parser_name)r tidak dikenal (pilihan: %(choices)s)"
+    ),
+    "can't open '%(filename)s': %(error)s": N_("berkas '%(filename)s' tidak dapat dibuka: %(error)s"),
+}
+
+
+def _argparse_text(message: str | None) -> str | None:
+    known = ARGPARSE_TEXTS.get(message) if message else None
+    return _(known) if known else message
+
+
+def _argparse_plural(singular: str, plural: str, n: int) -> str:
+    return _argparse_text(singular if n == 1 else plural)
+
+
+@contextmanager
+def _argparse_in_project_language() -> Iterator[None]:
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _argparse_text, _argparse_plural
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+def _examples(*examples: tuple[str, str]) -> str:
+    """The end of a help text: commands to copy, each with what it does."""
+    width = max((len(command) for command, what in examples if what), default=0)
+    lines = [f"  {command:<{width}}  # {_(what)}" if what else f"  {command}" for command, what in examples]
+    return "\n".join([_("contoh:"), *lines])
+
+
+def _main_epilog() -> str:
+    variables = [
+        ("EJPS_USER, EJPS_PASSWORD", _("nama pengguna dan kata sandi, untuk skrip (tanpa ini: ditanyakan)")),
+        ("EJPS_NEW_PASSWORD", _("kata sandi akun baru pada 'ejps user add'")),
+        ("EJPS_DB_PASSPHRASE", _("frasa sandi kunci basis data, di komputer tanpa penyimpanan kredensial")),
+        ("EJPS_DATA_DIR", _("folder data: basis data kantor, wilayah demo, log")),
+        ("EJPS_LANG", _("bahasa tampilan (id, en), seperti --lang")),
+    ]
+    width = max(len(name) for name, _text in variables)
+    return "\n".join(
+        [
+            _examples(
+                ("ejps demo", N_("buat wilayah demo sintetis untuk mencoba")),
+                ('ejps search "siti lasena"', N_("sesudah 'ejps demo': cari di wilayah demo")),
+                ("ejps init --region 7501 --admin admin", N_("basis data kantor baru untuk Kab. Gorontalo")),
+                ("ejps import dukcapil ekstrak.xlsx", N_("pratinjau, lalu ditanya sebelum disimpan")),
+                ("ejps screen usulan.xlsx --program 3 --export hasil.xlsx", ""),
+                (_("ejps PERINTAH --help"), N_("bantuan satu perintah")),
+            ),
+            "",
+            _("variabel lingkungan:"),
+            *(f"  {name:<{width}}  {text}" for name, text in variables),
+            "",
+            _(
+                "status keluar: 0 selesai, 1 ditolak atau gagal (pesannya menyebut sebabnya), 2 salah pemakaian,\n"
+                "3 tidak ada yang diimpor, 130 dibatalkan dengan Ctrl-C (tidak ada yang berubah)."
+            ),
+        ]
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ejps", description=_("e-JPS Desktop: registri sosial Provinsi Gorontalo.")
+        prog="ejps",
+        description=_("e-JPS Desktop: registri sosial Provinsi Gorontalo."),
+        epilog=_main_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--db", help=_("berkas basis data kantor (bawaan: folder data pengguna)"))
+    parser.add_argument(
+        "--db",
+        metavar=_("BERKAS"),
+        help=_(
+            "berkas basis data kantor (bawaan: di folder data pengguna; sebelum 'ejps init': wilayah demo)"
+        ),
+    )
     parser.add_argument("--lang", choices=["id", "en"], help=_("bahasa tampilan"))
-    commands = parser.add_subparsers(dest="command")
+    commands = parser.add_subparsers(dest="command", title=_("perintah"), metavar=_("PERINTAH"))
 
     def sub(name: str, help_text: str, handler) -> argparse.ArgumentParser:
-        command = commands.add_parser(name, help=help_text)
-        command.add_argument("--db", default=argparse.SUPPRESS, help=_("berkas basis data kantor"))
+        command = commands.add_parser(
+            name, help=help_text, description=help_text, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        command.add_argument(
+            "--db", default=argparse.SUPPRESS, metavar=_("BERKAS"), help=_("berkas basis data kantor")
+        )
         command.set_defaults(handler=handler)
         return command
 
     init = sub("init", _("buat basis data kantor baru untuk satu wilayah"), cmd_init)
-    init.add_argument("--region", required=True, help=_("kode wilayah Kemendagri, mis. 75, 7501, 750101"))
-    init.add_argument("--admin", required=True, help=_("nama pengguna admin pertama"))
-    init.add_argument("--full-name", help=_("nama lengkap admin"))
-    init.add_argument("--name", help=_("nama kantor"))
+    init.add_argument(
+        "--region", required=True, metavar=_("KODE"), help=_("kode wilayah Kemendagri, mis. 75, 7501, 750101")
+    )
+    init.add_argument("--admin", required=True, metavar=_("NAMA"), help=_("nama pengguna admin pertama"))
+    init.add_argument("--full-name", metavar=_("NAMA"), help=_("nama lengkap admin"))
+    init.add_argument("--name", metavar=_("NAMA"), help=_("nama kantor"))
+    init.epilog = _examples(
+        ("ejps init --region 7501 --admin admin", N_("kantor Kab. Gorontalo; kata sandi admin ditanyakan")),
+        ("ejps init --db kantor.db --region 750101 --admin admin --name 'Kec. Limboto'", ""),
+    )
 
     imp = sub("import", _("impor ekstrak Dukcapil atau DTKS/DTSEN (CSV/XLSX)"), cmd_import)
-    imp.add_argument("kind", choices=["dukcapil", "dtks"])
-    imp.add_argument("files", nargs="+", help=_("satu atau beberapa berkas CSV/XLSX"))
+    imp.add_argument("kind", choices=["dukcapil", "dtks"], help=_("jenis ekstrak"))
+    imp.add_argument("files", nargs="+", metavar=_("BERKAS"), help=_("satu atau beberapa berkas CSV/XLSX"))
     imp.add_argument("--yes", action="store_true", help=_("simpan tanpa menanyakan setelah pratinjau"))
     imp.add_argument(
         "--source", default="DTKS", choices=["DTKS", "DTSEN"], help=_("sumber data kesejahteraan")
@@ -346,7 +631,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--map", action="append", metavar=_("KOLOM=JUDUL"), help=_("petakan kolom, mis. nik='NO INDUK'")
     )
-    imp.add_argument("--issues-xlsx", help=_("tulis daftar baris ditolak/ditandai ke XLSX"))
+    imp.add_argument(
+        "--issues-xlsx", metavar=_("BERKAS"), help=_("tulis daftar baris ditolak/ditandai ke XLSX")
+    )
     imp.add_argument(
         "--additions-only",
         action="store_true",
@@ -354,43 +641,92 @@ def build_parser() -> argparse.ArgumentParser:
             "berkas hanya berisi tambahan/perubahan: jangan tandai yang tidak ada di berkas sebagai hilang"
         ),
     )
+    imp.epilog = _examples(
+        ("ejps import dukcapil ekstrak.xlsx", N_("pratinjau, lalu ditanya sebelum disimpan")),
+        ("ejps import dukcapil a.csv b.csv --yes --issues-xlsx masalah.xlsx", ""),
+        ("ejps import dtks dtsen.xlsx --source DTSEN --yes", ""),
+        ("ejps import dukcapil baru.csv --additions-only --map nik='NO INDUK'", ""),
+    )
 
     search = sub("search", _("cari penduduk menurut NIK, No. KK atau nama"), cmd_search)
-    search.add_argument("query")
-    search.add_argument("--limit", type=int, default=50)
+    search.add_argument("query", metavar=_("TEKS"), help=_("NIK, No. KK, atau nama (boleh sebagian)"))
+    search.add_argument(
+        "--limit", type=int, default=50, metavar="N", help=_("paling banyak N orang (bawaan: 50)")
+    )
+    search.epilog = _examples(
+        ('ejps search "siti lasena"', ""),
+        ("ejps search 7501015207", N_("NIK atau No. KK, boleh bagian awalnya saja")),
+    )
 
     screen = sub(
         "screen",
         _("saring (filterisasi/pemadanan) berkas usulan terhadap registri dan ekspor hasilnya"),
         cmd_screen,
     )
-    screen.add_argument("file", help=_("berkas usulan CSV/XLSX"))
+    screen.add_argument("file", metavar=_("BERKAS"), help=_("berkas usulan CSV/XLSX"))
     screen.add_argument(
-        "--program", type=int, help=_("nomor program (tanpa ini: disaring terhadap registri saja)")
+        "--program",
+        type=int,
+        metavar=_("NOMOR"),
+        help=_("nomor program (tanpa ini: disaring terhadap registri saja)"),
     )
-    screen.add_argument("--export", required=True, help=_("berkas hasil .csv atau .xlsx"))
+    screen.add_argument(
+        "--export", required=True, metavar=_("BERKAS"), help=_("berkas hasil .csv atau .xlsx")
+    )
+    screen.epilog = _examples(
+        ("ejps screen usulan.xlsx --program 3 --export hasil.xlsx", ""),
+        ("ejps screen usulan.csv --export hasil.csv", N_("tanpa program: hanya dipadankan dengan registri")),
+    )
 
     users = sub("user", _("kelola akun pengguna (admin)"), None)
-    user_commands = users.add_subparsers(dest="user_command", required=True)
-    add = user_commands.add_parser("add", help=_("tambah pengguna"))
-    add.add_argument("--db", default=argparse.SUPPRESS)
-    add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["admin", "operator", "guest"])
-    add.add_argument("--region", help=_("kode wilayah kerja (bawaan: wilayah kantor)"))
-    add.add_argument("--full-name")
-    add.add_argument("--opd")
+    user_commands = users.add_subparsers(
+        dest="user_command", required=True, title=_("perintah"), metavar=_("PERINTAH")
+    )
+    add = user_commands.add_parser(
+        "add",
+        help=_("tambah pengguna"),
+        description=_("tambah pengguna"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add.add_argument(
+        "--db", default=argparse.SUPPRESS, metavar=_("BERKAS"), help=_("berkas basis data kantor")
+    )
+    add.add_argument("username", metavar=_("NAMA_PENGGUNA"))
+    add.add_argument("--role", required=True, choices=["admin", "operator", "guest"], help=_("peran"))
+    add.add_argument("--region", metavar=_("KODE"), help=_("kode wilayah kerja (bawaan: wilayah kantor)"))
+    add.add_argument("--full-name", metavar=_("NAMA"), help=_("nama lengkap"))
+    add.add_argument("--opd", metavar=_("NAMA"), help=_("OPD (perangkat daerah) pengguna"))
     add.set_defaults(handler=cmd_user_add)
-    listing = user_commands.add_parser("list", help=_("daftar pengguna"))
-    listing.add_argument("--db", default=argparse.SUPPRESS)
+    add.epilog = _examples(
+        (
+            "EJPS_NEW_PASSWORD=... ejps user add walidata --role operator --region 750101",
+            N_("operator Kec. Limboto"),
+        ),
+    )
+    listing = user_commands.add_parser("list", help=_("daftar pengguna"), description=_("daftar pengguna"))
+    listing.add_argument(
+        "--db", default=argparse.SUPPRESS, metavar=_("BERKAS"), help=_("berkas basis data kantor")
+    )
     listing.set_defaults(handler=cmd_user_list)
 
     demo = sub("demo", _("buat wilayah demo sintetis (dan buka programnya dengan --open)"), cmd_demo)
     demo.add_argument(
-        "--people", type=int, default=20_000, help=_("jumlah penduduk (1200000 = seluruh provinsi)")
+        "--people",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help=_("jumlah penduduk (1200000 = seluruh provinsi)"),
     )
-    demo.add_argument("--seed", type=int, default=7501)
+    demo.add_argument(
+        "--seed", type=int, default=7501, metavar="N", help=_("benih acak (data yang sama lagi)")
+    )
     demo.add_argument("--force", action="store_true", help=_("buat ulang walau sudah ada"))
     demo.add_argument("--open", action="store_true", help=_("buka program pada wilayah demo"))
+    demo.epilog = _examples(
+        ("ejps demo", N_('lalu misalnya: ejps search "siti"')),
+        ("ejps demo --open", N_("buka program pada wilayah demo")),
+        ("ejps demo --people 1200000 --force", N_("seluruh provinsi (beberapa menit)")),
+    )
     return parser
 
 
@@ -406,8 +742,10 @@ def main(argv: list[str] | None = None) -> int:
         requested = argv[argv.index("--lang") + 1]
         if requested in ("id", "en"):
             set_language(requested)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    _stop_requested.clear()
+    with _argparse_in_project_language():
+        parser = build_parser()
+        args = parser.parse_args(argv)
     if args.lang:
         set_language(args.lang)
     handler = getattr(args, "handler", None)
@@ -415,11 +753,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return _run_gui(Path(args.db) if args.db else None)
         return handler(args)
+    except (Cancelled, KeyboardInterrupt):
+        print(_("Dibatalkan. Tidak ada yang berubah."), file=sys.stderr)
+        return EXIT_CANCELLED
     except DomainError as error:
         print(_("Galat: {message}").format(message=error), file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print(_("Dibatalkan. Tidak ada yang berubah."), file=sys.stderr)
         return EXIT_ERROR
     except Exception:  # never a traceback for the user: it goes to the log with an id to quote
         incident = uuid.uuid4().hex[:8]

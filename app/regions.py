@@ -109,6 +109,19 @@ def region_display(uow, code: str) -> str:
         return f"{display_name(region.name, region.kind)} ({code})" if region else code
 
 
+def place_names(uow, codes) -> dict[str, str]:
+    """Regions by code, named as an officer writes them ("Desa Tuladenggi", "Kel. Limba B"): reference data
+    of the office database, the same for every user."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    with uow:
+        rows = uow.session.execute(
+            select(Region.code, Region.name, Region.kind).where(Region.code.in_(wanted))
+        )
+        return {code: display_name(name, kind) for code, name, kind in rows}
+
+
 def children(session: Session, parent_code: str | None) -> list[RegionInfo]:
     query = select(Region).order_by(Region.code)
     query = query.where(Region.parent_code == parent_code) if parent_code else query.where(Region.level == 1)

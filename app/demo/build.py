@@ -43,8 +43,9 @@ class DemoSummary:
     seconds: float = 0.0
 
 
-def ensure_demo_key() -> None:
-    """Makes the demo database openable on a computer without an OS credential store.
+def ensure_demo_key() -> bool:
+    """Makes the demo database openable on a computer without an OS credential store; True when this set
+    the demo passphrase (the user may need it to open the demo elsewhere, so `ejps demo` shows it).
 
     The demo database is encrypted like any office database (db/keys.py): its key lives in the OS keyring,
     or is derived from a passphrase. On a machine with neither a keyring nor a configured passphrase
@@ -56,6 +57,8 @@ def ensure_demo_key() -> None:
 
     if not keyring_available() and not passphrase_configured():
         set_session_passphrase(DEMO_PASSPHRASE)
+        return True
+    return False
 
 
 def database_files(path: Path) -> list[Path]:
@@ -278,6 +281,15 @@ Untuk latihan impor (menu Impor, atau `ejps import ...`):
    Diimpor ke program demo yang sama, setiap orangnya akan ditandai ganda dengan daftar pertama.
 
 Akun demo: admin (admin), operator (operator, Kab. Gorontalo), tamu (tamu); kata sandi {DEMO_PASSWORD}.
+
+Kunci basis data demo: di komputer yang punya penyimpanan kredensial sistem (Windows, macOS, desktop Linux)
+kuncinya tersimpan di sana dan tidak perlu diketik. Di komputer tanpa penyimpanan itu (server, CI), basis
+data demo dikunci dengan frasa sandi demo berikut, yang memang diumumkan karena datanya sintetis (kecuali
+EJPS_DB_PASSPHRASE sudah berisi frasa sandi lain saat `ejps demo` dijalankan: maka frasa sandi itulah):
+    {DEMO_PASSPHRASE}
+Perintah `ejps` tanpa --db memakai wilayah demo selama belum ada basis data kantor (`ejps init`), dengan
+frasa sandi itu. Bila program menanyakan frasa sandi basis data demo, ketik frasa sandi itu, atau
+jalankan dengan EJPS_DB_PASSPHRASE={DEMO_PASSPHRASE}
 """
     Path(path).write_text(text, encoding="utf-8")
     return Path(path)

@@ -15,6 +15,7 @@ from app.uow import UnitOfWork
 from db.models import DtksRecord, ImportBatch, Person, RecordHistory, Region
 
 STATUS_LABELS = {"hidup": N_("Hidup"), "meninggal": N_("Meninggal"), "pindah": N_("Pindah")}
+SEX_LABELS = {"L": N_("Laki-laki"), "P": N_("Perempuan")}
 FLAG_LABELS = {
     "tgl_lahir_beda_nik": N_("Tanggal lahir berbeda dengan NIK"),
     "jk_beda_nik": N_("Jenis kelamin berbeda dengan NIK"),
@@ -145,3 +146,7 @@ def person_detail(uow: UnitOfWork, user: CurrentUser, person_id: int) -> PersonD
 
 def status_label(status: str) -> str:
     return _(STATUS_LABELS.get(status, status))
+
+
+def sex_label(jenis_kelamin: str) -> str:
+    return _(SEX_LABELS.get(jenis_kelamin, jenis_kelamin))
