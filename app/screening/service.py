@@ -39,7 +39,9 @@ from app.screening.matching import (
     ProposalInput,
 )
 from app.screening.programs import list_in_scope, require_list_editable
+from app.screening.proposal_entry import ProposalRow, apply_correction
 from app.screening.registry_index import CACHE, RegistryIndex
+from app.uow import UnitOfWork
 from db.models import (
     AidRecipient,
     Person,
@@ -198,76 +200,90 @@ def screen_list(
     scope: str = "list",
 ) -> RunSummary:
     """Screens every row of a list against the registry and records the run; one transaction."""
-    started = datetime.now()
     with db.unit_of_work() as uow:
-        session = uow.session
-        proposal_list = list_in_scope(session, user, list_id, Permission.SCREENING_RUN)
-        require_list_editable(proposal_list)
-        # Plain rows, not ORM objects: a list may hold 50,000 proposals.
-        proposals = session.execute(
-            select(
-                Proposal.id, Proposal.baris, Proposal.nik, Proposal.nama, Proposal.tgl_lahir,
-                Proposal.jenis_kelamin, Proposal.alamat, Proposal.kode_desa, Proposal.keputusan, Proposal.person_id,
-            )
-            .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
-            .order_by(Proposal.baris, Proposal.id)
-        ).all()  # fmt: skip
-        if not proposals:
-            raise DomainError(N_('Daftar usulan "{name}" belum berisi baris.'), name=proposal_list.nama)
-        _require_people(session)
-        index = CACHE.get(str(db.path), db.engine, progress)
-        matcher, memory = _matcher_for(index)
-        context = _context(session, proposal_list, proposals)
-        connection = session.connection()
-        results = screen(
-            matcher,
-            _inputs(proposals),
-            context,
-            lambda ids: read_person_facts(connection, ids),
-            progress,
-            memory,
-        )
-        progress.check()
-        run = ScreeningRun(
-            list_id=list_id,
-            username=user.username,
-            started_at=utcnow(),
-            engine_version=ENGINE_VERSION,
-            settings=_settings(),
-            registry_state=index.state,
-            scope=scope,
-            origin_device=uow.device_id,
-        )
-        session.add(run)
-        session.flush()
-        _store_results(session, run, results, only_changed=scope == "row")
-        counts = {v.value: 0 for v in Verdict}
-        for r in results:
-            counts[r.hasil.value] += 1
-        run.counts = counts
-        run.finished_at = utcnow()
-        proposal_list.status = "screened"
-        proposal_list.last_run_id = run.id
-        uow.audit(
-            user,
-            "penyaringan.jalankan",
-            "proposal_list",
-            list_id,
-            after={"run": run.id, "engine": ENGINE_VERSION, "scope": scope, **counts},
-        )
+        summary = screen_in(uow, db, user, list_id, progress, scope)
         uow.commit()
-        summary = RunSummary(
-            run.id,
-            list_id,
-            len(results),
-            counts[Verdict.PASS.value],
-            counts[Verdict.FAIL.value],
-            counts[Verdict.CHECK.value],
-            sum(1 for r in results if r.person_id is not None),
-            (datetime.now() - started).total_seconds(),
-        )
     CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
     return summary
+
+
+def screen_in(
+    uow: UnitOfWork,
+    db: OfficeDatabase,
+    user: CurrentUser,
+    list_id: int,
+    progress: Progress = NO_PROGRESS,
+    scope: str = "list",
+) -> RunSummary:
+    """Screens the list inside the caller's transaction, without committing: a decision or a correction and
+    the re-screen it causes are written together, or neither is. The caller commits, then calls
+    `CACHE.save_pending`."""
+    started = datetime.now()
+    session = uow.session
+    proposal_list = list_in_scope(session, user, list_id, Permission.SCREENING_RUN)
+    require_list_editable(proposal_list)
+    # Plain rows, not ORM objects: a list may hold 50,000 proposals.
+    proposals = session.execute(
+        select(
+            Proposal.id, Proposal.baris, Proposal.nik, Proposal.nama, Proposal.tgl_lahir,
+            Proposal.jenis_kelamin, Proposal.alamat, Proposal.kode_desa, Proposal.keputusan, Proposal.person_id,
+        )
+        .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
+        .order_by(Proposal.baris, Proposal.id)
+    ).all()  # fmt: skip
+    if not proposals:
+        raise DomainError(N_('Daftar usulan "{name}" belum berisi baris.'), name=proposal_list.nama)
+    _require_people(session)
+    index = CACHE.get(str(db.path), db.engine, progress)
+    matcher, memory = _matcher_for(index)
+    context = _context(session, proposal_list, proposals)
+    connection = session.connection()
+    results = screen(
+        matcher,
+        _inputs(proposals),
+        context,
+        lambda ids: read_person_facts(connection, ids),
+        progress,
+        memory,
+    )
+    progress.check()
+    run = ScreeningRun(
+        list_id=list_id,
+        username=user.username,
+        started_at=utcnow(),
+        engine_version=ENGINE_VERSION,
+        settings=_settings(),
+        registry_state=index.state,
+        scope=scope,
+        origin_device=uow.device_id,
+    )
+    session.add(run)
+    session.flush()
+    _store_results(session, run, results, only_changed=scope == "row")
+    counts = {v.value: 0 for v in Verdict}
+    for r in results:
+        counts[r.hasil.value] += 1
+    run.counts = counts
+    run.finished_at = utcnow()
+    proposal_list.status = "screened"
+    proposal_list.last_run_id = run.id
+    uow.audit(
+        user,
+        "penyaringan.jalankan",
+        "proposal_list",
+        list_id,
+        after={"run": run.id, "engine": ENGINE_VERSION, "scope": scope, **counts},
+    )
+    return RunSummary(
+        run.id,
+        list_id,
+        len(results),
+        counts[Verdict.PASS.value],
+        counts[Verdict.FAIL.value],
+        counts[Verdict.CHECK.value],
+        sum(1 for r in results if r.person_id is not None),
+        (datetime.now() - started).total_seconds(),
+    )
 
 
 def _store_results(session, run: ScreeningRun, results: list[RowResult], only_changed: bool = False) -> None:
@@ -329,12 +345,9 @@ def decide(
     reason: str,
     person_id: int | None = None,
 ) -> RunSummary:
-    """The operator's decision on a row's match, with a reason; audited; the list is re-screened at once."""
-    if action not in DECISIONS:
-        raise DomainError(N_("Keputusan tidak dikenal: {action}."), action=action)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(N_("Tuliskan alasan keputusan ini."))
+    """The operator's decision on a row's match, with a reason; audited; the list is re-screened at once, in
+    the same transaction."""
+    reason = require_decision(action, reason)
     with db.unit_of_work() as uow:
         session = uow.session
         proposal = session.get(Proposal, proposal_id)
@@ -342,49 +355,113 @@ def decide(
             raise NotFound(N_("Baris usulan #{id} tidak ditemukan."), id=proposal_id)
         proposal_list = list_in_scope(session, user, proposal.list_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)
-        before = {"keputusan": proposal.keputusan, "person_id": proposal.person_id, "hasil": proposal.hasil}
-        if action == "accepted":
-            if proposal.person_id is None:
-                suggested = _suggested_person(session, proposal)
-                if suggested is None:
-                    raise DomainError(N_("Baris ini tidak memiliki padanan yang disarankan untuk diterima."))
-                person_id = suggested
-            else:
-                person_id = proposal.person_id
-        elif action == "chosen":
-            if not person_id:
-                raise DomainError(N_("Pilih calon yang dimaksud."))
-            allowed = _candidate_ids(session, proposal)
-            if person_id not in allowed:
-                raise DomainError(N_("Orang yang dipilih bukan salah satu calon baris ini."))
-            require_record_in_scope(user, Permission.PERSON_READ, _kode_desa_of(session, person_id))
-        else:
-            person_id = None
-        proposal.keputusan = action
-        proposal.keputusan_alasan = reason
-        if person_id is not None:
-            proposal.person_id = person_id
-        session.add(
-            ProposalDecision(
-                proposal_id=proposal.id,
-                username=user.username,
-                action=action,
-                person_id=person_id,
-                reason=reason,
-                origin_device=uow.device_id,
-            )
-        )
-        uow.audit(
-            user,
-            f"penyaringan.keputusan.{action}",
-            "proposal",
-            f"{proposal_list.nama} baris {proposal.baris}",
-            before=before,
-            after={"keputusan": action, "person_id": person_id, "alasan": reason},
-        )
+        record_decision(uow, user, proposal_list, proposal, action, reason, person_id)
+        summary = screen_in(uow, db, user, proposal.list_id, scope="row")
         uow.commit()
-        list_id = proposal.list_id
-    return screen_list(db, user, list_id, scope="row")
+    CACHE.save_pending()
+    return summary
+
+
+@dataclass(frozen=True)
+class Correction:
+    row: ProposalRow
+    run: RunSummary | None  # None when nothing changed (nothing saved, nothing re-screened)
+
+
+def correct(
+    db: OfficeDatabase,
+    user: CurrentUser,
+    proposal_id: int,
+    fields: dict,
+    reason: str = "",
+    progress: Progress = NO_PROGRESS,
+) -> Correction:
+    """Corrects a row's fields and re-screens the list, in one transaction (see `update_proposal`)."""
+    with db.unit_of_work() as uow:
+        row, changed = apply_correction(uow, user, proposal_id, fields, reason)
+        if not changed:
+            return Correction(row, None)
+        summary = screen_in(uow, db, user, row.list_id, progress, scope="row")
+        uow.commit()
+    CACHE.save_pending(progress)
+    return Correction(row, summary)
+
+
+def require_decision(action: str, reason: str) -> str:
+    """The action is a known decision and has a reason; returns the reason, trimmed."""
+    if action not in DECISIONS:
+        raise DomainError(N_("Keputusan tidak dikenal: {action}."), action=action)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(N_("Tuliskan alasan keputusan ini."))
+    return reason
+
+
+def record_decision(
+    uow: UnitOfWork,
+    user: CurrentUser,
+    proposal_list: ProposalList,
+    proposal: Proposal,
+    action: str,
+    reason: str,
+    person_id: int | None = None,
+) -> None:
+    """Records one decision on one row (the row, a `ProposalDecision`, an audit entry), not committed; the
+    caller re-screens the list in the same transaction."""
+    session = uow.session
+    before = {"keputusan": proposal.keputusan, "person_id": proposal.person_id, "hasil": proposal.hasil}
+    if action == "accepted":
+        if proposal.person_id is None:
+            suggested = suggested_person(session, proposal)
+            if suggested is None:
+                raise DomainError(N_("Baris ini tidak memiliki padanan yang disarankan untuk diterima."))
+            person_id = suggested
+        else:
+            person_id = proposal.person_id
+    elif action == "chosen":
+        if not person_id:
+            raise DomainError(N_("Pilih calon yang dimaksud."))
+        allowed = _candidate_ids(session, proposal)
+        if person_id not in allowed:
+            raise DomainError(N_("Orang yang dipilih bukan salah satu calon baris ini."))
+        require_record_in_scope(user, Permission.PERSON_READ, _kode_desa_of(session, person_id))
+    else:
+        person_id = None
+    proposal.keputusan = action
+    proposal.keputusan_alasan = reason
+    if person_id is not None:
+        proposal.person_id = person_id
+    restored = restore_written_nik(proposal, action)
+    session.add(
+        ProposalDecision(
+            proposal_id=proposal.id,
+            username=user.username,
+            action=action,
+            person_id=person_id,
+            reason=reason,
+            origin_device=uow.device_id,
+        )
+    )
+    uow.audit(
+        user,
+        f"penyaringan.keputusan.{action}",
+        "proposal",
+        f"{proposal_list.nama} baris {proposal.baris}",
+        before=before | ({"nik": restored[0]} if restored else {}),
+        after={"keputusan": action, "person_id": person_id, "alasan": reason}
+        | ({"nik": restored[1]} if restored else {}),
+    )
+
+
+def restore_written_nik(proposal: Proposal, action: str) -> tuple[str, str] | None:
+    """A decision other than accepting the linked person (whose registered NIK was taken) undoes the taking:
+    the row gets back the NIK the list wrote. Returns (taken, written) when it did."""
+    if not proposal.nik_tertulis or action == "accepted":
+        return None
+    taken, written = proposal.nik, proposal.nik_tertulis
+    proposal.nik, proposal.nik_tertulis = written, ""
+    proposal.updated_at = utcnow()
+    return taken, written
 
 
 def _detail_of(session, proposal: Proposal) -> dict:
@@ -398,7 +475,7 @@ def _candidate_ids(session, proposal: Proposal) -> set[int]:
     return {c["person_id"] for c in _detail_of(session, proposal).get("candidates", [])}
 
 
-def _suggested_person(session, proposal: Proposal) -> int | None:
+def suggested_person(session, proposal: Proposal) -> int | None:
     candidates = _detail_of(session, proposal).get("candidates", [])
     return candidates[0]["person_id"] if candidates else None
 
