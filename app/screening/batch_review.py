@@ -45,12 +45,13 @@ from db.models import Person, Proposal, ProposalDecision, utcnow
 BATCH_DECISIONS = ("accepted", "rejected", "field_check")
 NIK_TAKEN = "nik_taken"  # the ProposalDecision action of `take_registered_niks`
 # The least match probability at which the registered NIK is taken without looking. The matcher links from
-# 0.5 and is "sure" from 0.9 (matching.SURE_PROBABILITY); a slip row at 0.99 carries, besides the NIK's
-# other 15 digits, agreeing name and birth-date evidence. On the development set (10,000 rows, 2,000 NIK
-# slips) the wrong links among NIK_SALAH_KETIK rows all lie far below it (tests/bench/review.py prints the
-# lowest probability of a wrong one), so the default leaves a wide margin rather than sitting on that file's
-# edge. An operator may go lower (`--min-probability`); what is below is reviewed one by one.
-DEFAULT_MIN_PROBABILITY = 0.99
+# 0.5 and is "sure" from 0.9 (matching.SURE_PROBABILITY), but "sure enough to be reviewed quickly" is not
+# "sure enough to write into the SK without anyone looking". On the development set (10,000 rows, about 1,600
+# slip rows; tests/bench/review.py) the slips linked to the wrong person reach 0.989: 5 wrong from 0.9, 2 from
+# 0.95, none from 0.99. A default of 0.99 would sit on that one file's edge; 0.999 (odds of 999 to 1, ten
+# times those of the highest wrong slip seen) keeps an order of magnitude of margin for lists that are not
+# that file, and costs about 50 rows of one-by-one review on it. An operator may go lower (`--min-probability`).
+DEFAULT_MIN_PROBABILITY = 0.999
 SHOWN_ROWS = 10  # rows named in a refusal; the rest are counted
 
 
