@@ -41,7 +41,7 @@ from app.screening.programs import (
 )
 from app.screening.proposal_entry import ProposalRow, check_correction
 from ui.auth.dialogs import _FormDialog, _header
-from ui.screening.look import desa_under
+from ui.screening.look import desa_under, percent
 from ui.widgets.region_picker import RegionPicker
 
 NO_DTKS_PROGRAM = N_("(tidak ada)")
@@ -459,7 +459,7 @@ class NikSlipsDialog(_FormDialog):
                 "NIK terdaftar dipakai untuk baris itu; NIK yang ditulis tetap disimpan dan tampil di riwayat "
                 "keputusan. Keputusan lain atas baris itu nanti (tolak, cek lapangan, pilih calon lain) "
                 "mengembalikan NIK yang ditulis."
-            ).format(p=f"{min_probability:.2f}"),
+            ).format(p=percent(min_probability)),
         )
         self.table = QTableWidget(len(slips), len(self.COLUMNS))
         self.table.setObjectName("nik_slips")
@@ -473,7 +473,7 @@ class NikSlipsDialog(_FormDialog):
                 item.nik_tertulis,
                 item.nik_terdaftar,
                 item.nama,
-                f"{item.probability:.4f}",
+                percent(item.probability),
             )
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)

@@ -42,7 +42,7 @@ from ui.jobs import run_in_background
 from ui.messages import inform, show_error
 from ui.registry.detail_format import thousands
 from ui.screening.dialogs import CorrectionDialog, NikSlipsDialog, ReasonDialog
-from ui.screening.look import VERDICT_COLOURS, decision_label, desa_label, status_text
+from ui.screening.look import VERDICT_COLOURS, decision_label, desa_label, percent, status_text
 from ui.screening.result_detail import ResultDetailPane
 from ui.screening.results_model import COLUMNS, ResultsModel
 from ui.style import TEXT_MUTED, set_role
@@ -634,7 +634,7 @@ class ResultsPage(QWidget):
                 self,
                 title,
                 _("Tidak ada NIK salah ketik dengan keyakinan sedikitnya {p} yang belum diperbaiki.").format(
-                    p=f"{DEFAULT_MIN_PROBABILITY:.2f}"
+                    p=percent(DEFAULT_MIN_PROBABILITY)
                 ),
             )
             return
