@@ -119,10 +119,12 @@ def decide_many(
         list_id = list_ids.pop()
         proposal_list = list_in_scope(session, user, list_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)
-        if action == "accepted":
-            _require_acceptable(session, user, proposals)
-        for proposal in proposals:
-            record_decision(uow, user, proposal_list, proposal, action, reason)
+        # One flush for all rows, not one per row: each read below would otherwise flush the row before.
+        with session.no_autoflush:
+            if action == "accepted":
+                _require_acceptable(session, user, proposals)
+            for proposal in proposals:
+                record_decision(uow, user, proposal_list, proposal, action, reason)
         summary = screen_in(uow, db, user, list_id, progress, scope="row")
         uow.commit()
     CACHE.save_pending(progress)
@@ -250,8 +252,9 @@ def take_registered_niks(
         if not slips:
             return NikSlipsTaken([], skipped, None)
         now = utcnow()
+        proposals = {p.id: p for p in _proposals(session, [s.proposal_id for s in slips])}
         for slip in slips:
-            proposal = session.get(Proposal, slip.proposal_id)
+            proposal = proposals[slip.proposal_id]
             # A row corrected after an earlier taking keeps the NIK the list first wrote.
             proposal.nik_tertulis = proposal.nik_tertulis or proposal.nik
             proposal.nik = slip.nik_terdaftar
