@@ -2,7 +2,7 @@
 
 A run is one transaction: the run record (who, when, engine version, settings, which registry), one result per
 row with its evidence and the registry record it rests on, the rows' current verdicts and the audit entry are
-written together, or nothing is. A correction or a decision re-screens the list at once, in its own
+written together, or nothing is. A correction or a decision re-screens the list at once, inside the same
 transaction (`screen_in`), so a decision is never saved without the results it causes (the registry is held
 in memory, so a list of a few hundred rows takes well under a second): flags whose reason is gone disappear,
 new ones appear, and the duplicate and household relations with the other rows are worked out again.
