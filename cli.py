@@ -394,6 +394,189 @@ def cmd_screen(args) -> int:
         db.close()
 
 
+def cmd_program_list(args) -> int:
+    from app.screening.programs import FUNDING_SOURCE_LABELS, list_programs
+
+    db, user = _login(args)
+    try:
+        programs = list_programs(db.unit_of_work(), user, args.year)
+        if not programs:
+            _print(_("Belum ada program di wilayah Anda."))
+            return EXIT_OK
+        _print(
+            f"{_('No.'):>4}  {_('Tahun'):<5}  {_('Nama program'):<40} {_('Sumber dana'):<20} "
+            f"{_('Wilayah'):<10} {_('Kuota'):>9} {_('Daftar'):>6}"
+        )
+        for program in programs:
+            _print(
+                f"{program.id:>4}  {program.tahun:<5}  {program.nama[:40]:<40} "
+                f"{_(FUNDING_SOURCE_LABELS.get(program.sumber_dana, program.sumber_dana)):<20} "
+                f"{program.kode_wilayah:<10} {_fmt(program.kuota):>9} {program.list_count:>6}"
+            )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_list_show(args) -> int:
+    from app.screening.programs import LIST_STATUS_LABELS, get_proposal_list, list_proposal_lists
+
+    db, user = _login(args)
+    try:
+        if args.list_id is None:
+            lists = list_proposal_lists(db.unit_of_work(), user)
+            if not lists:
+                _print(_("Belum ada daftar usulan di wilayah Anda."))
+            for item in lists:
+                _print(
+                    f"{item.id:>4}  {item.nama[:36]:<36} {item.program_nama[:30]:<30} "
+                    f"{_(LIST_STATUS_LABELS.get(item.status, item.status)):<15} "
+                    + _("{rows} baris: {lolos} lolos, {gagal} tidak lolos, {cek} perlu cek").format(
+                        rows=_fmt(item.row_count),
+                        lolos=_fmt(item.lolos),
+                        gagal=_fmt(item.tidak_lolos),
+                        cek=_fmt(item.perlu_cek),
+                    )
+                )
+            return EXIT_OK
+        item = get_proposal_list(db.unit_of_work(), user, args.list_id)
+        _print_list_summary(item, LIST_STATUS_LABELS)
+        if item.last_run_id is not None:
+            _print_list_rows(db, user, item.id, args.hasil, args.limit)
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def _print_list_summary(item, status_labels) -> None:
+    _print(_("Daftar usulan #{id}: {name}").format(id=item.id, name=item.nama))
+    if item.program_nama:
+        _print(_("Program   : {program}").format(program=item.program_nama))
+    _print(
+        _("Pengusul  : {source} ({region})").format(
+            source=item.sumber or "-", region=item.kode_wilayah_sumber
+        )
+    )
+    _print(_("Status    : {status}").format(status=_(status_labels.get(item.status, item.status))))
+    if item.file_name:
+        _print(_("Berkas    : {file}").format(file=item.file_name))
+    _print(
+        _("Baris     : {rows} ({lolos} lolos, {gagal} tidak lolos, {cek} perlu cek)").format(
+            rows=_fmt(item.row_count),
+            lolos=_fmt(item.lolos),
+            gagal=_fmt(item.tidak_lolos),
+            cek=_fmt(item.perlu_cek),
+        )
+    )
+
+
+def _print_list_rows(db, user, list_id: int, hasil: str | None, limit: int) -> None:
+    from app.screening.results import list_results
+
+    rows = [r for r in list_results(db, user, list_id) if hasil is None or r.hasil == hasil]
+    shown = rows[:limit] if limit else rows
+    _print()
+    _print(
+        f"{_('Baris'):>6}  {_('Hasil'):<11} {_('NIK usulan'):<16} {_('NIK terdaftar'):<16} "
+        f"{_('Skor'):>6}  {_('Nama'):<30} {_('Tanda')}"
+    )
+    for r in shown:
+        score = "" if r.skor_padan is None or not r.nik_padan else f"{r.skor_padan:.4f}"
+        marks = ";".join(r.tanda)
+        if r.keputusan:
+            marks += f" [{r.keputusan}]"
+        if r.nik_tertulis:
+            marks += " " + _("[NIK tertulis {nik}]").format(nik=r.nik_tertulis)
+        _print(
+            f"{r.baris:>6}  {r.hasil:<11} {r.nik[:16]:<16} {r.nik_padan:<16} {score:>6}  {r.nama[:30]:<30} {marks}"
+        )
+    if len(rows) > len(shown):
+        _print(
+            _("... dan {n} baris lain (gunakan --limit 0 untuk semuanya).").format(
+                n=_fmt(len(rows) - len(shown))
+            )
+        )
+
+
+def _confirmed(question: str, yes: bool) -> bool:
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        _print(_("Tidak ada yang diubah: tambahkan --yes untuk menjalankan tanpa konfirmasi."))
+        return False
+    if input(question).strip().lower() not in ("y", "ya"):
+        _print(_("Dibatalkan. Tidak ada yang berubah."))
+        return False
+    return True
+
+
+def cmd_list_delete(args) -> int:
+    from app.screening.programs import delete_proposal_list, get_proposal_list
+
+    db, user = _login(args)
+    try:
+        item = get_proposal_list(db.unit_of_work(), user, args.list_id)
+        _print(
+            _('Daftar usulan #{id} "{name}" ({rows} baris) akan dihapus.').format(
+                id=item.id, name=item.nama, rows=_fmt(item.row_count)
+            )
+        )
+        if not _confirmed(_("Hapus daftar ini? [y/T] "), args.yes):
+            return EXIT_NOTHING
+        delete_proposal_list(db.unit_of_work(), user, args.list_id, args.reason or "")
+        _print(_("Daftar usulan #{id} dihapus.").format(id=item.id))
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_review_nik_slips(args) -> int:
+    from app.screening.batch_review import find_nik_slips, take_registered_niks
+
+    db, user = _login(args)
+    try:
+        slips = find_nik_slips(db, user, args.list_id, args.min_probability)
+        if not slips:
+            _print(
+                _("Tidak ada NIK salah ketik dengan keyakinan sedikitnya {p} di daftar ini.").format(
+                    p=args.min_probability
+                )
+            )
+            return EXIT_NOTHING
+        _print(
+            f"{_('Baris'):>6}  {_('NIK tertulis'):<16} {_('NIK terdaftar'):<16} {_('Keyakinan'):>9}  {_('Nama terdaftar')}"
+        )
+        for slip in slips:
+            _print(
+                f"{slip.baris:>6}  {slip.nik_tertulis[:16]:<16} {slip.nik_terdaftar:<16} "
+                f"{slip.probability:>9.4f}  {slip.nama}"
+            )
+        _print(
+            _("{n} baris akan memakai NIK terdaftar; NIK tertulis tetap disimpan.").format(n=_fmt(len(slips)))
+        )
+        if not _confirmed(_("Ambil NIK terdaftar untuk baris-baris ini? [y/T] "), args.yes):
+            return EXIT_NOTHING
+        terminal, progress = _progress()
+        taken = take_registered_niks(
+            db, user, args.list_id, [s.proposal_id for s in slips], args.min_probability, progress=progress
+        )
+        terminal.finish()
+        _print(_("NIK terdaftar diambil untuk {n} baris.").format(n=_fmt(len(taken.taken))))
+        if taken.skipped:
+            _print(_("{n} baris berubah sementara itu dan dilewati.").format(n=_fmt(taken.skipped)))
+        if taken.run is not None:
+            _print(
+                _("Hasil sekarang: {lolos} lolos, {gagal} tidak lolos, {cek} perlu cek.").format(
+                    lolos=_fmt(taken.run.lolos),
+                    gagal=_fmt(taken.run.tidak_lolos),
+                    cek=_fmt(taken.run.perlu_cek),
+                )
+            )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
 def cmd_user_add(args) -> int:
     from app.auth.roles import Role
     from app.auth.users import create_user
@@ -676,6 +859,57 @@ def build_parser() -> argparse.ArgumentParser:
     screen.epilog = _examples(
         ("ejps screen usulan.xlsx --program 3 --export hasil.xlsx", ""),
         ("ejps screen usulan.csv --export hasil.csv", N_("tanpa program: hanya dipadankan dengan registri")),
+    )
+
+    def subcommand(group, name: str, help_text: str, handler) -> argparse.ArgumentParser:
+        command = group.add_parser(name, help=help_text)
+        command.add_argument("--db", default=argparse.SUPPRESS, help=_("berkas basis data kantor"))
+        command.set_defaults(handler=handler)
+        return command
+
+    programs = sub("program", _("program bantuan"), None)
+    program_commands = programs.add_subparsers(dest="program_command", required=True)
+    program_list = subcommand(program_commands, "list", _("daftar program di wilayah Anda"), cmd_program_list)
+    program_list.add_argument("--year", type=int, help=_("hanya program tahun ini"))
+
+    lists = sub("list", _("daftar usulan: lihat atau hapus"), None)
+    list_commands = lists.add_subparsers(dest="list_command", required=True)
+    show = subcommand(
+        list_commands, "show", _("tampilkan daftar usulan (tanpa nomor: semua daftar)"), cmd_list_show
+    )
+    show.add_argument("list_id", type=int, nargs="?", metavar=_("NOMOR_DAFTAR"))
+    show.add_argument(
+        "--hasil", choices=["LOLOS", "TIDAK_LOLOS", "PERLU_CEK"], help=_("hanya baris dengan hasil ini")
+    )
+    show.add_argument(
+        "--limit", type=int, default=50, help=_("baris paling banyak yang ditampilkan (0 = semua)")
+    )
+    delete = subcommand(
+        list_commands, "delete", _("hapus daftar usulan yang belum masuk SK"), cmd_list_delete
+    )
+    delete.add_argument("list_id", type=int, metavar=_("NOMOR_DAFTAR"))
+    delete.add_argument("--reason", help=_("alasan penghapusan (dicatat di log audit)"))
+    delete.add_argument("--yes", action="store_true", help=_("hapus tanpa menanyakan"))
+
+    from app.screening.batch_review import DEFAULT_MIN_PROBABILITY
+
+    review = sub("review", _("pemeriksaan hasil penyaringan sekaligus untuk banyak baris"), None)
+    review_commands = review.add_subparsers(dest="review_command", required=True)
+    slips = subcommand(
+        review_commands,
+        "nik-slips",
+        _("ambil NIK terdaftar untuk setiap NIK salah ketik yang padanannya meyakinkan"),
+        cmd_review_nik_slips,
+    )
+    slips.add_argument("list_id", type=int, metavar=_("NOMOR_DAFTAR"))
+    slips.add_argument(
+        "--min-probability",
+        type=float,
+        default=DEFAULT_MIN_PROBABILITY,
+        help=_("keyakinan padanan paling rendah (bawaan: {p})").format(p=DEFAULT_MIN_PROBABILITY),
+    )
+    slips.add_argument(
+        "--yes", action="store_true", help=_("ambil tanpa menanyakan setelah daftar perubahan")
     )
 
     users = sub("user", _("kelola akun pengguna (admin)"), None)

@@ -301,6 +301,9 @@ class Proposal(SyncedMixin, Base):
     # The operator's decision on the match: accepted | chosen | rejected | field_check (None = engine's own).
     keputusan: Mapped[str | None] = mapped_column(String(20))
     keputusan_alasan: Mapped[str] = mapped_column(Text, default="")
+    # The NIK as the list wrote it, kept when the registered NIK was taken for a slip (empty otherwise): the
+    # SK needs the registered NIK, the desa needs to see what it wrote, and a later decision can restore it.
+    nik_tertulis: Mapped[str] = mapped_column(String(40), default="", server_default="")
     result_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_proposal_list_baris", "list_id", "baris"),)

@@ -230,44 +230,73 @@ def update_proposal(
     reason: str = "",
 ) -> ProposalRow:
     """Corrects the given fields of a row (a `ProposalDecision` "corrected" and an audit entry); `input`
-    keeps the cells as sent. Nothing is recorded when nothing changes. The caller re-screens the row."""
+    keeps the cells as sent. Nothing is recorded when nothing changes. The caller re-screens the row (the
+    review page uses `service.correct`, which does both in one transaction)."""
+    with unit_of_work(target) as uow:
+        row, _changed = apply_correction(uow, user, proposal_id, fields, reason)
+        uow.commit()
+        return row
+
+
+def check_correction(
+    target: OfficeDatabase | UnitOfWork,
+    user: CurrentUser,
+    proposal_id: int,
+    fields: Mapping[str, object],
+    reason: str = "",
+) -> ProposalRow:
+    """What `update_proposal` would do, saving nothing: a form checks the values (refusals, warnings) before
+    the page saves them with the re-screen in one transaction."""
+    with unit_of_work(target) as uow:
+        row, _changed = apply_correction(uow, user, proposal_id, fields, reason)
+        return row  # the unit of work rolls back on leaving
+
+
+def apply_correction(
+    uow: UnitOfWork,
+    user: CurrentUser,
+    proposal_id: int,
+    fields: Mapping[str, object],
+    reason: str = "",
+) -> tuple[ProposalRow, bool]:
+    """`update_proposal` inside the caller's transaction, not committed; also says whether anything
+    changed."""
     require(user, Permission.PROPOSAL_EDIT)
     _unknown_fields(fields)
-    with unit_of_work(target) as uow:
-        session = uow.session
-        proposal, proposal_list = _proposal_in_scope(session, user, proposal_id, Permission.PROPOSAL_EDIT)
-        require_list_editable(proposal_list)
-        before = _values(proposal)
-        parsed, warnings = _read_typed(session, proposal_list, before | dict(fields))
-        changed = {name: value for name, value in parsed.items() if before[name] != value}
-        if not changed:
-            return _row(proposal, warnings)
-        for name, value in changed.items():
-            setattr(proposal, name, value)
-        proposal.updated_at = utcnow()
-        proposal.origin_device = uow.device_id
-        reason = reason.strip() or _("Diperbaiki: {fields}.").format(
-            fields=", ".join(field_labels()[name] for name in changed)
+    session = uow.session
+    proposal, proposal_list = _proposal_in_scope(session, user, proposal_id, Permission.PROPOSAL_EDIT)
+    require_list_editable(proposal_list)
+    before = _values(proposal)
+    parsed, warnings = _read_typed(session, proposal_list, before | dict(fields))
+    changed = {name: value for name, value in parsed.items() if before[name] != value}
+    if not changed:
+        return _row(proposal, warnings), False
+    for name, value in changed.items():
+        setattr(proposal, name, value)
+    proposal.updated_at = utcnow()
+    proposal.origin_device = uow.device_id
+    reason = reason.strip() or _("Diperbaiki: {fields}.").format(
+        fields=", ".join(field_labels()[name] for name in changed)
+    )
+    session.add(
+        ProposalDecision(
+            proposal_id=proposal.id,
+            username=user.username,
+            action="corrected",
+            reason=reason,
+            origin_device=uow.device_id,
         )
-        session.add(
-            ProposalDecision(
-                proposal_id=proposal.id,
-                username=user.username,
-                action="corrected",
-                reason=reason,
-                origin_device=uow.device_id,
-            )
-        )
-        uow.audit(
-            user,
-            "proposal.correct",
-            "proposal",
-            proposal.id,
-            before={name: before[name] for name in changed},
-            after=changed | {"reason": reason},
-        )
-        uow.commit()
-        return _row(proposal, warnings)
+    )
+    uow.audit(
+        user,
+        "proposal.correct",
+        "proposal",
+        proposal.id,
+        before={name: before[name] for name in changed},
+        after=changed | {"reason": reason},
+    )
+    session.flush()
+    return _row(proposal, warnings), True
 
 
 def delete_proposal(

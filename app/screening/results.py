@@ -42,6 +42,7 @@ class ResultRow:
     duplikat_dari: int | None
     alasan: str
     keputusan: str | None
+    nik_tertulis: str = ""  # the NIK the list wrote, when the registered one was taken (batch review)
 
 
 @dataclass
@@ -59,6 +60,7 @@ def _row(p: Proposal) -> ResultRow:
     return ResultRow(
         p.id, p.baris, p.nik, p.nama, p.tgl_lahir, p.jenis_kelamin, p.kode_desa, p.hasil, p.nik_padan,
         p.skor_padan, tuple(c for c in (p.tanda or "").split(";") if c), p.duplikat_dari, p.alasan, p.keputusan,
+        p.nik_tertulis or "",
     )  # fmt: skip
 
 

@@ -2,7 +2,8 @@
 
 A run is one transaction: the run record (who, when, engine version, settings, which registry), one result per
 row with its evidence and the registry record it rests on, the rows' current verdicts and the audit entry are
-written together, or nothing is. A correction or a decision re-screens the list at once (the registry is held
+written together, or nothing is. A correction or a decision re-screens the list at once, inside the same
+transaction (`screen_list_within`), so a decision is never saved without the results it causes (the registry is held
 in memory, so a list of a few hundred rows takes well under a second): flags whose reason is gone disappear,
 new ones appear, and the duplicate and household relations with the other rows are worked out again.
 """
@@ -39,6 +40,7 @@ from app.screening.matching import (
     ProposalInput,
 )
 from app.screening.programs import list_in_scope, require_list_editable
+from app.screening.proposal_entry import ProposalRow, apply_correction
 from app.screening.registry_index import CACHE, RegistryIndex
 from app.uow import UnitOfWork
 from db.models import (
@@ -344,12 +346,9 @@ def decide(
     reason: str,
     person_id: int | None = None,
 ) -> RunSummary:
-    """The operator's decision on a row's match, with a reason; audited; the list is re-screened at once."""
-    if action not in DECISIONS:
-        raise DomainError(N_("Keputusan tidak dikenal: {action}."), action=action)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(N_("Tuliskan alasan keputusan ini."))
+    """The operator's decision on a row's match, with a reason; audited; the list is re-screened at once, in
+    the same transaction."""
+    reason = require_decision(action, reason)
     with db.unit_of_work() as uow:
         session = uow.session
         proposal = session.get(Proposal, proposal_id)
@@ -357,49 +356,113 @@ def decide(
             raise NotFound(N_("Baris usulan #{id} tidak ditemukan."), id=proposal_id)
         proposal_list = list_in_scope(session, user, proposal.list_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)
-        before = {"keputusan": proposal.keputusan, "person_id": proposal.person_id, "hasil": proposal.hasil}
-        if action == "accepted":
-            if proposal.person_id is None:
-                suggested = _suggested_person(session, proposal)
-                if suggested is None:
-                    raise DomainError(N_("Baris ini tidak memiliki padanan yang disarankan untuk diterima."))
-                person_id = suggested
-            else:
-                person_id = proposal.person_id
-        elif action == "chosen":
-            if not person_id:
-                raise DomainError(N_("Pilih calon yang dimaksud."))
-            allowed = _candidate_ids(session, proposal)
-            if person_id not in allowed:
-                raise DomainError(N_("Orang yang dipilih bukan salah satu calon baris ini."))
-            require_record_in_scope(user, Permission.PERSON_READ, _kode_desa_of(session, person_id))
-        else:
-            person_id = None
-        proposal.keputusan = action
-        proposal.keputusan_alasan = reason
-        if person_id is not None:
-            proposal.person_id = person_id
-        session.add(
-            ProposalDecision(
-                proposal_id=proposal.id,
-                username=user.username,
-                action=action,
-                person_id=person_id,
-                reason=reason,
-                origin_device=uow.device_id,
-            )
-        )
-        uow.audit(
-            user,
-            f"penyaringan.keputusan.{action}",
-            "proposal",
-            f"{proposal_list.nama} baris {proposal.baris}",
-            before=before,
-            after={"keputusan": action, "person_id": person_id, "alasan": reason},
-        )
+        record_decision(uow, user, proposal_list, proposal, action, reason, person_id)
+        summary = screen_list_within(uow, db, user, proposal.list_id, scope="row")
         uow.commit()
-        list_id = proposal.list_id
-    return screen_list(db, user, list_id, scope="row")
+    CACHE.save_pending()
+    return summary
+
+
+@dataclass(frozen=True)
+class Correction:
+    row: ProposalRow
+    run: RunSummary | None  # None when nothing changed (nothing saved, nothing re-screened)
+
+
+def correct(
+    db: OfficeDatabase,
+    user: CurrentUser,
+    proposal_id: int,
+    fields: dict,
+    reason: str = "",
+    progress: Progress = NO_PROGRESS,
+) -> Correction:
+    """Corrects a row's fields and re-screens the list, in one transaction (see `update_proposal`)."""
+    with db.unit_of_work() as uow:
+        row, changed = apply_correction(uow, user, proposal_id, fields, reason)
+        if not changed:
+            return Correction(row, None)
+        summary = screen_list_within(uow, db, user, row.list_id, progress, scope="row")
+        uow.commit()
+    CACHE.save_pending(progress)
+    return Correction(row, summary)
+
+
+def require_decision(action: str, reason: str) -> str:
+    """The action is a known decision and has a reason; returns the reason, trimmed."""
+    if action not in DECISIONS:
+        raise DomainError(N_("Keputusan tidak dikenal: {action}."), action=action)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(N_("Tuliskan alasan keputusan ini."))
+    return reason
+
+
+def record_decision(
+    uow: UnitOfWork,
+    user: CurrentUser,
+    proposal_list: ProposalList,
+    proposal: Proposal,
+    action: str,
+    reason: str,
+    person_id: int | None = None,
+) -> None:
+    """Records one decision on one row (the row, a `ProposalDecision`, an audit entry), not committed; the
+    caller re-screens the list in the same transaction."""
+    session = uow.session
+    before = {"keputusan": proposal.keputusan, "person_id": proposal.person_id, "hasil": proposal.hasil}
+    if action == "accepted":
+        if proposal.person_id is None:
+            suggested = suggested_person(session, proposal)
+            if suggested is None:
+                raise DomainError(N_("Baris ini tidak memiliki padanan yang disarankan untuk diterima."))
+            person_id = suggested
+        else:
+            person_id = proposal.person_id
+    elif action == "chosen":
+        if not person_id:
+            raise DomainError(N_("Pilih calon yang dimaksud."))
+        allowed = _candidate_ids(session, proposal)
+        if person_id not in allowed:
+            raise DomainError(N_("Orang yang dipilih bukan salah satu calon baris ini."))
+        require_record_in_scope(user, Permission.PERSON_READ, _kode_desa_of(session, person_id))
+    else:
+        person_id = None
+    proposal.keputusan = action
+    proposal.keputusan_alasan = reason
+    if person_id is not None:
+        proposal.person_id = person_id
+    restored = restore_written_nik(proposal, action)
+    session.add(
+        ProposalDecision(
+            proposal_id=proposal.id,
+            username=user.username,
+            action=action,
+            person_id=person_id,
+            reason=reason,
+            origin_device=uow.device_id,
+        )
+    )
+    uow.audit(
+        user,
+        f"penyaringan.keputusan.{action}",
+        "proposal",
+        f"{proposal_list.nama} baris {proposal.baris}",
+        before=before | ({"nik": restored[0]} if restored else {}),
+        after={"keputusan": action, "person_id": person_id, "alasan": reason}
+        | ({"nik": restored[1]} if restored else {}),
+    )
+
+
+def restore_written_nik(proposal: Proposal, action: str) -> tuple[str, str] | None:
+    """A decision other than accepting the linked person (whose registered NIK was taken) undoes the taking:
+    the row gets back the NIK the list wrote. Returns (taken, written) when it did."""
+    if not proposal.nik_tertulis or action == "accepted":
+        return None
+    taken, written = proposal.nik, proposal.nik_tertulis
+    proposal.nik, proposal.nik_tertulis = written, ""
+    proposal.updated_at = utcnow()
+    return taken, written
 
 
 def _detail_of(session, proposal: Proposal) -> dict:
@@ -413,7 +476,7 @@ def _candidate_ids(session, proposal: Proposal) -> set[int]:
     return {c["person_id"] for c in _detail_of(session, proposal).get("candidates", [])}
 
 
-def _suggested_person(session, proposal: Proposal) -> int | None:
+def suggested_person(session, proposal: Proposal) -> int | None:
     candidates = _detail_of(session, proposal).get("candidates", [])
     return candidates[0]["person_id"] if candidates else None
 

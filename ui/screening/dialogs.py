@@ -8,6 +8,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +29,7 @@ from app.auth.roles import CurrentUser
 from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_LABELS
+from app.screening.batch_review import NikSlip
 from app.screening.programs import (
     DTKS_PROGRAM_CODES,
     FUNDING_SOURCE_LABELS,
@@ -35,9 +39,9 @@ from app.screening.programs import (
     create_proposal_list,
     update_program,
 )
-from app.screening.proposal_entry import ProposalRow, update_proposal
+from app.screening.proposal_entry import ProposalRow, check_correction
 from ui.auth.dialogs import _FormDialog, _header
-from ui.screening.look import desa_under
+from ui.screening.look import desa_under, percent
 from ui.widgets.region_picker import RegionPicker
 
 NO_DTKS_PROGRAM = N_("(tidak ada)")
@@ -336,7 +340,8 @@ class ReasonDialog(_FormDialog):
 
 
 class CorrectionDialog(_FormDialog):
-    """Corrects a proposal row's fields (the file's own cells stay as sent); the page re-screens the row."""
+    """Corrects a proposal row's fields (the file's own cells stay as sent). OK checks the values without saving;
+    the page then saves them and re-screens the row in one transaction (`service.correct`)."""
 
     def __init__(
         self,
@@ -350,7 +355,8 @@ class CorrectionDialog(_FormDialog):
             _("Perbaiki baris {baris}").format(baris=row.baris), _("Simpan dan saring ulang"), parent
         )
         self.db, self.user, self.row = db, user, row
-        self.updated: ProposalRow | None = None
+        self.checked: ProposalRow | None = None
+        self.changes: dict = {}
         _header(
             self.body,
             _("Perbaiki baris {baris}").format(baris=row.baris),
@@ -422,7 +428,73 @@ class CorrectionDialog(_FormDialog):
         if not changes:
             self.show_problem(_("Belum ada isian yang diubah."))
             return False
-        self.updated = update_proposal(
+        self.checked = check_correction(
             self.db.unit_of_work(), self.user, self.row.id, changes, self.reason.text().strip()
         )
+        self.changes = changes
+        return True
+
+    @property
+    def reason_text(self) -> str:
+        return self.reason.text().strip()
+
+
+class NikSlipsDialog(_FormDialog):
+    """The preview of "take the registered NIK for every confident NIK slip": every row that would change, with
+    the NIK written and the NIK registered, before anything is saved."""
+
+    COLUMNS = (N_("Baris"), N_("NIK tertulis"), N_("NIK terdaftar"), N_("Nama terdaftar"), N_("Keyakinan"))
+
+    def __init__(self, slips: list[NikSlip], min_probability: float, parent: QWidget | None = None) -> None:
+        title = _("Ambil NIK terdaftar untuk NIK salah ketik")
+        super().__init__(
+            title, _("Ambil NIK terdaftar ({n} baris)").format(n=f"{len(slips):,}".replace(",", ".")), parent
+        )
+        self.slips = slips
+        _header(
+            self.body,
+            title,
+            _(
+                "Baris berikut ditandai NIK salah ketik dan padanannya meyakinkan (keyakinan sedikitnya {p}). "
+                "NIK terdaftar dipakai untuk baris itu; NIK yang ditulis tetap disimpan dan tampil di riwayat "
+                "keputusan. Keputusan lain atas baris itu nanti (tolak, cek lapangan, pilih calon lain) "
+                "mengembalikan NIK yang ditulis."
+            ).format(p=percent(min_probability)),
+        )
+        self.table = QTableWidget(len(slips), len(self.COLUMNS))
+        self.table.setObjectName("nik_slips")
+        self.table.setHorizontalHeaderLabels([_(c) for c in self.COLUMNS])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        for row, item in enumerate(slips):
+            cells = (
+                str(item.baris),
+                item.nik_tertulis,
+                item.nik_terdaftar,
+                item.nama,
+                percent(item.probability),
+            )
+            for column, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                if column in (0, 4):
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, cell)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.body.addWidget(self.table, 1)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("nik_slips_reason")
+        self.reason.setPlaceholderText(_("(boleh kosong) alasan yang dicatat untuk setiap baris"))
+        reason_form = QFormLayout()
+        reason_form.addRow(_("Alasan"), self.reason)
+        self.body.addLayout(reason_form)
+        self.finish_layout()
+        self.setMinimumSize(760, 460)
+
+    @property
+    def proposal_ids(self) -> list[int]:
+        return [item.proposal_id for item in self.slips]
+
+    def submit(self) -> bool:
         return True

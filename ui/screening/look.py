@@ -49,6 +49,7 @@ DECISION_SHORT = {
     "rejected": N_("Ditolak"),
     "field_check": N_("Cek lapangan"),
     "corrected": N_("Diperbaiki"),
+    "nik_taken": N_("NIK terdaftar diambil"),
 }
 
 

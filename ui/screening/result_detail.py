@@ -536,6 +536,8 @@ class ResultDetailPane(QWidget):
         entries = []
         for decision in reversed(detail.decisions):
             label = _(DECISION_SHORT.get(decision["action"], decision["action"]))
+            if decision["action"] == "nik_taken" and detail.row.nik_tertulis:
+                label += " " + _("(NIK tertulis {nik})").format(nik=detail.row.nik_tertulis)
             entries.append(
                 f"<b>{escape(local_time(decision['at']))}</b> · {escape(decision['username'])} · "
                 f"{escape(label)}<br>&nbsp;&nbsp;<span style='color:{TEXT_MUTED}'>{escape(decision['reason'] or '')}</span>"

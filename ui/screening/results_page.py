@@ -27,16 +27,22 @@ from PySide6.QtWidgets import (
 from app.auth.roles import CurrentUser, Permission
 from app.i18n import _
 from app.office import OfficeDatabase
+from app.screening.batch_review import (
+    DEFAULT_MIN_PROBABILITY,
+    decide_many,
+    find_nik_slips,
+    take_registered_niks,
+)
 from app.screening.flags import KINDS, VERDICT_LABELS, Verdict
 from app.screening.programs import ListStatus, ProposalListData, get_proposal_list, list_proposal_lists
 from app.screening.proposal_entry import get_proposal
 from app.screening.results import export_results, list_results, result_detail
-from app.screening.service import decide, flag_label, screen_list
+from app.screening.service import correct, decide, flag_label, screen_list
 from ui.jobs import run_in_background
 from ui.messages import inform, show_error
 from ui.registry.detail_format import thousands
-from ui.screening.dialogs import CorrectionDialog, ReasonDialog
-from ui.screening.look import VERDICT_COLOURS, decision_label, desa_label, status_text
+from ui.screening.dialogs import CorrectionDialog, NikSlipsDialog, ReasonDialog
+from ui.screening.look import VERDICT_COLOURS, decision_label, desa_label, percent, status_text
 from ui.screening.result_detail import ResultDetailPane
 from ui.screening.results_model import COLUMNS, ResultsModel
 from ui.style import TEXT_MUTED, set_role
@@ -184,7 +190,8 @@ class ResultsPage(QWidget):
         self.table.setObjectName("results")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Many rows at once (shift/ctrl, or every row of the filter) for one decision: batch review.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.setShowGrid(False)
@@ -200,6 +207,8 @@ class ResultsPage(QWidget):
         for column, name in enumerate(COLUMNS):
             self.table.setColumnWidth(column, COLUMN_WIDTHS[name])
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.selectionModel().selectionChanged.connect(lambda *_args: self._enable_batch())
+        layout.addLayout(self._batch_bar())
 
         self.detail = ResultDetailPane()
         self.detail.decision_requested.connect(self.request_decision)
@@ -515,10 +524,10 @@ class ResultsPage(QWidget):
         self.correction_dialog = dialog
         if not dialog.exec():
             return
-        list_id = self.proposal_list.id
+        changes, reason = dialog.changes, dialog.reason_text
         self._run(
-            _("Menyaring ulang baris yang diperbaiki…"),
-            lambda progress: screen_list(self.db, self.user, list_id, progress, scope="row"),
+            _("Menyimpan perbaikan dan menyaring ulang…"),
+            lambda progress: correct(self.db, self.user, row.id, changes, reason, progress),
             row.id,
         )
 
@@ -529,6 +538,116 @@ class ResultsPage(QWidget):
         self._run(
             _("Menyaring daftar usulan…"),
             lambda progress: screen_list(self.db, self.user, list_id, progress),
+            self.current_proposal_id(),
+        )
+
+    # batch review -----------------------------------------------------------------------------------------
+    def _batch_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.selected_label = set_role(QLabel(), "count")
+        self.selected_label.setObjectName("selected_count")
+        bar.addWidget(self.selected_label)
+        self.select_all_button = QPushButton(_("Pilih semua baris di filter ini"))
+        self.select_all_button.setObjectName("select_all_shown")
+        self.select_all_button.clicked.connect(self.select_all_shown)
+        bar.addWidget(self.select_all_button)
+        bar.addStretch(1)
+        self.batch_buttons = {}
+        for action, text in (
+            ("accepted", _("Terima terpilih…")),
+            ("rejected", _("Tolak terpilih…")),
+            ("field_check", _("Cek lapangan terpilih…")),
+        ):
+            button = QPushButton(text)
+            button.setObjectName(f"batch_{action}")
+            button.setToolTip(
+                _("{decision}, untuk semua baris terpilih").format(decision=decision_label(action))
+            )
+            button.clicked.connect(lambda _checked=False, action=action: self.request_batch_decision(action))
+            bar.addWidget(button)
+            self.batch_buttons[action] = button
+        self.nik_slips_button = QPushButton(_("Ambil NIK terdaftar…"))
+        self.nik_slips_button.setObjectName("nik_slips")
+        self.nik_slips_button.setToolTip(
+            _(
+                "Untuk setiap NIK salah ketik yang padanannya meyakinkan: lihat dulu perubahannya, lalu simpan."
+            )
+        )
+        self.nik_slips_button.clicked.connect(self.request_nik_slips)
+        bar.addWidget(self.nik_slips_button)
+        return bar
+
+    def selected_proposal_ids(self) -> list[int]:
+        ids = []
+        for index in self.table.selectionModel().selectedRows():
+            row = self.model.row_at(index.row())
+            if row is not None:
+                ids.append(row.proposal_id)
+        return ids
+
+    def select_all_shown(self) -> None:
+        """Every row the current filter shows (the filter "NIK salah ketik", say), for one decision."""
+        self.table.selectAll()
+
+    def _enable_batch(self) -> None:
+        if not hasattr(self, "batch_buttons"):
+            return
+        selected = len(self.table.selectionModel().selectedRows())
+        self.selected_label.setText(_("{n} baris dipilih").format(n=thousands(selected)))
+        allowed = (
+            self.editable() and self.proposal_list is not None and self.proposal_list.last_run_id is not None
+        )
+        for button in self.batch_buttons.values():
+            button.setEnabled(allowed and selected > 0)
+        self.select_all_button.setEnabled(self.model.rowCount() > 0)
+        self.nik_slips_button.setEnabled(allowed)
+
+    def request_batch_decision(self, action: str) -> None:
+        ids = self.selected_proposal_ids()
+        if not ids or self.busy:
+            return
+        title = decision_label(action)
+        question = _("{n} baris terpilih.").format(n=thousands(len(ids))) + " " + _question(action)
+        dialog = ReasonDialog(title, question, self)
+        self.reason_dialog = dialog
+        if not dialog.exec():
+            return
+        reason = dialog.reason
+        self._run(
+            _("Menyimpan keputusan untuk {n} baris dan menyaring ulang…").format(n=thousands(len(ids))),
+            lambda progress: decide_many(self.db, self.user, ids, action, reason, progress),
+            self.current_proposal_id(),
+        )
+
+    def request_nik_slips(self) -> None:
+        if self.proposal_list is None or self.busy:
+            return
+        list_id = self.proposal_list.id
+        try:
+            slips = find_nik_slips(self.db, self.user, list_id, DEFAULT_MIN_PROBABILITY)
+        except Exception as error:  # shown or logged with an incident id
+            show_error(self, error)
+            return
+        title = _("Ambil NIK terdaftar untuk NIK salah ketik")
+        if not slips:
+            inform(
+                self,
+                title,
+                _("Tidak ada NIK salah ketik dengan keyakinan sedikitnya {p} yang belum diperbaiki.").format(
+                    p=percent(DEFAULT_MIN_PROBABILITY)
+                ),
+            )
+            return
+        dialog = NikSlipsDialog(slips, DEFAULT_MIN_PROBABILITY, self)
+        self.nik_slips_dialog = dialog
+        if not dialog.exec():
+            return
+        ids, reason = dialog.proposal_ids, dialog.reason.text().strip()
+        self._run(
+            _("Mengambil NIK terdaftar dan menyaring ulang…"),
+            lambda progress: take_registered_niks(
+                self.db, self.user, list_id, ids, DEFAULT_MIN_PROBABILITY, reason, progress
+            ),
             self.current_proposal_id(),
         )
 
@@ -591,3 +710,4 @@ class ResultsPage(QWidget):
         self.export_xlsx_button.setEnabled(screened)
         self.export_csv_button.setEnabled(screened)
         self.detail.set_editable(self.editable() and screened)
+        self._enable_batch()
