@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.auth.roles import CurrentUser, Permission
+from app.csv_cells import formula_safe_row
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
 from app.jobs import cycle_collection_paused
@@ -188,8 +189,8 @@ def export_results(db: OfficeDatabase, user: CurrentUser, list_id: int, path: Pa
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow(headers)
-            writer.writerows(rows)
+            writer.writerow(formula_safe_row(headers))
+            writer.writerows(formula_safe_row(cells) for cells in rows)
     elif suffix == ".xlsx":
         import xlsxwriter
 
