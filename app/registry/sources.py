@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from app.errors import DomainError
-from app.i18n import N_
+from app.i18n import N_, _
 
 CHUNK_ROWS = 100_000
 # A workbook's sheet sits whole in calamine's memory (about 1.2 GB for a million rows): XLSX chunks are
@@ -166,7 +166,7 @@ def _require_workbook(path: Path) -> None:
             ".xlsx atau .csv. Simpan datanya sebagai .xlsx atau .csv lalu impor ulang."
         ),
         file=path.name,
-        found=found,
+        found=_(found),
     )
 
 
