@@ -172,6 +172,25 @@ DESIL = _f(
     "DESIL NASIONAL",
     "STATUS KESEJAHTERAAN",
 )
+# The longest text a field may hold, in characters: the registry's column widths (db.models), well above real
+# names and addresses (SIAK's full name is at most 60 characters). A longer value is a damaged or hostile file,
+# not a name: the row is refused with the limit rather than stored (a 1 MB "address" once was). NIK, No. KK,
+# dates, sex, status, desa code and desil are checked by their own formats.
+FIELD_LIMITS: dict[str, int] = {
+    "nama": 120,
+    "tempat_lahir": 80,
+    "alamat": 200,
+    "hubungan_keluarga": 30,
+    "id_dtks": 30,
+}
+# Any other cell a proposal keeps as the file wrote it (its own columns, given back in the export).
+CELL_LIMIT = 500
+
+
+def limit_of(field_name: str) -> int:
+    return FIELD_LIMITS.get(field_name, CELL_LIMIT)
+
+
 DTKS_NO_KK = Field("no_kk", NO_KK.label, False, NO_KK.variants)
 DTKS_TGL_LAHIR = Field("tgl_lahir", TGL_LAHIR.label, False, TGL_LAHIR.variants)
 DTKS_JENIS_KELAMIN = Field("jenis_kelamin", JENIS_KELAMIN.label, False, JENIS_KELAMIN.variants)

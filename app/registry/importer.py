@@ -283,7 +283,10 @@ class RegistryImport:
             tables = [t for t in plan.tables if t.path == path]
             for chunk in source_chunks(source, tables):
                 frame = chunk.frame[[h for h in chunk.frame.columns if h in rename]].rename(columns=rename)
-                yield chunk, validate_chunk(frame, chunk.sheet.label, chunk.first_row, context)
+                yield (
+                    chunk,
+                    validate_chunk(frame, chunk.sheet.label, chunk.first_row, context, chunk.unreadable_in),
+                )
 
     def _refuse_duplicate_keys(
         self, connection: Connection, target: bulk.BulkTarget, issues: list[RowIssue]

@@ -13,6 +13,8 @@ from datetime import date
 from sqlalchemy import text
 
 from app.auth.roles import CurrentUser, Permission, require
+from app.errors import DomainError
+from app.i18n import N_
 from app.uow import UnitOfWork
 
 SEARCH_LIMIT = 500
@@ -21,6 +23,20 @@ PERSON_LIST_COLUMNS = (
     "p.id, p.nik, p.no_kk, p.nama, p.tgl_lahir, p.jenis_kelamin, p.kode_desa, p.hubungan_keluarga, p.status, "
     "p.missing_since_batch_id IS NOT NULL, p.flags"
 )
+
+
+class SearchTooShort(DomainError):
+    """The query holds nothing a NIK, No. KK or name could start with (only quotes, * or %): answering would
+    list arbitrary people, so the user is told to type more. The registry page shows it beside the search box."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__(
+            N_(
+                'Pencarian "{query}" terlalu pendek: ketik paling sedikit satu huruf (A–Z) atau angka dari nama, '
+                "NIK atau No. KK."
+            ),
+            query=query,
+        )
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,8 @@ def search_people(uow: UnitOfWork, user: CurrentUser, query: str, limit: int = S
         session = uow.session
         params = _region_params(user) | {"limit": limit + 1}
         compact = re.sub(r"[\s.\-]", "", query)
+        if query and not _WORD.search(query):
+            raise SearchTooShort(query)
         if not query:
             ids = []
             kind = "semua"

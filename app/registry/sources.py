@@ -1,7 +1,10 @@
 """Reading extract files — CSV (any delimiter, UTF-8 or Windows-1252, optionally gzipped) and XLSX (every
 sheet) — as chunks of text-only DataFrames that carry, for each row, the place a person would look for it.
 
-Nothing here interprets values; a file that cannot be read raises `SourceError` naming the file.
+Nothing here interprets values; a file that cannot be read raises `SourceError` naming the file. A CSV's
+encoding is decided from the whole file; bytes it cannot read (and NUL bytes) are kept visible as U+FFFD / NUL
+in the cells, and the chunk says so (`Chunk.unreadable_in`), so that the importer refuses those rows by number
+instead of reading the whole file in another encoding or splitting a name at a NUL.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from app.errors import DomainError
-from app.i18n import N_
+from app.i18n import N_, _
 
 CHUNK_ROWS = 100_000
 # A workbook's sheet sits whole in calamine's memory (about 1.2 GB for a million rows): XLSX chunks are
@@ -27,6 +30,13 @@ XLSX_CHUNK_ROWS = 50_000
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _GZIP_MAGIC = b"\x1f\x8b"
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+# What a cell holds where the file's bytes were not text: the decoder's replacement for a byte the encoding
+# cannot read, or a NUL (a text file never holds one; a name "ATT\0AR" is a damaged file, not a space).
+UNREADABLE_TEXT = r"[\x00\ufffd]"
+UTF_8, WINDOWS_1252 = "UTF-8", "Windows-1252"
+_CODECS = {UTF_8: "utf-8-sig", WINDOWS_1252: "cp1252"}
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
 
 
 class SourceError(DomainError):
@@ -54,6 +64,26 @@ class Chunk:
     first_row: int  # spreadsheet row number of the frame's first row (the header is row 1)
     done: int  # progress units done after this chunk
     total: int
+    # The file's encoding when it holds bytes that encoding cannot read, or NUL bytes: its cells must be checked
+    # (`unreadable_cells`). None for a file whose every byte was read as text.
+    unreadable_in: str | None = None
+
+
+def unreadable_cells(frame: pd.DataFrame) -> pd.Series:
+    """Per row, the first column whose cell holds bytes that were not text ("" when none does). Only called
+    for files known to hold such bytes: a clean file pays nothing."""
+    found = pd.Series("", index=frame.index, dtype=object)
+    for column in reversed(list(frame.columns)):
+        bad = frame[column].astype(str).str.contains(UNREADABLE_TEXT, regex=True).fillna(False).to_numpy(bool)
+        if bad.any():
+            found[bad] = column
+    return found
+
+
+def shown_text(value: str, limit: int = 60) -> str:
+    """A cell as a message quotes it: NUL made visible, and a huge value cut (a 1 MB address is no message)."""
+    value = value.replace("\x00", "\ufffd")
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def unique_headers(headers) -> tuple[str, ...]:
@@ -77,7 +107,9 @@ def _sniff(path: Path) -> str:
         ) from error
     if not head:
         raise SourceError(N_("Berkas {file} kosong."), file=path.name)
+    named_xlsx = path.suffix.lower() in XLSX_SUFFIXES
     if head.startswith(_ZIP_MAGIC):
+        _require_workbook(path)
         return "xlsx"
     if head.startswith(_OLE2_MAGIC):
         with path.open("rb") as handle:
@@ -95,11 +127,47 @@ def _sniff(path: Path) -> str:
         )
     if head.startswith(_GZIP_MAGIC):
         return "csv.gz"
-    if b"\x00" in head:
+    if head.count(b"\x00") * 100 > len(head):
+        # Binary (a PDF, a UTF-16 export): not text at all. A rare NUL in a text file costs only its row.
         raise SourceError(
             N_("Berkas {file} bukan lembar kerja (CSV atau XLSX) yang dapat dibaca."), file=path.name
         )
+    if named_xlsx:
+        # Renaming a CSV to .xlsx does not make it a workbook; reading it as CSV anyway hides the mistake.
+        raise SourceError(
+            N_(
+                "Berkas {file} bernama .xlsx tetapi isinya teks biasa (seperti CSV), bukan buku kerja Excel. "
+                "Buka di Excel lalu simpan sebagai .xlsx, atau ganti akhiran namanya menjadi .csv, lalu impor "
+                "ulang."
+            ),
+            file=path.name,
+        )
     return "csv"
+
+
+def _require_workbook(path: Path) -> None:
+    """A ZIP is an XLSX only when it holds a workbook part; a ZIP of anything else is named as such."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # a damaged workbook: XlsxSource.open says so
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        return
+    if "word/document.xml" in names or "ppt/presentation.xml" in names:
+        found = N_("dokumen Word atau PowerPoint")
+    elif "content.xml" in names and "mimetype" in names:
+        found = N_("dokumen OpenDocument (LibreOffice)")
+    else:
+        found = N_("arsip ZIP")
+    raise SourceError(
+        N_(
+            "Berkas {file} adalah {found}, bukan buku kerja Excel (.xlsx). Yang diharapkan: lembar kerja "
+            ".xlsx atau .csv. Simpan datanya sebagai .xlsx atau .csv lalu impor ulang."
+        ),
+        file=path.name,
+        found=_(found),
+    )
 
 
 def _open_text_bytes(path: Path, kind: str):
@@ -107,17 +175,39 @@ def _open_text_bytes(path: Path, kind: str):
     return raw, (gzip.GzipFile(fileobj=raw) if kind == "csv.gz" else raw)
 
 
-def _detect_encoding(path: Path, kind: str) -> str:
-    """UTF-8 when every byte decodes as UTF-8, else Windows-1252 (Excel's "CSV" on Indonesian Windows)."""
+@dataclass(frozen=True)
+class TextEncoding:
+    name: str  # UTF_8 or WINDOWS_1252
+    clean: bool  # every byte was read as text: no byte the encoding cannot read, no NUL
+
+
+def _non_ascii(text: str) -> int:
+    return 0 if text.isascii() else len(text) - len(text.encode("ascii", "ignore"))
+
+
+def _detect_encoding(path: Path, kind: str) -> TextEncoding:
+    """Decided from the whole file, in one pass over its bytes. UTF-8 when the characters beyond ASCII are
+    mostly valid UTF-8 — a few unreadable bytes then cost only their rows, not a misreading of every accented
+    name; Windows-1252 (Excel's "CSV" on Indonesian Windows) when they are mostly not."""
     raw, stream = _open_text_bytes(path, kind)
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    unreadable = readable = 0
+    has_nul = cp1252_undefined = False
     try:
         while block := stream.read(1 << 20):
-            decoder.decode(block)
-        decoder.decode(b"", final=True)
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        return "cp1252"
+            has_nul = has_nul or b"\x00" in block
+            cp1252_undefined = cp1252_undefined or any(byte in block for byte in _CP1252_UNDEFINED)
+            text = decoder.decode(block)
+            if not text.isascii():
+                bad = text.count("\ufffd")
+                unreadable += bad
+                readable += _non_ascii(text) - bad
+        unreadable += decoder.decode(b"", final=True).count("\ufffd")
+        if unreadable == 0:
+            return TextEncoding(UTF_8, not has_nul)
+        if readable > unreadable:
+            return TextEncoding(UTF_8, False)
+        return TextEncoding(WINDOWS_1252, not (has_nul or cp1252_undefined))
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise SourceError(
             N_("Berkas {file} rusak atau terpotong: {detail}"), file=path.name, detail=str(error)
@@ -135,7 +225,7 @@ def _delimiter(header_line: str) -> str:
 class CsvSource:
     path: Path
     kind: str
-    encoding: str
+    encoding: TextEncoding
     delimiter: str
     info: SheetInfo
 
@@ -144,7 +234,7 @@ class CsvSource:
         encoding = _detect_encoding(path, kind)
         raw, stream = _open_text_bytes(path, kind)
         try:
-            text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+            text = io.TextIOWrapper(stream, encoding=_CODECS[encoding.name], errors="replace", newline="")
             header_line = text.readline()
         finally:
             raw.close()
@@ -167,7 +257,8 @@ class CsvSource:
                 dtype=str,
                 keep_default_na=False,
                 na_filter=False,
-                encoding=self.encoding,
+                encoding=_CODECS[self.encoding.name],
+                encoding_errors="replace",
                 chunksize=CHUNK_ROWS,
                 header=0,
                 names=list(self.info.headers),
@@ -176,8 +267,9 @@ class CsvSource:
                 engine="c",
             )
             first_row = 2
+            unreadable_in = None if self.encoding.clean else self.encoding.name
             for frame in reader:
-                yield Chunk(self.info, frame, first_row, min(raw.tell(), total), total)
+                yield Chunk(self.info, frame, first_row, min(raw.tell(), total), total, unreadable_in)
                 first_row += len(frame)
         except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError, gzip.BadGzipFile) as error:
             raise SourceError(

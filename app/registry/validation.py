@@ -21,9 +21,10 @@ import pandas as pd
 from app.i18n import N_, _
 from app.regions import issuing_region_exists
 from app.registry.dates import parse_dates
-from app.registry.fields import ExtractKind, fields_of
+from app.registry.fields import FIELD_LIMITS, ExtractKind, fields_of
 from app.registry.issues import RowIssue, Severity
 from app.registry.nik import nik_checks
+from app.registry.sources import shown_text, unreadable_cells
 
 MESSAGES: dict[str, str] = {
     "nik_bukan_16_digit": N_('NIK harus 16 digit angka; tertulis "{value}" ({length} karakter).'),
@@ -37,6 +38,15 @@ MESSAGES: dict[str, str] = {
     ),
     "nik_urut_0000": N_("Nomor urut NIK (4 digit terakhir) 0000 tidak pernah diterbitkan."),
     "kk_bukan_16_digit": N_('No. KK harus 16 digit angka; tertulis "{value}".'),
+    "terlalu_panjang": N_(
+        "Kolom {label} terlalu panjang: {length} karakter, paling banyak {limit}. Periksa isi kolom itu di "
+        "berkas lalu impor ulang."
+    ),
+    "teks_tak_terbaca": N_(
+        "Kolom {label} memuat byte yang tidak terbaca sebagai teks {encoding} (rusak, atau bukan teks), jadi "
+        "baris ini tidak diimpor. Perbaiki baris itu di berkas, atau simpan ulang berkas sebagai CSV UTF-8, "
+        "lalu impor ulang."
+    ),
     "wajib_kosong": N_("Kolom {label} wajib diisi."),
     "tanggal_tak_terbaca": N_(
         'Tanggal "{value}" tidak terbaca. Gunakan TTTT-BB-HH, HH-BB-TTTT, HH/BB/TTTT atau tanggal Excel.'
@@ -220,7 +230,7 @@ class _Collector:
                     value[:200],
                     code,
                     severity,
-                    message(code, value=value, **params),
+                    message(code, value=shown_text(value), **params),
                 )
             )
             if severity is Severity.FLAGGED:
@@ -230,16 +240,49 @@ class _Collector:
 
 
 def validate_chunk(
-    frame: pd.DataFrame, source: str, first_row: int, context: ValidationContext
+    frame: pd.DataFrame,
+    source: str,
+    first_row: int,
+    context: ValidationContext,
+    unreadable_in: str | None = None,
 ) -> ValidatedChunk:
-    """`frame` has the canonical column names (unmapped optional columns absent) and text values."""
+    """`frame` has the canonical column names (unmapped optional columns absent) and text values.
+    `unreadable_in`: the file's encoding when it holds bytes that were not text (`Chunk.unreadable_in`)."""
     frame = frame.reset_index(drop=True)
     kind = ExtractKind(context.kind)
     out = pd.DataFrame(index=frame.index)
     collect = _Collector(source, first_row, frame.index)
+    labels = {spec.name: _(spec.label) for spec in fields_of(kind)}
 
     def column(name: str) -> pd.Series:
         return frame[name].astype(str).str.strip() if name in frame else pd.Series("", index=frame.index)
+
+    if unreadable_in is not None:
+        found = unreadable_cells(frame)
+        for name in frame.columns:
+            collect.add(
+                found == name,
+                name,
+                frame[name].astype(str).str.replace("\x00", "\ufffd", regex=False),
+                "teks_tak_terbaca",
+                Severity.REFUSED,
+                label=labels.get(name, name),
+                encoding=unreadable_in,
+            )
+    for name, limit in FIELD_LIMITS.items():
+        # The raw length first (no copy); only a column with a long cell is measured again without its spaces.
+        if name in frame and (frame[name].astype(str).str.len() > limit).any():
+            length = column(name).str.len()
+            collect.add(
+                length > limit,
+                name,
+                column(name),
+                "terlalu_panjang",
+                Severity.REFUSED,
+                label=labels.get(name, name),
+                length=length,
+                limit=limit,
+            )
 
     for spec in fields_of(kind):
         if spec.required:

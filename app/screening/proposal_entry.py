@@ -49,7 +49,14 @@ from db.models import Person, Proposal, ProposalDecision, ProposalList, utcnow
 TYPED_HEADERS = ("nik", "nama", "tgl_lahir", "jenis_kelamin", "alamat", "kode_desa")
 # Problems an import keeps with a warning but typed entry refuses: the operator can fix them now.
 _REFUSED_WHEN_TYPED = frozenset(
-    {"tanpa_nik_nama", "tanggal_tak_terbaca", "tanggal_masa_depan", "jk_tak_dikenal", "kode_desa_salah"}
+    {
+        "tanpa_nik_nama",
+        "terlalu_panjang",
+        "tanggal_tak_terbaca",
+        "tanggal_masa_depan",
+        "jk_tak_dikenal",
+        "kode_desa_salah",
+    }
 )
 
 

@@ -38,10 +38,17 @@ from app.jobs import NO_PROGRESS, Progress
 from app.office import OfficeDatabase
 from app.registry import fields as registry_fields
 from app.registry.dates import parse_dates
-from app.registry.fields import Field, header_signature, normalise_header
+from app.registry.fields import Field, header_signature, limit_of, normalise_header
 from app.registry.importer import sha256_of
 from app.registry.issues import RowIssue, Severity
-from app.registry.sources import SheetInfo, open_source, source_chunks, tables_of
+from app.registry.sources import (
+    SheetInfo,
+    open_source,
+    shown_text,
+    source_chunks,
+    tables_of,
+    unreadable_cells,
+)
 from app.registry.validation import SEX_VALUES
 from app.screening.programs import list_audit_view, new_proposal_list
 from app.uow import UnitOfWork
@@ -114,6 +121,15 @@ MESSAGES: dict[str, str] = {
     "tanpa_nik_nama": N_(
         "Baris ini tidak berisi NIK maupun nama, jadi tidak dapat disaring. Isi salah satunya lalu impor ulang."
     ),
+    "terlalu_panjang": N_(
+        "Kolom {column} terlalu panjang: {length} karakter, paling banyak {limit}, jadi baris ini tidak "
+        "diimpor. Periksa isi kolom itu di berkas lalu impor ulang."
+    ),
+    "teks_tak_terbaca": N_(
+        "Kolom {column} memuat byte yang tidak terbaca sebagai teks {encoding} (rusak, atau bukan teks), jadi "
+        "baris ini tidak diimpor. Perbaiki baris itu di berkas, atau simpan ulang berkas sebagai CSV UTF-8, "
+        "lalu impor ulang."
+    ),
     "nik_angka_excel": N_(
         'NIK terbaca sebagai angka oleh Excel ("{value}"): digit belakangnya hilang. Baris tetap diimpor; '
         "penyaringan akan mencari orangnya menurut nama. Format kolom NIK sebagai Teks di Excel agar tidak "
@@ -151,7 +167,7 @@ MESSAGES: dict[str, str] = {
     ),
 }
 # Rows with these problems are not imported; every other problem is a warning on an imported row.
-REFUSING_CODES = frozenset({"tanpa_nik_nama"})
+REFUSING_CODES = frozenset({"tanpa_nik_nama", "terlalu_panjang", "teks_tak_terbaca"})
 
 SEX = {
     **SEX_VALUES,
@@ -299,16 +315,25 @@ class _Issues:
                     value[:200],
                     code,
                     severity,
-                    message(code, value=value, **extra),
+                    message(code, value=shown_text(value), **extra),
                 )
             )
         if severity is Severity.REFUSED:
             self.refused |= mask
 
 
-def read_rows(frame: pd.DataFrame, source: str, row_numbers, context: ReadContext) -> ReadRows:
+def read_rows(
+    frame: pd.DataFrame,
+    source: str,
+    row_numbers,
+    context: ReadContext,
+    others: pd.DataFrame | None = None,
+    unreadable_in: str | None = None,
+) -> ReadRows:
     """Reads proposal rows. `frame` has field names as columns (unmapped fields absent) and text cells;
-    `row_numbers` are the rows as the user sees them in `source`. Works on whole columns."""
+    `row_numbers` are the rows as the user sees them in `source`. Works on whole columns. `others`: the
+    file's unmapped columns (by header), kept in `Proposal.input` and so checked too; `unreadable_in`: the
+    file's encoding when it holds bytes that were not text (`Chunk.unreadable_in`)."""
     frame = frame.reset_index(drop=True)
     index = frame.index
     issues = _Issues(source, np.asarray(row_numbers), index)
@@ -316,6 +341,9 @@ def read_rows(frame: pd.DataFrame, source: str, row_numbers, context: ReadContex
 
     def column(name: str) -> pd.Series:
         return _text(frame[name]) if name in frame else empty
+
+    others = pd.DataFrame(index=index) if others is None else others.reset_index(drop=True)
+    _refuse_unusable_cells(frame, others, issues, unreadable_in)
 
     out = pd.DataFrame(index=index)
     nik = clean_nik(column("nik"))
@@ -366,6 +394,31 @@ def read_rows(frame: pd.DataFrame, source: str, row_numbers, context: ReadContex
     refused_rows = {int(n) for n in np.asarray(row_numbers)[issues.refused.to_numpy()]}
     kept = [i for i in issues.issues if i.severity is Severity.REFUSED or i.row_number not in refused_rows]
     return ReadRows(out, issues.refused, kept)
+
+
+def _refuse_unusable_cells(
+    frame: pd.DataFrame, others: pd.DataFrame, issues: _Issues, unreadable_in: str | None
+) -> None:
+    """Refuses rows with a cell longer than its limit (fields.FIELD_LIMITS) or holding bytes that were not
+    text: every cell of a proposal row is kept and exported, so none may be absurd or unreadable."""
+    labels = field_labels()
+    columns = [(frame, name, name, labels.get(name, name)) for name in frame.columns]
+    columns += [(others, header, header, header) for header in others.columns]
+    if unreadable_in is not None:
+        found_fields, found_others = unreadable_cells(frame), unreadable_cells(others)
+        for table, name, field_name, label in columns:
+            found = found_fields if table is frame else found_others
+            values = table[name].astype(str).str.replace("\x00", "\ufffd", regex=False)
+            issues.add(
+                found == name, field_name, values, "teks_tak_terbaca", column=label, encoding=unreadable_in
+            )
+    for table, name, field_name, label in columns:
+        values = _text(table[name])
+        length = values.str.len()
+        limit = limit_of(field_name if table is frame else "")
+        issues.add(
+            length > limit, field_name, values, "terlalu_panjang", column=label, length=length, limit=limit
+        )
 
 
 def _kode_desa(frame: pd.DataFrame, column, issues: _Issues, context: ReadContext) -> pd.Series:
@@ -604,7 +657,8 @@ class ProposalImport:
                 row_numbers = chunk.first_row + np.flatnonzero(filled)
                 canonical = pd.DataFrame({name: frame[header] for name, header in table_mapping.items()})
                 canonical.index = frame.index
-                read = read_rows(canonical, table.label, row_numbers, context)
+                others = frame[[h for h in frame.columns if h not in table_mapping.values()]]
+                read = read_rows(canonical, table.label, row_numbers, context, others, chunk.unreadable_in)
                 rows_read += len(frame)
                 refused += int(read.refused.sum())
                 issues.extend(read.issues)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.roles import CurrentUser, Permission
+from app.csv_cells import formula_safe_row
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
 from app.jobs import cycle_collection_paused
@@ -203,8 +204,8 @@ def write_export(path: Path, headers: list[str], rows: list[list[str]]) -> int:
     if suffix == ".csv":
         with atomic_output(path, "w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow(headers)
-            writer.writerows(rows)
+            writer.writerow(formula_safe_row(headers))
+            writer.writerows(formula_safe_row(cells) for cells in rows)
     elif suffix == ".xlsx":
 
         def fill(workbook) -> None:

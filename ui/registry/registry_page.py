@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from app.auth.roles import CurrentUser
 from app.i18n import _
 from app.office import OfficeDatabase
-from app.registry.search import search_people
+from app.registry.search import SearchTooShort, search_people
 from ui.messages import show_error
 from ui.registry.detail_format import thousands
 from ui.registry.people_model import COLUMNS, PersonTableModel
@@ -120,6 +120,9 @@ class RegistryPage(QWidget):
                 else:
                     text = _("{n} hasil untuk \u201c{q}\u201d").format(n=thousands(len(result.ids)), q=query)
                 self.count_label.setText(text)
+        except SearchTooShort as error:  # said beside the box while typing, not in a dialog
+            self.model.show_ids(())
+            self.count_label.setText(str(error))
         except Exception as error:  # shown (DomainError) or logged with an incident id
             show_error(self, error)
             return
