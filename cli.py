@@ -556,11 +556,10 @@ def cmd_review_nik_slips(args) -> int:
         )
         if not _confirmed(_("Ambil NIK terdaftar untuk baris-baris ini? [y/T] "), args.yes):
             return EXIT_NOTHING
-        terminal, progress = _progress()
-        taken = take_registered_niks(
-            db, user, args.list_id, [s.proposal_id for s in slips], args.min_probability, progress=progress
-        )
-        terminal.finish()
+        with _progress() as progress:
+            taken = take_registered_niks(
+                db, user, args.list_id, [s.proposal_id for s in slips], args.min_probability, progress=progress
+            )
         _print(_("NIK terdaftar diambil untuk {n} baris.").format(n=_fmt(len(taken.taken))))
         if taken.skipped:
             _print(_("{n} baris berubah sementara itu dan dilewati.").format(n=_fmt(taken.skipped)))
