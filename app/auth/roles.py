@@ -106,6 +106,24 @@ def require_record_in_scope(user: CurrentUser, permission: Permission, kode_desa
         )
 
 
+def require_account_in_scope(user: CurrentUser, account_region: str) -> None:
+    """For managing one account (or giving one a region): the account's region must lie inside the user's.
+
+    Unlike `require`, a wider region does not pass: an admin of one kabupaten may not reset the password of,
+    demote or deactivate the province's admin, nor make an account of the province.
+    """
+    require(user, Permission.USER_MANAGE)
+    if not user.covers(account_region):
+        raise Forbidden(
+            N_(
+                "Akun wilayah {region} berada di luar wilayah kerja Anda ({own}); hanya akun di dalam wilayah "
+                "Anda yang dapat dikelola."
+            ),
+            region=account_region,
+            own=user.region_code,
+        )
+
+
 def scope_prefix(user: CurrentUser, region: str | None) -> str:
     """The narrower of a requested region and the user's own: what a query may return."""
     if region is None or user.region_code.startswith(region):
