@@ -77,7 +77,9 @@ def require(user: CurrentUser, permission: Permission, region: str | None = None
 
     A region check passes when the record's code lies inside the user's region (a prefix), or when the
     requested region is a wider area that contains the user's region — a query over a kabupaten by an
-    operator of one kecamatan is then narrowed to that kecamatan by the caller (`scope_prefix`).
+    operator of one kecamatan is then narrowed to that kecamatan by the caller (`scope_prefix`). That second
+    case is for queries only: acting on one record or account needs `require_record_in_scope` or
+    `require_account_in_scope`, where a wider region does not pass.
     """
     if not user.can(permission):
         raise Forbidden(
