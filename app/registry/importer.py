@@ -187,7 +187,10 @@ class RegistryImport:
 
     # 2. prepare -----------------------------------------------------------------------------------------
     def prepare(
-        self, mapping: dict[str, str] | None = None, progress: Progress = NO_PROGRESS, mark_missing: bool = True
+        self,
+        mapping: dict[str, str] | None = None,
+        progress: Progress = NO_PROGRESS,
+        mark_missing: bool = True,
     ) -> ImportPreview:
         """Reads, checks and stages every row; computes what committing would change. `mark_missing`: the
         file is a complete extract of the desa it covers, so their people absent from it are marked gone."""
@@ -340,6 +343,7 @@ class RegistryImport:
                     rejected=preview.refused_rows,
                     flagged=preview.flagged_rows,
                     mapping=plan.mapping,
+                    region_code=scope_prefix(self.user, self.db.office.region_code),
                     origin_device=self.db.office.device_id,
                 )
                 session.add(batch)
@@ -359,6 +363,7 @@ class RegistryImport:
                         code=i.code,
                         severity=i.severity.value,
                         message=i.message,
+                        kode_desa=i.kode_desa,
                     )
                     for i in preview.issues
                 )
