@@ -171,6 +171,8 @@ class ImportBatch(SyncedMixin, Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     flagged: Mapped[int] = mapped_column(Integer, default=0)
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The region the import could change: the narrower of the office's and the importing user's.
+    region_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
 
 class ImportIssue(Base):
@@ -186,6 +188,7 @@ class ImportIssue(Base):
     code: Mapped[str] = mapped_column(String(40))
     severity: Mapped[str] = mapped_column(String(10))  # ditolak | ditandai
     message: Mapped[str] = mapped_column(Text)
+    kode_desa: Mapped[str] = mapped_column(String(10), default="", server_default="")  # the row's desa
 
 
 class RecordHistory(SyncedMixin, Base):

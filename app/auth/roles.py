@@ -77,7 +77,9 @@ def require(user: CurrentUser, permission: Permission, region: str | None = None
 
     A region check passes when the record's code lies inside the user's region (a prefix), or when the
     requested region is a wider area that contains the user's region — a query over a kabupaten by an
-    operator of one kecamatan is then narrowed to that kecamatan by the caller (`scope_prefix`).
+    operator of one kecamatan is then narrowed to that kecamatan by the caller (`scope_prefix`). That second
+    case is for queries only: acting on one record or account needs `require_record_in_scope` or
+    `require_account_in_scope`, where a wider region does not pass.
     """
     if not user.can(permission):
         raise Forbidden(
@@ -102,6 +104,24 @@ def require_record_in_scope(user: CurrentUser, permission: Permission, kode_desa
         raise Forbidden(
             N_("Data wilayah {region} berada di luar wilayah kerja Anda ({own})."),
             region=kode_desa,
+            own=user.region_code,
+        )
+
+
+def require_account_in_scope(user: CurrentUser, account_region: str) -> None:
+    """For managing one account (or giving one a region): the account's region must lie inside the user's.
+
+    Unlike `require`, a wider region does not pass: an admin of one kabupaten may not reset the password of,
+    demote or deactivate the province's admin, nor make an account of the province.
+    """
+    require(user, Permission.USER_MANAGE)
+    if not user.covers(account_region):
+        raise Forbidden(
+            N_(
+                "Akun wilayah {region} berada di luar wilayah kerja Anda ({own}); hanya akun di dalam wilayah "
+                "Anda yang dapat dikelola."
+            ),
+            region=account_region,
             own=user.region_code,
         )
 

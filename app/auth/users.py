@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.auth.passwords import check_password_strength, hash_password, verify_password
-from app.auth.roles import CurrentUser, Permission, Role, require
+from app.auth.roles import CurrentUser, Permission, Role, require, require_account_in_scope
 from app.errors import AuthenticationFailed, DomainError, NotFound
 from app.i18n import N_
 from app.regions import valid_office_region
@@ -62,10 +62,11 @@ def login(uow: UnitOfWork, username: str, password: str) -> CurrentUser:
 
 
 def list_users(uow: UnitOfWork, actor: CurrentUser) -> list[UserSummary]:
+    """The accounts the actor may manage: those whose region lies inside the actor's."""
     with uow:
         require(actor, Permission.USER_MANAGE)
         users = uow.session.scalars(select(User).where(User.deleted_at.is_(None)).order_by(User.username))
-        return [_summary(u) for u in users]
+        return [_summary(u) for u in users if actor.covers(u.region_code)]
 
 
 def create_user(
@@ -79,11 +80,11 @@ def create_user(
     opd: str = "",
 ) -> UserSummary:
     with uow:
-        require(actor, Permission.USER_MANAGE, region=region_code)
+        require_account_in_scope(actor, region_code)
         username = username.strip()
         if not username:
             raise DomainError(N_("Nama pengguna wajib diisi."))
-        if not valid_office_region(region_code) or not region_code.startswith(actor.region_code):
+        if not valid_office_region(region_code):
             raise DomainError(
                 N_("Kode wilayah {code} tidak dikenal atau di luar wilayah kantor."), code=region_code
             )
@@ -139,12 +140,13 @@ def update_user(
     with uow:
         require(actor, Permission.USER_MANAGE)
         user = _get(uow, user_id)
-        require(actor, Permission.USER_MANAGE, region=user.region_code)
+        require_account_in_scope(actor, user.region_code)
         before = _audit_view(_summary(user))
         if user.id == actor.id and (active is False or (role is not None and role != Role.ADMIN)):
             raise DomainError(N_("Anda tidak dapat menonaktifkan atau menurunkan peran akun Anda sendiri."))
         if region_code is not None:
-            if not valid_office_region(region_code) or not region_code.startswith(actor.region_code):
+            require_account_in_scope(actor, region_code)
+            if not valid_office_region(region_code):
                 raise DomainError(
                     N_("Kode wilayah {code} tidak dikenal atau di luar wilayah kantor."), code=region_code
                 )
@@ -167,7 +169,7 @@ def reset_password(uow: UnitOfWork, actor: CurrentUser, user_id: int, new_passwo
     with uow:
         require(actor, Permission.USER_MANAGE)
         user = _get(uow, user_id)
-        require(actor, Permission.USER_MANAGE, region=user.region_code)
+        require_account_in_scope(actor, user.region_code)
         check_password_strength(new_password)
         user.password_hash = hash_password(new_password)
         uow.audit(actor, "user.reset_password", "user", user.username)

@@ -72,7 +72,10 @@ def list_batches(uow: UnitOfWork, user: CurrentUser, limit: int = 200) -> list[B
 
 
 def batch_issues(uow: UnitOfWork, user: CurrentUser, batch_id: int) -> list[RowIssue]:
-    """The refused and flagged rows kept with a committed batch, in file and row order."""
+    """The refused and flagged rows kept with a committed batch, in file and row order: all of them for an
+    account whose region contains the region the import could change; for a narrower account (an operator of
+    one kecamatan reading the kabupaten's import) only the rows of a desa inside its region — a problem row
+    carries a person's NIK, name and birth date."""
     with uow:
         require(user, Permission.REGISTRY_IMPORT, region=_office_region(uow))
         batch = uow.session.get(ImportBatch, batch_id)
@@ -83,7 +86,18 @@ def batch_issues(uow: UnitOfWork, user: CurrentUser, batch_id: int) -> list[RowI
             .where(ImportIssue.batch_id == batch_id)
             .order_by(ImportIssue.file_name, ImportIssue.row_number, ImportIssue.id)
         )
+        whole = user.covers(batch.region_code or _office_region(uow))
         return [
-            RowIssue(i.file_name, i.row_number, i.field, i.value, i.code, Severity(i.severity), i.message)
+            RowIssue(
+                i.file_name,
+                i.row_number,
+                i.field,
+                i.value,
+                i.code,
+                Severity(i.severity),
+                i.message,
+                i.kode_desa,
+            )
             for i in issues
+            if whole or (i.kode_desa and user.covers(i.kode_desa))
         ]

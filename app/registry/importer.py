@@ -344,6 +344,7 @@ class RegistryImport:
                     rejected=preview.refused_rows,
                     flagged=preview.flagged_rows,
                     mapping=plan.mapping,
+                    region_code=scope_prefix(self.user, self.db.office.region_code),
                     origin_device=self.db.office.device_id,
                 )
                 session.add(batch)
@@ -363,6 +364,7 @@ class RegistryImport:
                         code=i.code,
                         severity=i.severity.value,
                         message=i.message,
+                        kode_desa=i.kode_desa,
                     )
                     for i in preview.issues
                 )

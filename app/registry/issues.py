@@ -22,3 +22,4 @@ class RowIssue:
     code: str
     severity: Severity
     message: str
+    kode_desa: str = ""  # the row's desa as written (empty when unreadable): who may read the issue

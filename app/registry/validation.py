@@ -198,15 +198,19 @@ def _upper_single_spaced(values: pd.Series) -> pd.Series:
 def _dates(values: pd.Series, context: ValidationContext) -> tuple[pd.Series, pd.Series, pd.Series]:
     codes, distinct = pd.factorize(values)
     iso, unreadable, future = parse_dates(pd.Series(distinct), context.today)
-    return (_spread(iso, codes, values.index), _spread(unreadable, codes, values.index).astype(bool),
-            _spread(future, codes, values.index).astype(bool))
+    return (
+        _spread(iso, codes, values.index),
+        _spread(unreadable, codes, values.index).astype(bool),
+        _spread(future, codes, values.index).astype(bool),
+    )
 
 
 class _Collector:
-    def __init__(self, source: str, first_row: int, index: pd.Index) -> None:
+    def __init__(self, source: str, first_row: int, index: pd.Index, kode_desa: pd.Series) -> None:
         self.source = source
         self.first_row = first_row
         self.index = index
+        self.kode_desa = kode_desa  # each row's desa, kept with its issues: who may read them (batches.py)
         self.issues: list[RowIssue] = []
         self.refused = pd.Series(False, index=index)
         self.flags: dict[int, list[str]] = {}
@@ -231,6 +235,7 @@ class _Collector:
                     code,
                     severity,
                     message(code, value=shown_text(value), **params),
+                    str(self.kode_desa.iloc[position])[:10],
                 )
             )
             if severity is Severity.FLAGGED:
@@ -251,12 +256,13 @@ def validate_chunk(
     frame = frame.reset_index(drop=True)
     kind = ExtractKind(context.kind)
     out = pd.DataFrame(index=frame.index)
-    collect = _Collector(source, first_row, frame.index)
-    labels = {spec.name: _(spec.label) for spec in fields_of(kind)}
 
     def column(name: str) -> pd.Series:
         return frame[name].astype(str).str.strip() if name in frame else pd.Series("", index=frame.index)
 
+    kode_desa = per_unique(column("kode_desa"), lambda v: _clean_code(v).str.replace(".", "", regex=False))
+    collect = _Collector(source, first_row, frame.index, kode_desa)
+    labels = {spec.name: _(spec.label) for spec in fields_of(kind)}
     if unreadable_in is not None:
         found = unreadable_cells(frame)
         for name in frame.columns:
@@ -340,7 +346,6 @@ def validate_chunk(
 
     out["alamat"] = column("alamat").str.replace(r"[ \t\r\n]+", " ", regex=True)
 
-    kode_desa = per_unique(column("kode_desa"), lambda v: _clean_code(v).str.replace(".", "", regex=False))
     present_desa = kode_desa != ""
     outside = present_desa & ~kode_desa.str.startswith(context.region_code)
     collect.add(

@@ -32,6 +32,7 @@ PEMADANAN = N_("Pergub Gorontalo 52/2020 Pasal 6 ayat (1): pemadanan dengan data
 DTKS_RULE = N_("Pergub Gorontalo 52/2020 Pasal 3 huruf d; Inpres 4/2025 (DTSEN)")
 PROGRAM_RULE = N_("Ketentuan program (wilayah dan sasaran)")
 FIELD_CHECK = N_("Pergub Gorontalo 52/2020 Pasal 6 ayat (2): pengecekan lapangan bila diperlukan")
+WORKING_REGION = N_("Pergub Gorontalo 52/2020 Lampiran II: operator bekerja di wilayahnya sendiri")
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,12 @@ KINDS = {
         _kind(
             "LUAR_WILAYAH", Severity.FAIL, PROGRAM_RULE, N_("Di luar wilayah program"),
             N_("Tinggal di {region}, di luar wilayah program ({program_region})."),
+        ),
+        _kind(
+            "LUAR_WILAYAH_KERJA", Severity.CHECK, WORKING_REGION, N_("Di luar wilayah kerja Anda"),
+            N_("{name} (NIK {nik}) terdaftar di {region}, di luar wilayah kerja Anda, {own}. Tanggal lahir, "
+               "alamat, status, DTKS dan desilnya hanya dapat dilihat dan diputuskan oleh akun yang wilayahnya "
+               "mencakup desa itu."),
         ),
         _kind(
             "DATA_BERBEDA", Severity.INFO, PEMADANAN, N_("Data berbeda dengan Dukcapil"),

@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session
 from app.auth.roles import CurrentUser, Permission
 from app.csv_cells import formula_safe_row
 from app.errors import DomainError, NotFound
-from app.i18n import N_, _
+from app.i18n import N_
 from app.jobs import cycle_collection_paused
 from app.office import OfficeDatabase
 from app.output_files import atomic_output, write_xlsx
 from app.screening.engine import expanded_detail
-from app.screening.flags import KINDS, Flag, Severity
+from app.screening.flags import KINDS, verdict_of
 from app.screening.programs import list_in_scope
-from db.models import Proposal, ProposalDecision, ProposalList, ScreeningResult, ScreeningRun
+from app.screening.visibility import RegionView, masked_nik
+from db.models import Person, Proposal, ProposalDecision, ProposalList, ScreeningResult, ScreeningRun
 
 EXPORT_SUFFIXES = (".csv", ".xlsx")
 RESULT_COLUMNS = ("baris", "hasil", "nik_padan", "skor_padan", "tanda", "duplikat_dari", "alasan")
@@ -57,23 +58,63 @@ class ResultDetail:
     keputusan_alasan: str = ""
 
 
-def _row(p: Proposal) -> ResultRow:
+def _row(p: Proposal, view: RegionView, stored: dict | None = None) -> ResultRow:
+    """The row as this user may see it. A row linked to a person outside the user's region shows the masked
+    NIK, the flags that stay (`RegionView.flags`, from the `stored` detail) and the verdict and sentence they
+    give; any other row has the NIKs of people outside the region masked in its sentence."""
+    nik_padan, hasil, alasan = p.nik_padan, p.hasil, view.mask_text(p.alasan, p.nik or "")
+    tanda = tuple(c for c in (p.tanda or "").split(";") if c)
+    if view.hides_person(p.person_id):
+        flags = _flags(view, p, stored or {})
+        nik_padan = masked_nik(p.nik_padan or "")
+        tanda = tuple(f.code for f in flags)
+        hasil = verdict_of(flags).value
+        alasan = " ".join(f.sentence() for f in flags)
     return ResultRow(
-        p.id, p.baris, p.nik, p.nama, p.tgl_lahir, p.jenis_kelamin, p.kode_desa, p.hasil, p.nik_padan,
-        p.skor_padan, tuple(c for c in (p.tanda or "").split(";") if c), p.duplikat_dari, p.alasan, p.keputusan,
-        p.nik_tertulis or "",
+        p.id, p.baris, p.nik, p.nama, p.tgl_lahir, p.jenis_kelamin, p.kode_desa, hasil, nik_padan,
+        p.skor_padan, tanda, p.duplikat_dari, alasan, p.keputusan, p.nik_tertulis or "",
     )  # fmt: skip
+
+
+def _flags(view: RegionView, p: Proposal, stored: dict) -> list:
+    name = (stored.get("person") or {}).get("nama") or p.nama
+    return view.flags(stored.get("flags") or [], p.person_id, name, p.nik_padan or "", p.nik or "")
+
+
+def _visible_rows(session, user: CurrentUser, list_id: int) -> list[tuple[Proposal, ResultRow]]:
+    """Every row of the list in sheet order, with its result as this user may see it (see `visibility`)."""
+    view = RegionView(session, user)
+    proposals = []
+    for proposal, nik, kode_desa in session.execute(
+        select(Proposal, Person.nik, Person.kode_desa)
+        .outerjoin(Person, Person.id == Proposal.person_id)
+        .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
+        .order_by(Proposal.baris, Proposal.id)
+    ):
+        view.know(proposal.person_id, nik, kode_desa)
+        proposals.append(proposal)
+    view.learn_niks(p.alasan for p in proposals)
+    hidden = [p.result_id for p in proposals if p.result_id and view.hides_person(p.person_id)]
+    stored = _stored_details(session, hidden)
+    return [(p, _row(p, view, stored.get(p.result_id))) for p in proposals]
+
+
+def _stored_details(session, result_ids: list[int]) -> dict[int, dict]:
+    found: dict[int, dict] = {}
+    for start in range(0, len(result_ids), 500):
+        for result_id, detail in session.execute(
+            select(ScreeningResult.id, ScreeningResult.detail).where(
+                ScreeningResult.id.in_(result_ids[start : start + 500])
+            )
+        ):
+            found[result_id] = detail or {}
+    return found
 
 
 def list_results(db: OfficeDatabase, user: CurrentUser, list_id: int) -> list[ResultRow]:
     with db.unit_of_work() as uow:
         list_in_scope(uow.session, user, list_id, Permission.PERSON_READ)
-        proposals = uow.session.scalars(
-            select(Proposal)
-            .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
-            .order_by(Proposal.baris, Proposal.id)
-        )
-        return [_row(p) for p in proposals]
+        return [row for _proposal, row in _visible_rows(uow.session, user, list_id)]
 
 
 def flag_counts(rows: list[ResultRow]) -> Counter:
@@ -89,6 +130,18 @@ def result_detail(db: OfficeDatabase, user: CurrentUser, proposal_id: int) -> Re
         list_in_scope(session, user, proposal.list_id, Permission.PERSON_READ)
         result = session.get(ScreeningResult, proposal.result_id) if proposal.result_id else None
         run = session.get(ScreeningRun, result.run_id) if result is not None else None
+        stored = expanded_detail(result.detail or {}) if result is not None else {}
+        view = RegionView(session, user)
+        view.learn_people([proposal.person_id, *(c.get("person_id") for c in stored.get("candidates") or [])])
+        view.learn_niks(
+            [proposal.alasan]
+            + [
+                v
+                for f in stored.get("flags") or []
+                for v in (f.get("params") or {}).values()
+                if isinstance(v, str)
+            ]
+        )
         decisions = [
             {
                 "at": d.at,
@@ -104,10 +157,10 @@ def result_detail(db: OfficeDatabase, user: CurrentUser, proposal_id: int) -> Re
             )
         ]
         return ResultDetail(
-            _row(proposal),
+            _row(proposal, view, stored),
             proposal.alamat,
             {k: v for k, v in (proposal.input or {}).items() if not k.startswith("_")},
-            _within_region(user, result.detail, proposal.person_id) if result is not None else {},
+            _visible_detail(view, proposal, stored) if result is not None else {},
             {
                 "id": run.id,
                 "username": run.username,
@@ -122,32 +175,25 @@ def result_detail(db: OfficeDatabase, user: CurrentUser, proposal_id: int) -> Re
         )
 
 
-def _within_region(user: CurrentUser, detail: dict, linked_person: int | None) -> dict:
-    """The detail as this user may see it: a runner-up candidate living outside the user's region shows
-    only name, desa and how likely; their NIK, birth date and address stay hidden (the linked person is the
-    row's result and stays whole: the desa needs the NIK to correct its list)."""
-    detail = expanded_detail(detail)
-    candidates = []
-    flags = []
-    for stored in detail.get("flags", []):
-        # Re-said in the current language from code and parameters; the stored sentence is the fallback.
-        if stored.get("code") in KINDS:
-            flag = Flag(stored["code"], stored.get("params", {}), Severity(stored["severity"]))
-            stored = {**stored, "message": flag.sentence(), "rule": _(flag.kind.rule)}
-        flags.append(stored)
-    for candidate in detail.get("candidates", []):
-        person = candidate.get("person") or {}
-        desa = person.get("kode_desa", "")
-        if candidate.get("person_id") != linked_person and desa and not user.covers(desa):
-            candidate = {
-                **candidate,
-                "nik": candidate["nik"][:6] + "******" + candidate["nik"][-4:],
-                "person": {"nama": person.get("nama", candidate.get("nama", "")), "kode_desa": desa},
-                "evidence": [],
-                "hidden": True,
-            }
-        candidates.append(candidate)
-    return {**detail, "flags": flags, "candidates": candidates}
+def _visible_detail(view: RegionView, proposal: Proposal, stored: dict) -> dict:
+    """The stored detail as this user may see it: flags re-said in the current language from their code and
+    parameters, and every registered person outside the user's region — the linked one as a runner-up —
+    shown by name, desa and masked NIK only, without the evidence that compares their record."""
+    hidden = view.hides_person(proposal.person_id)
+    flags = [f.as_dict() for f in _flags(view, proposal, stored)]
+    if not hidden:  # a flag this version does not know (a newer engine's) keeps its stored sentence
+        flags += [
+            {**f, "message": view.mask_text(f.get("message", ""), proposal.nik or "")}
+            for f in stored.get("flags") or []
+            if f.get("code") not in KINDS
+        ]
+    return {
+        **stored,
+        "flags": flags,
+        "person": view.person(stored.get("person"), proposal.person_id),
+        "evidence": [] if hidden else stored.get("evidence") or [],
+        "candidates": [view.candidate(c) for c in stored.get("candidates") or []],
+    }
 
 
 def _score(value: float | None) -> str:
@@ -168,24 +214,19 @@ def export_rows_within(
     if proposal_list.last_run_id is None:
         raise DomainError(N_('Daftar usulan "{name}" belum disaring.'), name=proposal_list.nama)
     headers = list(proposal_list.input_headers or [])
-    out_headers = headers + [c for c in RESULT_COLUMNS]
     # A file that already has a column of the same name keeps it; ours gets a mark.
     out_headers = headers + [c if c not in headers else f"{c}_hasil" for c in RESULT_COLUMNS]
     rows = []
-    for p in session.scalars(
-        select(Proposal)
-        .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
-        .order_by(Proposal.baris)
-    ):
+    for p, row in _visible_rows(session, user, list_id):
         cells = [str((p.input or {}).get(h, "") or "") for h in headers]
         cells += [
-            str(p.baris),
-            p.hasil,
-            p.nik_padan or "",
-            _score(p.skor_padan) if p.nik_padan else "",
-            p.tanda or "",
-            "" if p.duplikat_dari is None else str(p.duplikat_dari),
-            p.alasan or "",
+            str(row.baris),
+            row.hasil,
+            row.nik_padan or "",
+            _score(row.skor_padan) if row.nik_padan else "",
+            ";".join(row.tanda),
+            "" if row.duplikat_dari is None else str(row.duplikat_dari),
+            row.alasan or "",
         ]
         rows.append(cells)
     return out_headers, rows

@@ -419,6 +419,7 @@ def record_decision(
             person_id = suggested
         else:
             person_id = proposal.person_id
+        require_record_in_scope(user, Permission.PERSON_READ, _kode_desa_of(session, person_id))
     elif action == "chosen":
         if not person_id:
             raise DomainError(N_("Pilih calon yang dimaksud."))

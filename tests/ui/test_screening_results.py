@@ -331,3 +331,41 @@ def test_picking_another_candidate_links_the_row_to_that_person(
     row = page.detail.detail.row
     assert (row.proposal_id, row.keputusan, row.nik_padan) == (added.id, "chosen", chosen_nik)
     assert "penyaringan.keputusan.chosen" in audit_actions(office_db)
+
+
+def test_a_person_outside_the_operators_region_is_shown_withheld_and_cannot_be_accepted(
+    qtbot, office_db, operator, kecamatan_operator, tmp_path
+):
+    from app.screening.programs import create_proposal_list
+    from app.screening.proposal_entry import add_proposal
+    from app.screening.results import result_detail
+    from tests.app.screening.test_engine import REGISTRY, TELAGA, import_registry, registry_dtks
+    from ui.screening.result_detail import ResultDetailPane
+
+    import_registry(office_db, operator, tmp_path, REGISTRY, registry_dtks())
+    list_id = create_proposal_list(office_db, kecamatan_operator, None, "Usulan Kayubulan", "Kel. Kayubulan")
+    person = TELAGA[0]
+    row = add_proposal(
+        office_db,
+        kecamatan_operator,
+        list_id,
+        {"nama": person.nama.title(), "tgl_lahir": f"{date.fromisoformat(person.tgl_lahir):%d-%m-%Y}"},
+    )
+    screen_list(office_db, kecamatan_operator, list_id)
+    pane = ResultDetailPane()
+    qtbot.addWidget(pane)
+    pane.resize(620, 760)
+    pane.show()
+    pane.set_editable(True)
+    pane.show_detail(result_detail(office_db, kecamatan_operator, row.id))
+    registered = {
+        pane.compare.item(r, 0).text(): pane.compare.item(r, 2).text() for r in range(pane.compare.rowCount())
+    }
+    assert registered["NIK"] == person.nik[:6] + "******" + person.nik[-4:]
+    assert registered["Nama"] == person.nama
+    for label in ("Tgl lahir", "Alamat", "No. KK", "Status", "DTKS/DTSEN"):
+        assert registered[label] == "tidak ditampilkan", label
+    assert "di luar wilayah Anda" in pane.compare.horizontalHeaderItem(2).text()
+    assert "Di luar wilayah kerja Anda" in pane.flags.text()
+    assert not pane.accept_button.isEnabled() and pane.reject_button.isEnabled()
+    pane.grab().save("/tmp/access-detail-outside.png")

@@ -369,23 +369,35 @@ class ResultDetailPane(QWidget):
     ) -> None:
         row = detail.row
         levels = {e["field"]: e for e in evidence}
-        self.compare.setHorizontalHeaderLabels([_("Isian"), _("Usulan"), heading, ""])
         person = person or {}
+        hidden = bool(person.get("hidden"))
         status = ""
-        if person:
+        if person and not hidden:
             status = status_label(person.get("status") or "hidup")
             if person.get("tgl_status"):
                 status += _(" sejak {date}").format(date=format_date(person["tgl_status"]))
+        if hidden:
+            # app/ gives only the name, desa and masked NIK of a person outside the user's region.
+            heading = _("Registri (di luar wilayah Anda)")
+            withheld = _("tidak ditampilkan")
+            person = {"tgl_lahir": withheld, "jenis_kelamin": withheld, "no_kk": withheld, **person}
+            status = withheld
+        self.compare.setHorizontalHeaderLabels([_("Isian"), _("Usulan"), heading, ""])
         lines = [
             ("nik", _("NIK"), row.nik, person.get("nik", "")),
             ("nama", _("Nama"), row.nama, person.get("nama", "")),
             ("tgl_lahir", _("Tgl lahir"), format_date(row.tgl_lahir), format_date(person.get("tgl_lahir"))),
             ("jenis_kelamin", _("JK"), row.jenis_kelamin, person.get("jenis_kelamin", "")),
-            ("alamat", _("Alamat"), detail.alamat, registry_address(person) if person else ""),
+            (
+                "alamat",
+                _("Alamat"),
+                detail.alamat,
+                status if hidden else registry_address(person) if person else "",
+            ),
             ("desa", _("Desa/kelurahan"), desa_label(row.kode_desa), desa_label(person.get("kode_desa", ""))),
             ("", _("No. KK"), "", person.get("no_kk", "")),
             ("status", _("Status"), "", status),
-            ("", _("DTKS/DTSEN"), "", dtks_text(person) if person else ""),
+            ("", _("DTKS/DTSEN"), "", status if hidden else dtks_text(person) if person else ""),
         ]
         self.compare.setRowCount(0)
         bold = QFont(self.compare.font())
@@ -575,7 +587,9 @@ class ResultDetailPane(QWidget):
     def _enable(self) -> None:
         has_row = self.detail is not None
         data = (self.detail.detail or {}) if self.detail else {}
-        suggestion = bool(data.get("person") or data.get("candidates"))
+        suggested = data.get("person") or next(iter(data.get("candidates") or []), None)
+        # A person outside the user's region is decided on by an account whose region covers them.
+        suggestion = bool(suggested) and not suggested.get("hidden")
         self.bar.setVisible(has_row)
         self.accept_button.setEnabled(self.editable and has_row and suggestion)
         self.choose_button.setEnabled(self.editable and bool(self.eligible_candidates()))

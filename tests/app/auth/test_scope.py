@@ -34,63 +34,59 @@ def registry(office_db, operator, tmp_path):
 
 def every_person_service(db, user, some_id):
     uow = db.unit_of_work
-    return [
-        lambda: search_people(uow(), user, "LASENA"),
-        lambda: count_people(uow(), user),
-        lambda: page_people(uow(), user, 0, 10),
-        lambda: people_at(uow(), user, 0, 10),
-        lambda: people_by_ids(uow(), user, [some_id]),
-        lambda: person_detail(uow(), user, some_id),
-        lambda: RegistryImport(db, user, "dukcapil", ["x.csv"]),
-        lambda: list_users(uow(), user),
-        lambda: create_user(uow(), user, "baru", "Baru", "sandi-baru-1", Role.OPERATOR, "7501"),
-        lambda: reset_password(uow(), user, 1, "sandi-baru-1"),
-        lambda: update_user(uow(), user, 1, active=False),
-        lambda: audit_entries(uow(), user),
-        lambda: list_batches(uow(), user),
-    ]
+    return {
+        "search_people": lambda: search_people(uow(), user, "LASENA"),
+        "count_people": lambda: count_people(uow(), user),
+        "page_people": lambda: page_people(uow(), user, 0, 10),
+        "people_at": lambda: people_at(uow(), user, 0, 10),
+        "people_by_ids": lambda: people_by_ids(uow(), user, [some_id]),
+        "person_detail": lambda: person_detail(uow(), user, some_id),
+        "import": lambda: RegistryImport(db, user, "dukcapil", ["x.csv"]),
+        "list_users": lambda: list_users(uow(), user),
+        "create_user": lambda: create_user(
+            uow(), user, "baru", "Baru", "sandi-baru-1", Role.OPERATOR, "7501"
+        ),
+        "reset_password": lambda: reset_password(uow(), user, 1, "sandi-baru-1"),
+        "update_user": lambda: update_user(uow(), user, 1, active=False),
+        "audit_entries": lambda: audit_entries(uow(), user),
+        "list_batches": lambda: list_batches(uow(), user),
+    }
 
 
 def test_guest_is_refused_by_every_service_but_aggregates(office_db, guest, registry):
-    for call in every_person_service(office_db, guest, next(iter(registry.values()))):
+    for name, call in every_person_service(office_db, guest, next(iter(registry.values()))).items():
         with pytest.raises(Forbidden):
             call()
+            pytest.fail(f"{name} answered a guest")
     summary = registry_summary(office_db.unit_of_work(), guest)
     assert summary.region.people == 12
 
 
 def test_operator_of_another_kabupaten_is_refused_by_every_service(office_db, admin, registry):
-    # An account of Kab. Boalemo (7502) inside the Kab. Gorontalo office database.
-    admin_of_province = admin
+    # An account of Kab. Boalemo (7502) inside the Kab. Gorontalo office database, made by the province admin.
     from db.models import User
 
     with office_db.sessions() as session, session.begin():
         session.get(User, admin.id).region_code = "75"
-    outsider_admin = login(office_db.unit_of_work(), "admin", "rahasia-admin-1")
-    create_user(
-        office_db.unit_of_work(),
-        outsider_admin,
-        "op_boalemo",
-        "Op Boalemo",
-        "rahasia-user-1",
-        Role.OPERATOR,
-        "7502",
-    )
-    outsider = login(office_db.unit_of_work(), "op_boalemo", "rahasia-user-1")
-    some_id = next(iter(registry.values()))
-    refused = 0
-    for call in every_person_service(office_db, outsider, some_id):
+    province_admin = login(office_db.unit_of_work(), "admin", "rahasia-admin-1")
+    outsider = make_user(office_db, province_admin, "op_boalemo", Role.OPERATOR, "7502")
+    answered = {}
+    refused = set()
+    for name, call in every_person_service(office_db, outsider, next(iter(registry.values()))).items():
         try:
-            result = call()
+            answered[name] = call()
         except Forbidden:
-            refused += 1
-            continue
-        # Listing services answer, but with nothing of another kabupaten in them.
-        assert not getattr(result, "ids", result), result
-    assert refused >= 6
+            refused.add(name)
+    # Services about one record, the office or accounts refuse; listing services answer with nothing.
+    assert refused == {
+        "person_detail", "import", "list_users", "create_user", "reset_password", "update_user",
+        "audit_entries", "list_batches",
+    }  # fmt: skip
+    assert answered["search_people"].ids == ()
+    assert answered["count_people"] == 0
+    assert [answered[name] for name in ("page_people", "people_at", "people_by_ids")] == [[], [], []]
     with pytest.raises(Forbidden):
         registry_summary(office_db.unit_of_work(), outsider, region="7501")
-    assert admin_of_province.username == "admin"
 
 
 def test_operator_of_one_kecamatan_sees_only_that_kecamatan(office_db, admin, registry):
@@ -147,3 +143,54 @@ def test_passwords_are_stored_as_argon2_hashes(office_db):
     with office_db.sessions() as session:
         stored = session.scalars(select(User.password_hash)).one()
     assert stored.startswith("$argon2id$") and "rahasia" not in stored
+
+
+# Managing an account needs a region that contains the account's -------------------------------------------
+@pytest.fixture
+def province_admin(office_db, admin):
+    from db.models import User
+
+    with office_db.sessions() as session, session.begin():
+        session.get(User, admin.id).region_code = "75"
+    return login(office_db.unit_of_work(), "admin", "rahasia-admin-1")
+
+
+def test_an_admin_of_one_kabupaten_cannot_take_over_the_province_admin(office_db, province_admin):
+    kabupaten_admin = make_user(office_db, province_admin, "admin_kab", Role.ADMIN, "7501")
+    uow = office_db.unit_of_work
+    attempts = {
+        "reset_password": lambda: reset_password(uow(), kabupaten_admin, province_admin.id, "direbut-1234"),
+        "demote": lambda: update_user(uow(), kabupaten_admin, province_admin.id, role=Role.GUEST),
+        "deactivate": lambda: update_user(uow(), kabupaten_admin, province_admin.id, active=False),
+        "re_region": lambda: update_user(uow(), kabupaten_admin, province_admin.id, region_code="750101"),
+        "rename": lambda: update_user(uow(), kabupaten_admin, province_admin.id, full_name="Bukan Admin"),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(Forbidden, match="di luar wilayah kerja Anda"):
+            attempt()
+            pytest.fail(f"{name} was allowed")
+    again = login(office_db.unit_of_work(), "admin", "rahasia-admin-1")
+    assert (again.role, again.region_code, again.full_name) == (Role.ADMIN, "75", province_admin.full_name)
+
+
+def test_an_admin_of_one_kabupaten_cannot_make_or_move_an_account_to_the_province(office_db, province_admin):
+    kabupaten_admin = make_user(office_db, province_admin, "admin_kab", Role.ADMIN, "7501")
+    with pytest.raises(Forbidden, match="di luar wilayah kerja Anda"):
+        create_user(office_db.unit_of_work(), kabupaten_admin, "admin2", "X", "rahasia-x-1", Role.ADMIN, "75")
+    walidata = make_user(office_db, kabupaten_admin, "walidata", Role.OPERATOR, "750101")
+    with pytest.raises(Forbidden, match="di luar wilayah kerja Anda"):
+        update_user(office_db.unit_of_work(), kabupaten_admin, walidata.id, region_code="75")
+    # Inside its own region the kabupaten admin manages accounts as before.
+    update_user(office_db.unit_of_work(), kabupaten_admin, walidata.id, region_code="750102")
+    reset_password(office_db.unit_of_work(), kabupaten_admin, walidata.id, "sandi-baru-1234")
+    assert login(office_db.unit_of_work(), "walidata", "sandi-baru-1234").region_code == "750102"
+
+
+def test_the_account_list_shows_only_accounts_inside_the_admins_region(office_db, province_admin):
+    make_user(office_db, province_admin, "op_boalemo", Role.OPERATOR, "7502")
+    make_user(office_db, province_admin, "op_limboto", Role.OPERATOR, "750101")
+    kabupaten_admin = make_user(office_db, province_admin, "admin_kab", Role.ADMIN, "7501")
+    shown = {u.username for u in list_users(office_db.unit_of_work(), kabupaten_admin)}
+    assert shown == {"admin_kab", "op_limboto"}
+    everyone = {u.username for u in list_users(office_db.unit_of_work(), province_admin)}
+    assert everyone == {"admin", "admin_kab", "op_boalemo", "op_limboto"}

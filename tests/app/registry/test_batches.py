@@ -42,3 +42,29 @@ def test_unknown_batch_is_not_found(office_db, operator):
 def test_guest_cannot_list_imports(office_db, guest):
     with pytest.raises(Forbidden):
         list_batches(office_db.unit_of_work(), guest)
+
+
+def test_an_operator_of_one_kecamatan_reads_only_the_problem_rows_of_that_kecamatan(
+    office_db, operator, kecamatan_operator, tmp_path
+):
+    from tests.factories import DESA_TELAGA
+
+    limboto, telaga = people(1), people(1, DESA_TELAGA)
+    bad_limboto, bad_telaga = limboto[0].but(nik="1234"), telaga[0].but(nik="5678")
+    rows = [*limboto, *telaga, bad_limboto, bad_telaga, telaga[1].but(kode_desa="")]
+    result = _import(office_db, operator, write_csv(tmp_path / "kab.csv", rows))
+    everything = batch_issues(office_db.unit_of_work(), operator, result.batch_id)
+    assert {i.value for i in everything if i.field == "nik"} == {"1234", "5678"}
+    assert any(i.field == "kode_desa" for i in everything)
+    # The kabupaten's import, read by the operator of Kec. Limboto: the Limboto row only.
+    shown = batch_issues(office_db.unit_of_work(), kecamatan_operator, result.batch_id)
+    assert [(i.field, i.value, i.kode_desa) for i in shown] == [("nik", "1234", limboto[0].kode_desa)]
+    # Their own import: every problem row, a row without a desa among them.
+    newcomers = people(2)[3:]  # the second household of Kayubulan, not yet registered
+    rows = [*newcomers[:2], newcomers[2].but(kode_desa=""), newcomers[0].but(nik="12")]
+    own = _import(office_db, kecamatan_operator, write_csv(tmp_path / "kec.csv", rows))
+    own_issues = batch_issues(office_db.unit_of_work(), kecamatan_operator, own.batch_id)
+    assert {(i.field, i.kode_desa) for i in own_issues} == {
+        ("kode_desa", ""),
+        ("nik", newcomers[0].kode_desa),
+    }

@@ -13,19 +13,20 @@ from app.errors import DomainError
 from app.screening import service
 from app.screening.programs import create_proposal_list
 from app.screening.proposal_entry import TYPED_HEADERS, add_proposal, delete_proposal
-from app.screening.results import RESULT_COLUMNS, export_results, flag_counts, list_results
+from app.screening.results import RESULT_COLUMNS, export_results, flag_counts, list_results, result_detail
 from tests.app.screening.test_engine import (
     LIMBOTO,
     NOT_REGISTERED,
     REGISTRY,
     TELAGA,
+    TWIN,
     by_baris,
     import_list,
     import_registry,
     proposal,
     registry_dtks,
 )
-from tests.factories import DESA_LIMBOTO, write_csv, write_xlsx
+from tests.factories import DESA_LIMBOTO, DESA_TELAGA, write_csv, write_xlsx
 
 # The desa's own columns, in its own order: a running number, a note the screening does not read, the name
 # before the NIK.
@@ -190,36 +191,107 @@ def test_the_review_list_counts_the_flags(office_db, operator, screened):
     assert counts["DTKS"] == 3 and counts["TIDAK_DITEMUKAN"] == 1 and counts["GANDA_DAFTAR"] == 1
 
 
-def test_a_runner_up_outside_the_users_region_is_shown_without_nik_birth_or_address():
-    from app.auth.roles import CurrentUser, Role
-    from app.screening.results import _within_region
+# A person registered outside the user's region ---------------------------------------------------------------
+def masked(nik: str) -> str:
+    return nik[:6] + "******" + nik[-4:]
 
-    user = CurrentUser(9, "op_limboto", "Op", Role.OPERATOR, "750101")
-    inside = {
-        "person_id": 1,
-        "nik": "7501010101900001",
-        "nama": "A",
-        "person": {"kode_desa": "7501011001", "nama": "A"},
-        "evidence": [1],
-    }
-    outside = {
-        "person_id": 2,
-        "nik": "7502010101900001",
-        "nama": "B",
-        "person": {"kode_desa": "7502012004", "nama": "B", "alamat": "DUSUN I"},
-        "evidence": [1],
-    }
-    linked_outside = {**outside, "person_id": 3}
-    shown = _within_region(user, {"candidates": [inside, outside, linked_outside]}, linked_person=3)[
-        "candidates"
-    ]
-    assert shown[0] == inside
-    assert (
-        shown[1]["nik"] == "750201******0001"
-        and "alamat" not in shown[1]["person"]
-        and shown[1]["evidence"] == []
+
+@pytest.fixture
+def elsewhere(office_db, operator, kecamatan_operator, tmp_path):
+    """A list of Kec. Limboto written by names and birth dates only, of people registered in Desa Bulila (Kec.
+    Telaga, outside the kecamatan operator's region; the first two households in DTKS desil 2), and screened."""
+    import_registry(office_db, operator, tmp_path, REGISTRY, registry_dtks())
+    list_id = create_proposal_list(office_db, kecamatan_operator, None, "Usulan Kayubulan", "Kel. Kayubulan")
+    for person in TELAGA[:6]:
+        add_proposal(
+            office_db,
+            kecamatan_operator,
+            list_id,
+            {"nama": person.nama.title(), "tgl_lahir": proposal(person)["Tgl Lahir"]},
+        )
+    service.screen_list(office_db, kecamatan_operator, list_id)
+    return list_id
+
+
+def test_a_person_outside_the_users_region_is_listed_with_a_masked_nik_and_no_dtks(
+    office_db, operator, kecamatan_operator, elsewhere
+):
+    rows = list_results(office_db, kecamatan_operator, elsewhere)
+    assert [r.nik_padan for r in rows] == [masked(p.nik) for p in TELAGA[:6]]
+    for row in rows:
+        assert "LUAR_WILAYAH_KERJA" in row.tanda
+        assert not {"DTKS", "BUKAN_DTKS", "DESIL_DI_LUAR", "SATU_KK"} & set(row.tanda)
+        assert row.hasil == "PERLU_CEK"
+        assert "Terdaftar di DTKS" not in row.alasan and "Bulila" in row.alasan
+        assert not any(p.nik in row.alasan or p.no_kk in row.alasan for p in TELAGA)
+    # The kabupaten operator, whose region covers Bulila, sees the same rows whole.
+    whole = list_results(office_db, operator, elsewhere)
+    assert [r.nik_padan for r in whole] == [p.nik for p in TELAGA[:6]]
+    assert "DTKS" in whole[0].tanda and "LUAR_WILAYAH_KERJA" not in whole[0].tanda
+
+
+def test_the_export_of_a_kecamatan_operator_shows_no_nik_or_desil_of_people_elsewhere(
+    office_db, operator, kecamatan_operator, elsewhere, tmp_path
+):
+    for name in ("hasil.csv", "hasil.xlsx"):
+        out = tmp_path / name
+        export_results(office_db, kecamatan_operator, elsewhere, out)
+        cells = (
+            [c for row in read_csv(out) for c in row]
+            if name.endswith(".csv")
+            else [str(c.value or "") for row in read_xlsx(out) for c in row]
+        )
+        text = "\n".join(cells)
+        assert not any(p.nik in text or p.no_kk in text for p in TELAGA), name
+        assert "Terdaftar di DTKS" not in text and "BUKAN_DTKS" not in text, name
+        assert masked(TELAGA[0].nik) in cells and "LUAR_WILAYAH_KERJA" in text, name
+    whole = tmp_path / "utuh.csv"
+    export_results(office_db, operator, elsewhere, whole)
+    assert TELAGA[0].nik in [c for row in read_csv(whole) for c in row]
+
+
+def test_the_detail_of_a_person_elsewhere_shows_name_desa_and_masked_nik_only(
+    office_db, operator, kecamatan_operator, elsewhere
+):
+    first = list_results(office_db, kecamatan_operator, elsewhere)[0]
+    shown = result_detail(office_db, kecamatan_operator, first.proposal_id)
+    person = shown.detail["person"]
+    assert person["hidden"] and person["nik"] == masked(TELAGA[0].nik)
+    assert person["nama"] == TELAGA[0].nama and person["kode_desa"] == DESA_TELAGA
+    assert not {"tgl_lahir", "alamat", "rt", "rw", "no_kk", "status", "dtks"} & person.keys()
+    assert shown.detail["evidence"] == []
+    assert [f["code"] for f in shown.detail["flags"]] == ["NIK_KOSONG", "LUAR_WILAYAH_KERJA"]
+    linked, *others = shown.detail["candidates"]
+    assert linked["hidden"] and linked["nik"] == masked(TELAGA[0].nik) and linked["evidence"] == []
+    for candidate in others:  # a runner-up of Kayubulan stays whole, one of Bulila is hidden
+        assert candidate.get("hidden") or candidate["nik"].startswith("750101")
+    assert shown.row == first
+    text = repr(shown)
+    assert not any(p.nik in text or p.no_kk in text or p.tgl_lahir in text for p in TELAGA)
+    assert "Terdaftar di DTKS" not in text
+    whole = result_detail(office_db, operator, first.proposal_id).detail
+    assert whole["person"]["nik"] == TELAGA[0].nik and whole["person"]["dtks"]["desil"] == 2
+
+
+def test_a_runner_up_outside_the_users_region_is_shown_without_nik_birth_or_address(
+    office_db, operator, kecamatan_operator, tmp_path
+):
+    # YUSUF BADERAN of Kayubulan has a namesake in Bulila born the same day: both are candidates.
+    import_registry(office_db, operator, tmp_path, REGISTRY, registry_dtks())
+    list_id = create_proposal_list(office_db, kecamatan_operator, None, "Usulan Kayubulan", "Kel. Kayubulan")
+    row = add_proposal(
+        office_db, kecamatan_operator, list_id, {"nama": "Yusuf Baderan", "tgl_lahir": "06-06-1975"}
     )
-    assert shown[2] == linked_outside  # the row's own result stays whole
+    service.screen_list(office_db, kecamatan_operator, list_id)
+    shown = result_detail(office_db, kecamatan_operator, row.id)
+    by_nik = {c["nik"]: c for c in shown.detail["candidates"]}
+    namesake = by_nik[masked(TWIN.nik)]
+    assert namesake["hidden"] and namesake["evidence"] == []
+    assert namesake["person"] == {"nama": TWIN.nama, "kode_desa": DESA_TELAGA}
+    own = by_nik[LIMBOTO[15].nik]
+    assert not own.get("hidden") and own["person"]["tgl_lahir"] == LIMBOTO[15].tgl_lahir
+    assert TWIN.nik not in repr(shown) and TWIN.nik not in shown.row.alasan
+    assert TWIN.nik in repr(result_detail(office_db, operator, row.id))
 
 
 def test_the_linked_candidate_is_stored_once_and_read_back_whole(office_db, operator, screened):

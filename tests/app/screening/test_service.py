@@ -389,9 +389,10 @@ def test_an_operator_of_one_kecamatan_screens_the_lists_of_that_kecamatan_only(
         service.screen_list(office_db, kecamatan_operator, twin_list)
 
 
-def test_an_operator_of_one_kecamatan_cannot_choose_a_person_living_elsewhere(
-    office_db, kecamatan_operator, registry
-):
+@pytest.fixture
+def kecamatan_twin(office_db, kecamatan_operator, registry):
+    """The kecamatan operator's row YUSUF BADERAN (name and birth date only): its candidates are the man of
+    Kayubulan and his namesake of Bulila (Kec. Telaga), born the same day."""
     own = create_proposal_list(office_db, kecamatan_operator, None, "Usulan Kayubulan", "Kel. Kayubulan")
     row = add_proposal(
         office_db, kecamatan_operator, own, {"nama": "Yusuf Baderan", "tgl_lahir": "06-06-1975"}
@@ -399,14 +400,56 @@ def test_an_operator_of_one_kecamatan_cannot_choose_a_person_living_elsewhere(
     service.screen_list(office_db, kecamatan_operator, own)
     with office_db.sessions() as session:
         by_nik = dict(session.execute(select(Person.nik, Person.id)).all())
-    # The namesake of Bulila (Kec. Telaga) is refused, whether as out of region or as not offered.
-    with pytest.raises(DomainError):
+        stored = session.get(ScreeningResult, session.get(Proposal, row.id).result_id).detail
+    offered = [c["person_id"] for c in stored["candidates"]]
+    assert by_nik[TWIN.nik] in offered and by_nik[LIMBOTO[15].nik] in offered
+    return own, row, by_nik
+
+
+def test_an_operator_of_one_kecamatan_cannot_choose_a_person_living_elsewhere(
+    office_db, kecamatan_operator, kecamatan_twin
+):
+    own, row, by_nik = kecamatan_twin
+    # The namesake of Bulila is offered as a candidate, and refused because he lives outside the region.
+    with pytest.raises(Forbidden, match="di luar wilayah kerja Anda"):
         service.decide(office_db, kecamatan_operator, row.id, "chosen", "KK di Telaga", by_nik[TWIN.nik])
     assert decisions(office_db) == []
     service.decide(
         office_db, kecamatan_operator, row.id, "chosen", "KK di Kayubulan", by_nik[LIMBOTO[15].nik]
     )
     assert by_baris(office_db, kecamatan_operator, own)[1].nik_padan == LIMBOTO[15].nik
+
+
+def test_an_operator_of_one_kecamatan_cannot_accept_a_person_living_elsewhere(
+    office_db, kecamatan_operator, registry
+):
+    own = create_proposal_list(office_db, kecamatan_operator, None, "Usulan Kayubulan", "Kel. Kayubulan")
+    linked = add_proposal(
+        office_db,
+        kecamatan_operator,
+        own,
+        {"nama": TELAGA[0].nama, "tgl_lahir": proposal(TELAGA[0])["Tgl Lahir"]},
+    )
+    suggested = add_proposal(
+        office_db, kecamatan_operator, own, {"nama": "Yusuf Baderan", "tgl_lahir": "06-06-1975"}
+    )
+    service.screen_list(office_db, kecamatan_operator, own)
+    with office_db.sessions() as session:
+        by_nik = dict(session.execute(select(Person.nik, Person.id)).all())
+        assert session.get(Proposal, linked.id).person_id == by_nik[TELAGA[0].nik]
+        # Whichever namesake the engine ranks first, the suggestion is made the Bulila one here.
+        result = session.get(ScreeningResult, session.get(Proposal, suggested.id).result_id)
+        result.detail = {
+            **result.detail,
+            "candidates": sorted(
+                result.detail["candidates"], key=lambda c: c["person_id"] != by_nik[TWIN.nik]
+            ),
+        }
+        session.commit()
+    for row in (linked, suggested):
+        with pytest.raises(Forbidden, match="di luar wilayah kerja Anda"):
+            service.decide(office_db, kecamatan_operator, row.id, "accepted", "Sesuai KTP")
+    assert decisions(office_db) == []
 
 
 def test_a_list_in_an_sk_is_neither_screened_nor_decided_again(office_db, operator, twin_list):
