@@ -14,7 +14,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from app.errors import DomainError
+from app.errors import DomainError, user_error
 from app.i18n import _, set_language
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
@@ -136,7 +136,9 @@ def cmd_import(args) -> int:
         terminal.finish()
         _print_preview(preview)
         if args.issues_xlsx and preview.issues:
-            count = export_issues_xlsx(preview.issues, Path(args.issues_xlsx))
+            count = export_issues_xlsx(
+                db.unit_of_work(), user, preview.issues, Path(args.issues_xlsx), files=", ".join(args.files)
+            )
             _print(_("Daftar {n} masalah ditulis ke {path}").format(n=_fmt(count), path=args.issues_xlsx))
         if preview.nothing_to_do:
             _print(_("Tidak ada yang diimpor: registri sudah sama dengan berkas ini."))
@@ -413,13 +415,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             return _run_gui(Path(args.db) if args.db else None)
         return handler(args)
-    except DomainError as error:
-        print(_("Galat: {message}").format(message=error), file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         print(_("Dibatalkan. Tidak ada yang berubah."), file=sys.stderr)
         return EXIT_ERROR
-    except Exception:  # never a traceback for the user: it goes to the log with an id to quote
+    except Exception as error:  # never a traceback for the user: it goes to the log with an id to quote
+        refusal = user_error(error)  # a rule's refusal, or a known database failure (busy, wrong key)
+        if refusal is not None:
+            print(_("Galat: {message}").format(message=refusal), file=sys.stderr)
+            return EXIT_ERROR
         incident = uuid.uuid4().hex[:8]
         log.exception("incident %s", incident)
         print(

@@ -180,7 +180,7 @@ def add_proposal(
     TYPED_HEADERS; a NIK or a name is required."""
     require(user, Permission.PROPOSAL_EDIT)
     _unknown_fields(fields)
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         session = uow.session
         proposal_list = list_in_scope(session, user, list_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)
@@ -233,7 +233,7 @@ def update_proposal(
     keeps the cells as sent. Nothing is recorded when nothing changes. The caller re-screens the row."""
     require(user, Permission.PROPOSAL_EDIT)
     _unknown_fields(fields)
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         session = uow.session
         proposal, proposal_list = _proposal_in_scope(session, user, proposal_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)
@@ -274,7 +274,7 @@ def delete_proposal(
     target: OfficeDatabase | UnitOfWork, user: CurrentUser, proposal_id: int, reason: str = ""
 ) -> None:
     """Removes a row from its list (soft delete: `deleted_at`); its `baris` is never given again."""
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         session = uow.session
         proposal, proposal_list = _proposal_in_scope(session, user, proposal_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)

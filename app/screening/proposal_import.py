@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from app.auth.roles import CurrentUser, Permission, require
 from app.errors import DomainError
 from app.i18n import N_, _
-from app.jobs import NO_PROGRESS, Progress
+from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.office import OfficeDatabase
 from app.registry import fields as registry_fields
 from app.registry.dates import parse_dates
@@ -652,7 +652,7 @@ class ProposalImport:
             )
         require(self.user, Permission.PROPOSAL_EDIT)
         plan, preview = self.plan, self.preview
-        with self.db.unit_of_work() as uow:
+        with self.db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
             session = uow.session
             self._refuse_same_file(session)
             proposal_list = self._new_list(session)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.auth.roles import CurrentUser, Permission, require_record_in_scope
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
-from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
+from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused, waiting_for_writer
 from app.office import OfficeDatabase
 from app.regions import display_name
 from app.screening.engine import (
@@ -199,7 +199,7 @@ def screen_list(
 ) -> RunSummary:
     """Screens every row of a list against the registry and records the run; one transaction."""
     started = datetime.now()
-    with db.unit_of_work() as uow:
+    with db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
         session = uow.session
         proposal_list = list_in_scope(session, user, list_id, Permission.SCREENING_RUN)
         require_list_editable(proposal_list)
@@ -335,7 +335,7 @@ def decide(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(N_("Tuliskan alasan keputusan ini."))
-    with db.unit_of_work() as uow:
+    with db.unit_of_work().writing() as uow:
         session = uow.session
         proposal = session.get(Proposal, proposal_id)
         if proposal is None or proposal.deleted_at is not None:
