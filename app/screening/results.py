@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.audit import audit_export
 from app.auth.roles import CurrentUser, Permission
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
@@ -205,4 +206,7 @@ def export_results(db: OfficeDatabase, user: CurrentUser, list_id: int, path: Pa
         workbook.close()
     else:
         raise DomainError(N_("Ekspor hanya ke berkas .csv atau .xlsx, bukan {name}."), name=path.name)
+    audit_export(
+        db.unit_of_work(), user, "export.screening_results", "proposal_list", list_id, path, len(rows)
+    )
     return len(rows)
