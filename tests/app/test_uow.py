@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -93,3 +95,15 @@ def test_an_import_waiting_for_another_writer_can_be_cancelled(impatient_db, tmp
     assert time.monotonic() - started < 2.5
     assert waiting()
     other.join()
+
+
+def test_only_the_unit_of_work_writes_audit_entries():
+    """One way into the audit log (`UnitOfWork.audit`): an entry built by hand elsewhere escapes its rules."""
+    app = Path(__file__).resolve().parents[2] / "app"
+    builders = [
+        str(path.relative_to(app.parent))
+        for path in app.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "AuditEntry"
+    ]
+    assert builders == ["app/uow.py"]
