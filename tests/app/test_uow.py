@@ -30,7 +30,8 @@ def hold_write_lock(db, seconds: float) -> threading.Thread:
     def write() -> None:
         with db.engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE") as connection:
             with connection.begin():
-                connection.execute(text("UPDATE office SET name = name"))
+                connection.execute(text("CREATE TABLE IF NOT EXISTS lock_probe (x INTEGER)"))
+                connection.execute(text("INSERT INTO lock_probe VALUES (1)"))
                 taken.set()
                 time.sleep(seconds)
 
@@ -58,7 +59,7 @@ def test_a_unit_of_work_not_declared_writing_refuses_to_write(office_db):
 
 
 def test_a_writer_waits_for_another_writer_then_writes(office_db):
-    other = hold_write_lock(office_db, 0.5)
+    other = hold_write_lock(office_db, 1)
     # Login reads the account, then writes its audit entry: deferred, it failed at once ("database is locked").
     assert login(office_db.unit_of_work(), "admin", ADMIN_PASSWORD).username == "admin"
     other.join()
