@@ -122,7 +122,7 @@ def _begin_waiting(connection: Connection, statement: str, while_waiting: Callab
                     raise
             while_waiting()
     finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
 
 
 def write_options(while_waiting: Callable[[], None] | None = None) -> dict:
