@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.errors import DomainError
+from app.errors import DomainError, user_error
 from app.i18n import N_, _, set_language
 from app.jobs import Cancelled
 
@@ -239,7 +239,9 @@ def cmd_import(args) -> int:
             preview = job.prepare(mapping, progress, mark_missing=not args.additions_only)
         _print_preview(preview)
         if args.issues_xlsx and preview.issues:
-            count = export_issues_xlsx(preview.issues, Path(args.issues_xlsx))
+            count = export_issues_xlsx(
+                db.unit_of_work(), user, preview.issues, Path(args.issues_xlsx), files=", ".join(args.files)
+            )
             _print(_("Daftar {n} masalah ditulis ke {path}").format(n=_fmt(count), path=args.issues_xlsx))
         if preview.nothing_to_do:
             _print(_("Tidak ada yang diimpor: registri sudah sama dengan berkas ini."))
@@ -989,10 +991,11 @@ def main(argv: list[str] | None = None) -> int:
     except (Cancelled, KeyboardInterrupt):
         print(_("Dibatalkan. Tidak ada yang berubah."), file=sys.stderr)
         return EXIT_CANCELLED
-    except DomainError as error:
-        print(_("Galat: {message}").format(message=error), file=sys.stderr)
-        return EXIT_ERROR
-    except Exception:  # never a traceback for the user: it goes to the log with an id to quote
+    except Exception as error:  # never a traceback for the user: it goes to the log with an id to quote
+        refusal = user_error(error)  # a rule's refusal, or a known database failure (busy, wrong key)
+        if refusal is not None:
+            print(_("Galat: {message}").format(message=refusal), file=sys.stderr)
+            return EXIT_ERROR
         incident = uuid.uuid4().hex[:8]
         log.exception("incident %s", incident)
         print(

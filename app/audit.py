@@ -1,10 +1,12 @@
 """Reading the audit log (Pergub 52/2020 Lampiran I: the admin "menjaga keamanan data"): who did what, when,
-with the values before and after. Newest first, in pages; the log itself is written by `UnitOfWork.audit`."""
+with the values before and after. Newest first, in pages; the log itself is written by `UnitOfWork.audit`
+(and `audit_export` for files of personal data the user asked for)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -79,3 +81,17 @@ def audit_usernames(uow: UnitOfWork, user: CurrentUser) -> list[str]:
                 .order_by(AuditEntry.username)
             )
         )
+
+
+def audit_export(
+    uow: UnitOfWork, user: CurrentUser, action: str, entity: str, entity_ref: object, path: Path, rows: int
+) -> None:
+    """An export of personal data is in the audit log, or not on the disk: a file whose export cannot be
+    recorded (the database busy for too long) is removed again."""
+    try:
+        with uow.writing():
+            uow.audit(user, action, entity, str(entity_ref), after={"file": Path(path).name, "rows": rows})
+            uow.commit()
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from app.errors import DomainError
-from app.i18n import N_
+from app.i18n import N_, _
 
 
 class Cancelled(DomainError):
@@ -30,6 +30,18 @@ class Progress:
 
 
 NO_PROGRESS = Progress()
+
+
+def waiting_for_writer(progress: Progress) -> Callable[[], None]:
+    """What a job does while another process holds the database's write lock: says so, and stops on cancel."""
+
+    def waiting() -> None:
+        progress.check()
+        progress.report(0, 0, _("Menunggu proses lain selesai menulis ke basis data..."))
+
+    return waiting
+
+
 T = TypeVar("T")
 
 

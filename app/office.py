@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.passwords import check_password_strength, hash_password
 from app.auth.roles import Role
-from app.errors import DomainError
+from app.errors import DomainError, user_error
 from app.i18n import N_
 from app.regions import load_region_reference, valid_office_region
 from app.uow import UnitOfWork
-from db.engine import create_encrypted_engine, session_factory
-from db.keys import database_key
+from db.engine import DatabaseUnreadable, create_encrypted_engine, session_factory
+from db.keys import CredentialStoreUnavailable, KeyNotFound, database_key
 from db.migrate import upgrade_to_head
 from db.models import Office, User
 
@@ -81,21 +81,21 @@ def create_office_database(
     if not admin_username:
         raise DomainError(N_("Nama pengguna admin wajib diisi."))
     check_password_strength(admin_password)
-    engine = create_encrypted_engine(path, database_key(path, create=True))
+    engine = _encrypted_engine(path, create=True)
     try:
         upgrade_to_head(engine)
-        sessions = session_factory(engine)
-        with sessions() as session, session.begin():
-            load_region_reference(session)
+        with UnitOfWork(session_factory(engine)).writing() as uow:
+            load_region_reference(uow.session)
             from db.models import Region
 
-            region = session.get(Region, region_code)
+            region = uow.session.get(Region, region_code)
             office = Office(
                 region_code=region_code, name=office_name or (region.name if region else region_code)
             )
-            session.add(office)
-            session.flush()
-            session.add(
+            uow.session.add(office)
+            uow.session.flush()
+            uow.device_id = office.device_id
+            uow.session.add(
                 User(
                     username=admin_username,
                     full_name=admin_full_name or admin_username,
@@ -105,18 +105,14 @@ def create_office_database(
                     origin_device=office.device_id,
                 )
             )
-            from db.models import AuditEntry
-
-            session.add(
-                AuditEntry(
-                    username=admin_username,
-                    action="office.create",
-                    entity="office",
-                    entity_ref=region_code,
-                    after={"region_code": region_code, "admin": admin_username},
-                    origin_device=office.device_id,
-                )
+            uow.audit(
+                admin_username,
+                "office.create",
+                "office",
+                region_code,
+                after={"region_code": region_code, "admin": admin_username},
             )
+            uow.commit()
     except BaseException:
         engine.dispose()
         for file in _files_of(path):
@@ -126,13 +122,21 @@ def create_office_database(
     return open_office_database(path)
 
 
+def _encrypted_engine(path: Path, create: bool) -> Engine:
+    try:
+        return create_encrypted_engine(path, database_key(path, create=create))
+    except (DatabaseUnreadable, CredentialStoreUnavailable, KeyNotFound) as error:
+        # Only the message, in the user's language: the driver's own text stays in the log's chained cause.
+        raise user_error(error) from error
+
+
 def open_office_database(path: Path) -> OfficeDatabase:
     path = Path(path)
     if not path.exists():
         raise DomainError(
             N_("Basis data {path} belum ada. Buat dulu dengan 'ejps init' atau 'ejps demo'."), path=str(path)
         )
-    engine = create_encrypted_engine(path, database_key(path, create=False))
+    engine = _encrypted_engine(path, create=False)
     upgrade_to_head(engine)
     sessions = session_factory(engine)
     with sessions() as session:

@@ -1,15 +1,18 @@
-"""The encrypted SQLite engine: SQLCipher 4, WAL, foreign keys on."""
+"""The encrypted SQLite engine: SQLCipher 4, WAL, foreign keys on.
+
+db/ knows no language: its failures are plain exceptions, worded for the user by app/ (app/office.py,
+app/errors.py `user_error`)."""
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import DomainError
-from app.i18n import N_
 from db.keys import DatabaseKey
 
 CIPHER_PAGE_SIZE = 16384
@@ -30,16 +33,37 @@ def restrict_to_owner(path: Path) -> None:
                 os.chmod(file, OWNER_ONLY_FILE)
             except (FileNotFoundError, PermissionError):  # gone, or another account's file: theirs to keep
                 pass
+# How long a writer waits for another process's write (a long import holds the lock for seconds) before it
+# gives up with DatabaseBusy.
+BUSY_TIMEOUT_SECONDS = 120
+# A writer that can be cancelled asks SQLite for the lock this often, and is asked in between whether to stop.
+BUSY_POLL_SECONDS = 0.25
+# The execution options of a transaction that writes: it takes SQLite's one write lock when it begins.
+WRITE_TRANSACTION = {"sqlite_begin": "BEGIN IMMEDIATE"}
+READ_TRANSACTION = {"sqlite_begin": "BEGIN", "sqlite_while_busy": None}
 
 
-class DatabaseUnreadable(DomainError):
-    pass
+class DatabaseUnreadable(Exception):
+    """The file cannot be opened with this key: a wrong key or passphrase, or not an e-JPS database."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
+class DatabaseBusy(Exception):
+    """Another process held the write lock for longer than the busy timeout."""
 
 
 def _sqlcipher_module():
     import sqlcipher3.dbapi2 as sqlcipher
 
     return sqlcipher
+
+
+def _is_busy(error: BaseException | None) -> bool:
+    # SQLITE_BUSY ("database is locked") and SQLITE_LOCKED ("database table is locked") after the busy wait.
+    return error is not None and type(error).__name__ == "OperationalError" and "locked" in str(error)
 
 
 def create_encrypted_engine(path: Path, key: DatabaseKey) -> Engine:
@@ -49,7 +73,7 @@ def create_encrypted_engine(path: Path, key: DatabaseKey) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
         module=_sqlcipher_module(),
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
         pool_size=4,
         max_overflow=4,
     )
@@ -57,6 +81,9 @@ def create_encrypted_engine(path: Path, key: DatabaseKey) -> Engine:
     @event.listens_for(engine, "connect", insert=True)
     def _configure(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
+        # SQLCipher writes its own failures (a wrong key: "hmac check failed") to stderr; the user gets one
+        # message from app/, and nothing else on the screen.
+        cursor.execute("PRAGMA cipher_log_level = NONE")
         cursor.execute(f'PRAGMA key = "{key.pragma_literal}"')
         # 16 KiB pages: a third fewer page encryptions and HMACs than SQLCipher's 4 KiB default on bulk loads.
         # Fixed for the life of a database file: every connection must say the same.
@@ -73,23 +100,56 @@ def create_encrypted_engine(path: Path, key: DatabaseKey) -> Engine:
         dbapi_connection.isolation_level = None
 
     @event.listens_for(engine, "begin")
-    def _begin(connection) -> None:
-        connection.exec_driver_sql(connection.get_execution_options().get("sqlite_begin", "BEGIN"))
+    def _begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        statement = options.get("sqlite_begin", "BEGIN")
+        while_waiting = options.get("sqlite_while_busy")
+        if while_waiting is None:
+            connection.exec_driver_sql(statement)
+        else:
+            _begin_waiting(connection, statement, while_waiting)
+
+    @event.listens_for(engine, "handle_error")
+    def _busy(context) -> None:
+        if _is_busy(context.original_exception):
+            raise DatabaseBusy() from context.original_exception
 
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+    except DatabaseBusy:
+        engine.dispose()
+        raise
     except Exception as error:  # sqlcipher3.DatabaseError: "file is not a database"
         engine.dispose()
-        raise DatabaseUnreadable(
-            N_(
-                "Basis data {path} tidak dapat dibuka: kuncinya salah atau berkas bukan basis data e-JPS "
-                "({detail})."
-            ),
-            path=str(path),
-            detail=str(error),
-        ) from error
+        raise DatabaseUnreadable(path) from error
     return engine
+
+
+def _begin_waiting(connection: Connection, statement: str, while_waiting: Callable[[], None]) -> None:
+    """Begins a transaction, waiting for the write lock in short steps so that the waiting job still reports
+    progress and can be cancelled (`while_waiting` raises to stop)."""
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(BUSY_POLL_SECONDS * 1000)}")
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    try:
+        while True:
+            try:
+                connection.exec_driver_sql(statement)
+                return
+            except DatabaseBusy:
+                if time.monotonic() >= deadline:
+                    raise
+            while_waiting()
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+
+
+def write_options(while_waiting: Callable[[], None] | None = None) -> dict:
+    """Execution options of a transaction that will write. It begins IMMEDIATE, taking SQLite's one write
+    lock before its first read, and waits while another process holds it: a deferred transaction that read
+    first cannot take the lock once another process has written since ("database is locked" at once, no
+    wait). `while_waiting` is called between tries (a job's progress and cancel)."""
+    return WRITE_TRANSACTION | ({"sqlite_while_busy": while_waiting} if while_waiting else {})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

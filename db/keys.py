@@ -14,17 +14,26 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.errors import DomainError
-from app.i18n import N_
-
 KEYRING_SERVICE = "e-JPS Desktop"
 PASSPHRASE_ENV = "EJPS_DB_PASSPHRASE"
 SALT_BYTES = 16
 KEY_BYTES = 32
 
 
-class DatabaseKeyUnavailable(DomainError):
-    pass
+class CredentialStoreUnavailable(Exception):
+    """The OS credential store failed; `detail` is its own reason. app/ tells the user to set a passphrase."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class KeyNotFound(Exception):
+    """The credential store holds no key for this database: it was made on another computer."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -107,21 +116,9 @@ def database_key(path: Path, *, create: bool) -> DatabaseKey:
             stored = secrets.token_bytes(KEY_BYTES).hex()
             keyring.set_password(KEYRING_SERVICE, account, stored)
     except KeyringError as error:
-        raise DatabaseKeyUnavailable(
-            N_(
-                "Penyimpanan kredensial sistem tidak tersedia ({detail}). Tetapkan frasa sandi basis data "
-                "pada variabel lingkungan EJPS_DB_PASSPHRASE lalu jalankan lagi."
-            ),
-            detail=str(error),
-        ) from error
+        raise CredentialStoreUnavailable(str(error)) from error
     if stored is None:
-        raise DatabaseKeyUnavailable(
-            N_(
-                "Kunci basis data {path} tidak ditemukan di penyimpanan kredensial komputer ini. Basis data "
-                "hanya dapat dibuka di komputer yang membuatnya, atau dengan frasa sandi EJPS_DB_PASSPHRASE."
-            ),
-            path=str(path),
-        )
+        raise KeyNotFound(path)
     return DatabaseKey(f"x'{stored}'", "keyring")
 
 

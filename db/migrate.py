@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from db.engine import WRITE_TRANSACTION
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -33,7 +35,7 @@ def upgrade_to_head(engine: Engine) -> bool:
     if current_revision(engine) == head_revision():
         return False
     config = alembic_config()
-    with engine.begin() as connection:
+    with engine.connect().execution_options(**WRITE_TRANSACTION) as connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return True

@@ -82,3 +82,31 @@ def test_english_texts_come_from_the_catalog(office, capsys):
         == EXIT_ERROR
     )
     assert "File /nonexistent.csv not found." in capsys.readouterr().err
+
+
+def test_a_wrong_passphrase_prints_only_the_message(office, monkeypatch, capfd):
+    capfd.readouterr()
+    monkeypatch.setenv("EJPS_DB_PASSPHRASE", "bukan-frasa-yang-benar")
+    assert main(["search", "--db", str(office), "SITI"]) == EXIT_ERROR
+    out, err = capfd.readouterr()  # the file descriptors: SQLCipher's own log lines are written by C code
+    assert out == ""
+    assert err.splitlines() == [
+        f"Galat: Basis data {office} tidak dapat dibuka: kuncinya salah atau berkas bukan basis data e-JPS. "
+        "Periksa frasa sandi (EJPS_DB_PASSPHRASE) atau pilih berkas lain."
+    ]
+
+
+def test_a_database_busy_for_too_long_is_said_so_not_an_unexpected_error(office, monkeypatch, capsys):
+    import db.engine
+    from app.office import open_office_database
+    from tests.app.test_uow import hold_write_lock
+
+    other_process = open_office_database(office)
+    monkeypatch.setattr(db.engine, "BUSY_TIMEOUT_SECONDS", 1)
+    writer = hold_write_lock(other_process, 3)
+    try:
+        assert main(["search", "--db", str(office), "SITI"]) == EXIT_ERROR  # login writes its audit entry
+    finally:
+        writer.join()
+        other_process.close()
+    assert capsys.readouterr().err.strip() == "Galat: Basis data sedang dipakai proses lain; coba lagi."

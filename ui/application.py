@@ -11,9 +11,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
+from app.errors import DatabaseUnreadable
 from app.i18n import DEFAULT_LANGUAGE, current_language, set_language
 from app.office import OfficeDatabase, default_database_path, demo_database_path, open_office_database
-from db.engine import DatabaseUnreadable
 from db.keys import keyring_available, passphrase_configured, set_session_passphrase
 from ui.messages import show_error
 from ui.settings import last_username, store_last_username, stored_language

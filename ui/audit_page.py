@@ -39,6 +39,8 @@ ACTION_LABELS = {
     "penyaringan.keputusan.chosen": N_("Keputusan: calon lain dipilih"),
     "penyaringan.keputusan.rejected": N_("Keputusan: padanan ditolak"),
     "penyaringan.keputusan.field_check": N_("Keputusan: cek lapangan"),
+    "export.screening_results": N_("Hasil penyaringan diekspor"),
+    "export.import_issues": N_("Baris bermasalah impor diekspor"),
 }
 # The "what" filter: groups of actions by the start of their code.
 ACTION_GROUPS = (
@@ -48,6 +50,7 @@ ACTION_GROUPS = (
     ("proposal", N_("Daftar dan baris usulan")),
     ("penyaringan.", N_("Penyaringan dan keputusan")),
     ("office.", N_("Kantor")),
+    ("export.", N_("Ekspor data pribadi")),
 )
 # What the "Objek" column names: the kind of record, then its number or name.
 ENTITY_LABELS = {
@@ -57,6 +60,7 @@ ENTITY_LABELS = {
     "program": N_("Program"),
     "proposal_list": N_("Daftar usulan"),
     "proposal": N_("Baris usulan"),
+    "file": N_("Berkas"),
 }
 
 

@@ -8,7 +8,7 @@ import uuid
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.errors import DomainError
+from app.errors import user_error
 from app.i18n import _
 
 log = logging.getLogger("ejps.ui")
@@ -16,8 +16,9 @@ log = logging.getLogger("ejps.ui")
 
 def show_error(parent: QWidget | None, error: BaseException, title: str | None = None) -> str:
     """Shows `error` to the user; returns the text shown (for tests and status bars)."""
-    if isinstance(error, DomainError):
-        text = str(error)
+    refusal = user_error(error)  # a rule's refusal, or a known database failure (busy, wrong key)
+    if refusal is not None:
+        text = str(refusal)
         QMessageBox.warning(parent, title or _("Tidak dapat dilanjutkan"), text)
         return text
     incident = uuid.uuid4().hex[:8]

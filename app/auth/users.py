@@ -47,7 +47,7 @@ def _summary(user: User) -> UserSummary:
 
 
 def login(uow: UnitOfWork, username: str, password: str) -> CurrentUser:
-    with uow:
+    with uow.writing():
         user = uow.session.scalars(select(User).where(User.username == username.strip())).first()
         if user is None or not user.active or user.deleted_at is not None:
             raise AuthenticationFailed()
@@ -79,7 +79,7 @@ def create_user(
     region_code: str,
     opd: str = "",
 ) -> UserSummary:
-    with uow:
+    with uow.writing():
         require_account_in_scope(actor, region_code)
         username = username.strip()
         if not username:
@@ -137,7 +137,7 @@ def update_user(
     opd: str | None = None,
     active: bool | None = None,
 ) -> UserSummary:
-    with uow:
+    with uow.writing():
         require(actor, Permission.USER_MANAGE)
         user = _get(uow, user_id)
         require_account_in_scope(actor, user.region_code)
@@ -166,7 +166,7 @@ def update_user(
 
 
 def reset_password(uow: UnitOfWork, actor: CurrentUser, user_id: int, new_password: str) -> None:
-    with uow:
+    with uow.writing():
         require(actor, Permission.USER_MANAGE)
         user = _get(uow, user_id)
         require_account_in_scope(actor, user.region_code)
@@ -177,7 +177,7 @@ def reset_password(uow: UnitOfWork, actor: CurrentUser, user_id: int, new_passwo
 
 
 def change_own_password(uow: UnitOfWork, actor: CurrentUser, old_password: str, new_password: str) -> None:
-    with uow:
+    with uow.writing():
         user = _get(uow, actor.id)
         if not verify_password(user.password_hash, old_password):
             raise AuthenticationFailed()

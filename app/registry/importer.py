@@ -14,11 +14,12 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, select
+from sqlalchemy.orm import sessionmaker
 
 from app.auth.roles import CurrentUser, Permission, require, scope_prefix
 from app.errors import DomainError
 from app.i18n import N_, _
-from app.jobs import NO_PROGRESS, Progress, prefetched
+from app.jobs import NO_PROGRESS, Progress, prefetched, waiting_for_writer
 from app.office import OfficeDatabase
 from app.registry.fields import ExtractKind, fields_of, header_signature, missing_required, recognise_columns
 from app.registry.sources import SheetInfo, open_source, source_chunks, tables_of
@@ -32,6 +33,7 @@ from app.registry.validation import (
     validate_chunk,
 )
 from app.scratch import new_scratch_file
+from app.uow import UnitOfWork
 from db import bulk
 from db.models import ColumnMapping, ImportBatch, ImportIssue, Region, utcnow
 
@@ -326,13 +328,14 @@ class RegistryImport:
         try:
             progress.check()
             progress.report(0, 0, _("Menyimpan ke registri..."))
-            with connection.begin() as transaction:
+            # The import's own connection, where the staged rows are; its transaction begins IMMEDIATE.
+            uow = UnitOfWork(sessionmaker(bind=connection), device_id=self.db.office.device_id)
+            with uow.writing(while_waiting=waiting_for_writer(progress)):
+                session = uow.session
+                session.connection()  # the session's transaction first: begun by it, committed by it
                 if _registry_version(connection) != self._registry_version:
                     # Another import was committed since the preview: compare again against what is there now.
                     bulk.compute_diff(connection, target)
-                from sqlalchemy.orm import Session
-
-                session = Session(bind=connection)
                 batch = ImportBatch(
                     kind=self.kind.value,
                     source_label=self.source_label if self.kind is ExtractKind.DTKS else "DUKCAPIL",
@@ -369,35 +372,26 @@ class RegistryImport:
                     for i in preview.issues
                 )
                 self._remember_mapping(session, plan)
-                from app.uow import _plain
-                from db.models import AuditEntry
-
-                session.add(
-                    AuditEntry(
-                        username=self.user.username,
-                        action=f"import.{self.kind.value}",
-                        entity="import_batch",
-                        entity_ref=str(batch.id),
-                        origin_device=self.db.office.device_id,
-                        after=_plain(
-                            {
-                                "file": batch.file_name,
-                                "sha256": batch.sha256,
-                                "rows_read": preview.rows_read,
-                                "added": counts.added,
-                                "changed": counts.changed,
-                                "gone": counts.gone,
-                                "refused": preview.refused_rows,
-                                "flagged": preview.flagged_rows,
-                            }
-                        ),
-                    )
+                uow.audit(
+                    self.user,
+                    f"import.{self.kind.value}",
+                    "import_batch",
+                    batch.id,
+                    after={
+                        "file": batch.file_name,
+                        "sha256": batch.sha256,
+                        "rows_read": preview.rows_read,
+                        "added": counts.added,
+                        "changed": counts.changed,
+                        "gone": counts.gone,
+                        "refused": preview.refused_rows,
+                        "flagged": preview.flagged_rows,
+                    },
                 )
                 session.flush()
                 progress.check()
                 batch_id = batch.id
-                transaction.commit()
-                session.close()
+                uow.commit()
         finally:
             self.close()
         return ImportResult(batch_id, preview)

@@ -5,14 +5,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from app.audit import audit_export
+from app.auth.roles import CurrentUser
 from app.i18n import _
 from app.output_files import write_xlsx
 from app.registry.issues import RowIssue, Severity
+from app.uow import UnitOfWork
 
 SEVERITY_LABELS = {Severity.REFUSED: "DITOLAK", Severity.FLAGGED: "DITANDAI"}
 
 
-def export_issues_xlsx(issues: Iterable[RowIssue], path: Path) -> int:
+def export_issues_xlsx(
+    uow: UnitOfWork,
+    user: CurrentUser,
+    issues: Iterable[RowIssue],
+    path: Path,
+    batch_id: int | None = None,
+    files: str = "",
+) -> int:
+    """Writes the rows to `path` and records in the audit log who wrote which list (an import batch, or
+    the files of a preview not saved yet) and how many rows: the rows carry NIKs and names."""
+    path = Path(path)
+    count = _write_issues_xlsx(issues, path)
+    if batch_id is not None:
+        audit_export(uow, user, "export.import_issues", "import_batch", batch_id, path, count)
+    else:
+        audit_export(uow, user, "export.import_issues", "file", files, path, count)
+    return count
+
+
+def _write_issues_xlsx(issues: Iterable[RowIssue], path: Path) -> int:
     count = 0
 
     def fill(workbook) -> None:

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from app.auth.roles import CurrentUser, Permission
 from app.errors import DomainError, Forbidden
 from app.i18n import N_, _
-from app.jobs import NO_PROGRESS, Progress
+from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.office import OfficeDatabase
 from app.screening.programs import list_in_scope, require_list_editable
 from app.screening.registry_index import CACHE
@@ -104,7 +104,7 @@ def decide_many(
     ids = sorted(set(proposal_ids))
     if not ids:
         raise DomainError(N_("Pilih dulu baris yang akan diputuskan."))
-    with db.unit_of_work() as uow:
+    with db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
         session = uow.session
         proposals = _proposals(session, ids)
         missing = set(ids) - {p.id for p in proposals}
@@ -239,7 +239,7 @@ def take_registered_niks(
     reason = reason.strip() or _(
         "NIK terdaftar diambil untuk NIK salah ketik (keyakinan padanan sedikitnya {p})."
     ).format(p=f"{min_probability:.2f}")
-    with db.unit_of_work() as uow:
+    with db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
         session = uow.session
         proposal_list = list_in_scope(session, user, list_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)

@@ -16,7 +16,7 @@ from pathlib import Path
 from app.auth.roles import CurrentUser
 from app.errors import DomainError
 from app.i18n import N_
-from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
+from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused, waiting_for_writer
 from app.office import OfficeDatabase
 from app.screening.proposal_import import ProposalImport, ProposalPreview
 from app.screening.registry_index import CACHE
@@ -54,11 +54,19 @@ def screen_file(
     try:
         job.inspect()
         preview = job.prepare(progress=progress)
-        with db.unit_of_work() as uow:
+        with db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
             list_id = job.write(uow, progress)
             run = screen_list_within(uow, db, user, list_id, progress)
             headers, rows = export_rows_within(uow.session, user, list_id)
             exported = write_export(export_path, headers, rows)
+            # The export is recorded with the screening it comes from: both are committed, or neither.
+            uow.audit(
+                user,
+                "export.screening_results",
+                "proposal_list",
+                list_id,
+                after={"file": export_path.name, "rows": exported},
+            )
             try:
                 uow.commit()
             except BaseException:

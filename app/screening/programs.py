@@ -374,7 +374,7 @@ def create_program(
 ) -> ProgramData:
     """A new program. `opd` defaults to the user's own OPD; `kode_wilayah` to the office's region."""
     require(user, Permission.PROGRAM_MANAGE)
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         program = Program(created_by=user.username, origin_device=uow.device_id)
         _apply(
             uow.session,
@@ -408,7 +408,7 @@ def update_program(
 ) -> ProgramData:
     """Changes the given fields (same names and rules as `create_program`)."""
     require(user, Permission.PROGRAM_MANAGE)
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         program = program_visible(uow.session, user, program_id)
         require_record_in_scope(user, Permission.PROGRAM_MANAGE, program.kode_wilayah)
         counts = _list_counts(uow.session, [program.id])
@@ -568,7 +568,7 @@ def create_proposal_list(
     """An empty list for typed entry (`proposal_entry.add_proposal`). `kode_wilayah_sumber` defaults to the
     user's region. Returns the list's id."""
     require(user, Permission.PROPOSAL_EDIT)
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         proposal_list = new_proposal_list(uow.session, user, program_id, nama, sumber, kode_wilayah_sumber)
         proposal_list.origin_device = uow.device_id
         uow.session.add(proposal_list)
@@ -589,7 +589,7 @@ def delete_proposal_list(
 ) -> None:
     """Soft delete of a draft or screened list and its rows (deleted_at); a list in an SK stays."""
     require(user, Permission.PROPOSAL_EDIT)
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         proposal_list = list_in_scope(uow.session, user, list_id, Permission.PROPOSAL_EDIT)
         if proposal_list.status == ListStatus.IN_SK:
             raise DomainError(

@@ -187,7 +187,7 @@ def add_proposal(
     TYPED_HEADERS; a NIK or a name is required."""
     require(user, Permission.PROPOSAL_EDIT)
     _unknown_fields(fields)
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         session = uow.session
         proposal_list = list_in_scope(session, user, list_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)
@@ -239,7 +239,7 @@ def update_proposal(
     """Corrects the given fields of a row (a `ProposalDecision` "corrected" and an audit entry); `input`
     keeps the cells as sent. Nothing is recorded when nothing changes. The caller re-screens the row (the
     review page uses `service.correct`, which does both in one transaction)."""
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         row, _changed = apply_correction(uow, user, proposal_id, fields, reason)
         uow.commit()
         return row
@@ -254,7 +254,7 @@ def check_correction(
 ) -> ProposalRow:
     """What `update_proposal` would do, saving nothing: a form checks the values (refusals, warnings) before
     the page saves them with the re-screen in one transaction."""
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         row, _changed = apply_correction(uow, user, proposal_id, fields, reason)
         return row  # the unit of work rolls back on leaving
 
@@ -310,7 +310,7 @@ def delete_proposal(
     target: OfficeDatabase | UnitOfWork, user: CurrentUser, proposal_id: int, reason: str = ""
 ) -> None:
     """Removes a row from its list (soft delete: `deleted_at`); its `baris` is never given again."""
-    with unit_of_work(target) as uow:
+    with unit_of_work(target).writing() as uow:
         session = uow.session
         proposal, proposal_list = _proposal_in_scope(session, user, proposal_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)

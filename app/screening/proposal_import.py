@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from app.auth.roles import CurrentUser, Permission, require
 from app.errors import DomainError
 from app.i18n import N_, _
-from app.jobs import NO_PROGRESS, Progress
+from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.office import OfficeDatabase
 from app.registry import fields as registry_fields
 from app.registry.dates import parse_dates
@@ -698,7 +698,7 @@ class ProposalImport:
     # 3. commit ------------------------------------------------------------------------------------------
     def commit(self, progress: Progress = NO_PROGRESS) -> int:
         """Creates the list and its rows in one transaction; returns the list's id."""
-        with self.db.unit_of_work() as uow:
+        with self.db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
             list_id = self.write(uow, progress)
             uow.commit()
         self.close()

@@ -27,6 +27,7 @@ from sqlalchemy import text
 from app.i18n import _
 from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
 from app.screening.names import canonical_word, idf_from_counts
+from db.engine import WRITE_TRANSACTION
 
 STATUS_CODES = {"hidup": 0, "meninggal": 1, "pindah": 2}
 STATUS_NAMES = {v: k for k, v in STATUS_CODES.items()}
@@ -254,7 +255,7 @@ def save_registry_index(engine, index: RegistryIndex) -> None:
         return  # nothing to read back: an empty registry is read in no time
     # BEGIN IMMEDIATE: the write lock first, then the check, so an index built from an older registry never
     # replaces the one another session saved for the newer registry meanwhile.
-    with engine.connect().execution_options(sqlite_begin="BEGIN IMMEDIATE") as connection, connection.begin():
+    with engine.connect().execution_options(**WRITE_TRANSACTION) as connection, connection.begin():
         if matching_state(registry_state(connection)) != matching_state(index.state):
             return
         connection.exec_driver_sql("DELETE FROM registry_match_index")

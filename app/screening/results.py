@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit import audit_export
 from app.auth.roles import CurrentUser, Permission
 from app.csv_cells import formula_safe_row
 from app.errors import DomainError, NotFound
@@ -236,7 +237,9 @@ def export_rows_within(
 def export_results(db: OfficeDatabase, user: CurrentUser, list_id: int, path: Path) -> int:
     """Writes the export as CSV or XLSX (by the file's extension); returns the number of rows."""
     headers, rows = export_rows(db, user, list_id)
-    return write_export(Path(path), headers, rows)
+    count = write_export(Path(path), headers, rows)
+    audit_export(db.unit_of_work(), user, "export.screening_results", "proposal_list", list_id, path, count)
+    return count
 
 
 def write_export(path: Path, headers: list[str], rows: list[list[str]]) -> int:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.auth.roles import CurrentUser, Permission, require_record_in_scope
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
-from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused
+from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused, waiting_for_writer
 from app.office import OfficeDatabase
 from app.regions import display_name
 from app.screening.engine import (
@@ -201,7 +201,7 @@ def screen_list(
     scope: str = "list",
 ) -> RunSummary:
     """Screens every row of a list against the registry and records the run; one transaction."""
-    with db.unit_of_work() as uow:
+    with db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
         summary = screen_list_within(uow, db, user, list_id, progress, scope)
         uow.commit()
     CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
@@ -349,7 +349,7 @@ def decide(
     """The operator's decision on a row's match, with a reason; audited; the list is re-screened at once, in
     the same transaction."""
     reason = require_decision(action, reason)
-    with db.unit_of_work() as uow:
+    with db.unit_of_work().writing() as uow:
         session = uow.session
         proposal = session.get(Proposal, proposal_id)
         if proposal is None or proposal.deleted_at is not None:
@@ -378,7 +378,7 @@ def correct(
     progress: Progress = NO_PROGRESS,
 ) -> Correction:
     """Corrects a row's fields and re-screens the list, in one transaction (see `update_proposal`)."""
-    with db.unit_of_work() as uow:
+    with db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
         row, changed = apply_correction(uow, user, proposal_id, fields, reason)
         if not changed:
             return Correction(row, None)

@@ -9,10 +9,10 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+from app.errors import DatabaseKeyUnavailable, DatabaseUnreadable
 from app.office import create_office_database, open_office_database
 from app.registry.importer import RegistryImport
 from db import keys
-from db.engine import DatabaseUnreadable
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import people, write_csv
 
@@ -85,7 +85,7 @@ def test_key_lives_in_the_os_keyring_not_beside_the_database(memory_keyring, tmp
             assert stored.encode() not in file.read_bytes()
     open_office_database(path).close()  # reopened with the key from the keyring
     memory_keyring.secrets.clear()
-    with pytest.raises(keys.DatabaseKeyUnavailable, match="tidak ditemukan di penyimpanan kredensial"):
+    with pytest.raises(DatabaseKeyUnavailable, match="tidak ditemukan di penyimpanan kredensial"):
         open_office_database(path)
 
 
@@ -96,7 +96,7 @@ def test_without_keyring_or_passphrase_the_user_is_told_what_to_set(monkeypatch,
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        with pytest.raises(keys.DatabaseKeyUnavailable, match="EJPS_DB_PASSPHRASE"):
+        with pytest.raises(DatabaseKeyUnavailable, match="EJPS_DB_PASSPHRASE"):
             create_office_database(tmp_path / "k.db", "7501", "admin", ADMIN_PASSWORD)
     finally:
         keyring.set_keyring(previous)

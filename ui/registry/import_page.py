@@ -142,7 +142,9 @@ class ImportPage(QWidget):
             )
             if not path:
                 return
-            count = export_issues_xlsx(issues, Path(path))
+            count = export_issues_xlsx(
+                self.db.unit_of_work(), self.user, issues, Path(path), batch_id=batch_id
+            )
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
             return

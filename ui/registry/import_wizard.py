@@ -35,6 +35,7 @@ from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_FLAGS, PROGRAM_LABELS, ExtractKind, fields_of
 from app.registry.importer import ImportPlan, ImportPreview, ImportResult, RegistryImport
+from app.registry.issues_export import export_issues_xlsx
 from ui.jobs import BackgroundJob
 from ui.messages import show_error
 from ui.registry.detail_format import local_time, thousands
@@ -291,11 +292,18 @@ class PreviewPage(QWizardPage):
         self.note = set_role(QLabel(), "note")
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
-        self.issues_panel = IssuesPanel("masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=False)
+        self.issues_panel = IssuesPanel(
+            "masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=False, export=self.export_issues
+        )
         # The page's own names for the panel's parts (tests and the wizard use them).
         self.issues, self.issues_model = self.issues_panel.table, self.issues_panel.model
         self.export_button, self.issues_title = self.issues_panel.export_button, self.issues_panel.title
         layout.addWidget(self.issues_panel, 1)
+
+    def export_issues(self, issues: tuple, path: Path) -> int:
+        owner = self.owner
+        files = "; ".join(p.name for p in owner.job.files) if owner.job is not None else ""
+        return export_issues_xlsx(owner.db.unit_of_work(), owner.user, issues, path, files=files)
 
     def initializePage(self) -> None:  # noqa: N802
         self.owner.preview = None

@@ -3,6 +3,7 @@ the count, the table of refused and flagged rows, and their export to XLSX."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -17,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
-from app.registry.issues_export import export_issues_xlsx
 from ui.messages import inform, show_error
 from ui.registry.detail_format import thousands
 from ui.registry.issues_model import IssuesModel
@@ -27,9 +27,18 @@ WRAPPED_ISSUES = 200  # up to this many problems, each reason is shown whole (ro
 
 
 class IssuesPanel(QWidget):
-    def __init__(self, export_name: str, column_widths: tuple[int, ...], wrap: bool, parent=None) -> None:
+    def __init__(
+        self,
+        export_name: str,
+        column_widths: tuple[int, ...],
+        wrap: bool,
+        export: Callable[[tuple, Path], int],
+        parent=None,
+    ) -> None:
+        """`export(issues, path)` writes the rows through app/ (audited: they carry NIKs and names)."""
         super().__init__(parent)
         self.export_name = export_name
+        self.export_issues = export
         self.wrap = wrap
         self._issues: tuple = ()
         layout = QVBoxLayout(self)
@@ -81,7 +90,7 @@ class IssuesPanel(QWidget):
         if not path.lower().endswith(".xlsx"):
             path += ".xlsx"
         try:
-            count = export_issues_xlsx(self._issues, Path(path))
+            count = self.export_issues(self._issues, Path(path))
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
             return

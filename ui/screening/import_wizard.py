@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.auth.roles import CurrentUser, Permission
 from app.i18n import N_, _
 from app.office import OfficeDatabase
+from app.registry.issues_export import export_issues_xlsx
 from app.screening.programs import ProgramData
 from app.screening.proposal_import import (
     PROPOSAL_FIELDS,
@@ -162,11 +163,18 @@ class ProposalPreviewPage(QWizardPage):
         for position, stat in enumerate(self.stats.values()):
             grid.addWidget(stat, 0, position)
         layout.addLayout(grid)
-        self.issues_panel = IssuesPanel("masalah-usulan.xlsx", (150, 50, 90, 130, 85), wrap=True)
+        self.issues_panel = IssuesPanel(
+            "masalah-usulan.xlsx", (150, 50, 90, 130, 85), wrap=True, export=self.export_issues
+        )
         # The page's own names for the panel's parts (tests and the wizard use them).
         self.issues, self.issues_model = self.issues_panel.table, self.issues_panel.model
         self.export_button, self.issues_title = self.issues_panel.export_button, self.issues_panel.title
         layout.addWidget(self.issues_panel, 1)
+
+    def export_issues(self, issues: tuple, path: Path) -> int:
+        owner = self.owner
+        files = "; ".join(p.name for p in owner.job.files) if owner.job is not None else ""
+        return export_issues_xlsx(owner.db.unit_of_work(), owner.user, issues, path, files=files)
 
     def initializePage(self) -> None:  # noqa: N802
         self.owner.preview = None

@@ -1,9 +1,11 @@
 import pytest
 
+from app.audit import audit_entries
 from app.errors import Forbidden, NotFound
 from app.registry.batches import batch_issues, list_batches
 from app.registry.fields import ExtractKind
 from app.registry.importer import RegistryImport
+from app.registry.issues_export import export_issues_xlsx
 from tests.factories import people, write_csv
 
 
@@ -68,3 +70,30 @@ def test_an_operator_of_one_kecamatan_reads_only_the_problem_rows_of_that_kecama
         ("kode_desa", ""),
         ("nik", newcomers[0].kode_desa),
     }
+
+
+def test_an_export_of_import_issues_is_in_the_audit_log(office_db, admin, operator, tmp_path):
+    records = people(2)
+    result = _import(office_db, operator, write_csv(tmp_path / "a.csv", [*records, records[0].but(nik="12")]))
+    issues = batch_issues(office_db.unit_of_work(), operator, result.batch_id)
+    out = tmp_path / "masalah.xlsx"
+    assert export_issues_xlsx(office_db.unit_of_work(), operator, issues, out, batch_id=result.batch_id) == 1
+    (entry,) = audit_entries(office_db.unit_of_work(), admin, action_prefix="export.").entries
+    assert (entry.username, entry.action, entry.entity, entry.entity_ref) == (
+        "operator",
+        "export.import_issues",
+        "import_batch",
+        str(result.batch_id),
+    )
+    assert entry.after == {"file": "masalah.xlsx", "rows": 1}
+
+
+def test_an_import_is_audited_through_the_unit_of_work(office_db, admin, operator, tmp_path):
+    result = _import(office_db, operator, write_csv(tmp_path / "a.csv", people(2)))
+    (entry,) = audit_entries(office_db.unit_of_work(), admin, action_prefix="import.").entries
+    assert (entry.username, entry.entity, entry.entity_ref) == (
+        "operator",
+        "import_batch",
+        str(result.batch_id),
+    )
+    assert entry.after["added"] == 6 and entry.after["file"] == "a.csv"

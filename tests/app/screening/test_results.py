@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from app.audit import audit_entries
 from app.errors import DomainError
 from app.screening import service
 from app.screening.programs import create_proposal_list
@@ -311,3 +312,18 @@ def test_the_linked_candidate_is_stored_once_and_read_back_whole(office_db, oper
     shown = result_detail(office_db, operator, proposal_id).detail["candidates"][0]
     assert shown["person"]["nik"] == LIMBOTO[0].nik and shown["person_id"] == stored["person"]["person_id"]
     assert shown["evidence"] == stored["evidence"] and "as_result" not in shown
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_export_is_in_the_audit_log_with_who_which_list_and_how_many_rows(
+    office_db, admin, operator, screened, tmp_path, suffix
+):
+    export_results(office_db, operator, screened, tmp_path / f"hasil{suffix}")
+    (entry,) = audit_entries(office_db.unit_of_work(), admin, action_prefix="export.").entries
+    assert (entry.username, entry.action, entry.entity, entry.entity_ref) == (
+        "operator",
+        "export.screening_results",
+        "proposal_list",
+        str(screened),
+    )
+    assert entry.after == {"file": f"hasil{suffix}", "rows": 4}
