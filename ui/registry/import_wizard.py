@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,6 +40,7 @@ from ui.messages import show_error
 from ui.registry.detail_format import local_time, thousands
 from ui.registry.issues_panel import IssuesPanel
 from ui.style import set_role
+from ui.widgets.screen import bounded_size
 from ui.widgets.stat_card import StatCard
 
 KIND_TITLES = {
@@ -460,7 +461,7 @@ class ImportWizard(JobWizard):
         self.preview_page = PreviewPage(self)
         self.commit_page = CommitPage(self)
         self.add_pages(self.files_page, self.mapping_page, self.preview_page, self.commit_page)
-        self.resize(980, 700)
+        self.resize(bounded_size(self, QSize(980, 660)))
 
     # steps ------------------------------------------------------------------------------------------------
     def inspect_then_continue(self, paths: list[Path], source_label: str) -> bool:

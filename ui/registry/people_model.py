@@ -223,6 +223,10 @@ class PersonTableModel(QAbstractTableModel):
         offset = row % PAGE_SIZE
         return rows[offset] if offset < len(rows) else None
 
+    def lists(self, person_id: int) -> bool:
+        """Whether the current listing holds `person_id` (everybody in the region does, with no query)."""
+        return self.ids is None or person_id in self.ids
+
     def row_of(self, person_id: int) -> int:
         """The row showing `person_id` among the cached pages, or -1."""
         for number, rows in self._pages.items():

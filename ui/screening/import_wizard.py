@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,6 +41,7 @@ from ui.registry.import_wizard import NO_COLUMN, FilesPage, JobWizard, MappingPa
 from ui.registry.issues_panel import IssuesPanel
 from ui.screening.dialogs import ListFields
 from ui.style import set_role
+from ui.widgets.screen import bounded_size
 from ui.widgets.stat_card import StatCard
 
 FILE_FILTER = N_(
@@ -260,7 +261,7 @@ class ProposalImportWizard(JobWizard):
         self.commit_page = ProposalCommitPage(self)
         self.add_pages(self.files_page, self.mapping_page, self.preview_page, self.commit_page)
         self.finished.connect(self._finished)
-        self.resize(980, 720)
+        self.resize(bounded_size(self, QSize(980, 660)))
 
     # steps ------------------------------------------------------------------------------------------------
     def inspect_then_continue(self, paths: list[Path], _source_label: str = "") -> bool:
