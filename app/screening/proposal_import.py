@@ -634,9 +634,7 @@ class ProposalImport:
                 progress.report(
                     chunk.done,
                     chunk.total,
-                    _("Membaca {file}: {rows} baris").format(
-                        file=table.label, rows=f"{rows_read:,}".replace(",", ".")
-                    ),
+                    _("Membaca {file}: {rows} baris").format(file=table.label, rows=number(rows_read)),
                 )
         return rows_read, refused, blank, flagged_rows, issues
 

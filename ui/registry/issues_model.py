@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from app.formats import number
 from app.i18n import N_, _
 from app.registry.issues import RowIssue, Severity
 from ui.style import FLAGGED_COLOUR, REFUSED_COLOUR
@@ -48,7 +49,7 @@ class IssuesModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             values = (
                 issue.source,
-                f"{issue.row_number:,}".replace(",", "."),
+                number(issue.row_number),
                 issue.field,
                 issue.value,
                 _(ACTIONS[severity]),

@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from app.auth.roles import CurrentUser
+from app.formats import date_text
 from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.people import status_label
@@ -48,7 +49,7 @@ HEADERS = {
 
 
 def format_date(value) -> str:
-    return value.strftime("%d-%m-%Y") if value else ""
+    return date_text(value)
 
 
 def person_status_text(person: PersonRow) -> str:
