@@ -159,15 +159,16 @@ class MappingPage(QWizardPage):
         self.info = set_role(QLabel(), "info")
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
-        self.table = QTableWidget(0, 3)
+        # Two columns: the field in words and the file's column. The program's own field names
+        # (hubungan_keluarga, program:pkh) mean nothing to an officer.
+        self.table = QTableWidget(0, 2)
         self.table.setObjectName("mapping")
-        self.table.setHorizontalHeaderLabels([_("Kolom e-JPS"), _("Nama baku"), _("Kolom di berkas")])
+        self.table.setHorizontalHeaderLabels([_("Kolom e-JPS"), _("Kolom di berkas")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(32)
         layout.addWidget(self.table, 1)
         self.missing = set_role(QLabel(), "error")
@@ -209,7 +210,6 @@ class MappingPage(QWizardPage):
         self.combos.clear()
         self.required = {name for name, _label, required in rows if required}
         self.labels = {name: label for name, label, _required in rows}
-        mono = QFont("DejaVu Sans Mono")
         for name, label, required in rows:
             row = self.table.rowCount()
             self.table.insertRow(row)
@@ -219,9 +219,6 @@ class MappingPage(QWizardPage):
                 bold.setBold(True)
                 label_item.setFont(bold)
             self.table.setItem(row, 0, label_item)
-            name_item = QTableWidgetItem(name)
-            name_item.setFont(mono)
-            self.table.setItem(row, 1, name_item)
             combo = QComboBox()
             combo.setObjectName(f"map_{name}")
             combo.addItem(_(NO_COLUMN), "")
@@ -230,7 +227,7 @@ class MappingPage(QWizardPage):
             chosen = plan.mapping.get(name, "")
             combo.setCurrentIndex(max(0, combo.findData(chosen)))
             combo.currentIndexChanged.connect(self._changed)
-            self.table.setCellWidget(row, 2, combo)
+            self.table.setCellWidget(row, 1, combo)
             self.combos[name] = combo
         self._changed()
 
@@ -292,7 +289,7 @@ class PreviewPage(QWizardPage):
         self.note = set_role(QLabel(), "note")
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
-        self.issues_panel = IssuesPanel("masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=False)
+        self.issues_panel = IssuesPanel("masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=True)
         # The page's own names for the panel's parts (tests and the wizard use them).
         self.issues, self.issues_model = self.issues_panel.table, self.issues_panel.model
         self.export_button, self.issues_title = self.issues_panel.export_button, self.issues_panel.title
@@ -335,7 +332,9 @@ class PreviewPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802
-        return self.owner.preview is not None and not self.owner.busy
+        # "Simpan ke registri" only when there is something to save.
+        preview = self.owner.preview
+        return preview is not None and not self.owner.busy and not preview.nothing_to_do
 
 
 class CommitPage(QWizardPage):

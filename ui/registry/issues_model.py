@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from app.formats import number
 from app.i18n import N_, _
+from app.registry.fields import field_label
 from app.registry.issues import RowIssue, Severity
 from ui.style import FLAGGED_COLOUR, REFUSED_COLOUR
 
@@ -50,7 +51,7 @@ class IssuesModel(QAbstractTableModel):
             values = (
                 issue.source,
                 number(issue.row_number),
-                issue.field,
+                field_label(issue.field),
                 issue.value,
                 _(ACTIONS[severity]),
                 issue.message,

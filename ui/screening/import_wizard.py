@@ -104,7 +104,6 @@ class ProposalMappingPage(MappingPage):
         self.combos.clear()
         self.required = set(IDENTIFYING)
         self.labels = {field.name: _(field.label) for field in PROPOSAL_FIELDS}
-        mono = QFont("DejaVu Sans Mono")
         for field in PROPOSAL_FIELDS:
             row = self.table.rowCount()
             self.table.insertRow(row)
@@ -114,9 +113,6 @@ class ProposalMappingPage(MappingPage):
                 bold.setBold(True)
                 label_item.setFont(bold)
             self.table.setItem(row, 0, label_item)
-            name_item = QTableWidgetItem(field.name)
-            name_item.setFont(mono)
-            self.table.setItem(row, 1, name_item)
             combo = QComboBox()
             combo.setObjectName(f"map_{field.name}")
             combo.addItem(_(NO_COLUMN), "")
@@ -124,7 +120,7 @@ class ProposalMappingPage(MappingPage):
                 combo.addItem(header, header)
             combo.setCurrentIndex(max(0, combo.findData(plan.mapping.get(field.name, ""))))
             combo.currentIndexChanged.connect(self._changed)
-            self.table.setCellWidget(row, 2, combo)
+            self.table.setCellWidget(row, 1, combo)
             self.combos[field.name] = combo
         self._changed()
 
