@@ -170,7 +170,7 @@ def test_summary_names_every_region_whole_and_shows_zeros_calmly(qtbot, tmp_path
         metrics = QFontMetrics(page.table.font())
         names = [page.table.item(r, 0).text() for r in range(page.table.rowCount())]
         assert "Kabupaten Gorontalo Utara" in names
-        for row, name in enumerate(names):
+        for name in names:
             assert metrics.horizontalAdvance(name) < page.table.columnWidth(0), name
         missing = page.cards["missing"]
         assert missing.value.text() == "0" and "color" not in missing.value.styleSheet()
