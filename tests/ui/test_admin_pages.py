@@ -180,3 +180,23 @@ def test_summary_names_every_region_whole_and_shows_zeros_calmly(qtbot, tmp_path
         )
     finally:
         db.close()
+
+
+def test_audit_page_shows_changes_in_words_and_filters_by_date(qtbot, office_db, admin, operator):
+    from PySide6.QtCore import QDate
+
+    page = AuditPage(office_db, admin)
+    qtbot.addWidget(page)
+    headers = [page.table.horizontalHeaderItem(c).text() for c in range(page.table.columnCount())]
+    assert headers[-1] == "Perubahan" and "Sebelum" not in headers
+    created = next(
+        r for r in range(page.table.rowCount()) if page.table.item(r, 2).text() == "Pengguna dibuat"
+    )
+    change = page.table.item(created, 4).text()
+    assert "Nama pengguna: operator" in change and "Peran: Operator/Walidata" in change
+    assert "username=" not in change
+    everything = page.table.rowCount()
+    page.until.setDate(QDate.currentDate().addDays(-1))
+    assert page.table.rowCount() == 0
+    page.clear_dates()
+    assert page.table.rowCount() == everything
