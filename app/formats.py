@@ -16,7 +16,7 @@ from app.i18n import current_language
 DATE_FORMAT = "%d-%m-%Y"
 
 
-def number(value: int | float | None) -> str:
+def format_number(value: int | float | None) -> str:
     """A count or an amount grouped in the current language: 1.234 (Indonesian), 1,234 (English)."""
     return format_decimal(value or 0, locale=current_language())
 

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 
 from app.auth.roles import CurrentUser, Permission, require, scope_prefix
 from app.errors import DomainError
-from app.formats import number
+from app.formats import format_number
 from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress, prefetched
 from app.office import OfficeDatabase
@@ -242,7 +242,7 @@ class RegistryImport:
                         chunk.done,
                         chunk.total,
                         _("Membaca dan memeriksa {file}: {rows} baris").format(
-                            file=chunk.sheet.label, rows=number(rows_read)
+                            file=chunk.sheet.label, rows=format_number(rows_read)
                         ),
                     )
                 progress.check()

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.roles import CurrentUser, Permission, require
 from app.errors import DomainError
+from app.formats import format_number
 from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress
 from app.office import OfficeDatabase
@@ -634,7 +635,7 @@ class ProposalImport:
                 progress.report(
                     chunk.done,
                     chunk.total,
-                    _("Membaca {file}: {rows} baris").format(file=table.label, rows=number(rows_read)),
+                    _("Membaca {file}: {rows} baris").format(file=table.label, rows=format_number(rows_read)),
                 )
         return rows_read, refused, blank, flagged_rows, issues
 

@@ -7,12 +7,12 @@ from datetime import UTC
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 
-from app.formats import number
+from app.formats import format_number
 
 
 def thousands(value: int | None) -> str:
     """A count in the current language's grouping (app/formats.py): 1.204 in Indonesian, 1,204 in English."""
-    return number(value)
+    return format_number(value)
 
 
 def local_time(moment, with_seconds: bool = False) -> str:

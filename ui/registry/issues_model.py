@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from app.formats import number
+from app.formats import format_number
 from app.i18n import N_, _
 from app.registry.fields import field_label
 from app.registry.issues import RowIssue, Severity
@@ -50,7 +50,7 @@ class IssuesModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             values = (
                 issue.source,
-                number(issue.row_number),
+                format_number(issue.row_number),
                 field_label(issue.field),
                 issue.value,
                 _(ACTIONS[severity]),

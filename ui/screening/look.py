@@ -7,7 +7,7 @@ from datetime import date
 
 from PySide6.QtGui import QColor
 
-from app.formats import date_text, number
+from app.formats import date_text, format_number
 from app.i18n import N_, _, current_language
 from app.screening.flags import VERDICT_LABELS, Severity, Verdict
 from app.screening.programs import LIST_STATUS_LABELS, ListStatus
@@ -82,7 +82,7 @@ def format_date(value: date | str | None) -> str:
 
 
 def rupiah(value: int | None) -> str:
-    return "Rp " + number(value)
+    return "Rp " + format_number(value)
 
 
 def percent(probability: float | None) -> str:
