@@ -47,8 +47,8 @@ from ui.widgets.tables import compact_combo, digits_width, header_fits, widen_po
 SEARCH_DELAY_MS = 150
 COLUMN_WIDTHS = {
     "baris": 50,
-    "hasil": 128,
-    "nama": 190,
+    "hasil": 116,
+    "nama": 150,
     "tanda": 230,
     "nik": 150,
     "tgl_lahir": 88,
@@ -225,7 +225,7 @@ class ResultsPage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([720, 500])
+        self.splitter.setSizes([760, 480])  # the pane at its least: both NIK columns in view
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         self.empty = set_role(
