@@ -112,3 +112,15 @@ def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path
                 assert hint.width() <= ROOM.width() and hint.height() <= ROOM.height(), (
                     f"{name} step {_step} needs {hint.width()}×{hint.height()} ({language})"
                 )
+
+
+def test_the_list_status_and_flag_counts_never_break_inside(qtbot, office_db, operator, screened):  # noqa: F811
+    """ "Status: Sudah / disaring" and "Satu KK dengan usulan lain / (4)" were broken across lines: the line
+    wraps between parts, never inside one."""
+    from ui.screening.results_page import ResultsPage
+
+    page = ResultsPage(office_db, operator)
+    qtbot.addWidget(page)
+    page.open_list(screened)
+    assert "Status:\u00a0Sudah\u00a0disaring" in page.info.text()
+    assert page.flag_strip.text().count("white-space:nowrap") == page.flag_strip.text().count("<a ")

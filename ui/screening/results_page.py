@@ -350,8 +350,8 @@ class ResultsPage(QWidget):
         flags = self.model.flag_counts()
         flags_title = _("Tanda:")
         links = [
-            f"<a href='{code}' style='color:#1d5b8f;text-decoration:none'>"
-            f"{escape(nowrap(f'{flag_label(code)} ({thousands(flags[code])})'))}</a>"
+            f"<a href='{code}' style='color:#1d5b8f;text-decoration:none;white-space:nowrap'>"
+            f"{escape(flag_label(code))} ({thousands(flags[code])})</a>"
             for code in KINDS
             if flags.get(code)
         ]
