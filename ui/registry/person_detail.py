@@ -153,7 +153,9 @@ class PersonDetailPane(QScrollArea):
         self.household_title = set_role(QLabel(), "section")
         self.household_title.setWordWrap(True)
         body.addWidget(self.household_title)
-        self.household = _table([_("NIK"), _("Nama"), _("Hubungan"), _("Tgl lahir")])
+        # A short title over the relation: the pane is narrow, and the title must not be cut.
+        self.household = _table([_("NIK"), _("Nama"), _("Hub."), _("Tgl lahir")])
+        self.household.horizontalHeaderItem(2).setToolTip(_("Hubungan keluarga"))
         self.household.setObjectName("household")
         self.household.setToolTip(_("Klik anggota keluarga untuk membuka datanya."))
         self.household.cellClicked.connect(self._member_clicked)
