@@ -213,3 +213,16 @@ def test_the_preview_speaks_in_words_wraps_reasons_and_offers_no_save_when_nothi
     _to_preview(qtbot, again, path)
     assert again.preview.nothing_to_do
     assert not again.preview_page.isComplete()  # "Simpan ke registri" stays disabled
+
+
+def test_the_last_step_has_a_subtitle_and_the_problem_rows_to_export(qtbot, office_db, operator, tmp_path):
+    records = people(2)
+    records[0] = records[0].but(tgl_lahir="1950-01-01")  # flagged
+    wizard = _wizard(qtbot, office_db, operator)
+    _to_preview(qtbot, wizard, write_csv(tmp_path / "d.csv", records))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.result is not None, timeout=10000)
+    page = wizard.commit_page
+    assert page.subTitle()
+    assert page.issues_panel.isVisibleTo(page) and page.issues_panel.model.rowCount() == 1
+    assert page.issues_panel.export_button.isEnabled()

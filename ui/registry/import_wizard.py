@@ -342,13 +342,19 @@ class CommitPage(QWizardPage):
         super().__init__()
         self.owner = wizard
         self.setTitle(_("4. Simpan ke registri"))
+        # A subtitle like every other step: the wizard draws the step's header the same way.
+        self.setSubTitle(
+            _("Hasil penyimpanan. Baris bermasalah dapat diekspor untuk dikirim ke sumber data.")
+        )
         self.setFinalPage(True)
         layout = QVBoxLayout(self)
         self.message = set_role(QLabel(), "info")
         self.message.setObjectName("result")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        layout.addStretch(1)
+        self.issues_panel = IssuesPanel("masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=True)
+        self.issues_panel.hide()
+        layout.addWidget(self.issues_panel, 1)
 
     def initializePage(self) -> None:  # noqa: N802
         self.owner.result = None
@@ -382,6 +388,9 @@ class CommitPage(QWizardPage):
         else:
             text = _("Tidak ada yang diimpor: registri sudah sama dengan berkas ini.")
         self.message.setText(text)
+        # The refused and flagged rows stay at hand after saving, to export for the data source.
+        self.issues_panel.show_issues(preview.issues)
+        self.issues_panel.setVisible(bool(preview.issues))
         self.completeChanged.emit()
 
     def show_failure(self) -> None:
