@@ -1,12 +1,23 @@
-"""Audit (admin): who did what and when, with the values before and after; newest first, a page at a time."""
+"""Audit (admin): who did what and when, and what changed in words (label: before → after); newest first, a
+page at a time, narrowed by person, kind of action and days."""
 
 from __future__ import annotations
 
-import json
+from html import escape
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.audit import AUDIT_PAGE_SIZE, audit_entries, audit_usernames
+from app.audit import AUDIT_PAGE_SIZE, AuditChange, audit_entries, audit_usernames, describe_change
 from app.audit import AuditPage as AuditEntries
 from app.auth.roles import CurrentUser
 from app.i18n import N_, _
@@ -64,12 +75,26 @@ ENTITY_LABELS = {
 }
 
 
-def _compact(value) -> str:
-    if not value:
-        return ""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
-    return json.dumps(value, ensure_ascii=False)
+NO_DATE = QDate(2000, 1, 1)  # a date edit at this value means "no limit" (shown as "–")
+
+
+def change_text(change: AuditChange) -> str:
+    """ "Peran: Operator/Walidata → Admin"; a value set for the first time or removed reads as such."""
+    if change.before and change.after:
+        return f"{change.label}: {change.before} → {change.after}"
+    if change.before:
+        return _("{label}: {before} (dihapus)").format(label=change.label, before=change.before)
+    return f"{change.label}: {change.after}"
+
+
+def _date_edit() -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("dd-MM-yyyy")
+    edit.setMinimumDate(NO_DATE)
+    edit.setSpecialValueText("–")
+    edit.setDate(NO_DATE)
+    return edit
 
 
 class AuditPage(QWidget):
@@ -88,13 +113,25 @@ class AuditPage(QWidget):
         self.action_filter.addItem(_("Semua tindakan"), None)
         for prefix, label in ACTION_GROUPS:
             self.action_filter.addItem(_(label), prefix)
-        for label, combo in ((_("Pelaku"), self.user_filter), (_("Tindakan"), self.action_filter)):
+        self.since = _date_edit()
+        self.since.setObjectName("since")
+        self.until = _date_edit()
+        self.until.setObjectName("until")
+        for label, combo in (
+            (_("Pelaku"), self.user_filter),
+            (_("Tindakan"), self.action_filter),
+            (_("Dari tanggal"), self.since),
+            (_("Sampai tanggal"), self.until),
+        ):
             filters.addWidget(QLabel(label))
             filters.addWidget(combo)
+        self.all_dates = QPushButton(_("Semua tanggal"))
+        self.all_dates.clicked.connect(self.clear_dates)
+        filters.addWidget(self.all_dates)
         filters.addStretch(1)
         layout.addLayout(filters)
         self.table = read_only_table(
-            [_("Waktu"), _("Pelaku"), _("Tindakan"), _("Objek"), _("Sebelum"), _("Sesudah")], "audit"
+            [_("Waktu"), _("Pelaku"), _("Tindakan"), _("Objek"), _("Perubahan")], "audit"
         )
         layout.addWidget(self.table, 1)
         pager = QHBoxLayout()
@@ -111,6 +148,19 @@ class AuditPage(QWidget):
         self.refresh()
         for combo in (self.user_filter, self.action_filter):
             combo.currentIndexChanged.connect(lambda _index: self.show_offset(0))
+        for edit in (self.since, self.until):
+            edit.dateChanged.connect(lambda _date: self.show_offset(0))
+
+    def clear_dates(self) -> None:
+        for edit in (self.since, self.until):
+            edit.blockSignals(True)
+            edit.setDate(NO_DATE)
+            edit.blockSignals(False)
+        self.show_offset(0)
+
+    @staticmethod
+    def _day(edit: QDateEdit):
+        return None if edit.date() == NO_DATE else edit.date().toPython()
 
     def refresh(self) -> None:
         self._fill_user_filter()
@@ -138,6 +188,8 @@ class AuditPage(QWidget):
                 AUDIT_PAGE_SIZE,
                 username=self.user_filter.currentData(),
                 action_prefix=self.action_filter.currentData(),
+                since=self._day(self.since),
+                until=self._day(self.until),
             )
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
@@ -147,22 +199,22 @@ class AuditPage(QWidget):
         for entry in page.entries:
             kind = _(ENTITY_LABELS[entry.entity]) if entry.entity in ENTITY_LABELS else entry.entity
             obj = f"{kind} {entry.entity_ref}".strip()
-            fill_row(
+            changes = [change_text(c) for c in describe_change(entry.before, entry.after)]
+            row = fill_row(
                 self.table,
                 [
                     local_time(entry.at, with_seconds=True),
                     entry.username,
                     _(ACTION_LABELS.get(entry.action, entry.action)),
                     obj,
-                    _compact(entry.before),
-                    _compact(entry.after),
+                    "; ".join(changes),
                 ],
                 entry.id,
             )
+            # The whole change, one value a line, where the cell is too narrow for it.
+            self.table.item(row, 4).setToolTip("<br>".join(escape(line) for line in changes))
         self.table.resizeColumnsToContents()
-        for column in (4, 5):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 380))
-        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         last = page.offset + len(page.entries)
         self.position.setText(
             _("{first}–{last} dari {total} entri").format(

@@ -3,7 +3,7 @@ the menu, and a status bar saying who is working, in which role and region."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -22,9 +22,11 @@ from app.office import OfficeDatabase
 from app.regions import region_display
 from app.registry.fields import ExtractKind
 from ui.settings import store_language, stored_language
+from ui.widgets.screen import bounded_size
 
 APP_TITLE = "e-JPS Desktop"
 VERSION = "0.1.0"
+PREFERRED_SIZE = QSize(1360, 820)
 
 
 class MainWindow(QMainWindow):
@@ -32,7 +34,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.db, self.user = db, user
         self.setWindowTitle(f"{APP_TITLE} — {db.office.name}")
-        self.resize(1360, 820)
+        self.resize(bounded_size(self, PREFERRED_SIZE))
         self.wizard = None
         self.pages: dict[str, QWidget] = {}
         self.navigation = QListWidget()

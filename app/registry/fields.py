@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.i18n import N_
+from app.i18n import N_, _
 
 
 class ExtractKind(StrEnum):
@@ -249,6 +249,19 @@ _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 def normalise_header(header: object) -> str:
     """ "No. KK" → "NO KK", "tgl_lahir" → "TGL LAHIR": the form the variant lists are written in."""
     return _NON_ALNUM.sub(" ", str(header).upper()).strip()
+
+
+def field_label(name: str) -> str:
+    """A registry field (or `program:<name>` flag) in words, in the current language: what the officer reads
+    where the program would say `hubungan_keluarga`. An unknown name is returned as it is."""
+    if name.startswith("program:"):
+        program = name.split(":", 1)[1]
+        return _("Program {name}").format(name=PROGRAM_LABELS.get(program, program.upper()))
+    for fields in FIELDS.values():
+        for field in fields:
+            if field.name == name:
+                return _(field.label)
+    return name
 
 
 def fields_of(kind: ExtractKind) -> tuple[Field, ...]:

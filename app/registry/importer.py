@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 
 from app.auth.roles import CurrentUser, Permission, require, scope_prefix
 from app.errors import DomainError
+from app.formats import format_number
 from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress, prefetched, waiting_for_writer
 from app.office import OfficeDatabase
@@ -244,7 +245,7 @@ class RegistryImport:
                         chunk.done,
                         chunk.total,
                         _("Membaca dan memeriksa {file}: {rows} baris").format(
-                            file=chunk.sheet.label, rows=f"{rows_read:,}".replace(",", ".")
+                            file=chunk.sheet.label, rows=format_number(rows_read)
                         ),
                     )
                 progress.check()

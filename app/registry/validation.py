@@ -428,10 +428,14 @@ def _flag_nik_disagreements(
     column_date = (
         tgl_lahir.str.slice(8, 10) + "-" + tgl_lahir.str.slice(5, 7) + "-" + tgl_lahir.str.slice(2, 4)
     )
+    # Shown as the officer's files write dates (dd-mm-yyyy), beside the NIK's dd-mm-yy: one form a sentence.
+    shown_date = (
+        tgl_lahir.str.slice(8, 10) + "-" + tgl_lahir.str.slice(5, 7) + "-" + tgl_lahir.str.slice(0, 4)
+    )
     collect.add(
         has_date & (nik_date != column_date),
         "tgl_lahir",
-        tgl_lahir,
+        shown_date,
         "tgl_lahir_beda_nik",
         Severity.FLAGGED,
         nik_date=nik_date,

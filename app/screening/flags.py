@@ -81,11 +81,11 @@ KINDS = {
         ),
         _kind(
             "MENINGGAL", Severity.FAIL, FILTERISASI, N_("Meninggal"),
-            N_("Sudah meninggal{date} menurut data Dukcapil."),
+            N_("Sudah meninggal menurut data Dukcapil."),
         ),
         _kind(
             "PINDAH", Severity.FAIL, FILTERISASI, N_("Pindah"),
-            N_("Sudah pindah keluar{date} menurut data Dukcapil."),
+            N_("Sudah pindah keluar menurut data Dukcapil."),
         ),
         _kind(
             "GANDA_DAFTAR", Severity.FAIL, FILTERISASI, N_("Ganda dalam daftar"),
@@ -132,6 +132,13 @@ KINDS = {
     )
 }  # fmt: skip
 
+# The same sentences when Dukcapil gives the date: one whole sentence per language, so a translation never
+# glues a translated status to an untranslated "pada".
+DATED_TEMPLATES = {
+    "MENINGGAL": N_("Sudah meninggal pada {tanggal} menurut data Dukcapil."),
+    "PINDAH": N_("Sudah pindah keluar pada {tanggal} menurut data Dukcapil."),
+}
+
 
 @dataclass
 class Flag:
@@ -153,9 +160,10 @@ class Flag:
         params = {
             k: (_(v) if isinstance(v, str) and k in _TRANSLATED_PARAMS else v) for k, v in self.params.items()
         }
-        if self.code in ("MENINGGAL", "PINDAH"):
-            params["date"] = f" {_('pada')} {params['tanggal']}" if params.get("tanggal") else ""
-        return _(self.kind.template).format(**params)
+        template = self.kind.template
+        if params.get("tanggal") and self.code in DATED_TEMPLATES:
+            template = DATED_TEMPLATES[self.code]
+        return _(template).format(**params)
 
     def as_dict(self) -> dict:
         return {

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.roles import CurrentUser, Permission, require
 from app.errors import DomainError
+from app.formats import format_number
 from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.office import OfficeDatabase
@@ -689,9 +690,7 @@ class ProposalImport:
                 progress.report(
                     chunk.done,
                     chunk.total,
-                    _("Membaca {file}: {rows} baris").format(
-                        file=table.label, rows=f"{rows_read:,}".replace(",", ".")
-                    ),
+                    _("Membaca {file}: {rows} baris").format(file=table.label, rows=format_number(rows_read)),
                 )
         return rows_read, refused, blank, flagged_rows, issues
 

@@ -48,3 +48,32 @@ def test_operator_cannot_list_the_people_in_the_log(office_db, operator):
 
     with pytest.raises(Forbidden):
         audit_usernames(office_db.unit_of_work(), operator)
+
+
+def test_an_entry_reads_as_changes_in_words_with_before_and_after(office_db, admin):
+    from app.audit import AuditChange, describe_change
+    from app.auth.users import list_users, update_user
+
+    create_user(office_db.unit_of_work(), admin, "budi", "Budi", USER_PASSWORD, "operator", "7501", "Dinsos")
+    budi = next(u for u in list_users(office_db.unit_of_work(), admin) if u.username == "budi")
+    update_user(office_db.unit_of_work(), admin, budi.id, full_name="Budi Santoso", role="admin")
+    entry = audit_entries(office_db.unit_of_work(), admin, action_prefix="user.update").entries[0]
+    changes = describe_change(entry.before, entry.after)
+    assert AuditChange("Nama lengkap", "Budi", "Budi Santoso") in changes
+    assert AuditChange("Peran", "Operator/Walidata", "Admin") in changes
+    assert all(c.label != "username" and "=" not in c.after for c in changes)  # no raw key=value
+    created = describe_change(None, {"username": "budi", "active": True})
+    assert created == [AuditChange("Nama pengguna", "", "budi"), AuditChange("Aktif", "", "ya")]
+
+
+def test_the_log_is_narrowed_to_days_on_the_laptops_clock(office_db, admin):
+    from datetime import date, timedelta
+
+    from app.errors import DomainError
+
+    today = date.today()
+    assert audit_entries(office_db.unit_of_work(), admin, since=today, until=today).total >= 2
+    assert audit_entries(office_db.unit_of_work(), admin, until=today - timedelta(days=1)).total == 0
+    assert audit_entries(office_db.unit_of_work(), admin, since=today + timedelta(days=1)).total == 0
+    with pytest.raises(DomainError, match="sesudah tanggal akhir"):
+        audit_entries(office_db.unit_of_work(), admin, since=today, until=today - timedelta(days=1))

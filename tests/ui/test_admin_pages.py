@@ -1,3 +1,4 @@
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QInputDialog
 
 from app.auth.roles import Role
@@ -149,3 +150,53 @@ def test_audit_page_narrows_to_one_person_and_one_kind_of_action(qtbot, office_d
     page.refresh()  # the chosen filters survive a refresh (the list of people is read again)
     assert page.action_filter.currentData() == "user." and page.user_filter.currentData() == "admin"
     assert {page.table.item(row, 1).text() for row in range(page.table.rowCount())} == {"admin"}
+
+
+def test_summary_names_every_region_whole_and_shows_zeros_calmly(qtbot, tmp_path):
+    """Kab. Gorontalo and Kab. Gorontalo Utara are told apart at a glance; "0 missing" is no alarm."""
+    from PySide6.QtGui import QFontMetrics
+
+    from app.office import create_office_database
+    from tests.conftest import ADMIN_PASSWORD
+
+    db = create_office_database(tmp_path / "provinsi.db", "75", "admin", ADMIN_PASSWORD, "Admin Provinsi")
+    try:
+        admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
+        import_people(db, admin, tmp_path / "a.csv", people(2) + people(2, kode_desa="7505012003"))
+        page = SummaryPage(db, admin)
+        qtbot.addWidget(page)
+        page.resize(900, 640)  # narrower than its room in a 1366-px window: names still whole
+        page.show()
+        metrics = QFontMetrics(page.table.font())
+        names = [page.table.item(r, 0).text() for r in range(page.table.rowCount())]
+        assert "Kabupaten Gorontalo Utara" in names
+        for name in names:
+            assert metrics.horizontalAdvance(name) < page.table.columnWidth(0), name
+        missing = page.cards["missing"]
+        assert missing.value.text() == "0" and "color" not in missing.value.styleSheet()
+        assert (
+            page.table.item(0, 6).text() == "0"
+            and page.table.item(0, 6).foreground().style() == Qt.BrushStyle.NoBrush
+        )
+    finally:
+        db.close()
+
+
+def test_audit_page_shows_changes_in_words_and_filters_by_date(qtbot, office_db, admin, operator):
+    from PySide6.QtCore import QDate
+
+    page = AuditPage(office_db, admin)
+    qtbot.addWidget(page)
+    headers = [page.table.horizontalHeaderItem(c).text() for c in range(page.table.columnCount())]
+    assert headers[-1] == "Perubahan" and "Sebelum" not in headers
+    created = next(
+        r for r in range(page.table.rowCount()) if page.table.item(r, 2).text() == "Pengguna dibuat"
+    )
+    change = page.table.item(created, 4).text()
+    assert "Nama pengguna: operator" in change and "Peran: Operator/Walidata" in change
+    assert "username=" not in change
+    everything = page.table.rowCount()
+    page.until.setDate(QDate.currentDate().addDays(-1))
+    assert page.table.rowCount() == 0
+    page.clear_dates()
+    assert page.table.rowCount() == everything

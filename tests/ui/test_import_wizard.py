@@ -178,3 +178,51 @@ def test_a_file_of_additions_marks_nobody_missing_when_the_box_is_ticked(
     assert additions.preview_page.stats["gone"].value.text() == "0"
     assert additions.preview_page.stats["added"].value.text() == "3"
     additions.reject()
+
+
+def test_the_preview_speaks_in_words_wraps_reasons_and_offers_no_save_when_nothing_changes(
+    qtbot, office_db, operator, tmp_path
+):
+    records = people(2)
+    records[0] = records[0].but(tgl_lahir="1950-01-01")  # differs from the NIK: flagged
+    path = write_csv(tmp_path / "d.csv", records)
+    wizard = _wizard(qtbot, office_db, operator)
+    wizard.files_page.add_files([path])
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=5000)
+    mapping = wizard.mapping_page.table
+    shown = {
+        mapping.item(r, c).text()
+        for r in range(mapping.rowCount())
+        for c in range(mapping.columnCount())
+        if mapping.item(r, c)
+    }
+    assert "hubungan_keluarga" not in shown and "Hubungan keluarga" in {t.rstrip(" *") for t in shown}
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview is not None and not wizard.busy, timeout=10000)
+    page = wizard.preview_page
+    assert page.issues.wordWrap()
+    model = page.issues_model
+    assert model.data(model.index(0, 2)) == "Tanggal lahir" and model.data(model.index(0, 3)) == "01-01-1950"
+    assert page.isComplete()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.result is not None, timeout=10000)
+    wizard.close()
+
+    again = _wizard(qtbot, office_db, operator)
+    _to_preview(qtbot, again, path)
+    assert again.preview.nothing_to_do
+    assert not again.preview_page.isComplete()  # "Simpan ke registri" stays disabled
+
+
+def test_the_last_step_has_a_subtitle_and_the_problem_rows_to_export(qtbot, office_db, operator, tmp_path):
+    records = people(2)
+    records[0] = records[0].but(tgl_lahir="1950-01-01")  # flagged
+    wizard = _wizard(qtbot, office_db, operator)
+    _to_preview(qtbot, wizard, write_csv(tmp_path / "d.csv", records))
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.result is not None, timeout=10000)
+    page = wizard.commit_page
+    assert page.subTitle()
+    assert page.issues_panel.isVisibleTo(page) and page.issues_panel.model.rowCount() == 1
+    assert page.issues_panel.export_button.isEnabled()

@@ -174,3 +174,18 @@ def test_a_far_jump_is_read_in_the_background_without_blocking(
     with qtbot.waitSignal(model.dataChanged, timeout=3000):
         pass
     assert model.data(last) == expected.nik
+
+
+def test_a_new_search_that_does_not_find_the_shown_person_clears_the_pane(
+    qtbot, office_db, operator, registry
+):
+    page = RegistryPage(office_db, operator)
+    qtbot.addWidget(page)
+    shown = next(r for r in registry if "LASENA" not in r.nama)
+    page.search.setText(shown.nik)
+    page.run_search()
+    assert page.detail.detail.person.nik == shown.nik
+    assert len([r for r in registry if "LASENA" in r.nama]) > 1
+    page.search.setText("lasena")
+    page.run_search()
+    assert page.detail.detail is None and not page.detail.body.isVisibleTo(page.detail)

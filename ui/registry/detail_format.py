@@ -1,4 +1,4 @@
-"""Formatting shared by the detail panes: Indonesian thousands separator (1.204), times, table cells."""
+"""Formatting shared by the detail panes: grouped numbers in the current language, times, table cells."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from datetime import UTC
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 
+from app.formats import format_number
 
-def thousands(number: int | None) -> str:
-    return f"{number or 0:,}".replace(",", ".")
+
+def thousands(value: int | None) -> str:
+    """A count in the current language's grouping (app/formats.py): 1.204 in Indonesian, 1,204 in English."""
+    return format_number(value)
 
 
 def local_time(moment, with_seconds: bool = False) -> str:

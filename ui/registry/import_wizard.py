@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +41,7 @@ from ui.messages import show_error
 from ui.registry.detail_format import local_time, thousands
 from ui.registry.issues_panel import IssuesPanel
 from ui.style import set_role
+from ui.widgets.screen import bounded_size
 from ui.widgets.stat_card import StatCard
 
 KIND_TITLES = {
@@ -159,15 +160,16 @@ class MappingPage(QWizardPage):
         self.info = set_role(QLabel(), "info")
         self.info.setWordWrap(True)
         layout.addWidget(self.info)
-        self.table = QTableWidget(0, 3)
+        # Two columns: the field in words and the file's column. The program's own field names
+        # (hubungan_keluarga, program:pkh) mean nothing to an officer.
+        self.table = QTableWidget(0, 2)
         self.table.setObjectName("mapping")
-        self.table.setHorizontalHeaderLabels([_("Kolom e-JPS"), _("Nama baku"), _("Kolom di berkas")])
+        self.table.setHorizontalHeaderLabels([_("Kolom e-JPS"), _("Kolom di berkas")])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(32)
         layout.addWidget(self.table, 1)
         self.missing = set_role(QLabel(), "error")
@@ -209,7 +211,6 @@ class MappingPage(QWizardPage):
         self.combos.clear()
         self.required = {name for name, _label, required in rows if required}
         self.labels = {name: label for name, label, _required in rows}
-        mono = QFont("DejaVu Sans Mono")
         for name, label, required in rows:
             row = self.table.rowCount()
             self.table.insertRow(row)
@@ -219,9 +220,6 @@ class MappingPage(QWizardPage):
                 bold.setBold(True)
                 label_item.setFont(bold)
             self.table.setItem(row, 0, label_item)
-            name_item = QTableWidgetItem(name)
-            name_item.setFont(mono)
-            self.table.setItem(row, 1, name_item)
             combo = QComboBox()
             combo.setObjectName(f"map_{name}")
             combo.addItem(_(NO_COLUMN), "")
@@ -230,7 +228,7 @@ class MappingPage(QWizardPage):
             chosen = plan.mapping.get(name, "")
             combo.setCurrentIndex(max(0, combo.findData(chosen)))
             combo.currentIndexChanged.connect(self._changed)
-            self.table.setCellWidget(row, 2, combo)
+            self.table.setCellWidget(row, 1, combo)
             self.combos[name] = combo
         self._changed()
 
@@ -293,7 +291,7 @@ class PreviewPage(QWizardPage):
         self.note.setWordWrap(True)
         layout.addWidget(self.note)
         self.issues_panel = IssuesPanel(
-            "masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=False, export=self.export_issues
+            "masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=True, export=self.export_issues
         )
         # The page's own names for the panel's parts (tests and the wizard use them).
         self.issues, self.issues_model = self.issues_panel.table, self.issues_panel.model
@@ -342,7 +340,9 @@ class PreviewPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802
-        return self.owner.preview is not None and not self.owner.busy
+        # "Simpan ke registri" only when there is something to save.
+        preview = self.owner.preview
+        return preview is not None and not self.owner.busy and not preview.nothing_to_do
 
 
 class CommitPage(QWizardPage):
@@ -350,13 +350,30 @@ class CommitPage(QWizardPage):
         super().__init__()
         self.owner = wizard
         self.setTitle(_("4. Simpan ke registri"))
+        # A subtitle like every other step: the wizard draws the step's header the same way.
+        self.setSubTitle(
+            _("Hasil penyimpanan. Baris bermasalah dapat diekspor untuk dikirim ke sumber data.")
+        )
         self.setFinalPage(True)
         layout = QVBoxLayout(self)
         self.message = set_role(QLabel(), "info")
         self.message.setObjectName("result")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        layout.addStretch(1)
+        self.issues_panel = IssuesPanel(
+            "masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=True, export=self.export_issues
+        )
+        self.issues_panel.hide()
+        layout.addWidget(self.issues_panel, 1)
+
+    def export_issues(self, issues: tuple, path: Path) -> int:
+        # Saved: the export is recorded against the import batch the rows belong to.
+        owner = self.owner
+        batch_id = owner.result.batch_id if owner.result is not None else None
+        files = "; ".join(p.name for p in owner.job.files) if owner.job is not None else ""
+        return export_issues_xlsx(
+            owner.db.unit_of_work(), owner.user, issues, path, batch_id=batch_id, files=files
+        )
 
     def initializePage(self) -> None:  # noqa: N802
         self.owner.result = None
@@ -390,6 +407,9 @@ class CommitPage(QWizardPage):
         else:
             text = _("Tidak ada yang diimpor: registri sudah sama dengan berkas ini.")
         self.message.setText(text)
+        # The refused and flagged rows stay at hand after saving, to export for the data source.
+        self.issues_panel.show_issues(preview.issues)
+        self.issues_panel.setVisible(bool(preview.issues))
         self.completeChanged.emit()
 
     def show_failure(self) -> None:
@@ -468,7 +488,7 @@ class ImportWizard(JobWizard):
         self.preview_page = PreviewPage(self)
         self.commit_page = CommitPage(self)
         self.add_pages(self.files_page, self.mapping_page, self.preview_page, self.commit_page)
-        self.resize(980, 700)
+        self.resize(bounded_size(self, QSize(980, 660)))
 
     # steps ------------------------------------------------------------------------------------------------
     def inspect_then_continue(self, paths: list[Path], source_label: str) -> bool:

@@ -6,7 +6,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from app.formats import format_number
 from app.i18n import N_, _
+from app.registry.fields import field_label
 from app.registry.issues import RowIssue, Severity
 from ui.style import FLAGGED_COLOUR, REFUSED_COLOUR
 
@@ -48,8 +50,8 @@ class IssuesModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             values = (
                 issue.source,
-                f"{issue.row_number:,}".replace(",", "."),
-                issue.field,
+                format_number(issue.row_number),
+                field_label(issue.field),
                 issue.value,
                 _(ACTIONS[severity]),
                 issue.message,

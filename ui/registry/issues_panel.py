@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -64,14 +65,23 @@ class IssuesPanel(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate(column_widths):
             self.table.setColumnWidth(column, width)
+        # A long file name keeps its end (the sheet, the extension) visible: "contoh_…baru.csv".
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        if wrap:
+            # The reason column takes the room left: when that changes, rows are measured again so a
+            # reason is read whole, never cut after its third line.
+            self.table.horizontalHeader().sectionResized.connect(self._fit_rows)
         layout.addWidget(self.table, 1)
         self.show_issues(())
+
+    def _fit_rows(self, *_args) -> None:
+        if self.wrap and self._issues and len(self._issues) <= WRAPPED_ISSUES:
+            self.table.resizeRowsToContents()  # the whole reason readable; a long list keeps one line each
 
     def show_issues(self, issues) -> None:
         self._issues = tuple(issues)
         self.model.set_issues(self._issues)
-        if self.wrap and self._issues and len(self._issues) <= WRAPPED_ISSUES:
-            self.table.resizeRowsToContents()  # the whole reason readable; a long list keeps one line each
+        self._fit_rows()
         self.title.setText(
             _("Baris bermasalah ({n})").format(n=thousands(len(self._issues)))
             if self._issues

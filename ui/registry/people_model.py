@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from app.auth.roles import CurrentUser
+from app.formats import date_text
 from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.people import status_label
@@ -48,7 +49,7 @@ HEADERS = {
 
 
 def format_date(value) -> str:
-    return value.strftime("%d-%m-%Y") if value else ""
+    return date_text(value)
 
 
 def person_status_text(person: PersonRow) -> str:
@@ -222,6 +223,10 @@ class PersonTableModel(QAbstractTableModel):
             return None
         offset = row % PAGE_SIZE
         return rows[offset] if offset < len(rows) else None
+
+    def lists(self, person_id: int) -> bool:
+        """Whether the current listing holds `person_id` (everybody in the region does, with no query)."""
+        return self.ids is None or person_id in self.ids
 
     def row_of(self, person_id: int) -> int:
         """The row showing `person_id` among the cached pages, or -1."""

@@ -51,7 +51,7 @@ FIELD_LABELS = {
 
 
 def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
+    table = _WrappingTable(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -59,16 +59,28 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)
     table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    table.setWordWrap(False)
+    table.setWordWrap(True)
     table.horizontalHeader().setStretchLastSection(True)
     return table
 
 
 def _fit_height(table: QTableWidget) -> None:
-    """Tables inside the scrolling pane show all their rows; the pane scrolls, not the table."""
+    """Tables inside the scrolling pane show all their rows, wrapped to the pane's width; the pane scrolls
+    vertically, never sideways."""
+    table.resizeRowsToContents()
     height = table.horizontalHeader().height() + 2 * table.frameWidth() + 4
     height += sum(table.rowHeight(r) for r in range(table.rowCount()))
     table.setFixedHeight(max(height, 60))
+
+
+class _WrappingTable(QTableWidget):
+    """The household table: names and relations wrap onto a second line rather than being cut, and the
+    table's height follows its rows whenever the pane's width changes."""
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            _fit_height(self)
 
 
 class PersonDetailPane(QScrollArea):
@@ -107,6 +119,7 @@ class PersonDetailPane(QScrollArea):
         header.addWidget(self.status, 0, Qt.AlignmentFlag.AlignTop)
         body.addLayout(header)
         self.identity = set_role(QLabel(), "subtitle")
+        self.identity.setWordWrap(True)
         self.identity.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         body.addWidget(self.identity)
         self.missing_note = set_role(QLabel(), "note")
@@ -138,8 +151,11 @@ class PersonDetailPane(QScrollArea):
         body.addLayout(self.form)
 
         self.household_title = set_role(QLabel(), "section")
+        self.household_title.setWordWrap(True)
         body.addWidget(self.household_title)
-        self.household = _table([_("NIK"), _("Nama"), _("Hubungan"), _("Tgl lahir")])
+        # A short title over the relation: the pane is narrow, and the title must not be cut.
+        self.household = _table([_("NIK"), _("Nama"), _("Hub."), _("Tgl lahir")])
+        self.household.horizontalHeaderItem(2).setToolTip(_("Hubungan keluarga"))
         self.household.setObjectName("household")
         self.household.setToolTip(_("Klik anggota keluarga untuk membuka datanya."))
         self.household.cellClicked.connect(self._member_clicked)
@@ -147,9 +163,11 @@ class PersonDetailPane(QScrollArea):
         self.household.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         header = self.household.horizontalHeader()
         header.setStretchLastSection(False)
-        for column in range(4):
+        # The NIK and the date are whole (they cannot wrap); name and relation share the rest and wrap.
+        for column in (0, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         body.addWidget(self.household)
 
         body.addWidget(set_role(QLabel(_("DTKS/DTSEN")), "section"))
@@ -219,7 +237,7 @@ class PersonDetailPane(QScrollArea):
         self.fields["wilayah"].setText(" › ".join(path) + f"  ({person.kode_desa})")
         status = person_status_text(person)
         if detail.tgl_status:
-            status += _(" sejak {date}").format(date=format_date(detail.tgl_status))
+            status = _("{status} sejak {date}").format(status=status, date=format_date(detail.tgl_status))
         self.fields["status"].setText(status)
         self.fields["sumber"].setText(shown(detail.last_import))
         self._render_household(detail)

@@ -24,9 +24,21 @@ from ui.registry.detail_format import thousands
 from ui.registry.people_model import COLUMNS, PersonTableModel
 from ui.registry.person_detail import PersonDetailPane
 from ui.style import set_role
+from ui.widgets.tables import digits_width, header_fits
 
 SEARCH_DELAY_MS = 150
-COLUMN_WIDTHS = (140, 140, 220, 88, 36, 96, 130, 125)
+COLUMN_WIDTHS = {"nama": 210, "tgl_lahir": 88, "jenis_kelamin": 36, "kode_desa": 96, "hubungan_keluarga": 130}
+# What an officer reads first comes first: a 1366-px screen shows NIK to JK beside the detail pane.
+VISUAL_ORDER = (
+    "nik",
+    "nama",
+    "status",
+    "tgl_lahir",
+    "jenis_kelamin",
+    "no_kk",
+    "kode_desa",
+    "hubungan_keluarga",
+)
 
 
 class RegistryPage(QWidget):
@@ -76,10 +88,12 @@ class RegistryPage(QWidget):
         horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         horizontal.setStretchLastSection(True)
         horizontal.setHighlightSections(False)
-        for column, width in enumerate(COLUMN_WIDTHS):
-            self.table.setColumnWidth(column, width)
+        widths = {COLUMNS.index(name): width for name, width in COLUMN_WIDTHS.items()}
+        widths[COLUMNS.index("nik")] = widths[COLUMNS.index("no_kk")] = digits_width(self.table, bold=False)
+        header_fits(self.table, widths)
         # Status right after the name: a dead, moved or missing person is seen without scrolling sideways.
-        horizontal.moveSection(COLUMNS.index("status"), COLUMNS.index("nama") + 1)
+        for position, name in enumerate(VISUAL_ORDER):
+            horizontal.moveSection(horizontal.visualIndex(COLUMNS.index(name)), position)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.detail = PersonDetailPane(db, user)
@@ -89,7 +103,7 @@ class RegistryPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([760, 520])
+        splitter.setSizes([700, 480])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         layout.addWidget(splitter, 1)
@@ -128,7 +142,9 @@ class RegistryPage(QWidget):
             return
         if self.model.rowCount() == 1:
             self.table.selectRow(0)
-        elif self.detail.detail is None:
+        elif self.detail.detail is None or not self.model.lists(self.detail.detail.person.id):
+            # The pane never shows someone the new search did not find.
+            self.table.clearSelection()
             self.detail.clear()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

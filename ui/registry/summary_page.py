@@ -8,7 +8,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -132,14 +131,15 @@ class SummaryPage(QWidget):
         self.up_button.setEnabled(len(self.region) > len(own))
         total = summary.region
         for key, card in self.cards.items():
-            card.value.setText(thousands(getattr(total, key)))
+            card.set(getattr(total, key))
         self.table.setRowCount(0)
         for child in summary.children:
             self._row(child)
         if summary.children:
             self._row(total, name=_("Jumlah"), bold=True)
+        # Every column as wide as its content: "Kabupaten Gorontalo" and "Kabupaten Gorontalo Utara" must
+        # never both end in "Kabupaten Goront…".
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.hint.setVisible(len(self.region) < 6)
         if summary.last_imports:
             items = [
@@ -165,6 +165,12 @@ class SummaryPage(QWidget):
         values += [thousands(item.desil.get(n, 0)) if item.desil.get(n) else "·" for n in DESIL_COLUMNS]
         colours = {4: STATUS_COLOURS["meninggal"], 5: STATUS_COLOURS["pindah"], 6: STATUS_COLOURS["missing"]}
         colours |= {8 + n: QColor("#1e7b34") for n in range(1, 5)}
+        counts = {4: item.dead, 5: item.moved, 6: item.missing} | {
+            8 + n: item.desil.get(n, 0) for n in range(1, 5)
+        }
+        colours = {
+            column: colour for column, colour in colours.items() if counts.get(column)
+        }  # zero: no alarm
         fill_row(
             self.table,
             values,

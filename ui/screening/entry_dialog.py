@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,6 +33,7 @@ from ui.messages import confirm, show_error
 from ui.screening.dialogs import DATE_HINT, SEX_CHOICES, DesaField, date_text
 from ui.screening.look import desa_label, verdict_text
 from ui.style import set_role
+from ui.widgets.screen import bounded_size
 from ui.widgets.tables import fill_row, read_only_table, row_data
 
 NIK_LENGTH = 16
@@ -166,7 +167,7 @@ class ProposalEntryDialog(QDialog):
         layout.addLayout(bottom)
         for button in (self.clear_button, self.delete_button, self.screen_button, self.close_button):
             button.setAutoDefault(False)
-        self.resize(900, 720)
+        self.resize(bounded_size(self, QSize(900, 660)))
         self.load_rows()
         self.nik.setFocus()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,6 +42,7 @@ from ui.registry.import_wizard import NO_COLUMN, FilesPage, JobWizard, MappingPa
 from ui.registry.issues_panel import IssuesPanel
 from ui.screening.dialogs import ListFields
 from ui.style import set_role
+from ui.widgets.screen import bounded_size
 from ui.widgets.stat_card import StatCard
 
 FILE_FILTER = N_(
@@ -104,7 +105,6 @@ class ProposalMappingPage(MappingPage):
         self.combos.clear()
         self.required = set(IDENTIFYING)
         self.labels = {field.name: _(field.label) for field in PROPOSAL_FIELDS}
-        mono = QFont("DejaVu Sans Mono")
         for field in PROPOSAL_FIELDS:
             row = self.table.rowCount()
             self.table.insertRow(row)
@@ -114,9 +114,6 @@ class ProposalMappingPage(MappingPage):
                 bold.setBold(True)
                 label_item.setFont(bold)
             self.table.setItem(row, 0, label_item)
-            name_item = QTableWidgetItem(field.name)
-            name_item.setFont(mono)
-            self.table.setItem(row, 1, name_item)
             combo = QComboBox()
             combo.setObjectName(f"map_{field.name}")
             combo.addItem(_(NO_COLUMN), "")
@@ -124,7 +121,7 @@ class ProposalMappingPage(MappingPage):
                 combo.addItem(header, header)
             combo.setCurrentIndex(max(0, combo.findData(plan.mapping.get(field.name, ""))))
             combo.currentIndexChanged.connect(self._changed)
-            self.table.setCellWidget(row, 2, combo)
+            self.table.setCellWidget(row, 1, combo)
             self.combos[field.name] = combo
         self._changed()
 
@@ -268,7 +265,7 @@ class ProposalImportWizard(JobWizard):
         self.commit_page = ProposalCommitPage(self)
         self.add_pages(self.files_page, self.mapping_page, self.preview_page, self.commit_page)
         self.finished.connect(self._finished)
-        self.resize(980, 720)
+        self.resize(bounded_size(self, QSize(980, 660)))
 
     # steps ------------------------------------------------------------------------------------------------
     def inspect_then_continue(self, paths: list[Path], _source_label: str = "") -> bool:

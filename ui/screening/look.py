@@ -7,6 +7,7 @@ from datetime import date
 
 from PySide6.QtGui import QColor
 
+from app.formats import date_text, format_number
 from app.i18n import N_, _, current_language
 from app.screening.flags import VERDICT_LABELS, Severity, Verdict
 from app.screening.programs import LIST_STATUS_LABELS, ListStatus
@@ -78,18 +79,11 @@ def status_text(status: str) -> str:
 
 
 def format_date(value: date | str | None) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return value.strftime("%d-%m-%Y")
+    return date_text(value)
 
 
 def rupiah(value: int | None) -> str:
-    return "Rp " + f"{value or 0:,}".replace(",", ".")
+    return "Rp " + format_number(value)
 
 
 def percent(probability: float | None) -> str:

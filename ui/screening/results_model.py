@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
+from app.formats import format_number
 from app.i18n import N_, _
 from app.screening.results import ResultRow, flag_counts
 from app.screening.service import flag_label
@@ -153,7 +154,7 @@ class ResultsModel(QAbstractTableModel):
 
     def text_of(self, row: ResultRow, column: str) -> str:
         if column == "baris":
-            return f"{row.baris:,}".replace(",", ".")
+            return format_number(row.baris)
         if column == "hasil":
             return verdict_text(row.hasil)
         if column == "tgl_lahir":

@@ -48,12 +48,13 @@ from ui.screening.results_model import COLUMNS, ResultsModel
 from ui.style import TEXT_MUTED, set_role
 from ui.widgets.region_picker import region_name
 from ui.widgets.stat_card import StatCard
+from ui.widgets.tables import compact_combo, digits_width, header_fits, widen_popup
 
 SEARCH_DELAY_MS = 150
 COLUMN_WIDTHS = {
     "baris": 50,
-    "hasil": 128,
-    "nama": 190,
+    "hasil": 116,
+    "nama": 150,
     "tanda": 230,
     "nik": 150,
     "tgl_lahir": 88,
@@ -63,6 +64,10 @@ COLUMN_WIDTHS = {
     "skor": 84,
     "keputusan": 110,
 }
+
+
+def nowrap(text: str) -> str:
+    return text.replace(" ", "\u00a0")
 
 
 def _question(action: str) -> str:
@@ -102,7 +107,7 @@ class ResultsPage(QWidget):
         top.addWidget(QLabel(_("Daftar usulan:")))
         self.list_combo = QComboBox()
         self.list_combo.setObjectName("list_choice")
-        self.list_combo.setMinimumWidth(380)
+        compact_combo(self.list_combo, 24)
         self.list_combo.activated.connect(self._list_chosen)
         top.addWidget(self.list_combo, 1)
         self.rescreen_button = QPushButton(_("Saring ulang"))
@@ -150,18 +155,18 @@ class ResultsPage(QWidget):
         filters = QHBoxLayout()
         self.verdict_filter = QComboBox()
         self.verdict_filter.setObjectName("verdict_filter")
-        self.verdict_filter.setMinimumWidth(170)
+        compact_combo(self.verdict_filter, 14)
         self.flag_filter = QComboBox()
         self.flag_filter.setObjectName("flag_filter")
-        self.flag_filter.setMinimumWidth(220)
+        compact_combo(self.flag_filter, 16)
         self.desa_filter = QComboBox()
         self.desa_filter.setObjectName("desa_filter")
-        self.desa_filter.setMinimumWidth(220)
+        compact_combo(self.desa_filter, 16)
         self.search = QLineEdit()
         self.search.setObjectName("result_search")
         self.search.setPlaceholderText(_("Cari nama atau NIK…"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(150)
+        self.search.setMinimumWidth(120)
         for label, widget in (
             (_("Hasil"), self.verdict_filter),
             (_("Tanda"), self.flag_filter),
@@ -204,8 +209,19 @@ class ResultsPage(QWidget):
         horizontal = self.table.horizontalHeader()
         horizontal.setHighlightSections(False)
         horizontal.setStretchLastSection(True)
-        for column, name in enumerate(COLUMNS):
-            self.table.setColumnWidth(column, COLUMN_WIDTHS[name])
+        widths = {column: COLUMN_WIDTHS.get(name, 0) for column, name in enumerate(COLUMNS)}
+        for name in ("nik", "nik_padan"):
+            if name in COLUMNS:
+                widths[COLUMNS.index(name)] = digits_width(self.table)
+        header_fits(self.table, widths, sortable=True)
+        # The written NIK and the registered one side by side, right after the name: the digits an officer
+        # compares are on screen without scrolling sideways.
+        for name in ("nik_padan", "nik"):
+            if name in COLUMNS and "nama" in COLUMNS:
+                horizontal.moveSection(
+                    horizontal.visualIndex(COLUMNS.index(name)),
+                    horizontal.visualIndex(COLUMNS.index("nama")) + 1,
+                )
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.selectionModel().selectionChanged.connect(lambda *_args: self._enable_batch())
         layout.addLayout(self._batch_bar())
@@ -218,7 +234,7 @@ class ResultsPage(QWidget):
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([720, 500])
+        self.splitter.setSizes([760, 480])  # the pane at its least: both NIK columns in view
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         self.empty = set_role(
@@ -285,6 +301,8 @@ class ResultsPage(QWidget):
         if self.proposal_list is not None:
             self.list_combo.setCurrentIndex(max(0, self.list_combo.findData(self.proposal_list.id)))
         self.list_combo.blockSignals(False)
+        self.list_combo.setToolTip(self.list_combo.currentText())
+        widen_popup(self.list_combo)
         self.empty.setVisible(not lists)
 
     def _list_chosen(self, index: int) -> None:
@@ -327,9 +345,10 @@ class ResultsPage(QWidget):
         )
         if item.file_name:
             parts.append(_("Berkas: {file}").format(file=item.file_name))
-        parts.append(_("Status: {status}").format(status=status_text(item.status)))
+        # Short parts never break inside ("Status: Sudah / disaring"); the line wraps between parts.
+        parts.append(nowrap(_("Status: {status}").format(status=status_text(item.status))))
         if item.last_run_id is None:
-            parts.append(_("belum disaring"))
+            parts.append(nowrap(_("belum disaring")))
         self.info.setText("  ·  ".join(parts))
         rows = self.model.rows
         counts = self.model.verdict_counts()
@@ -340,7 +359,8 @@ class ResultsPage(QWidget):
         flags = self.model.flag_counts()
         flags_title = _("Tanda:")
         links = [
-            f"<a href='{code}' style='color:#1d5b8f;text-decoration:none'>{escape(flag_label(code))} ({thousands(flags[code])})</a>"
+            f"<a href='{code}' style='color:#1d5b8f;text-decoration:none;white-space:nowrap'>"
+            f"{escape(flag_label(code))} ({thousands(flags[code])})</a>"
             for code in KINDS
             if flags.get(code)
         ]
@@ -365,6 +385,7 @@ class ResultsPage(QWidget):
                 position = combo.count() - 1
             combo.setCurrentIndex(max(0, position))
             combo.blockSignals(False)
+            widen_popup(combo)
 
         verdicts = self.model.verdict_counts()
         refill(

@@ -15,6 +15,7 @@ class StatCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(0)
+        self.colour = colour
         self.value = set_role(QLabel(empty), "statvalue")
         if colour:
             self.value.setStyleSheet(f"color: {colour};")
@@ -22,4 +23,7 @@ class StatCard(QFrame):
         layout.addWidget(set_role(QLabel(label), "statlabel"))
 
     def set(self, number: int) -> None:
+        """Shows a count; a zero in a warning colour (0 refused, 0 missing) would alarm for nothing, so zero
+        is always shown in the calm default colour."""
         self.value.setText(thousands(number))
+        self.value.setStyleSheet(f"color: {self.colour};" if self.colour and number else "")

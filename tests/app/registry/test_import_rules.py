@@ -117,6 +117,9 @@ def test_birth_date_or_sex_contradicting_the_nik_is_kept_but_flagged(office_db, 
     job, preview = prepare(office_db, operator, write_csv(tmp_path / "d.csv", records))
     assert preview.added == 6 and preview.refused_rows == 0 and preview.flagged_rows == 2
     assert {(i.row_number, i.code) for i in preview.issues} == {(2, "tgl_lahir_beda_nik"), (3, "jk_beda_nik")}
+    date_issue = next(i for i in preview.issues if i.code == "tgl_lahir_beda_nik")
+    # The date as the officer's files write it, in the cell and in the sentence: never 1950-01-01.
+    assert date_issue.value == "01-01-1950" and "1950-01-01" not in date_issue.message
     job.commit()
     with office_db.sessions() as session:
         assert (

@@ -490,3 +490,24 @@ def test_every_result_is_explained_with_the_rule_of_each_flag(office):
         for flag in detail["flags"]:
             assert flag["rule"] and flag["message"], (row.baris, flag)
         assert row.alasan
+
+
+def test_a_death_with_its_date_is_one_whole_sentence_in_english(monkeypatch):
+    """The date sits inside one translatable sentence: English never reads "Deceased pada 17-08-2022"."""
+    from app.screening import flags
+
+    english = {  # the English catalog's entries for these sentences, old and new
+        "Sudah meninggal{date} menurut data Dukcapil.": "Deceased{date} according to Dukcapil.",
+        "Sudah meninggal pada {tanggal} menurut data Dukcapil.": "Deceased on {tanggal} according to Dukcapil.",
+        "Sudah pindah keluar pada {tanggal} menurut data Dukcapil.": "Moved out on {tanggal} according to Dukcapil.",
+    }
+    assert flags.Flag("MENINGGAL", {"tanggal": "17-08-2022"}).sentence() == (
+        "Sudah meninggal pada 17-08-2022 menurut data Dukcapil."
+    )
+    monkeypatch.setattr(flags, "_", lambda message: english.get(message, message))
+    assert flags.Flag("MENINGGAL", {"tanggal": "17-08-2022"}).sentence() == (
+        "Deceased on 17-08-2022 according to Dukcapil."
+    )
+    assert flags.Flag("PINDAH", {"tanggal": "01-02-2023"}).sentence() == (
+        "Moved out on 01-02-2023 according to Dukcapil."
+    )

@@ -1,0 +1,126 @@
+"""Every window, page and dialog fits an office laptop's 1366×768 screen, in both languages.
+
+The work area is 1366×728 (768 less Windows' 40-px taskbar) and a window's title bar takes 32 px of it: a
+widget whose minimum size, or whose opening size, is larger would be cut off or pushed off the screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QWidget
+
+from app.i18n import set_language
+from app.registry.fields import ExtractKind
+from app.screening.programs import create_proposal_list, list_programs, list_proposal_lists
+from app.screening.proposal_entry import get_proposal
+from app.screening.results import list_results
+from tests.ui.test_screening_results import screened  # noqa: F401  (a fixture)
+from ui.auth.dialogs import ChangePasswordDialog, FirstRunDialog, LoginDialog, PassphraseDialog
+from ui.auth.users_page import UserDialog
+from ui.main_window import MainWindow
+from ui.registry.import_wizard import ImportWizard
+from ui.screening.dialogs import CorrectionDialog, NewListDialog, ProgramDialog, ReasonDialog
+from ui.screening.entry_dialog import ProposalEntryDialog
+from ui.screening.import_wizard import ProposalImportWizard
+from ui.widgets.screen import SMALL_SCREEN, TITLE_BAR
+
+ROOM = QSize(SMALL_SCREEN.width(), SMALL_SCREEN.height() - TITLE_BAR)
+
+
+def needed(widget: QWidget) -> QSize:
+    """The least size the widget can be shown at: its minimum size hint (a wizard has none: its layout's),
+    or its set minimum size, whichever is larger."""
+    widget.show()
+    hint = widget.minimumSizeHint()
+    if not hint.isValid() and widget.layout() is not None:
+        hint = widget.layout().totalMinimumSize()
+    return hint.expandedTo(widget.minimumSize())
+
+
+def assert_fits(widget: QWidget, name: str, opening: bool = True) -> None:
+    least = needed(widget)
+    assert least.width() <= ROOM.width() and least.height() <= ROOM.height(), (
+        f"{name} needs at least {least.width()}×{least.height()}, more than {ROOM.width()}×{ROOM.height()}"
+    )
+    if not opening:  # the main window opens at the size of the screen in use (ui/widgets/screen.py)
+        return
+    size = widget.size()
+    assert size.width() <= ROOM.width() and size.height() <= ROOM.height(), (
+        f"{name} opens at {size.width()}×{size.height()}, more than {ROOM.width()}×{ROOM.height()}"
+    )
+
+
+@pytest.fixture(params=["id", "en"])
+def language(request):
+    set_language(request.param)
+    yield request.param
+    set_language("id")
+
+
+LONG_DESA = "Kelurahan Tenilo, Kecamatan Limboto Barat, Kabupaten Gorontalo (12)"
+LONG_LIST_NAME = "Usulan Sembako Lansia tahap 1 Desa Kayubulan dan Desa Hutabohu, Kecamatan Limboto"
+
+
+def test_the_main_window_with_every_page_fits(qtbot, office_db, admin, operator, screened, language):  # noqa: F811
+    program = list_programs(office_db.unit_of_work(), operator)[0]
+    create_proposal_list(office_db.unit_of_work(), operator, program.id, LONG_LIST_NAME)
+    for user in (admin, operator):
+        window = MainWindow(office_db, user)
+        qtbot.addWidget(window)
+        window.show()
+        if "results" in window.pages:
+            results = window.pages["results"]
+            results.open_list(screened)
+            # Filters filled before the page is first shown, with a name as long as Gorontalo's longest
+            # desa labels: a combo must not size the page by its longest item.
+            results.desa_filter.addItem(LONG_DESA, "7501000000")
+            results.flag_filter.addItem(LONG_DESA, "X")
+        for key in window.pages:
+            window.show_page(key)
+            assert_fits(window, f"main window on page {key} ({language})", opening=False)
+
+
+def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path, language):  # noqa: F811
+    program = list_programs(office_db.unit_of_work(), operator)[0]
+    (proposal_list,) = list_proposal_lists(office_db.unit_of_work(), operator)
+    row = get_proposal(office_db, operator, list_results(office_db, operator, screened)[0].proposal_id)
+    dialogs = {
+        "login": LoginDialog(office_db),
+        "passphrase": PassphraseDialog(Path(office_db.path), False),
+        "first run": FirstRunDialog(tmp_path / "baru.db"),
+        "change password": ChangePasswordDialog(office_db, operator),
+        "user": UserDialog(office_db, admin),
+        "new program": ProgramDialog(office_db, operator, None),
+        "edit program": ProgramDialog(office_db, operator, program),
+        "new list": NewListDialog(office_db, operator, program),
+        "reason": ReasonDialog("Tolak", "Mengapa?"),
+        "correction": CorrectionDialog(office_db, operator, row, "7501"),
+        "entry": ProposalEntryDialog(office_db, operator, proposal_list),
+        "dukcapil import": ImportWizard(office_db, operator, ExtractKind.DUKCAPIL),
+        "dtks import": ImportWizard(office_db, operator, ExtractKind.DTKS),
+        "proposal import": ProposalImportWizard(office_db, operator, program),
+    }
+    for name, dialog in dialogs.items():
+        qtbot.addWidget(dialog)
+        assert_fits(dialog, f"{name} dialog ({language})")
+        if hasattr(dialog, "pageIds"):  # a wizard: every step
+            for _step in dialog.pageIds()[1:]:
+                page = dialog.page(_step)
+                hint = page.minimumSizeHint()
+                assert hint.width() <= ROOM.width() and hint.height() <= ROOM.height(), (
+                    f"{name} step {_step} needs {hint.width()}×{hint.height()} ({language})"
+                )
+
+
+def test_the_list_status_and_flag_counts_never_break_inside(qtbot, office_db, operator, screened):  # noqa: F811
+    """ "Status: Sudah / disaring" and "Satu KK dengan usulan lain / (4)" were broken across lines: the line
+    wraps between parts, never inside one."""
+    from ui.screening.results_page import ResultsPage
+
+    page = ResultsPage(office_db, operator)
+    qtbot.addWidget(page)
+    page.open_list(screened)
+    assert "Status:\u00a0Sudah\u00a0disaring" in page.info.text()
+    assert page.flag_strip.text().count("white-space:nowrap") == page.flag_strip.text().count("<a ")
