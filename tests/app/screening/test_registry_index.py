@@ -141,3 +141,46 @@ def test_an_index_that_cannot_be_saved_still_serves_the_session(registry, monkey
     monkeypatch.setattr(registry_index, "save_registry_index", locked)
     assert first_session(registry).size == len(REGISTRY)
     assert read_saved_index(registry.engine, current_state(registry)) is None
+
+
+def test_the_first_screening_hands_over_its_results_before_the_index_is_saved(
+    registry, operator, tmp_path, monkeypatch
+):
+    """Saving the index of a province takes a second or two: the user gets the committed results first, and
+    `ejps screen` (which exports meanwhile) ends only once the index is saved."""
+    import threading
+
+    from app.screening import service
+    from app.screening.headless import screen_file
+    from app.screening.registry_index import CACHE
+    from app.screening.results import list_results
+    from tests.app.screening.test_engine import LIMBOTO, import_list, proposal, write_proposals
+
+    release, saved = threading.Event(), []
+    original = registry_index.save_registry_index
+
+    def slow_save(engine, index):
+        release.wait(10)
+        original(engine, index)
+        saved.append(index.size)
+
+    monkeypatch.setattr(registry_index, "save_registry_index", slow_save)
+    CACHE.clear()
+    list_id = import_list(
+        registry, operator, write_proposals(tmp_path / "usulan.csv", [proposal(LIMBOTO[0])])
+    )
+    service.screen_list(registry, operator, list_id)
+    assert saved == []  # not saved yet, and the results are there
+    assert [row.hasil for row in list_results(registry, operator, list_id)] == ["LOLOS"]
+    release.set()
+    CACHE.wait_for_save()
+    assert saved == [len(REGISTRY)]
+    assert read_saved_index(registry.engine, current_state(registry)) is not None
+
+    with registry.engine.begin() as connection:
+        connection.execute(text("DELETE FROM registry_match_index"))
+    CACHE.clear()
+    release.clear()
+    threading.Timer(1.0, release.set).start()  # a save slower than screening this one-row list
+    screen_file(registry, operator, tmp_path / "usulan.csv", tmp_path / "hasil.csv")
+    assert saved == [len(REGISTRY)] * 2  # the command waited for its save
