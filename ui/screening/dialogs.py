@@ -179,8 +179,6 @@ class ProgramDialog(_FormDialog):
                 "dipakai untuk rentang sasaran ini."
             )
         )
-        desil_row.addWidget(QLabel(_("menurut desil")))
-        desil_row.addWidget(self.desil_acuan)
         desil_row.addStretch(1)
         self.hanya_dtks = QCheckBox(_("Hanya untuk orang yang terdaftar di DTKS/DTSEN"))
         self.hanya_dtks.setObjectName("program_hanya_dtks")
@@ -196,6 +194,7 @@ class ProgramDialog(_FormDialog):
         form.addRow(_("Kuota penerima"), self.kuota)
         form.addRow(_("Program DTKS/DTSEN"), self.dtks_program)
         form.addRow(_("Desil sasaran"), desil_row)
+        form.addRow(_("Desil yang dipakai"), self.desil_acuan)
         form.addRow("", self.hanya_dtks)
         self.body.addLayout(form)
         region_box = QGroupBox(_("Wilayah sasaran program"))
