@@ -55,11 +55,6 @@ class OfficeDatabase:
         return UnitOfWork(self.sessions, device_id=self.office.device_id)
 
     def close(self) -> None:
-        # A first screening may still be saving the matching index into this database in the background:
-        # the file must not be closed, replaced or deleted under it (its shared-memory file is mapped).
-        from app.screening.registry_index import CACHE
-
-        CACHE.wait_for_save()
         self.engine.dispose()
 
 

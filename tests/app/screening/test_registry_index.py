@@ -184,33 +184,3 @@ def test_the_first_screening_hands_over_its_results_before_the_index_is_saved(
     threading.Timer(1.0, release.set).start()  # a save slower than screening this one-row list
     screen_file(registry, operator, tmp_path / "usulan.csv", tmp_path / "hasil.csv")
     assert saved == [len(REGISTRY)] * 2  # the command waited for its save
-
-
-def test_closing_the_database_waits_for_the_index_being_saved_into_it(
-    registry, operator, tmp_path, monkeypatch
-):
-    """The demo's --force and a test's clean-up replace the database file right after closing it: a save still
-    writing into it would crash the process (its shared-memory file is mapped)."""
-    import threading
-
-    from app.screening import service
-    from app.screening.registry_index import CACHE
-    from tests.app.screening.test_engine import LIMBOTO, import_list, proposal, write_proposals
-
-    release, saved = threading.Event(), []
-    original = registry_index.save_registry_index
-
-    def slow_save(engine, index):
-        release.wait(10)
-        original(engine, index)
-        saved.append(index.size)
-
-    monkeypatch.setattr(registry_index, "save_registry_index", slow_save)
-    CACHE.clear()
-    list_id = import_list(
-        registry, operator, write_proposals(tmp_path / "usulan.csv", [proposal(LIMBOTO[0])])
-    )
-    service.screen_list(registry, operator, list_id)
-    threading.Timer(1.0, release.set).start()
-    registry.close()
-    assert saved == [len(REGISTRY)]
