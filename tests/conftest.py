@@ -36,9 +36,6 @@ def office_db(tmp_path) -> OfficeDatabase:
         tmp_path / "kantor.db", OFFICE_REGION, "admin", ADMIN_PASSWORD, "Admin Dinsos"
     )
     yield db
-    from app.screening.registry_index import CACHE
-
-    CACHE.wait_for_save()  # a first screening saves the matching index in the background
     db.close()
 
 

@@ -57,11 +57,8 @@ def screen_file(
         warm_up.join()
     try:
         run = screen_list(db, user, list_id, progress)
-        # The export is written while the first screening after an import saves the matching index.
         exported = export_results(db, user, list_id, export_path)
     except BaseException:
-        CACHE.wait_for_save()
         delete_proposal_list(db, user, list_id, N_("Penyaringan dari baris perintah tidak selesai."))
         raise
-    CACHE.wait_for_save()  # the command ends with the index saved: the next one reads it
     return ScreenFileResult(list_id, preview, run, exported)

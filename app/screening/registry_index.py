@@ -377,7 +377,6 @@ class RegistryIndexCache:
         self._index: RegistryIndex | None = None
         self._key: object = None
         self._unsaved: tuple[object, RegistryIndex] | None = None
-        self._saving: threading.Thread | None = None
 
     def get(self, key: object, engine, progress: Progress = NO_PROGRESS) -> RegistryIndex:
         with self._lock:
@@ -416,26 +415,7 @@ class RegistryIndexCache:
             except Exception:
                 log.warning("indeks pemadanan tidak tersimpan", exc_info=True)
 
-    def save_pending_in_background(self) -> None:
-        """Starts `save_pending` in a thread and returns: the first screening after an import hands its
-        results over at once (writing some 130 MB into the encrypted database takes a second or two) while
-        the index is saved; `wait_for_save` waits for it. The thread is not a daemon: a program that ends
-        meanwhile finishes the save (one transaction) before it exits."""
-        with self._lock:
-            if self._unsaved is None:
-                return
-        self.wait_for_save()
-        self._saving = threading.Thread(target=self.save_pending, name="registry-index-save")
-        self._saving.start()
-
-    def wait_for_save(self) -> None:
-        saving = self._saving
-        if saving is not None:
-            saving.join()
-            self._saving = None
-
     def clear(self) -> None:
-        self.wait_for_save()
         with self._lock:
             self._index = self._unsaved = None
 

@@ -268,9 +268,7 @@ def screen_list(
             sum(1 for r in results if r.person_id is not None),
             (datetime.now() - started).total_seconds(),
         )
-    # The first screening after an import saved its index for the next session: in the background, the
-    # results are committed and shown first.
-    CACHE.save_pending_in_background()
+    CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
     return summary
 
 
