@@ -22,6 +22,10 @@ SCRATCH = "scratch"
 STAGING = f"{SCRATCH}.import_staging"
 SCOPE = f"{SCRATCH}.import_scope"
 DIFF = f"{SCRATCH}.import_diff"
+FAMILY = f"{SCRATCH}.family_staging"
+# The record key of a DTKS/DTSEN record made from a family file for a member not listed before: one per member,
+# stable while the person keeps the NIK, so a newer family file updates it (even after a move to another KK).
+FAMILY_MEMBER_KEY_PREFIX = "KK-"
 
 # A version-4 UUID as 32 hex digits (SQLAlchemy's storage of Uuid on SQLite), made inside SQLite.
 UUID_SQL = (
@@ -124,12 +128,16 @@ def index_staging(connection: Connection, target: BulkTarget) -> None:
     )
 
 
-def duplicate_keys(connection: Connection, target: BulkTarget) -> list[tuple[str, list[tuple[str, int]]]]:
-    """Keys that occur more than once in the file, each with every (source, row) it occurs on."""
+def duplicate_keys(
+    connection: Connection, target: BulkTarget, table: str = STAGING, key: str | None = None
+) -> list[tuple[str, list[tuple[str, int]]]]:
+    """Keys that occur more than once in the file, each with every (source, row) it occurs on. `table` and
+    `key`: another staged table (a family file's, keyed by No. KK)."""
+    key = key or target.key
     rows = connection.exec_driver_sql(
-        f"SELECT s.{target.key}, s.source, s.row_number FROM {STAGING} s JOIN "
-        f"(SELECT {target.key} AS k FROM {STAGING} GROUP BY {target.key} HAVING count(*) > 1) d "
-        f"ON d.k = s.{target.key} ORDER BY s.{target.key}, s.source, s.row_number"
+        f"SELECT s.{key}, s.source, s.row_number FROM {table} s JOIN "
+        f"(SELECT {key} AS k FROM {table} GROUP BY {key} HAVING count(*) > 1) d "
+        f"ON d.k = s.{key} ORDER BY s.{key}, s.source, s.row_number"
     ).all()
     found: dict[str, list[tuple[str, int]]] = {}
     for key, source, row_number in rows:
@@ -137,12 +145,83 @@ def duplicate_keys(connection: Connection, target: BulkTarget) -> list[tuple[str
     return list(found.items())
 
 
-def remove_keys(connection: Connection, target: BulkTarget, keys: list[str]) -> None:
+def remove_keys(
+    connection: Connection, target: BulkTarget, keys: list[str], table: str = STAGING, key: str | None = None
+) -> None:
+    key = key or target.key
     for start in range(0, len(keys), 500):
         part = keys[start : start + 500]
         connection.exec_driver_sql(
-            f"DELETE FROM {STAGING} WHERE {target.key} IN ({', '.join('?' * len(part))})", tuple(part)
+            f"DELETE FROM {table} WHERE {key} IN ({', '.join('?' * len(part))})", tuple(part)
         )
+
+
+# DTSEN family files ------------------------------------------------------------------------------------------
+def create_family_staging(connection: Connection, columns: tuple[str, ...]) -> None:
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FAMILY}")
+    connection.exec_driver_sql(
+        f"CREATE TABLE {FAMILY} (source TEXT, row_number INTEGER, "
+        f"{', '.join(c + ' TEXT' for c in columns)}, flags TEXT)"
+    )
+
+
+def stage_family_rows(connection: Connection, columns: tuple[str, ...], rows: Iterable[Sequence]) -> None:
+    """Rows in the order: source, row_number, *columns, flags."""
+    rows = list(rows)
+    if rows:
+        connection.exec_driver_sql(
+            f"INSERT INTO {FAMILY} VALUES ({', '.join('?' * (len(columns) + 3))})", rows
+        )
+    connection.exec_driver_sql(
+        f"CREATE INDEX IF NOT EXISTS {SCRATCH}.ix_family_staging_kk ON family_staging (no_kk)"
+    )
+
+
+_REGISTERED_MEMBER = "p.deleted_at IS NULL AND p.missing_since_batch_id IS NULL"
+
+
+def families_without_members(connection: Connection, region_prefix: str) -> list[tuple[str, int, str, bool]]:
+    """Staged families with no registered member living in `region_prefix`, in file order: (source, row, No. KK,
+    whether the KK is registered at all — then its members live elsewhere)."""
+    return [
+        (source, row_number, no_kk, bool(elsewhere))
+        for source, row_number, no_kk, elsewhere in connection.exec_driver_sql(
+            f"SELECT f.source, f.row_number, f.no_kk, EXISTS (SELECT 1 FROM person p WHERE p.no_kk = f.no_kk "
+            f"AND {_REGISTERED_MEMBER}) FROM {FAMILY} f WHERE NOT EXISTS (SELECT 1 FROM person p "
+            f"WHERE p.no_kk = f.no_kk AND {_REGISTERED_MEMBER} AND p.kode_desa LIKE ? || '%') "
+            "ORDER BY f.source, f.row_number",
+            (region_prefix,),
+        ).all()
+    ]
+
+
+def expand_families(connection: Connection, target: BulkTarget, region_prefix: str) -> int:
+    """Stages one DTKS/DTSEN record per registered member (in `region_prefix`) of every staged family: the
+    member's NIK, name, birth date, sex, address and desa from the registry, the desil and program flags from
+    the family's row. Returns the records staged."""
+    from_family = {"no_kk", "desil", "desil_provinsi", "desil_kabupaten_kota", "programs"}
+    values = []
+    for column in target.columns:
+        if column == target.key:
+            # A member already listed (by a member-level extract) keeps that record: the family's desil
+            # changes it, with history, instead of adding a second record and marking the first gone.
+            values.append(
+                f"coalesce((SELECT d.{target.key} FROM {target.table} d WHERE d.nik = p.nik AND d.deleted_at "
+                "IS NULL ORDER BY d.missing_since_batch_id IS NOT NULL, d.id DESC LIMIT 1), "
+                f"'{FAMILY_MEMBER_KEY_PREFIX}' || p.nik)"
+            )
+        elif column in from_family:
+            values.append(f"f.{column}")
+        else:
+            values.append(f"coalesce(p.{column}, '')")
+    cursor = connection.exec_driver_sql(
+        f"INSERT INTO {STAGING} (source, row_number, {', '.join(target.columns)}, flags) "
+        f"SELECT f.source, f.row_number, {', '.join(values)}, f.flags FROM {FAMILY} f "
+        f"JOIN person p ON p.no_kk = f.no_kk WHERE {_REGISTERED_MEMBER} AND p.kode_desa LIKE ? || '%' "
+        "ORDER BY f.source, f.row_number, p.id",
+        (region_prefix,),
+    )
+    return cursor.rowcount
 
 
 def define_missing_scope(connection: Connection, target: BulkTarget, enabled: bool) -> int:

@@ -145,7 +145,11 @@ class DtksRecord(SyncedMixin, Base):
     jenis_kelamin: Mapped[str] = mapped_column(String(1), default="")
     alamat: Mapped[str] = mapped_column(String(200), default="")
     kode_desa: Mapped[str] = mapped_column(String(10), index=True)
+    # DTSEN ranks a household three times: among the nation, the province and the kabupaten/kota. `desil` is
+    # the national one (the only one a member-level DTKS extract carries).
     desil: Mapped[int | None] = mapped_column(SmallInteger)
+    desil_provinsi: Mapped[int | None] = mapped_column(SmallInteger)
+    desil_kabupaten_kota: Mapped[int | None] = mapped_column(SmallInteger)
     # Program flags as given by the extract, e.g. {"pkh": 1, "bpnt": 0, "pbi": 1}.
     programs: Mapped[dict] = mapped_column(JSON, default=dict)
     flags: Mapped[str] = mapped_column(String(200), default="")
@@ -253,6 +257,8 @@ class Program(SyncedMixin, Base):
     # The DTKS/DTSEN desil range the program serves (DESIGN.md "Since 2025: DTSEN"); None = any.
     desil_min: Mapped[int | None] = mapped_column(SmallInteger)
     desil_max: Mapped[int | None] = mapped_column(SmallInteger)
+    # Which of the household's desil the range applies to: nasional | provinsi | kabupaten_kota.
+    desil_acuan: Mapped[str] = mapped_column(String(16), default="nasional", server_default="nasional")
     # Whether a person outside DTKS/DTSEN fails screening (True) or is only flagged for a look (False).
     hanya_dtks: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(60), default="")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.demo.generator import DTKS_COLUMNS, DUKCAPIL_COLUMNS, generate_dtks, generate_population, write_csv
 from app.demo.proposals import LIST_NAME, LIST_REGION, LIST_SOURCE, PROGRAM, PROPOSAL_CSV, PROPOSAL_XLSX
-from app.demo.samples import README_FILE, SampleSummary, write_samples
+from app.demo.samples import DTSEN_FAMILY_FILE, README_FILE, SampleSummary, write_samples
 from app.errors import DomainError
 from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress
@@ -270,7 +270,14 @@ Untuk latihan impor (menu Impor, atau `ejps import ...`):
    {d.get("desil_berubah", 0)} KK berubah desil, {d.get("baru", 0)} KK baru masuk, {d.get("keluar", 0)} KK keluar.
    Tanggal lahir berupa sel tanggal Excel.
 
-4. {PROPOSAL_XLSX} / {PROPOSAL_CSV} - usulan program "{PROGRAM["nama"]}"
+4. {DTSEN_FAMILY_FILE} - berkas keluarga DTSEN desa {samples.family_desa} ({samples.family_rows} KK), seperti
+   dikirim DTSEN: satu baris per KK dengan desil nasional, provinsi dan kabupaten/kota, dipisah tanda |.
+   Impor lewat Impor DTKS/DTSEN (sumber DTSEN; di perintah: ejps import dtks {DTSEN_FAMILY_FILE} --source DTSEN):
+   jenis berkas dikenali dari judul kolomnya, dan desil tiap KK diberikan kepada semua anggotanya di registri.
+   KK {samples.family_unknown_kk} sengaja tidak ada di registri: baris itu DITOLAK (kk_tak_terdaftar).
+   Program memilih desil yang dipakai (nasional, provinsi atau kabupaten/kota) di isian "Desil sasaran".
+
+5. {PROPOSAL_XLSX} / {PROPOSAL_CSV} - usulan program "{PROGRAM["nama"]}"
    ({PROGRAM["opd"]}, APBD Kab/Kota, Kab. Gorontalo, desil 1-5): {proposal_rows} baris lansia seperti
    diketik OPD (nama desa dan kecamatan, tanpa kode). Berkas CSV sudah diimpor sebagai daftar
    "{LIST_NAME}" dan sudah disaring: buka halaman "Hasil penyaringan". Baris yang sengaja dibuat:

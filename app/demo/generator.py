@@ -68,6 +68,7 @@ STREAMS = {
     "contoh_dtks": 5,
     "baris_salah": 6,
     "usulan": 7,
+    "contoh_dtsen_keluarga": 8,
 }
 
 

@@ -8,6 +8,8 @@
   died or moved out, a few are missing, a few babies were born.
 - `contoh_dtks.xlsx`: the next DTKS/DTSEN extract of that kecamatan: households re-ranked, a few added,
   a few dropped; birth dates as Excel date cells.
+- `contoh_dtsen_keluarga.csv`: a DTSEN family file of one desa of that kecamatan, as DTSEN sends it: one row
+  per KK with its national, provincial and kabupaten/kota desil, `|`-separated; one KK is not in the register.
 - `contoh_usulan_sembako_lansia.csv` / `.xlsx`: a proposal list for the demo program, with the mistakes real
   lists carry (`app.demo.proposals`); the CSV is imported and screened by the build.
 """
@@ -47,6 +49,8 @@ NEW_FILE_CSV = "contoh_dukcapil_baru.csv"
 NEW_FILE_XLSX = "contoh_dukcapil_baru.xlsx"
 UPDATE_FILE = "contoh_dukcapil_pembaruan.csv"
 DTKS_FILE = "contoh_dtks.xlsx"
+DTSEN_FAMILY_FILE = "contoh_dtsen_keluarga.csv"
+DTSEN_FAMILY_HEADERS = ("nomor_kartu_keluarga", "desil_nasional", "desil_provinsi", "desil_kabupaten_kota")
 README_FILE = "BACA_SAYA.txt"
 NEW_HEADERS = (
     "NIK",
@@ -97,6 +101,9 @@ class SampleSummary:
     update_counts: dict[str, int] = field(default_factory=dict)
     dtks_rows: int = 0
     dtks_counts: dict[str, int] = field(default_factory=dict)
+    family_desa: str = ""
+    family_rows: int = 0
+    family_unknown_kk: str = ""
     proposals: ProposalSample | None = None
 
 
@@ -409,6 +416,37 @@ def dtks_update(
     return rows, counts
 
 
+# A DTSEN family file of one desa -------------------------------------------------------------------------
+def dtsen_family_file(dtks: Extract, seed: int, kecamatan: str) -> tuple[list[list[str]], str, str]:
+    """The DTKS households of the kecamatan's first desa, one row per KK: the national desil as listed, the
+    provincial and kabupaten/kota ranks a step away at times (a household poorer than the nation's average
+    ranks lower at home), and one KK the register does not hold. Returns rows, the desa and that KK."""
+    rng = rng_for(seed, "contoh_dtsen_keluarga")
+    frame = dtks.frame(_rows_of(dtks, "kode_desa", kecamatan))
+    if not len(frame):
+        return [], "", ""
+    desa = min(frame["kode_desa"])
+    families = frame[frame["kode_desa"] == desa].drop_duplicates("no_kk").sort_values("no_kk")
+    nasional = families["desil"].astype(int).to_numpy()
+    provinsi = np.clip(nasional + rng.choice([-1, 0, 0, 1], size=len(nasional)), 1, 10)
+    kabupaten = np.clip(provinsi + rng.choice([-1, 0, 0, 1], size=len(nasional)), 1, 10)
+    rows = [
+        [no_kk, str(n), str(p), str(k)]
+        for no_kk, n, p, k in zip(families["no_kk"], nasional, provinsi, kabupaten, strict=True)
+    ]
+    unknown_kk = f"{desa[:6]}0000000001"  # date digits 000000: never issued, so never in the register
+    rows.insert(len(rows) // 2, [unknown_kk, "2", "2", "1"])
+    return rows, desa, unknown_kk
+
+
+def write_family_csv(path: Path, rows: list[list[str]]) -> Path:
+    with Path(path).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="|", lineterminator="\n")
+        writer.writerow(DTSEN_FAMILY_HEADERS)
+        writer.writerows(rows)
+    return Path(path)
+
+
 # All of them ----------------------------------------------------------------------------------------------
 def write_samples(folder: Path, population: Extract, dtks: Extract, seed: int) -> SampleSummary:
     folder = Path(folder)
@@ -433,6 +471,10 @@ def write_samples(folder: Path, population: Extract, dtks: Extract, seed: int) -
     dtks_rows, dtks_counts = dtks_update(population, dtks, seed, kecamatan)
     write_rows_xlsx(folder / DTKS_FILE, "DTKS", DTKS_HEADERS, dtks_rows, date_columns=(4,))
     summary.dtks_rows, summary.dtks_counts = len(dtks_rows), dtks_counts
+
+    family_rows, summary.family_desa, summary.family_unknown_kk = dtsen_family_file(dtks, seed, kecamatan)
+    write_family_csv(folder / DTSEN_FAMILY_FILE, family_rows)
+    summary.family_rows = len(family_rows)
 
     summary.proposals = write_proposal_samples(folder, population, seed)
     return summary

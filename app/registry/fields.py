@@ -13,7 +13,10 @@ from app.i18n import N_, _
 
 class ExtractKind(StrEnum):
     DUKCAPIL = "dukcapil"
-    DTKS = "dtks"
+    DTKS = "dtks"  # one row per member of a DTKS/DTSEN household
+    # One row per household (KK) with its desil — the form DTSEN reaches regions in. Imported as DTKS/DTSEN:
+    # the desil goes to every member of the KK in the registry.
+    DTSEN_KELUARGA = "dtsen_keluarga"
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,22 @@ DESIL = _f(
     "DESIL NASIONAL",
     "STATUS KESEJAHTERAAN",
 )
+DESIL_PROVINSI = _f("desil_provinsi", N_("Desil provinsi"), False, "DESIL PROVINSI", "DESIL PROV")
+DESIL_KABUPATEN_KOTA = _f(
+    "desil_kabupaten_kota",
+    N_("Desil kabupaten/kota"),
+    False,
+    "DESIL KABUPATEN KOTA",
+    "DESIL KAB KOTA",
+    "DESIL KABKOTA",
+    "DESIL KABUPATEN",
+    "DESIL KOTA",
+)
+FAMILY_NO_KK = Field("no_kk", NO_KK.label, True, NO_KK.variants)
+# A family file's national desil column is named for its level; a plain "DESIL" is read as national too.
+FAMILY_DESIL = Field("desil", N_("Desil nasional"), True, ("DESIL NASIONAL", "DESIL NAS", *DESIL.variants))
+
+
 # The longest text a field may hold, in characters: the registry's column widths (db.models), well above real
 # names and addresses (SIAK's full name is at most 60 characters). A longer value is a damaged or hostile file,
 # not a name: the row is refused with the limit rather than stored (a 1 MB "address" once was). NIK, No. KK,
@@ -189,8 +208,6 @@ CELL_LIMIT = 500
 
 def limit_of(field_name: str) -> int:
     return FIELD_LIMITS.get(field_name, CELL_LIMIT)
-
-
 DTKS_NO_KK = Field("no_kk", NO_KK.label, False, NO_KK.variants)
 DTKS_TGL_LAHIR = Field("tgl_lahir", TGL_LAHIR.label, False, TGL_LAHIR.variants)
 DTKS_JENIS_KELAMIN = Field("jenis_kelamin", JENIS_KELAMIN.label, False, JENIS_KELAMIN.variants)
@@ -221,8 +238,13 @@ FIELDS: dict[ExtractKind, tuple[Field, ...]] = {
         ALAMAT,
         KODE_DESA,
         DESIL,
+        DESIL_PROVINSI,
+        DESIL_KABUPATEN_KOTA,
     ),
+    ExtractKind.DTSEN_KELUARGA: (FAMILY_NO_KK, FAMILY_DESIL, DESIL_PROVINSI, DESIL_KABUPATEN_KOTA),
 }
+# Extracts whose rows become DTKS/DTSEN records (dtks_record): batches of the kind "dtks".
+WELFARE_KINDS = frozenset({ExtractKind.DTKS, ExtractKind.DTSEN_KELUARGA})
 
 # Aid programs whose household flags a DTKS/DTSEN extract carries as 0/1 columns.
 PROGRAM_FLAGS: dict[str, tuple[str, ...]] = {
@@ -282,7 +304,7 @@ def recognise_columns(kind: ExtractKind, headers: list[str]) -> dict[str, str]:
                 mapping[field.name] = header
                 used.add(header)
                 break
-    if ExtractKind(kind) is ExtractKind.DTKS:
+    if ExtractKind(kind) in WELFARE_KINDS:
         for program, variants in PROGRAM_FLAGS.items():
             for variant in variants:
                 header = by_normal.get(variant)
@@ -291,6 +313,23 @@ def recognise_columns(kind: ExtractKind, headers: list[str]) -> dict[str, str]:
                     used.add(header)
                     break
     return mapping
+
+
+def _has_any(by_normal: set[str], field: Field) -> bool:
+    return any(v in by_normal for v in (normalise_header(field.name), *field.variants))
+
+
+def is_family_file(headers: list[str]) -> bool:
+    """A DTSEN family file: a KK column and a desil column, but no column naming a person (NIK or DTKS member
+    id). Such a file cannot be read as a member-level extract — it is told apart by its headers alone."""
+    normal = {normalise_header(h) for h in headers}
+    has_level_desil = _has_any(normal, DESIL_PROVINSI) or _has_any(normal, DESIL_KABUPATEN_KOTA)
+    return (
+        _has_any(normal, NO_KK)
+        and (_has_any(normal, FAMILY_DESIL) or has_level_desil)
+        and not _has_any(normal, NIK)
+        and not _has_any(normal, ID_DTKS)
+    )
 
 
 def missing_required(kind: ExtractKind, mapping: dict[str, str]) -> list[Field]:

@@ -22,10 +22,19 @@ from app.formats import format_number
 from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress, prefetched, waiting_for_writer
 from app.office import OfficeDatabase
-from app.registry.fields import ExtractKind, fields_of, header_signature, missing_required, recognise_columns
+from app.registry.fields import (
+    WELFARE_KINDS,
+    ExtractKind,
+    fields_of,
+    header_signature,
+    is_family_file,
+    missing_required,
+    recognise_columns,
+)
 from app.registry.sources import SheetInfo, open_source, source_chunks, tables_of
 from app.registry.validation import (
     DTKS_COLUMNS,
+    FAMILY_COLUMNS,
     PERSON_COLUMNS,
     RowIssue,
     Severity,
@@ -38,17 +47,21 @@ from app.uow import UnitOfWork
 from db import bulk
 from db.models import ColumnMapping, ImportBatch, ImportIssue, Region, utcnow
 
+_DESIL_COLUMNS = frozenset({"desil", "desil_provinsi", "desil_kabupaten_kota"})
+_DTKS_TARGET = bulk.BulkTarget(
+    "dtks_record",
+    "id_dtks",
+    DTKS_COLUMNS,
+    nullable_text=frozenset({"tgl_lahir"}) | _DESIL_COLUMNS,
+    integer_columns=_DESIL_COLUMNS,
+)
 TARGETS = {
     ExtractKind.DUKCAPIL: bulk.BulkTarget(
         "person", "nik", PERSON_COLUMNS, nullable_text=frozenset({"tgl_lahir", "tgl_status"})
     ),
-    ExtractKind.DTKS: bulk.BulkTarget(
-        "dtks_record",
-        "id_dtks",
-        DTKS_COLUMNS,
-        nullable_text=frozenset({"tgl_lahir", "desil"}),
-        integer_columns=frozenset({"desil"}),
-    ),
+    ExtractKind.DTKS: _DTKS_TARGET,
+    # A family file's rows become the DTKS/DTSEN records of the KK's members (db.bulk.expand_families).
+    ExtractKind.DTSEN_KELUARGA: _DTKS_TARGET,
 }
 SOURCE_LABELS = ("DTKS", "DTSEN")
 
@@ -154,8 +167,30 @@ class RegistryImport:
         require(self.user, Permission.REGISTRY_IMPORT, region=self.db.office.region_code)
         if not self.files:
             raise DomainError(N_("Pilih minimal satu berkas untuk diimpor."))
-        if self.kind is ExtractKind.DTKS and self.source_label not in SOURCE_LABELS:
+        if self.kind in WELFARE_KINDS and self.source_label not in SOURCE_LABELS:
             raise DomainError(N_("Sumber data kesejahteraan harus DTKS atau DTSEN."))
+
+    @property
+    def batch_kind(self) -> str:
+        """The kind an import batch is recorded under: a family file is a DTKS/DTSEN import like any other."""
+        return ExtractKind.DTKS.value if self.kind in WELFARE_KINDS else self.kind.value
+
+    def _recognise_layout(self, first: SheetInfo) -> None:
+        """A DTKS/DTSEN import of a DTSEN family file (one row per KK) reads it as one; the same file offered
+        as a Dukcapil extract is refused with what to do instead."""
+        if not is_family_file(list(first.headers)):
+            if self.kind is ExtractKind.DTSEN_KELUARGA:  # the same import inspecting another file
+                self.kind = ExtractKind.DTKS
+            return
+        if self.kind is ExtractKind.DUKCAPIL:
+            raise DomainError(
+                N_(
+                    "Berkas {file} adalah berkas keluarga DTSEN (satu baris per KK dengan desil), bukan ekstrak "
+                    "Dukcapil. Impor lewat menu Impor DTKS/DTSEN."
+                ),
+                file=first.label,
+            )
+        self.kind = ExtractKind.DTSEN_KELUARGA
 
     # 1. inspect -----------------------------------------------------------------------------------------
     def inspect(self) -> ImportPlan:
@@ -167,6 +202,7 @@ class RegistryImport:
             self._sources.append(source)
             tables.extend(tables_of(source))
         first = tables[0]
+        self._recognise_layout(first)
         normal = lambda t: [h.strip().upper() for h in t.headers]  # noqa: E731
         used = [t for t in tables if normal(t) == normal(first)]
         skipped = [t.label for t in tables if normal(t) != normal(first)]
@@ -227,16 +263,26 @@ class RegistryImport:
             rename = {header: name for name, header in mapping.items()}
             issues: list[RowIssue] = []
             rows_read = refused = flagged = 0
+            family = self.kind is ExtractKind.DTSEN_KELUARGA
             with connection.begin():
                 bulk.create_staging(connection, target)
+                if family:
+                    bulk.create_family_staging(connection, FAMILY_COLUMNS)
                 for chunk, checked in prefetched(self._validated_chunks(plan, rename, context), depth=1):
                     progress.check()
                     rows = checked.rows
-                    bulk.stage_rows(
-                        connection,
-                        target,
-                        _row_tuples(rows, ("source", "row_number", *target.columns, "flags")),
-                    )
+                    if family:
+                        bulk.stage_family_rows(
+                            connection,
+                            FAMILY_COLUMNS,
+                            _row_tuples(rows, ("source", "row_number", *FAMILY_COLUMNS, "flags")),
+                        )
+                    else:
+                        bulk.stage_rows(
+                            connection,
+                            target,
+                            _row_tuples(rows, ("source", "row_number", *target.columns, "flags")),
+                        )
                     issues.extend(checked.issues)
                     rows_read += len(chunk.frame)
                     refused += checked.refused_rows
@@ -250,6 +296,8 @@ class RegistryImport:
                     )
                 progress.check()
                 progress.report(0, 0, _("Membandingkan dengan registri..."))
+                if family:
+                    refused += self._attach_families(connection, target, context.region_code, issues)
                 bulk.index_staging(connection, target)
                 refused += self._refuse_duplicate_keys(connection, target, issues)
                 desa_covered = bulk.define_missing_scope(connection, target, mark_missing)
@@ -258,7 +306,7 @@ class RegistryImport:
             with self.db.sessions() as session:
                 previous = session.scalars(
                     select(ImportBatch.finished_at)
-                    .where(ImportBatch.sha256 == sha256_of(self.files), ImportBatch.kind == self.kind.value)
+                    .where(ImportBatch.sha256 == sha256_of(self.files), ImportBatch.kind == self.batch_kind)
                     .order_by(ImportBatch.id.desc())
                 ).first()
         except BaseException:
@@ -292,28 +340,58 @@ class RegistryImport:
                 )
 
     def _refuse_duplicate_keys(
-        self, connection: Connection, target: bulk.BulkTarget, issues: list[RowIssue]
+        self,
+        connection: Connection,
+        target: bulk.BulkTarget,
+        issues: list[RowIssue],
+        table: str = bulk.STAGING,
+        key: str | None = None,
     ) -> int:
-        duplicates = bulk.duplicate_keys(connection, target)
-        label = _("NIK") if target.key == "nik" else _("ID DTKS")
+        key_field = key or target.key
+        duplicates = bulk.duplicate_keys(connection, target, table, key_field)
+        label = {"nik": _("NIK"), "no_kk": _("No. KK")}.get(key_field, _("ID DTKS"))
         refused = 0
-        for key, places in duplicates:
+        for value, places in duplicates:
             text = ", ".join(_("{source} baris {row}").format(source=s, row=r) for s, r in places)
             for source, row in places:
                 issues.append(
                     RowIssue(
                         source,
                         row,
-                        target.key,
-                        key,
+                        key_field,
+                        value,
                         "kunci_ganda",
                         Severity.REFUSED,
-                        message("kunci_ganda", label=label, value=key, places=text),
+                        message("kunci_ganda", label=label, value=value, places=text),
                     )
                 )
                 refused += 1
-        bulk.remove_keys(connection, target, [key for key, _places in duplicates])
+        bulk.remove_keys(connection, target, [value for value, _places in duplicates], table, key_field)
         return refused
+
+    def _attach_families(
+        self, connection: Connection, target: bulk.BulkTarget, region: str, issues: list[RowIssue]
+    ) -> int:
+        """Gives each staged family's desil to its registered members. A KK twice in the file, a KK the
+        registry does not hold, and a KK whose members live outside the user's region are refused rows (file,
+        row, field), never dropped silently. Returns the family rows refused."""
+        refused = self._refuse_duplicate_keys(connection, target, issues, bulk.FAMILY, "no_kk")
+        unattached = bulk.families_without_members(connection, region)
+        for source, row, no_kk, elsewhere in unattached:
+            code = "kk_luar_wilayah" if elsewhere else "kk_tak_terdaftar"
+            issues.append(
+                RowIssue(
+                    source,
+                    row,
+                    "no_kk",
+                    no_kk,
+                    code,
+                    Severity.REFUSED,
+                    message(code, value=no_kk, region=region),
+                )
+            )
+        bulk.expand_families(connection, target, region)
+        return refused + len(unattached)
 
     # 3. commit ------------------------------------------------------------------------------------------
     def commit(self, progress: Progress = NO_PROGRESS) -> ImportResult:
@@ -338,8 +416,8 @@ class RegistryImport:
                     # Another import was committed since the preview: compare again against what is there now.
                     bulk.compute_diff(connection, target)
                 batch = ImportBatch(
-                    kind=self.kind.value,
-                    source_label=self.source_label if self.kind is ExtractKind.DTKS else "DUKCAPIL",
+                    kind=self.batch_kind,
+                    source_label=self.source_label if self.kind in WELFARE_KINDS else "DUKCAPIL",
                     file_name="; ".join(p.name for p in self.files),
                     sha256=sha256_of(self.files),
                     imported_by=self.user.username,
@@ -375,7 +453,7 @@ class RegistryImport:
                 self._remember_mapping(session, plan)
                 uow.audit(
                     self.user,
-                    f"import.{self.kind.value}",
+                    f"import.{self.batch_kind}",
                     "import_batch",
                     batch.id,
                     after={

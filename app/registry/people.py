@@ -12,6 +12,7 @@ from app.errors import NotFound
 from app.i18n import N_, _
 from app.registry.search import PERSON_LIST_COLUMNS, PersonRow, _row
 from app.uow import UnitOfWork
+from db.bulk import FAMILY_MEMBER_KEY_PREFIX
 from db.models import DtksRecord, ImportBatch, Person, RecordHistory, Region
 
 STATUS_LABELS = {"hidup": N_("Hidup"), "meninggal": N_("Meninggal"), "pindah": N_("Pindah")}
@@ -37,6 +38,10 @@ class DtksStatus:
     programs: dict
     nama: str
     missing: bool
+    desil_provinsi: int | None = None
+    desil_kabupaten_kota: int | None = None
+    # The KK whose DTSEN family row gave this record (the record has no DTKS id of its own), else "".
+    from_family_kk: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,9 @@ def person_detail(uow: UnitOfWork, user: CurrentUser, person_id: int) -> PersonD
                     dict(record.programs or {}),
                     record.nama,
                     record.missing_since_batch_id is not None,
+                    record.desil_provinsi,
+                    record.desil_kabupaten_kota,
+                    record.no_kk if record.id_dtks.startswith(FAMILY_MEMBER_KEY_PREFIX) else "",
                 )
             )
         history = [

@@ -57,6 +57,13 @@ MESSAGES: dict[str, str] = {
     "desa_luar_wilayah": N_("Kode desa {value} berada di luar wilayah kerja ({region})."),
     "desa_tak_dikenal": N_("Kode desa {value} tidak ada dalam daftar desa/kelurahan Kemendagri."),
     "desil_tak_valid": N_('Desil harus bilangan 1 sampai 10; tertulis "{value}".'),
+    "kk_tak_terdaftar": N_(
+        "No. KK {value} tidak ada di registri Dukcapil kantor ini, jadi desilnya tidak dapat diberikan kepada "
+        "anggota keluarga. Impor dulu ekstrak Dukcapil yang memuat KK ini, lalu impor ulang berkas ini."
+    ),
+    "kk_luar_wilayah": N_(
+        "Anggota KK {value} tinggal di luar wilayah kerja ({region}); keluarga ini tidak diimpor."
+    ),
     "kunci_ganda": N_(
         "{label} {value} muncul lebih dari sekali dalam berkas: {places}. Semua baris itu ditolak."
     ),
@@ -131,8 +138,12 @@ DTKS_COLUMNS = (
     "alamat",
     "kode_desa",
     "desil",
+    "desil_provinsi",
+    "desil_kabupaten_kota",
     "programs",
 )
+# A DTSEN family file's rows as staged: one per KK; the members' records are made from them and the registry.
+FAMILY_COLUMNS = ("no_kk", "desil", "desil_provinsi", "desil_kabupaten_kota", "programs")
 
 
 @dataclass
@@ -296,6 +307,10 @@ def validate_chunk(
             collect.add(
                 values == "", spec.name, values, "wajib_kosong", Severity.REFUSED, label=_(spec.label)
             )
+    if kind is ExtractKind.DTSEN_KELUARGA:
+        out["no_kk"] = _no_kk(column, collect)
+        _welfare_columns(frame, column, collect, out)
+        return _accepted(out, collect, source, first_row, FAMILY_COLUMNS)
 
     nik = _clean_code(column("nik"))
     checks = nik_checks(nik)
@@ -320,15 +335,7 @@ def validate_chunk(
     collect.add(checks.zero_sequence, "nik", nik, "nik_urut_0000", Severity.REFUSED)
     out["nik"] = nik
 
-    no_kk = _clean_code(column("no_kk"))
-    collect.add(
-        (no_kk != "") & ~no_kk.str.fullmatch(r"\d{16}").fillna(False).astype(bool),
-        "no_kk",
-        no_kk,
-        "kk_bukan_16_digit",
-        Severity.REFUSED,
-    )
-    out["no_kk"] = no_kk
+    out["no_kk"] = _no_kk(column, collect)
 
     nama = _upper_single_spaced(column("nama"))
     out["nama"] = nama
@@ -378,30 +385,54 @@ def validate_chunk(
             Severity.FLAGGED,
         )
     else:
-        desil_raw = column("desil")
-        desil = pd.to_numeric(desil_raw, errors="coerce")
-        bad_desil = (desil_raw != "") & ~(desil.between(1, 10) & (desil == desil.round()))
-        collect.add(bad_desil, "desil", desil_raw, "desil_tak_valid", Severity.REFUSED)
-        out["desil"] = desil.where(~bad_desil).astype("Int64").astype(str).replace("<NA>", "")
         out["id_dtks"] = _clean_code(column("id_dtks"))
-        programs = sorted(c.split(":", 1)[1] for c in frame.columns if c.startswith("program:"))
-        if programs:
-            parts = [
-                f'"{p}": ' + column(f"program:{p}").str.upper().isin(TRUE_FLAGS).map({True: "1", False: "0"})
-                for p in programs
-            ]
-            joined = parts[0]
-            for part in parts[1:]:
-                joined = joined + ", " + part
-            out["programs"] = "{" + joined + "}"
-        else:
-            out["programs"] = "{}"
+        _welfare_columns(frame, column, collect, out)
 
     _flag_nik_disagreements(collect, checks, nik, out, tgl_lahir)
 
+    columns = PERSON_COLUMNS if kind is ExtractKind.DUKCAPIL else DTKS_COLUMNS
+    return _accepted(out, collect, source, first_row, columns)
+
+
+def _no_kk(column, collect: _Collector) -> pd.Series:
+    no_kk = _clean_code(column("no_kk"))
+    collect.add(
+        (no_kk != "") & ~no_kk.str.fullmatch(r"\d{16}").fillna(False).astype(bool),
+        "no_kk",
+        no_kk,
+        "kk_bukan_16_digit",
+        Severity.REFUSED,
+    )
+    return no_kk
+
+
+def _welfare_columns(frame: pd.DataFrame, column, collect: _Collector, out: pd.DataFrame) -> None:
+    """The desil of each level (1–10 or empty) and the program flags of a DTKS/DTSEN row."""
+    for name in ("desil", "desil_provinsi", "desil_kabupaten_kota"):
+        desil_raw = column(name)
+        desil = pd.to_numeric(desil_raw, errors="coerce")
+        bad_desil = (desil_raw != "") & ~(desil.between(1, 10) & (desil == desil.round()))
+        collect.add(bad_desil, name, desil_raw, "desil_tak_valid", Severity.REFUSED)
+        out[name] = desil.where(~bad_desil).astype("Int64").astype(str).replace("<NA>", "")
+    programs = sorted(c.split(":", 1)[1] for c in frame.columns if c.startswith("program:"))
+    if programs:
+        parts = [
+            f'"{p}": ' + column(f"program:{p}").str.upper().isin(TRUE_FLAGS).map({True: "1", False: "0"})
+            for p in programs
+        ]
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = joined + ", " + part
+        out["programs"] = "{" + joined + "}"
+    else:
+        out["programs"] = "{}"
+
+
+def _accepted(
+    out: pd.DataFrame, collect: _Collector, source: str, first_row: int, columns: tuple[str, ...]
+) -> ValidatedChunk:
     accepted = ~collect.refused
     rows = out[accepted].copy()
-    columns = PERSON_COLUMNS if kind is ExtractKind.DUKCAPIL else DTKS_COLUMNS
     rows = rows[list(columns)]
     flags = pd.Series(
         [";".join(collect.flags.get(label, ())) for label in rows.index], index=rows.index, dtype=str

@@ -17,6 +17,7 @@ import numpy as np
 from app.i18n import N_, _, current_language
 from app.jobs import NO_PROGRESS, Progress
 from app.registry.nik import parse_nik
+from app.screening.desil import DesilLevel
 from app.screening.flags import Flag, Severity, Verdict, verdict_of
 from app.screening.matching import (
     LINK_PROBABILITY,
@@ -37,9 +38,18 @@ DUPLICATE_NAME_BITS = 6.0  # two unlinked rows this alike in name (and not contr
 
 @dataclass
 class DtksFacts:
-    desil: int | None
+    desil: int | None  # national
     programs: dict
     source: str  # DTKS | DTSEN
+    desil_provinsi: int | None = None
+    desil_kabupaten_kota: int | None = None
+
+    def desil_at(self, level: DesilLevel | str) -> int | None:
+        return {
+            DesilLevel.NASIONAL: self.desil,
+            DesilLevel.PROVINSI: self.desil_provinsi,
+            DesilLevel.KABUPATEN_KOTA: self.desil_kabupaten_kota,
+        }[DesilLevel(level)]
 
 
 @dataclass
@@ -82,7 +92,13 @@ class PersonFacts:
             "tgl_status": self.tgl_status.isoformat() if self.tgl_status else "",
             "dtks": None
             if self.dtks is None
-            else {"desil": self.dtks.desil, "programs": self.dtks.programs, "source": self.dtks.source},
+            else {
+                "desil": self.dtks.desil,
+                "desil_provinsi": self.dtks.desil_provinsi,
+                "desil_kabupaten_kota": self.dtks.desil_kabupaten_kota,
+                "programs": self.dtks.programs,
+                "source": self.dtks.source,
+            },
         }
 
 
@@ -96,6 +112,7 @@ class ProgramRules:
     desil_max: int | None = None
     hanya_dtks: bool = False
     kode_program_dtks: str = ""
+    desil_acuan: DesilLevel = DesilLevel.NASIONAL
 
 
 @dataclass
@@ -449,15 +466,26 @@ def _person_flags(known: PersonFacts, context: ScreeningContext) -> list[Flag]:
             Flag("BUKAN_DTKS", severity=Severity.FAIL if program is not None and program.hanya_dtks else None)
         )
     else:
-        desil = known.dtks.desil
+        # The program's range cuts by the desil level it names; without a program the national one is told.
+        level = DesilLevel(program.desil_acuan) if program is not None else DesilLevel.NASIONAL
+        desil = known.dtks.desil_at(level)
         flags.append(
-            Flag("DTKS", {"source": known.dtks.source, "desil": desil if desil is not None else "-"})
+            Flag(
+                "DTKS",
+                {
+                    "source": known.dtks.source,
+                    "desil": desil if desil is not None else "-",
+                    "tingkat": level.value,
+                },
+            )
         )
         if program is not None and desil is not None:
             low = program.desil_min or 1
             high = program.desil_max or 10
             if not low <= desil <= high:
-                flags.append(Flag("DESIL_DI_LUAR", {"desil": desil, "low": low, "high": high}))
+                flags.append(
+                    Flag("DESIL_DI_LUAR", {"desil": desil, "low": low, "high": high, "tingkat": level.value})
+                )
     if program is not None and program.kode_wilayah and not known.kode_desa.startswith(program.kode_wilayah):
         flags.append(
             Flag(

@@ -42,13 +42,16 @@ def read_person_facts(connection: Connection, person_ids: Iterable[int]) -> dict
     for start in range(0, len(niks), _IN_CHUNK):
         chunk = niks[start : start + _IN_CHUNK]
         rows = raw.execute(
-            "SELECT d.nik, d.desil, d.programs, coalesce(b.source_label, '') FROM dtks_record d "
+            "SELECT d.nik, d.desil, d.programs, coalesce(b.source_label, ''), d.desil_provinsi, "
+            "d.desil_kabupaten_kota FROM dtks_record d "
             "LEFT JOIN import_batch b ON b.id = d.last_batch_id "
             f"WHERE d.deleted_at IS NULL AND d.missing_since_batch_id IS NULL AND d.nik IN ({','.join('?' * len(chunk))})",
             chunk,
         ).fetchall()
-        for nik, desil, programs, source in rows:
+        for nik, desil, programs, source, desil_provinsi, desil_kabupaten_kota in rows:
             if isinstance(programs, str):
                 programs = json.loads(programs or "{}")
-            by_nik[nik].dtks = DtksFacts(desil, programs or {}, source or "DTKS")
+            by_nik[nik].dtks = DtksFacts(
+                desil, programs or {}, source or "DTKS", desil_provinsi, desil_kabupaten_kota
+            )
     return facts

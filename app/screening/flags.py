@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.i18n import N_, _
+from app.screening.desil import DESIL_LEVEL_LABELS
 
 
 class Severity(StrEnum):
@@ -109,11 +110,11 @@ KINDS = {
         ),
         _kind(
             "DTKS", Severity.INFO, DTKS_RULE, N_("DTKS/DTSEN"),
-            N_("Terdaftar di {source} dengan desil {desil}."),
+            N_("Terdaftar di {source} dengan desil {desil}{level}."),
         ),
         _kind(
             "DESIL_DI_LUAR", Severity.FAIL, PROGRAM_RULE, N_("Desil di luar sasaran"),
-            N_("Desil {desil} di luar sasaran program (desil {low}–{high})."),
+            N_("Desil {desil}{level} di luar sasaran program (desil {low}–{high})."),
         ),
         _kind(
             "LUAR_WILAYAH", Severity.FAIL, PROGRAM_RULE, N_("Di luar wilayah program"),
@@ -163,6 +164,10 @@ class Flag:
         template = self.kind.template
         if params.get("tanggal") and self.code in DATED_TEMPLATES:
             template = DATED_TEMPLATES[self.code]
+        if self.code in ("DTKS", "DESIL_DI_LUAR"):
+            # Results recorded before desil levels existed carry no "tingkat": they were national.
+            label = DESIL_LEVEL_LABELS.get(params.get("tingkat", ""))
+            params["level"] = f" ({_(label)})" if label else ""
         return _(template).format(**params)
 
     def as_dict(self) -> dict:

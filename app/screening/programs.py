@@ -22,6 +22,7 @@ from app.auth.roles import CurrentUser, Permission, require, require_record_in_s
 from app.errors import DomainError, Forbidden, NotFound
 from app.i18n import N_, _
 from app.office import OfficeDatabase
+from app.screening.desil import DesilLevel
 from app.uow import UnitOfWork
 from db.models import Office, Program, Proposal, ProposalList, Region, utcnow
 
@@ -73,6 +74,7 @@ class ProgramData:
     desil_min: int | None = None
     desil_max: int | None = None
     hanya_dtks: bool = False
+    desil_acuan: str = DesilLevel.NASIONAL.value  # which desil level the range applies to
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ def _program_data(program: Program, list_count: int) -> ProgramData:
         program.desil_min,
         program.desil_max,
         bool(program.hanya_dtks),
+        program.desil_acuan or DesilLevel.NASIONAL.value,
     )
 
 
@@ -297,8 +300,21 @@ def _desil(value: object, field_label: str) -> int | None:
     return desil
 
 
+def _desil_level(value: object) -> str:
+    text = str(value or DesilLevel.NASIONAL.value).strip().lower().replace("/", "_").replace("-", "_")
+    try:
+        return DesilLevel(text).value
+    except ValueError:
+        raise DomainError(
+            N_('Desil yang dipakai "{value}" tidak dikenal; gunakan {choices}.'),
+            value=value,
+            choices=", ".join(level.value for level in DesilLevel),
+        ) from None
+
+
 def _apply(session: Session, user: CurrentUser, program: Program, fields: dict) -> None:
     known = {
+        "desil_acuan",
         "desil_min",
         "desil_max",
         "hanya_dtks",
@@ -353,6 +369,8 @@ def _apply(session: Session, user: CurrentUser, program: Program, fields: dict) 
         )
     if "hanya_dtks" in fields:
         program.hanya_dtks = bool(fields["hanya_dtks"])
+    if "desil_acuan" in fields:
+        program.desil_acuan = _desil_level(fields["desil_acuan"])
 
 
 def create_program(
@@ -371,6 +389,7 @@ def create_program(
     desil_min: int | None = None,
     desil_max: int | None = None,
     hanya_dtks: bool = False,
+    desil_acuan: str = DesilLevel.NASIONAL.value,
 ) -> ProgramData:
     """A new program. `opd` defaults to the user's own OPD; `kode_wilayah` to the office's region."""
     require(user, Permission.PROGRAM_MANAGE)
@@ -393,6 +412,7 @@ def create_program(
                 "desil_min": desil_min,
                 "desil_max": desil_max,
                 "hanya_dtks": hanya_dtks,
+                "desil_acuan": desil_acuan,
             },
         )
         uow.session.add(program)

@@ -22,6 +22,7 @@ from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused, waiting_for_writer
 from app.office import OfficeDatabase
 from app.regions import display_name
+from app.screening.desil import DesilLevel
 from app.screening.engine import (
     ENGINE_VERSION,
     MatchMemory,
@@ -96,6 +97,7 @@ def _program_rules(program: Program | None) -> ProgramRules | None:
         program.desil_max,
         bool(program.hanya_dtks),
         program.kode_program_dtks or "",
+        DesilLevel(program.desil_acuan or DesilLevel.NASIONAL),
     )
 
 

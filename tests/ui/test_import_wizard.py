@@ -226,3 +226,35 @@ def test_the_last_step_has_a_subtitle_and_the_problem_rows_to_export(qtbot, offi
     assert page.subTitle()
     assert page.issues_panel.isVisibleTo(page) and page.issues_panel.model.rowCount() == 1
     assert page.issues_panel.export_button.isEnabled()
+
+
+def test_a_dtsen_family_file_is_recognised_by_its_headers_and_imported(qtbot, office_db, operator, tmp_path):
+    records = people(2)
+    dukcapil = importer.RegistryImport(
+        office_db, operator, "dukcapil", [write_csv(tmp_path / "d.csv", records)]
+    )
+    dukcapil.inspect()
+    dukcapil.prepare()
+    dukcapil.commit()
+    headers = ["nomor_kartu_keluarga", "desil_nasional", "desil_provinsi", "desil_kabupaten_kota"]
+    path = write_csv(
+        tmp_path / "dtsen_keluarga.csv",
+        [dict(zip(headers, (records[0].no_kk, "2", "3", "4"), strict=True))],
+        headers,
+        delimiter="|",
+    )
+    wizard = _wizard(qtbot, office_db, operator, ExtractKind.DTKS)
+    _to_preview(qtbot, wizard, path)
+    assert "berkas keluarga DTSEN" in wizard.mapping_page.info.text()
+    assert wizard.mapping_page.mapping() == {
+        "no_kk": "nomor_kartu_keluarga",
+        "desil": "desil_nasional",
+        "desil_provinsi": "desil_provinsi",
+        "desil_kabupaten_kota": "desil_kabupaten_kota",
+    }
+    assert wizard.preview.added == 3  # the KK's three members
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.result is not None and not wizard.busy, timeout=10000)
+    wizard.accept()
+    batch = list_batches(office_db.unit_of_work(), operator)[0]
+    assert (batch.source_label, batch.added) == ("DTSEN", 3)

@@ -59,13 +59,17 @@ def test_a_program_is_created_through_its_dialog(qtbot, office_db, operator, mon
     assert page.program_table.item(0, 3).text() == "APBD Kabupaten/Kota"
 
     def change(dialog):
+        assert dialog.desil_acuan.currentData() == "nasional"
         dialog.kuota.setValue(300)
+        dialog.desil_acuan.setCurrentIndex(dialog.desil_acuan.findData("kabupaten_kota"))
         dialog.ok_button.click()
         return dialog.result()
 
     monkeypatch.setattr(ProgramDialog, "exec", change)
     page.edit_program_button.click()
-    assert list_programs(office_db.unit_of_work(), operator)[0].kuota == 300
+    changed = list_programs(office_db.unit_of_work(), operator)[0]
+    assert (changed.kuota, changed.desil_acuan) == (300, "kabupaten_kota")
+    assert page.program_table.item(0, 7).text() == "desil 1–5 (kabupaten/kota)"
     with office_db.sessions() as session:
         actions = list(session.scalars(select(AuditEntry.action)))
     assert actions.count("program.create") == 1 and actions.count("program.update") == 1

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.auth.roles import CurrentUser
 from app.i18n import N_, _
 from app.office import OfficeDatabase
-from app.registry.fields import PROGRAM_FLAGS, PROGRAM_LABELS, ExtractKind, fields_of
+from app.registry.fields import PROGRAM_FLAGS, PROGRAM_LABELS, WELFARE_KINDS, ExtractKind, fields_of
 from app.registry.importer import ImportPlan, ImportPreview, ImportResult, RegistryImport
 from app.registry.issues_export import export_issues_xlsx
 from ui.jobs import BackgroundJob
@@ -186,6 +186,13 @@ class MappingPage(QWizardPage):
             for t in plan.tables
         )
         lines = [_("Dibaca: {tables}.").format(tables=tables)]
+        if plan.kind is ExtractKind.DTSEN_KELUARGA:
+            lines.append(
+                _(
+                    "Dikenali dari judul kolomnya sebagai berkas keluarga DTSEN (satu baris per KK): desil tiap KK "
+                    "diberikan kepada semua anggotanya di registri Dukcapil; KK yang tidak ada di registri ditolak."
+                )
+            )
         if plan.skipped:
             lines.append(
                 _("Dilewati karena judul kolomnya berbeda dari tabel pertama: {tables}.").format(
@@ -198,7 +205,7 @@ class MappingPage(QWizardPage):
             lines.append(_("Kolom dikenali otomatis dari judulnya; periksa sebelum melanjutkan."))
         self.info.setText("\n".join(lines))
         rows: list[tuple[str, str, bool]] = [(f.name, _(f.label), f.required) for f in fields_of(plan.kind)]
-        if plan.kind is ExtractKind.DTKS:
+        if plan.kind in WELFARE_KINDS:
             rows += [
                 (
                     f"program:{name}",

@@ -296,10 +296,26 @@ class PersonDetailPane(QScrollArea):
                 _("Desil {n}").format(n=record.desil) if record.desil is not None else _("Desil belum ada")
             )
             colour = "#1e7b34" if (record.desil or 99) <= 4 else "#1d5b8f"
+            origin = (
+                _("keluarga KK {no_kk}").format(no_kk=record.from_family_kk)
+                if record.from_family_kk
+                else f"ID {record.id_dtks}"
+            )
             line = (
-                f"<b>{record.source}</b> · ID {record.id_dtks} · "
+                f"<b>{record.source}</b> · {origin} · "
                 f"<span style='background:{colour};color:white;padding:1px 6px;'>&nbsp;{desil}&nbsp;</span>"
             )
+            levels = [
+                _("desil provinsi {n}").format(n=value)
+                for value in (record.desil_provinsi,)
+                if value is not None
+            ] + [
+                _("desil kabupaten/kota {n}").format(n=value)
+                for value in (record.desil_kabupaten_kota,)
+                if value is not None
+            ]
+            if levels:
+                line += " · " + " · ".join(levels)
             line += "<br>" + _("Program: {programs}").format(
                 programs=", ".join(programs) if programs else _("tidak ada")
             )

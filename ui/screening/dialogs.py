@@ -30,6 +30,7 @@ from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_LABELS
 from app.screening.batch_review import NikSlip
+from app.screening.desil import DESIL_LEVEL_LABELS, DesilLevel
 from app.screening.programs import (
     DTKS_PROGRAM_CODES,
     FUNDING_SOURCE_LABELS,
@@ -172,6 +173,16 @@ class ProgramDialog(_FormDialog):
         desil_row.addWidget(self.desil_min)
         desil_row.addWidget(QLabel(_("sampai")))
         desil_row.addWidget(self.desil_max)
+        self.desil_acuan = QComboBox()
+        self.desil_acuan.setObjectName("program_desil_acuan")
+        for level in DesilLevel:
+            self.desil_acuan.addItem(_(DESIL_LEVEL_LABELS[level]), level.value)
+        self.desil_acuan.setToolTip(
+            _(
+                "DTSEN memberi tiap keluarga desil nasional, provinsi dan kabupaten/kota. Pilih desil yang "
+                "dipakai untuk rentang sasaran ini."
+            )
+        )
         desil_row.addStretch(1)
         self.hanya_dtks = QCheckBox(_("Hanya untuk orang yang terdaftar di DTKS/DTSEN"))
         self.hanya_dtks.setObjectName("program_hanya_dtks")
@@ -187,6 +198,7 @@ class ProgramDialog(_FormDialog):
         form.addRow(_("Kuota penerima"), self.kuota)
         form.addRow(_("Program DTKS/DTSEN"), self.dtks_program)
         form.addRow(_("Desil sasaran"), desil_row)
+        form.addRow(_("Desil yang dipakai"), self.desil_acuan)
         form.addRow("", self.hanya_dtks)
         self.body.addLayout(form)
         region_box = QGroupBox(_("Wilayah sasaran program"))
@@ -211,6 +223,7 @@ class ProgramDialog(_FormDialog):
         self.desil_min.setValue(program.desil_min or 0)
         self.desil_max.setValue(program.desil_max or 0)
         self.hanya_dtks.setChecked(program.hanya_dtks)
+        self.desil_acuan.setCurrentIndex(max(0, self.desil_acuan.findData(program.desil_acuan)))
         self.region.set_region_code(program.kode_wilayah)
 
     def values(self) -> dict:
@@ -227,6 +240,7 @@ class ProgramDialog(_FormDialog):
             "desil_min": self.desil_min.value() or None,
             "desil_max": self.desil_max.value() or None,
             "hanya_dtks": self.hanya_dtks.isChecked(),
+            "desil_acuan": self.desil_acuan.currentData(),
         }
 
     def submit(self) -> bool:
@@ -248,6 +262,7 @@ class ProgramDialog(_FormDialog):
             "desil_min": old.desil_min,
             "desil_max": old.desil_max,
             "hanya_dtks": old.hanya_dtks,
+            "desil_acuan": old.desil_acuan,
         }
         changes = {key: value for key, value in values.items() if current[key] != value}
         self.saved = update_program(self.db.unit_of_work(), self.user, old.id, **changes) if changes else old

@@ -23,6 +23,7 @@ from app.auth.roles import CurrentUser, Permission
 from app.i18n import _
 from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_LABELS
+from app.screening.desil import DESIL_LEVEL_LABELS, DesilLevel
 from app.screening.flags import Verdict
 from app.screening.programs import (
     FUNDING_SOURCE_LABELS,
@@ -51,7 +52,10 @@ def target_text(program: ProgramData) -> str:
     """Whom the program serves, in a few words: "desil 1–5 · hanya DTKS/DTSEN · PKH"."""
     parts = []
     if program.desil_min is not None or program.desil_max is not None:
-        parts.append(_("desil {low}–{high}").format(low=program.desil_min or 1, high=program.desil_max or 10))
+        cut = _("desil {low}–{high}").format(low=program.desil_min or 1, high=program.desil_max or 10)
+        if program.desil_acuan != DesilLevel.NASIONAL:  # the national desil goes without saying
+            cut += f" ({_(DESIL_LEVEL_LABELS[DesilLevel(program.desil_acuan)])})"
+        parts.append(cut)
     if program.hanya_dtks:
         parts.append(_("hanya DTKS/DTSEN"))
     if program.kode_program_dtks:

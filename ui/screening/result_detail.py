@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.i18n import N_, _, current_language
 from app.registry.people import status_label
+from app.screening.desil import DESIL_LEVEL_LABELS, DesilLevel
 from app.screening.engine import evidence_text
 from app.screening.flags import KINDS, Flag, Severity
 from app.screening.results import ResultDetail
@@ -123,6 +124,19 @@ def dtks_text(person: dict) -> str:
         return _("tidak terdaftar")
     desil = dtks.get("desil")
     text = _("{source}, desil {desil}").format(source=dtks.get("source") or "DTKS", desil=shown(desil))
+    levels = [
+        f"{shown(dtks.get(key))} ({_(DESIL_LEVEL_LABELS[level])})"
+        for key, level in (
+            ("desil", DesilLevel.NASIONAL),
+            ("desil_provinsi", DesilLevel.PROVINSI),
+            ("desil_kabupaten_kota", DesilLevel.KABUPATEN_KOTA),
+        )
+    ]
+    if dtks.get("desil_provinsi") is not None or dtks.get("desil_kabupaten_kota") is not None:
+        # A DTSEN family file ranks the household at three levels: all three are told.
+        text = _("{source}, desil {desil}").format(
+            source=dtks.get("source") or "DTKS", desil=", ".join(levels)
+        )
     programs = [
         name.upper()
         for name, flag in sorted((dtks.get("programs") or {}).items())

@@ -8,7 +8,7 @@ from app.auth.users import login
 from app.demo import DEMO_ADMIN, DEMO_PASSWORD, build_demo, ensure_demo_key
 from app.demo.build import DTKS_EXTRACT, DUKCAPIL_EXTRACT
 from app.demo.proposals import PROPOSAL_CSV, PROPOSAL_XLSX
-from app.demo.samples import DTKS_FILE, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE
+from app.demo.samples import DTKS_FILE, DTSEN_FAMILY_FILE, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE
 from app.errors import DomainError
 from app.jobs import Cancelled, Progress
 from app.office import open_office_database
@@ -36,7 +36,7 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
     assert summary.people == PEOPLE and 0 < summary.households < PEOPLE and 0 < summary.dtks < PEOPLE
     assert summary.samples_dir == path.parent / "contoh_ekstrak"
     for name in (DUKCAPIL_EXTRACT, DTKS_EXTRACT, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE, DTKS_FILE, PROPOSAL_CSV,
-                 PROPOSAL_XLSX):
+                 PROPOSAL_XLSX, DTSEN_FAMILY_FILE):
         assert (summary.samples_dir / name).is_file(), name
     assert reports and all(0 <= done <= total for done, total, _text in reports)
     assert reports[-1][0] == reports[-1][1]
@@ -75,6 +75,12 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
         assert update.desa_covered >= 1
         dtks = _preview(db, demo_admin, "dtks", summary.samples_dir / DTKS_FILE)
         assert dtks.refused_rows == 0 and dtks.changed > 0 and dtks.added > 0
+        # The DTSEN family file is told apart by its headers; its members (listed in DTKS already) get the
+        # three desil levels on their records, and the one KK the register lacks is the one refused row.
+        family = _preview(db, demo_admin, "dtks", summary.samples_dir / DTSEN_FAMILY_FILE, source_label="DTSEN")
+        assert family.refused_rows == 1 and family.changed > family.rows_read and family.gone == 0
+        assert [i.code for i in family.issues] == ["kk_tak_terdaftar"]
+        assert DTSEN_FAMILY_FILE in readme
     finally:
         db.close()
 

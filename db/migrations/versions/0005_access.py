@@ -1,15 +1,15 @@
 """import issues keep their row's desa and batches the region they could change: issue lists are scoped
 
-Revision ID: 0004_access
-Revises: 0003_match_index
+Revision ID: 0005_access
+Revises: 0004_review
 Create Date: 2026-12-06 06:40:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_access"
-down_revision = "0003_match_index"
+revision = "0005_access"
+down_revision = "0004_review"
 branch_labels = None
 depends_on = None
 
