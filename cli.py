@@ -362,11 +362,14 @@ def _print_table(columns: list[tuple[str, bool]], rows: list[list[str]], spare: 
 
 def cmd_screen(args) -> int:
     from app.screening.headless import screen_file
+    from app.screening.registry_index import CACHE
 
     db, user = _login(args)
     try:
         with _progress() as progress:
-            result = screen_file(db, user, Path(args.file), Path(args.export), args.program, progress)
+            result = screen_file(
+                db, user, Path(args.file), Path(args.export), args.program, progress, save_index=False
+            )
         preview, run = result.preview, result.run
         _print(
             _("Usulan dibaca: {read}, diimpor: {ok}, ditolak: {refused} (daftar #{list_id}).").format(
@@ -391,6 +394,9 @@ def cmd_screen(args) -> int:
             )
         )
         _print(_("Hasil ditulis ke {path} ({n} baris).").format(path=args.export, n=_fmt(result.exported)))
+        # The result is committed and shown first; the index the first screening after an import built is
+        # saved after, in its own transaction (a kill now only means the next session builds it again).
+        CACHE.save_pending()
         return EXIT_OK
     finally:
         db.close()
@@ -560,7 +566,12 @@ def cmd_review_nik_slips(args) -> int:
             return EXIT_NOTHING
         with _progress() as progress:
             taken = take_registered_niks(
-                db, user, args.list_id, [s.proposal_id for s in slips], args.min_probability, progress=progress
+                db,
+                user,
+                args.list_id,
+                [s.proposal_id for s in slips],
+                args.min_probability,
+                progress=progress,
             )
         _print(_("NIK terdaftar diambil untuk {n} baris.").format(n=_fmt(len(taken.taken))))
         if taken.skipped:

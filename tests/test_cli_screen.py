@@ -274,3 +274,29 @@ def test_a_screen_whose_commit_fails_leaves_no_export_and_no_list(registry, usul
         db.close()
     assert not out.exists()  # the results of a screening that was not recorded
     assert lists_and_runs(registry) == (0, 0)
+
+
+def test_the_result_is_printed_before_the_new_matching_index_is_saved_and_the_index_is_saved(
+    registry, usulan, tmp_path, capsys, monkeypatch
+):
+    import app.screening.registry_index as registry_index
+
+    registry_index.CACHE.clear()  # the first screening after the import builds the index
+    printed_before_saving: list[str] = []
+    save = registry_index.save_registry_index
+
+    def saving(engine, index):
+        printed_before_saving.append(capsys.readouterr().out)
+        save(engine, index)
+
+    monkeypatch.setattr(registry_index, "save_registry_index", saving)
+    assert screen(registry, usulan, "--export", tmp_path / "hasil.csv") == EXIT_OK
+    assert len(printed_before_saving) == 1
+    assert "Hasil ditulis ke" in printed_before_saving[0]
+    db = open_office_database(registry)
+    try:
+        with db.engine.connect() as connection:
+            state = registry_index.registry_state(connection)
+        assert registry_index.read_saved_index(db.engine, state) is not None  # the next session reads it
+    finally:
+        db.close()

@@ -40,7 +40,10 @@ def screen_file(
     export_path: Path,
     program_id: int | None = None,
     progress: Progress = NO_PROGRESS,
+    save_index: bool = True,
 ) -> ScreenFileResult:
+    """`save_index=False`: the caller saves a newly built matching index itself (`CACHE.save_pending`), e.g.
+    the command line after it has printed the result, so the user does not wait for it."""
     path, export_path = Path(path), Path(export_path)
     if export_path.suffix.lower() not in EXPORT_SUFFIXES:
         raise DomainError(N_("Ekspor hanya ke berkas .csv atau .xlsx, bukan {name}."), name=export_path.name)
@@ -75,5 +78,6 @@ def screen_file(
     finally:
         job.close()
         warm_up.join()
-    CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
+    if save_index:
+        CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
     return ScreenFileResult(list_id, preview, run, exported)

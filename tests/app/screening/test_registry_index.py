@@ -52,6 +52,15 @@ def test_the_first_screening_saves_the_index_and_it_reads_back_equal(registry):
     assert saved.size == len(REGISTRY)
 
 
+def test_the_saved_index_keeps_positions_in_four_bytes_and_reads_them_back_the_same(registry):
+    built = first_session(registry)
+    saved = read_saved_index(registry.engine, current_state(registry))
+    for name in ("nik_order", "dob_order", "token_people"):
+        assert getattr(built, name).dtype == np.int32, name  # a quarter less to save after an import
+        assert np.array_equal(getattr(saved, name), getattr(built, name)), name
+    assert [int(p) for p in saved.position_of_nik(built.nik[:2])] == [0, 1]
+
+
 def test_a_new_session_reads_the_saved_index_instead_of_rebuilding(registry, monkeypatch):
     first_session(registry)
 
