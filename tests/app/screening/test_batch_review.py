@@ -177,7 +177,7 @@ def test_rows_of_a_list_in_an_sk_are_not_decided_at_once(office_db, operator, sc
 def test_the_preview_lists_the_confident_nik_slips_with_written_and_registered_nik(
     office_db, operator, screened
 ):
-    slips = batch_review.find_nik_slips(office_db, operator, screened)
+    slips = batch_review.find_niks_to_take(office_db, operator, screened)
     assert [(s.baris, s.nik_tertulis, s.nik_terdaftar) for s in slips] == [
         (3, LIMBOTO[10].nik[:-1] + "3", LIMBOTO[10].nik),
         (4, slip(LIMBOTO[1].nik), LIMBOTO[1].nik),
@@ -188,7 +188,7 @@ def test_the_preview_lists_the_confident_nik_slips_with_written_and_registered_n
 
 
 def test_taking_the_registered_nik_keeps_the_written_one_and_clears_the_slip(office_db, operator, screened):
-    preview = batch_review.find_nik_slips(office_db, operator, screened)
+    preview = batch_review.find_niks_to_take(office_db, operator, screened)
     taken = batch_review.take_registered_niks(office_db, operator, screened, [s.proposal_id for s in preview])
     assert [s.baris for s in taken.taken] == [3, 4, 6] and taken.skipped == 0
     rows = by_baris(office_db, operator, screened)
@@ -209,16 +209,16 @@ def test_a_slip_below_the_threshold_is_left_for_review(office_db, operator, scre
     with office_db.sessions() as session, session.begin():
         row = session.scalar(select(Proposal).where(Proposal.list_id == screened, Proposal.baris == 4))
         row.skor_padan = 0.95
-    assert [s.baris for s in batch_review.find_nik_slips(office_db, operator, screened)] == [3, 6]
-    assert [s.baris for s in batch_review.find_nik_slips(office_db, operator, screened, 0.9)] == [3, 4, 6]
+    assert [s.baris for s in batch_review.find_niks_to_take(office_db, operator, screened)] == [3, 6]
+    assert [s.baris for s in batch_review.find_niks_to_take(office_db, operator, screened, 0.9)] == [3, 4, 6]
     with pytest.raises(DomainError, match="antara 0 dan 1"):
-        batch_review.find_nik_slips(office_db, operator, screened, 1.5)
+        batch_review.find_niks_to_take(office_db, operator, screened, 1.5)
 
 
 def test_only_the_previewed_rows_are_taken_and_a_row_changed_meanwhile_is_skipped(
     office_db, operator, screened
 ):
-    preview = batch_review.find_nik_slips(office_db, operator, screened)
+    preview = batch_review.find_niks_to_take(office_db, operator, screened)
     service.decide(office_db, operator, preview[1].proposal_id, "field_check", "KK dibawa ke kantor")
     taken = batch_review.take_registered_niks(
         office_db, operator, screened, [preview[0].proposal_id, preview[1].proposal_id]
@@ -255,7 +255,7 @@ def test_a_kecamatan_operator_takes_no_nik_of_a_person_living_elsewhere(
     )
     add_proposal(office_db, kecamatan_operator, own, {"nik": slip(TELAGA[0].nik), "nama": TELAGA[0].nama})
     service.screen_list(office_db, kecamatan_operator, own)
-    assert [s.proposal_id for s in batch_review.find_nik_slips(office_db, kecamatan_operator, own)] == [
+    assert [s.proposal_id for s in batch_review.find_niks_to_take(office_db, kecamatan_operator, own)] == [
         near.id
     ]
     taken = batch_review.take_registered_niks(office_db, kecamatan_operator, own)
