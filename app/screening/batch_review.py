@@ -59,6 +59,9 @@ NIK_KINDS = ("NIK_SALAH_KETIK", "NIK_TIDAK_SAH")
 # 0.95, none from 0.99. A default of 0.99 would sit on that one file's edge; 0.999 (odds of 999 to 1, ten
 # times those of the highest wrong slip seen) keeps an order of magnitude of margin for lists that are not
 # that file, and costs about 50 rows of one-by-one review on it. An operator may go lower (`--min-probability`).
+# A malformed NIK brings no NIK evidence, so its probability rests on name, birth date and desa alone and is
+# the same measure of the same question (is this the person?): the same threshold holds. On that file none of
+# its 345 linked rows is linked to a wrong person at any threshold, so the slips' margin is the one to keep.
 DEFAULT_MIN_PROBABILITY = 0.999
 SHOWN_ROWS = 10  # rows named in a refusal; the rest are counted
 
