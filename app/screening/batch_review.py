@@ -17,10 +17,11 @@ office can do, so:
   operator's own), and nobody has rejected or sent it for a field check. Both kinds are the same situation:
   the SK needs the registered NIK, and the written one is no evidence against the match (a slip agrees with it
   but for one digit; a malformed one points to nobody, unlike a NIK registered to someone else,
-  `NIK_MILIK_LAIN`, which stays one by one). `take_registered_niks` then writes, in one transaction, the registered NIK into the row, keeps the
-  written one in `nik_tertulis` (the export still gives the file's own cell unchanged), records a decision
-  "nik_taken" and an audit entry per row, and re-screens. A later decision other than "accepted" on the row
-  gives it back its written NIK (`service.restore_written_nik`).
+  `NIK_MILIK_LAIN`, which stays one by one). `take_registered_niks` then writes, in one transaction, the
+  registered NIK into the row, keeps the written one in `nik_tertulis` (the export still gives the file's own
+  cell unchanged), records a decision "nik_taken" and an audit entry per row, and re-screens: with its NIK
+  now the linked person's and no other doubt, the row passes. A later decision other than "accepted" on the
+  row gives it back its written NIK (`service.restore_written_nik`).
 """
 
 from __future__ import annotations
@@ -206,7 +207,12 @@ def _only_doubt(codes: list[str]) -> str:
     kinds = [code for code in codes if code in NIK_KINDS]
     if len(kinds) != 1:
         return ""
-    others = [code for code in codes if code != kinds[0] and KINDS[code].severity == Severity.CHECK]
+    # A code this version does not know (a newer one's) counts as a doubt.
+    others = [
+        code
+        for code in codes
+        if code != kinds[0] and (code not in KINDS or KINDS[code].severity == Severity.CHECK)
+    ]
     return "" if others else kinds[0]
 
 
