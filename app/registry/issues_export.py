@@ -26,7 +26,7 @@ def export_issues_xlsx(
     """Writes the rows to `path` and records in the audit log who wrote which list (an import batch, or
     the files of a preview not saved yet) and how many rows: the rows carry NIKs and names."""
     path = Path(path)
-    count = _write_issues_xlsx(issues, path)
+    count = write_issues_xlsx(issues, path)
     if batch_id is not None:
         audit_export(uow, user, "export.import_issues", "import_batch", batch_id, path, count)
     else:
@@ -34,7 +34,7 @@ def export_issues_xlsx(
     return count
 
 
-def _write_issues_xlsx(issues: Iterable[RowIssue], path: Path) -> int:
+def write_issues_xlsx(issues: Iterable[RowIssue], path: Path) -> int:
     count = 0
 
     def fill(workbook) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from app.errors import DomainError
 from app.registry.issues import RowIssue, Severity
-from app.registry.issues_export import export_issues_xlsx
+from app.registry.issues_export import write_issues_xlsx
 from app.screening.results import write_export
 
 ISSUE = RowIssue("ekstrak.csv", 2, "nik", "7501011208800001", "kunci_ganda", Severity.REFUSED, "NIK ganda")
@@ -49,7 +49,7 @@ def test_the_results_export_writes_no_temporary_file(folder, temp_files_made, su
 
 def test_the_issue_list_export_writes_no_temporary_file(folder, temp_files_made):
     out = folder / "masalah.xlsx"
-    assert export_issues_xlsx([ISSUE] * 300, out) == 300
+    assert write_issues_xlsx([ISSUE] * 300, out) == 300
     assert temp_files_made == []
     sheet = openpyxl.load_workbook(out).worksheets[0]
     assert sheet.cell(2, 4).value == "7501011208800001"

@@ -120,7 +120,11 @@ def test_every_audited_action_and_record_kind_has_a_label():
     from ui.audit_page import ACTION_LABELS, ENTITY_LABELS
 
     call = re.compile(r'(?:uow\.audit\(\s*[\w.]+,|action=)\s*(f?)"([^"]+)",\s*(?:entity=)?"([a-z_]+)"')
-    expansions = {"{action}": list(DECISIONS), "{self.kind.value}": [k.value for k in ExtractKind]}
+    expansions = {
+        "{action}": list(DECISIONS),
+        "{self.kind.value}": [k.value for k in ExtractKind],
+        "{self.batch_kind}": [ExtractKind.DUKCAPIL.value, ExtractKind.DTKS.value],
+    }
     found = []
     for path in Path("app").rglob("*.py"):
         for is_f, action, entity in call.findall(path.read_text(encoding="utf-8")):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.auth.roles import CurrentUser, Permission
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.office import OfficeDatabase
 from app.screening.batch_review import (
     DEFAULT_MIN_PROBABILITY,
@@ -615,7 +615,9 @@ class ResultsPage(QWidget):
         if not hasattr(self, "batch_buttons"):
             return
         selected = len(self.table.selectionModel().selectedRows())
-        self.selected_label.setText(_("{n} baris dipilih").format(n=thousands(selected)))
+        self.selected_label.setText(
+            ngettext("{n} baris dipilih", "{n} baris dipilih", selected).format(n=thousands(selected))
+        )
         allowed = (
             self.editable() and self.proposal_list is not None and self.proposal_list.last_run_id is not None
         )
