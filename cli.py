@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -539,28 +540,43 @@ def cmd_list_delete(args) -> int:
 
 
 def cmd_review_nik_slips(args) -> int:
-    from app.screening.batch_review import find_nik_slips, take_registered_niks
+    from app.screening.batch_review import find_niks_to_take, take_registered_niks
+    from app.screening.flags import KINDS
 
     db, user = _login(args)
     try:
-        slips = find_nik_slips(db, user, args.list_id, args.min_probability)
-        if not slips:
+        rows = find_niks_to_take(db, user, args.list_id, args.min_probability)
+        if not rows:
             _print(
-                _("Tidak ada NIK salah ketik dengan keyakinan sedikitnya {p} di daftar ini.").format(
-                    p=args.min_probability
-                )
+                _(
+                    "Tidak ada NIK salah ketik atau tidak sah dengan keyakinan padanan sedikitnya {p} di daftar "
+                    "ini."
+                ).format(p=args.min_probability)
             )
             return EXIT_NOTHING
+        kinds = {kind: _(KINDS[kind].label) for kind in {row.kind for row in rows}}
+        kind_width = max(len(_("Jenis")), *(len(label) for label in kinds.values()))
+        # A malformed written NIK is shown whole: a dropped or extra digit is what the operator compares.
+        written_width = max(16, *(len(row.nik_tertulis) for row in rows))
         _print(
-            f"{_('Baris'):>6}  {_('NIK tertulis'):<16} {_('NIK terdaftar'):<16} {_('Keyakinan'):>9}  {_('Nama terdaftar')}"
+            f"{_('Baris'):>6}  {_('Jenis'):<{kind_width}}  {_('NIK tertulis'):<{written_width}} "
+            f"{_('NIK terdaftar'):<16} {_('Keyakinan'):>9}  {_('Nama terdaftar')}"
         )
-        for slip in slips:
+        for row in rows:
             _print(
-                f"{slip.baris:>6}  {slip.nik_tertulis[:16]:<16} {slip.nik_terdaftar:<16} "
-                f"{slip.probability:>9.4f}  {slip.nama}"
+                f"{row.baris:>6}  {kinds[row.kind]:<{kind_width}}  {row.nik_tertulis:<{written_width}} "
+                f"{row.nik_terdaftar:<16} {row.probability:>9.4f}  {row.nama}"
             )
+        counts = Counter(row.kind for row in rows)
         _print(
-            _("{n} baris akan memakai NIK terdaftar; NIK tertulis tetap disimpan.").format(n=_fmt(len(slips)))
+            _(
+                "{n} baris akan memakai NIK terdaftar ({slips} salah ketik, {malformed} tidak sah); "
+                "NIK tertulis tetap disimpan."
+            ).format(
+                n=_fmt(len(rows)),
+                slips=_fmt(counts["NIK_SALAH_KETIK"]),
+                malformed=_fmt(counts["NIK_TIDAK_SAH"]),
+            )
         )
         if not _confirmed(_("Ambil NIK terdaftar untuk baris-baris ini? [y/T] "), args.yes):
             return EXIT_NOTHING
@@ -569,7 +585,7 @@ def cmd_review_nik_slips(args) -> int:
                 db,
                 user,
                 args.list_id,
-                [s.proposal_id for s in slips],
+                [r.proposal_id for r in rows],
                 args.min_probability,
                 progress=progress,
             )
@@ -910,7 +926,7 @@ def build_parser() -> argparse.ArgumentParser:
     slips = subcommand(
         review_commands,
         "nik-slips",
-        _("ambil NIK terdaftar untuk setiap NIK salah ketik yang padanannya meyakinkan"),
+        _("ambil NIK terdaftar untuk setiap NIK salah ketik atau tidak sah yang padanannya meyakinkan"),
         cmd_review_nik_slips,
     )
     slips.add_argument("list_id", type=int, metavar=_("NOMOR_DAFTAR"))

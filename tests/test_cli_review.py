@@ -86,6 +86,7 @@ def test_review_nik_slips_prints_what_it_changes_and_takes_the_registered_nik(sc
     assert run(screened, "review", "nik-slips", 1, "--yes") == EXIT_OK
     printed = capsys.readouterr().out
     assert f"{WRITTEN} {LIMBOTO[10].nik}" in printed and LIMBOTO[10].nama in printed
+    assert "NIK salah ketik  " + WRITTEN in printed and "(1 salah ketik, 0 tidak sah)" in printed
     assert "NIK terdaftar diambil untuk 1 baris." in printed
     assert database_rows(
         screened, select(Proposal.nik, Proposal.nik_tertulis).where(Proposal.baris == 3)

@@ -50,7 +50,7 @@ ACTION_LABELS = {
     "penyaringan.keputusan.chosen": N_("Keputusan: calon lain dipilih"),
     "penyaringan.keputusan.rejected": N_("Keputusan: padanan ditolak"),
     "penyaringan.keputusan.field_check": N_("Keputusan: cek lapangan"),
-    "penyaringan.nik_terdaftar": N_("NIK terdaftar diambil untuk NIK salah ketik"),
+    "penyaringan.nik_terdaftar": N_("NIK terdaftar diambil untuk NIK salah ketik atau tidak sah"),
     "export.screening_results": N_("Hasil penyaringan diekspor"),
     "export.import_issues": N_("Baris bermasalah impor diekspor"),
 }

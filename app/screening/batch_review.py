@@ -1,5 +1,5 @@
 """Batch review of a screened list: one decision for many rows, and taking the registered NIK for the rows whose
-written NIK is a slip of it.
+written NIK cannot be the linked person's.
 
 A 10,000-row list leaves a few thousand rows PERLU CEK, most of them `NIK_SALAH_KETIK`: the person is found
 (by name, birth date and the NIK's other digits) but the written NIK differs from the registered one by one
@@ -9,13 +9,19 @@ office can do, so:
 - `decide_many` applies one decision (accept, reject, field check) with one reason to the rows the operator
   selected: the same rules and checks as a single decision, one `ProposalDecision` and one audit entry per
   row, and one re-screen, in one transaction.
-- `find_nik_slips` lists the rows where taking the registered NIK is safe enough to do without looking: the
-  row is flagged `NIK_SALAH_KETIK`, linked to a person inside the user's region, with a match probability of
-  at least `DEFAULT_MIN_PROBABILITY` (or the operator's own), and nobody has rejected or sent it for a field
-  check. `take_registered_niks` then writes, in one transaction, the registered NIK into the row, keeps the
-  written one in `nik_tertulis` (the export still gives the file's own cell unchanged), records a decision
-  "nik_taken" and an audit entry per row, and re-screens. A later decision other than "accepted" on the row
-  gives it back its written NIK (`service.restore_written_nik`).
+- `find_niks_to_take` lists the rows where taking the registered NIK is safe enough to do without looking: the
+  written NIK cannot be the person's — a slip of the registered one (`NIK_SALAH_KETIK`), or not a NIK at all
+  (`NIK_TIDAK_SAH`: 15 or 17 digits, a number Excel turned into 7.50119E+15, an impossible date), the person
+  then being found by name, birth date and desa — and that NIK is the row's only doubt; the row is linked to
+  a person inside the user's region with a match probability of at least `DEFAULT_MIN_PROBABILITY` (or the
+  operator's own), and nobody has rejected or sent it for a field check. Both kinds are the same situation:
+  the SK needs the registered NIK, and the written one is no evidence against the match (a slip agrees with it
+  but for one digit; a malformed one points to nobody, unlike a NIK registered to someone else,
+  `NIK_MILIK_LAIN`, which stays one by one). `take_registered_niks` then writes, in one transaction, the
+  registered NIK into the row, keeps the written one in `nik_tertulis` (the export still gives the file's own
+  cell unchanged), records a decision "nik_taken" and an audit entry per row, and re-screens: with its NIK
+  now the linked person's and no other doubt, the row passes. A later decision other than "accepted" on the
+  row gives it back its written NIK (`service.restore_written_nik`).
 """
 
 from __future__ import annotations
@@ -23,13 +29,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.auth.roles import CurrentUser, Permission
 from app.errors import DomainError, Forbidden
 from app.i18n import N_, _
 from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.office import OfficeDatabase
+from app.screening.flags import KINDS, Severity
 from app.screening.programs import list_in_scope, require_list_editable
 from app.screening.registry_index import CACHE
 from app.screening.service import (
@@ -44,6 +51,8 @@ from db.models import Person, Proposal, ProposalDecision, utcnow
 # Decisions that can be given to many rows at once; "chosen" names one person per row and stays one by one.
 BATCH_DECISIONS = ("accepted", "rejected", "field_check")
 NIK_TAKEN = "nik_taken"  # the ProposalDecision action of `take_registered_niks`
+# The written NIKs the registered one may replace without looking: a slip of it, and one that is no NIK at all.
+NIK_KINDS = ("NIK_SALAH_KETIK", "NIK_TIDAK_SAH")
 # The least match probability at which the registered NIK is taken without looking. The matcher links from
 # 0.5 and is "sure" from 0.9 (matching.SURE_PROBABILITY), but "sure enough to be reviewed quickly" is not
 # "sure enough to write into the SK without anyone looking". On the development set (10,000 rows, about 1,600
@@ -51,6 +60,9 @@ NIK_TAKEN = "nik_taken"  # the ProposalDecision action of `take_registered_niks`
 # 0.95, none from 0.99. A default of 0.99 would sit on that one file's edge; 0.999 (odds of 999 to 1, ten
 # times those of the highest wrong slip seen) keeps an order of magnitude of margin for lists that are not
 # that file, and costs about 50 rows of one-by-one review on it. An operator may go lower (`--min-probability`).
+# A malformed NIK brings no NIK evidence, so its probability rests on name, birth date and desa alone and is
+# the same measure of the same question (is this the person?): the same threshold holds. On that file none of
+# its 345 linked rows is linked to a wrong person at any threshold, so the slips' margin is the one to keep.
 DEFAULT_MIN_PROBABILITY = 0.999
 SHOWN_ROWS = 10  # rows named in a refusal; the rest are counted
 
@@ -63,9 +75,10 @@ class BatchDecision:
 
 
 @dataclass(frozen=True)
-class NikSlip:
+class NikToTake:
     proposal_id: int
     baris: int
+    kind: str  # of the written NIK, one of NIK_KINDS: a slip, or malformed
     nik_tertulis: str
     nik_terdaftar: str
     nama: str  # as registered
@@ -74,8 +87,8 @@ class NikSlip:
 
 
 @dataclass(frozen=True)
-class NikSlipsTaken:
-    taken: list[NikSlip]
+class NiksTaken:
+    taken: list[NikToTake]
     skipped: int  # rows of the preview that no longer qualify (changed meanwhile): left alone
     run: RunSummary | None  # None when nothing was taken
 
@@ -179,49 +192,69 @@ def _desa_of(session, person_ids: set[int]) -> dict[int, str]:
     return found
 
 
-# ------------------------------------------------------------------------------------------------ NIK slips
+# ---------------------------------------------------------------------------------------- registered NIKs
 def _probability(value: float | None) -> float:
     if value is None or not 0 < value <= 1:
         raise DomainError(N_("Batas keyakinan harus antara 0 dan 1; tertulis {value}."), value=value)
     return float(value)
 
 
-def _slips(session, user: CurrentUser, list_id: int, min_probability: float) -> list[NikSlip]:
+def _only_doubt(codes: list[str]) -> str:
+    """The kind of written NIK (a `NIK_KINDS` code) when it is the row's only doubt, else "". A row that needs
+    a look for another reason too (same KK as another row, an uncertain match, a person outside the user's
+    region) is decided by the operator as a whole, NIK included: taking its NIK here would clear one doubt
+    without anyone looking at the other."""
+    kinds = [code for code in codes if code in NIK_KINDS]
+    if len(kinds) != 1:
+        return ""
+    # A code this version does not know (a newer one's) counts as a doubt.
+    others = [
+        code
+        for code in codes
+        if code != kinds[0] and (code not in KINDS or KINDS[code].severity == Severity.CHECK)
+    ]
+    return "" if others else kinds[0]
+
+
+def _niks_to_take(session, user: CurrentUser, list_id: int, min_probability: float) -> list[NikToTake]:
     rows = session.execute(
         select(
-            Proposal.id, Proposal.baris, Proposal.nik, Proposal.nik_padan, Proposal.skor_padan,
+            Proposal.id, Proposal.baris, Proposal.nik, Proposal.nik_padan, Proposal.skor_padan, Proposal.tanda,
             Proposal.person_id, Person.nik, Person.nama, Person.kode_desa,
         )
         .join(Person, Person.id == Proposal.person_id)
         .where(
             Proposal.list_id == list_id,
             Proposal.deleted_at.is_(None),
-            Proposal.tanda.contains("NIK_SALAH_KETIK"),
+            or_(*(Proposal.tanda.contains(kind) for kind in NIK_KINDS)),
             Proposal.skor_padan >= min_probability,
             Proposal.keputusan.is_(None) | Proposal.keputusan.not_in(("rejected", "field_check")),
         )
         .order_by(Proposal.baris, Proposal.id)
     )  # fmt: skip
-    return [
-        NikSlip(proposal_id, baris, written, registered, nama, float(score), person_id)
-        for proposal_id, baris, written, nik_padan, score, person_id, registered, nama, desa in rows
+    found = []
+    for proposal_id, baris, written, nik_padan, score, tanda, person_id, registered, nama, desa in rows:
+        kind = _only_doubt(tanda.split(";"))
         # The registry may have changed since the run: only what the run showed, and what is still so.
-        if registered == nik_padan and user.covers(desa) and written != registered
-    ]
+        if kind and registered == nik_padan and user.covers(desa) and written != registered:
+            found.append(
+                NikToTake(proposal_id, baris, kind, written, registered, nama, float(score), person_id)
+            )
+    return found
 
 
-def find_nik_slips(
+def find_niks_to_take(
     db: OfficeDatabase,
     user: CurrentUser,
     list_id: int,
     min_probability: float = DEFAULT_MIN_PROBABILITY,
-) -> list[NikSlip]:
+) -> list[NikToTake]:
     """The rows whose registered NIK `take_registered_niks` would take: the preview, nothing changed."""
     min_probability = _probability(min_probability)
     with db.unit_of_work() as uow:
         proposal_list = list_in_scope(uow.session, user, list_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)
-        return _slips(uow.session, user, list_id, min_probability)
+        return _niks_to_take(uow.session, user, list_id, min_probability)
 
 
 def take_registered_niks(
@@ -232,32 +265,33 @@ def take_registered_niks(
     min_probability: float = DEFAULT_MIN_PROBABILITY,
     reason: str = "",
     progress: Progress = NO_PROGRESS,
-) -> NikSlipsTaken:
-    """Takes the registered NIK for the slips of `find_nik_slips` (only those of `proposal_ids`, the preview
+) -> NiksTaken:
+    """Takes the registered NIK for the rows of `find_niks_to_take` (only those of `proposal_ids`, the preview
     the operator saw, when given), keeping the written NIK; audited per row, re-screened, one transaction."""
     min_probability = _probability(min_probability)
     reason = reason.strip() or _(
-        "NIK terdaftar diambil untuk NIK salah ketik (keyakinan padanan sedikitnya {p})."
-    ).format(p=f"{min_probability:.2f}")
+        "NIK terdaftar diambil untuk NIK tertulis yang salah ketik atau tidak sah (keyakinan padanan "
+        "sedikitnya {p})."
+    ).format(p=f"{min_probability:g}")
     with db.unit_of_work().writing(waiting_for_writer(progress)) as uow:
         session = uow.session
         proposal_list = list_in_scope(session, user, list_id, Permission.PROPOSAL_EDIT)
         require_list_editable(proposal_list)
-        slips = _slips(session, user, list_id, min_probability)
+        rows = _niks_to_take(session, user, list_id, min_probability)
         skipped = 0
         if proposal_ids is not None:
             wanted = set(proposal_ids)
-            skipped = len(wanted - {s.proposal_id for s in slips})
-            slips = [s for s in slips if s.proposal_id in wanted]
-        if not slips:
-            return NikSlipsTaken([], skipped, None)
+            skipped = len(wanted - {r.proposal_id for r in rows})
+            rows = [r for r in rows if r.proposal_id in wanted]
+        if not rows:
+            return NiksTaken([], skipped, None)
         now = utcnow()
-        proposals = {p.id: p for p in _proposals(session, [s.proposal_id for s in slips])}
-        for slip in slips:
-            proposal = proposals[slip.proposal_id]
+        proposals = {p.id: p for p in _proposals(session, [r.proposal_id for r in rows])}
+        for row in rows:
+            proposal = proposals[row.proposal_id]
             # A row corrected after an earlier taking keeps the NIK the list first wrote.
             proposal.nik_tertulis = proposal.nik_tertulis or proposal.nik
-            proposal.nik = slip.nik_terdaftar
+            proposal.nik = row.nik_terdaftar
             proposal.updated_at = now
             proposal.origin_device = uow.device_id
             session.add(
@@ -265,7 +299,7 @@ def take_registered_niks(
                     proposal_id=proposal.id,
                     username=user.username,
                     action=NIK_TAKEN,
-                    person_id=slip.person_id,
+                    person_id=row.person_id,
                     reason=reason,
                     origin_device=uow.device_id,
                 )
@@ -275,16 +309,17 @@ def take_registered_niks(
                 "penyaringan.nik_terdaftar",
                 "proposal",
                 f"{proposal_list.nama} baris {proposal.baris}",
-                before={"nik": slip.nik_tertulis},
+                before={"nik": row.nik_tertulis},
                 after={
-                    "nik": slip.nik_terdaftar,
+                    "nik": row.nik_terdaftar,
                     "nik_tertulis": proposal.nik_tertulis,
-                    "person_id": slip.person_id,
-                    "skor_padan": slip.probability,
+                    "jenis": row.kind,
+                    "person_id": row.person_id,
+                    "skor_padan": row.probability,
                     "alasan": reason,
                 },
             )
         summary = screen_list_within(uow, db, user, list_id, progress, scope="row")
         uow.commit()
     CACHE.save_pending(progress)
-    return NikSlipsTaken(slips, skipped, summary)
+    return NiksTaken(rows, skipped, summary)

@@ -1,12 +1,13 @@
 """Batch review benchmark: how much of the development list is left for one-by-one review after taking the
-registered NIK for the confident NIK slips, and whether any row was given a wrong person's NIK.
+registered NIK for the confident NIK slips and malformed NIKs, and whether any row was given a wrong person's NIK.
 
 Screens the 10,000 development proposals (as `ejps screen` does), counts PERLU CEK, runs the batch step
-(`find_nik_slips` + `take_registered_niks`, as `ejps review nik-slips LIST --yes` does) at the default
+(`find_niks_to_take` + `take_registered_niks`, as `ejps review nik-slips LIST --yes` does) at the default
 probability, counts PERLU CEK again, and scores both exports with the set's `score.py`. A taken NIK is wrong
-when it is not the truth's `nik_benar` for the row. It also prints, for every NIK_SALAH_KETIK row before the
-step, how many would be taken and how many of those would be wrong at a few other thresholds, and the
-highest probability of a wrong one: the margin the default keeps.
+when it is not the truth's `nik_benar` for the row. Per kind of written NIK (`NIK_SALAH_KETIK`, a slip;
+`NIK_TIDAK_SAH`, malformed) it also prints how many rows would be taken and how many of those would be wrong
+at a few other thresholds, and the highest probability of a wrong one: the margin the default keeps; and how
+many taken rows are still PERLU CEK after the re-screen (the NIK was their only doubt: expected 0).
 
     python tests/bench/review.py [--proposals FILE --truth FILE --min-probability P]
 """
@@ -49,6 +50,12 @@ def check_rows(db, user, list_id: int) -> tuple[int, Counter]:
     return len(rows), Counter(code for r in rows for code in r.tanda)
 
 
+def still_perlu_cek(db, user, list_id: int, barises: set[int]) -> int:
+    from app.screening.results import list_results
+
+    return sum(1 for r in list_results(db, user, list_id) if r.baris in barises and r.hasil == "PERLU_CEK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--proposals", default=str(BENCH_DATA / "dev_proposals.csv"))
@@ -56,7 +63,12 @@ def main() -> None:
     parser.add_argument("--min-probability", type=float)
     args = parser.parse_args()
 
-    from app.screening.batch_review import DEFAULT_MIN_PROBABILITY, find_nik_slips, take_registered_niks
+    from app.screening.batch_review import (
+        DEFAULT_MIN_PROBABILITY,
+        NIK_KINDS,
+        find_niks_to_take,
+        take_registered_niks,
+    )
     from app.screening.headless import screen_file
     from app.screening.results import export_results
 
@@ -68,26 +80,33 @@ def main() -> None:
     rows = result.run.rows
     check_before, flags_before = check_rows(db, user, result.list_id)
 
-    every_slip = find_nik_slips(db, user, result.list_id, min_probability=1e-9)
-    wrong_at = {
-        str(t): {
-            "taken": sum(1 for s in every_slip if s.probability >= t),
-            "wrong": sum(
-                1 for s in every_slip if s.probability >= t and truth[s.baris]["nik_benar"] != s.nik_terdaftar
-            ),
+    every_row = find_niks_to_take(db, user, result.list_id, min_probability=1e-9)
+
+    def is_wrong(row) -> bool:
+        return truth[row.baris]["nik_benar"] != row.nik_terdaftar
+
+    by_threshold = {
+        kind: {
+            str(t): {
+                "taken": sum(1 for r in every_row if r.kind == kind and r.probability >= t),
+                "wrong": sum(1 for r in every_row if r.kind == kind and r.probability >= t and is_wrong(r)),
+            }
+            for t in THRESHOLDS
         }
-        for t in THRESHOLDS
+        for kind in NIK_KINDS
     }
-    wrong_probabilities = [
-        s.probability for s in every_slip if truth[s.baris]["nik_benar"] != s.nik_terdaftar
-    ]
+    highest_wrong = {
+        kind: max((r.probability for r in every_row if r.kind == kind and is_wrong(r)), default=None)
+        for kind in NIK_KINDS
+    }
 
     started = time.perf_counter()
-    preview = find_nik_slips(db, user, result.list_id, threshold)
+    preview = find_niks_to_take(db, user, result.list_id, threshold)
     taken = take_registered_niks(db, user, result.list_id, [s.proposal_id for s in preview], threshold)
     batch_seconds = time.perf_counter() - started
-    wrong = [s.baris for s in taken.taken if truth[s.baris]["nik_benar"] != s.nik_terdaftar]
+    wrong = [r.baris for r in taken.taken if is_wrong(r)]
     check_after, flags_after = check_rows(db, user, result.list_id)
+    still_checked = still_perlu_cek(db, user, result.list_id, {r.baris for r in taken.taken})
     after_export = SCRATCH / "review-after.csv"
     export_results(db, user, result.list_id, after_export)
     db.close()
@@ -103,9 +122,18 @@ def main() -> None:
                     "perlu_cek_before": check_before,
                     "perlu_cek_before_share": round(check_before / rows, 4),
                     "nik_slip_rows_before": flags_before.get("NIK_SALAH_KETIK", 0),
+                    "nik_malformed_rows_before": flags_before.get("NIK_TIDAK_SAH", 0),
                     "nik_taken": len(taken.taken),
+                    "nik_taken_by_kind": {
+                        kind: sum(1 for r in taken.taken if r.kind == kind) for kind in NIK_KINDS
+                    },
                     "wrong_nik_taken": len(wrong),
+                    "wrong_nik_taken_by_kind": {
+                        kind: sum(1 for r in taken.taken if r.kind == kind and is_wrong(r))
+                        for kind in NIK_KINDS
+                    },
                     "wrong_nik_rows": wrong[:20],
+                    "taken_rows_still_perlu_cek": still_checked,
                     "perlu_cek_after": check_after,
                     "perlu_cek_after_share": round(check_after / rows, 4),
                     "screening_seconds": round(result.run.seconds, 2),
@@ -116,8 +144,8 @@ def main() -> None:
                 },
                 "perlu_cek_flags_before": dict(flags_before.most_common()),
                 "perlu_cek_flags_after": dict(flags_after.most_common()),
-                "nik_slips_by_threshold": wrong_at,
-                "highest_probability_of_a_wrong_slip": max(wrong_probabilities, default=None),
+                "nik_taken_by_threshold": by_threshold,
+                "highest_probability_of_a_wrong_link": highest_wrong,
             },
             indent=2,
         )

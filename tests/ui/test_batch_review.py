@@ -11,7 +11,7 @@ from app.screening.flags import Verdict
 from db.models import AuditEntry
 from tests.ui import test_screening_results as results_page_tests
 from tests.ui.test_screening_results import mistyped, position_of_baris, wait_for_job
-from ui.screening.dialogs import NikSlipsDialog, ReasonDialog
+from ui.screening.dialogs import ReasonDialog, TakeNiksDialog
 
 # The results page's own fixtures: a screened list of seven rows, and the page showing it.
 screened = results_page_tests.screened
@@ -92,7 +92,7 @@ def test_the_batch_buttons_wait_for_a_selection_and_are_hidden_from_a_guest(
     qtbot.addWidget(view)
     view.open_list(screened)
     view.select_all_shown()
-    assert not view.batch_buttons["accepted"].isEnabled() and not view.nik_slips_button.isEnabled()
+    assert not view.batch_buttons["accepted"].isEnabled() and not view.take_niks_button.isEnabled()
 
 
 def test_the_nik_slip_preview_lists_the_changes_then_takes_the_registered_nik(
@@ -112,10 +112,10 @@ def test_the_nik_slip_preview_lists_the_changes_then_takes_the_registered_nik(
         dialog.ok_button.click()
         return dialog.result()
 
-    monkeypatch.setattr(NikSlipsDialog, "exec", take)
-    page.nik_slips_button.click()
+    monkeypatch.setattr(TakeNiksDialog, "exec", take)
+    page.take_niks_button.click()
     [[row]] = previews
-    assert row[:4] == ["3", mistyped(registry[3].nik), registry[3].nik, registry[3].nama]
+    assert row[:5] == ["3", "NIK salah ketik", mistyped(registry[3].nik), registry[3].nik, registry[3].nama]
     wait_for_job(qtbot, page)
     taken = rows_by_baris(page)[3]
     assert (taken.nik, taken.nik_tertulis, taken.hasil) == (
@@ -128,5 +128,5 @@ def test_the_nik_slip_preview_lists_the_changes_then_takes_the_registered_nik(
     assert "NIK terdaftar diambil" in page.detail.history.text()
     assert mistyped(registry[3].nik) in page.detail.history.text()
     # Nothing left to take: said so, nothing asked.
-    page.nik_slips_button.click()
+    page.take_niks_button.click()
     assert len(previews) == 1 and message_boxes[-1][0] == "information"

@@ -29,8 +29,9 @@ from app.auth.roles import CurrentUser
 from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_LABELS
-from app.screening.batch_review import NikSlip
+from app.screening.batch_review import NikToTake
 from app.screening.desil import DESIL_LEVEL_LABELS, DesilLevel
+from app.screening.flags import KINDS
 from app.screening.programs import (
     DTKS_PROGRAM_CODES,
     FUNDING_SOURCE_LABELS,
@@ -454,37 +455,46 @@ class CorrectionDialog(_FormDialog):
         return self.reason.text().strip()
 
 
-class NikSlipsDialog(_FormDialog):
-    """The preview of "take the registered NIK for every confident NIK slip": every row that would change, with
-    the NIK written and the NIK registered, before anything is saved."""
+class TakeNiksDialog(_FormDialog):
+    """The preview of "take the registered NIK for every confident NIK slip or malformed NIK": every row that
+    would change, with its kind, the NIK written and the NIK registered, before anything is saved."""
 
-    COLUMNS = (N_("Baris"), N_("NIK tertulis"), N_("NIK terdaftar"), N_("Nama terdaftar"), N_("Keyakinan"))
+    COLUMNS = (
+        N_("Baris"),
+        N_("Jenis"),
+        N_("NIK tertulis"),
+        N_("NIK terdaftar"),
+        N_("Nama terdaftar"),
+        N_("Keyakinan"),
+    )
 
-    def __init__(self, slips: list[NikSlip], min_probability: float, parent: QWidget | None = None) -> None:
-        title = _("Ambil NIK terdaftar untuk NIK salah ketik")
+    def __init__(self, rows: list[NikToTake], min_probability: float, parent: QWidget | None = None) -> None:
+        title = _("Ambil NIK terdaftar untuk NIK salah ketik atau tidak sah")
         super().__init__(
-            title, _("Ambil NIK terdaftar ({n} baris)").format(n=f"{len(slips):,}".replace(",", ".")), parent
+            title, _("Ambil NIK terdaftar ({n} baris)").format(n=f"{len(rows):,}".replace(",", ".")), parent
         )
-        self.slips = slips
+        self.rows = rows
         _header(
             self.body,
             title,
             _(
-                "Baris berikut ditandai NIK salah ketik dan padanannya meyakinkan (keyakinan sedikitnya {p}). "
-                "NIK terdaftar dipakai untuk baris itu; NIK yang ditulis tetap disimpan dan tampil di riwayat "
-                "keputusan. Keputusan lain atas baris itu nanti (tolak, cek lapangan, pilih calon lain) "
-                "mengembalikan NIK yang ditulis."
+                "NIK yang ditulis pada baris berikut tidak mungkin NIK orangnya: salah ketik dari NIK terdaftar, "
+                "atau bukan NIK sama sekali (tidak sah). Padanannya meyakinkan (keyakinan sedikitnya {p}) dan "
+                "NIK itu satu-satunya yang perlu dicek pada baris itu. NIK terdaftar dipakai untuk baris itu; "
+                "NIK yang ditulis tetap disimpan dan tampil di riwayat keputusan. Keputusan lain atas baris itu "
+                "nanti (tolak, cek lapangan, pilih calon lain) mengembalikan NIK yang ditulis."
             ).format(p=percent(min_probability)),
         )
-        self.table = QTableWidget(len(slips), len(self.COLUMNS))
-        self.table.setObjectName("nik_slips")
+        self.table = QTableWidget(len(rows), len(self.COLUMNS))
+        self.table.setObjectName("take_niks")
         self.table.setHorizontalHeaderLabels([_(c) for c in self.COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
-        for row, item in enumerate(slips):
+        for row, item in enumerate(rows):
             cells = (
                 str(item.baris),
+                _(KINDS[item.kind].label),
                 item.nik_tertulis,
                 item.nik_terdaftar,
                 item.nama,
@@ -492,14 +502,14 @@ class NikSlipsDialog(_FormDialog):
             )
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
-                if column in (0, 4):
+                if column in (0, 5):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, cell)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.body.addWidget(self.table, 1)
         self.reason = QLineEdit()
-        self.reason.setObjectName("nik_slips_reason")
+        self.reason.setObjectName("take_niks_reason")
         self.reason.setPlaceholderText(_("(boleh kosong) alasan yang dicatat untuk setiap baris"))
         reason_form = QFormLayout()
         reason_form.addRow(_("Alasan"), self.reason)
@@ -509,7 +519,7 @@ class NikSlipsDialog(_FormDialog):
 
     @property
     def proposal_ids(self) -> list[int]:
-        return [item.proposal_id for item in self.slips]
+        return [item.proposal_id for item in self.rows]
 
     def submit(self) -> bool:
         return True

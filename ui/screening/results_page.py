@@ -30,7 +30,7 @@ from app.office import OfficeDatabase
 from app.screening.batch_review import (
     DEFAULT_MIN_PROBABILITY,
     decide_many,
-    find_nik_slips,
+    find_niks_to_take,
     take_registered_niks,
 )
 from app.screening.flags import KINDS, VERDICT_LABELS, Verdict
@@ -41,7 +41,7 @@ from app.screening.service import correct, decide, flag_label, screen_list
 from ui.jobs import run_in_background
 from ui.messages import inform, show_error
 from ui.registry.detail_format import thousands
-from ui.screening.dialogs import CorrectionDialog, NikSlipsDialog, ReasonDialog
+from ui.screening.dialogs import CorrectionDialog, ReasonDialog, TakeNiksDialog
 from ui.screening.look import VERDICT_COLOURS, decision_label, desa_label, percent, status_text
 from ui.screening.result_detail import ResultDetailPane
 from ui.screening.results_model import COLUMNS, ResultsModel
@@ -587,15 +587,16 @@ class ResultsPage(QWidget):
             button.clicked.connect(lambda _checked=False, action=action: self.request_batch_decision(action))
             bar.addWidget(button)
             self.batch_buttons[action] = button
-        self.nik_slips_button = QPushButton(_("Ambil NIK terdaftar…"))
-        self.nik_slips_button.setObjectName("nik_slips")
-        self.nik_slips_button.setToolTip(
+        self.take_niks_button = QPushButton(_("Ambil NIK terdaftar…"))
+        self.take_niks_button.setObjectName("take_niks")
+        self.take_niks_button.setToolTip(
             _(
-                "Untuk setiap NIK salah ketik yang padanannya meyakinkan: lihat dulu perubahannya, lalu simpan."
+                "Untuk setiap NIK salah ketik atau tidak sah yang padanannya meyakinkan: lihat dulu "
+                "perubahannya, lalu simpan."
             )
         )
-        self.nik_slips_button.clicked.connect(self.request_nik_slips)
-        bar.addWidget(self.nik_slips_button)
+        self.take_niks_button.clicked.connect(self.request_take_niks)
+        bar.addWidget(self.take_niks_button)
         return bar
 
     def selected_proposal_ids(self) -> list[int]:
@@ -623,7 +624,7 @@ class ResultsPage(QWidget):
         for button in self.batch_buttons.values():
             button.setEnabled(allowed and selected > 0)
         self.select_all_button.setEnabled(self.model.rowCount() > 0)
-        self.nik_slips_button.setEnabled(allowed)
+        self.take_niks_button.setEnabled(allowed)
 
     def request_batch_decision(self, action: str) -> None:
         ids = self.selected_proposal_ids()
@@ -642,27 +643,28 @@ class ResultsPage(QWidget):
             self.current_proposal_id(),
         )
 
-    def request_nik_slips(self) -> None:
+    def request_take_niks(self) -> None:
         if self.proposal_list is None or self.busy:
             return
         list_id = self.proposal_list.id
         try:
-            slips = find_nik_slips(self.db, self.user, list_id, DEFAULT_MIN_PROBABILITY)
+            rows = find_niks_to_take(self.db, self.user, list_id, DEFAULT_MIN_PROBABILITY)
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
             return
-        title = _("Ambil NIK terdaftar untuk NIK salah ketik")
-        if not slips:
+        title = _("Ambil NIK terdaftar untuk NIK salah ketik atau tidak sah")
+        if not rows:
             inform(
                 self,
                 title,
-                _("Tidak ada NIK salah ketik dengan keyakinan sedikitnya {p} yang belum diperbaiki.").format(
-                    p=percent(DEFAULT_MIN_PROBABILITY)
-                ),
+                _(
+                    "Tidak ada NIK salah ketik atau tidak sah dengan keyakinan sedikitnya {p} yang belum "
+                    "diperbaiki."
+                ).format(p=percent(DEFAULT_MIN_PROBABILITY)),
             )
             return
-        dialog = NikSlipsDialog(slips, DEFAULT_MIN_PROBABILITY, self)
-        self.nik_slips_dialog = dialog
+        dialog = TakeNiksDialog(rows, DEFAULT_MIN_PROBABILITY, self)
+        self.take_niks_dialog = dialog
         if not dialog.exec():
             return
         ids, reason = dialog.proposal_ids, dialog.reason.text().strip()

@@ -23,13 +23,20 @@ def slip(nik: str) -> str:
     return nik[:-2] + nik[-1] + nik[-2]
 
 
+SHORT = TELAGA[12].nik[:15]  # a NIK that lost its last digit
+EXCEL = "7.50101E+15"  # a NIK Excel turned into a number
+
 # Rows 2–6: an exact NIK, two slips, a person not registered, and a slip on a person of Bulila (Kec. Telaga).
+# Row 4's slip is not its only doubt: LIMBOTO[1] is of row 2's KK (SATU_KK). Rows 7–8: malformed NIKs, the
+# person found by name, birth date and desa; row 8 again of row 2's KK.
 ROWS = [
     proposal(LIMBOTO[0]),
     proposal(LIMBOTO[10], NIK=LIMBOTO[10].nik[:-1] + "3"),
     proposal(LIMBOTO[1], NIK=slip(LIMBOTO[1].nik)),
     NOT_REGISTERED,
     proposal(TELAGA[0], NIK=slip(TELAGA[0].nik)),
+    proposal(TELAGA[12], NIK=SHORT),
+    proposal(LIMBOTO[2], NIK=EXCEL),
 ]
 
 
@@ -175,28 +182,55 @@ def test_rows_of_a_list_in_an_sk_are_not_decided_at_once(office_db, operator, sc
         batch_review.take_registered_niks(office_db, operator, screened)
 
 
-# The registered NIK for NIK slips ------------------------------------------------------------------------------
-def test_the_preview_lists_the_confident_nik_slips_with_written_and_registered_nik(
+# The registered NIK for NIK slips and malformed NIKs -----------------------------------------------------------
+def test_the_preview_lists_the_confident_slips_and_malformed_niks_with_their_kind(
     office_db, operator, screened
 ):
-    slips = batch_review.find_nik_slips(office_db, operator, screened)
-    assert [(s.baris, s.nik_tertulis, s.nik_terdaftar) for s in slips] == [
-        (3, LIMBOTO[10].nik[:-1] + "3", LIMBOTO[10].nik),
-        (4, slip(LIMBOTO[1].nik), LIMBOTO[1].nik),
-        (6, slip(TELAGA[0].nik), TELAGA[0].nik),
+    rows = batch_review.find_niks_to_take(office_db, operator, screened)
+    assert [(r.baris, r.kind, r.nik_tertulis, r.nik_terdaftar) for r in rows] == [
+        (3, "NIK_SALAH_KETIK", LIMBOTO[10].nik[:-1] + "3", LIMBOTO[10].nik),
+        (6, "NIK_SALAH_KETIK", slip(TELAGA[0].nik), TELAGA[0].nik),
+        (7, "NIK_TIDAK_SAH", SHORT, TELAGA[12].nik),
     ]
-    assert slips[0].nama == LIMBOTO[10].nama and all(s.probability >= 0.999 for s in slips)
+    assert rows[0].nama == LIMBOTO[10].nama and all(r.probability >= 0.999 for r in rows)
     assert decisions(office_db) == []  # a preview changes nothing
 
 
+def test_a_row_whose_nik_is_not_its_only_doubt_is_left_for_review(office_db, operator, screened):
+    rows = by_baris(office_db, operator, screened)
+    # Rows 4 (a slip) and 8 (malformed) are confident but share row 2's KK: the operator decides them whole.
+    assert "SATU_KK" in rows[4].tanda and "SATU_KK" in rows[8].tanda and rows[8].skor_padan >= 0.999
+    with office_db.sessions() as session, session.begin():
+        row = session.scalar(select(Proposal).where(Proposal.list_id == screened, Proposal.baris == 7))
+        row.tanda = "NIK_TIDAK_SAH;PADAN_RAGU;BUKAN_DTKS"  # as a run that doubted the match would leave it
+    assert [r.baris for r in batch_review.find_niks_to_take(office_db, operator, screened)] == [3, 6]
+    batch_review.take_registered_niks(office_db, operator, screened)
+    rows = by_baris(office_db, operator, screened)
+    assert (rows[4].nik, rows[8].nik, rows[7].nik) == (slip(LIMBOTO[1].nik), EXCEL, SHORT)
+    assert rows[4].nik_tertulis == rows[8].nik_tertulis == ""
+
+
+def test_taking_the_registered_nik_for_a_malformed_nik_keeps_it_and_passes_the_row(
+    office_db, operator, screened
+):
+    [row_id] = ids(office_db, operator, screened, 7)
+    taken = batch_review.take_registered_niks(office_db, operator, screened, [row_id])
+    assert [(r.baris, r.kind) for r in taken.taken] == [(7, "NIK_TIDAK_SAH")]
+    row = by_baris(office_db, operator, screened)[7]
+    assert (row.nik, row.nik_tertulis, row.nik_padan) == (TELAGA[12].nik, SHORT, TELAGA[12].nik)
+    assert "NIK_TIDAK_SAH" not in row.tanda and row.hasil == "LOLOS"
+    [entry] = audit(office_db, "penyaringan.nik_terdaftar")
+    assert entry.before == {"nik": SHORT} and entry.after["jenis"] == "NIK_TIDAK_SAH"
+
+
 def test_taking_the_registered_nik_keeps_the_written_one_and_clears_the_slip(office_db, operator, screened):
-    preview = batch_review.find_nik_slips(office_db, operator, screened)
+    preview = batch_review.find_niks_to_take(office_db, operator, screened)
     taken = batch_review.take_registered_niks(office_db, operator, screened, [s.proposal_id for s in preview])
-    assert [s.baris for s in taken.taken] == [3, 4, 6] and taken.skipped == 0
+    assert [s.baris for s in taken.taken] == [3, 6, 7] and taken.skipped == 0
     rows = by_baris(office_db, operator, screened)
     assert (rows[3].nik, rows[3].nik_tertulis) == (LIMBOTO[10].nik, LIMBOTO[10].nik[:-1] + "3")
-    assert all("NIK_SALAH_KETIK" not in rows[b].tanda for b in (3, 4, 6))
-    assert rows[3].hasil == "LOLOS" and rows[2].nik_tertulis == ""
+    assert all("NIK_SALAH_KETIK" not in rows[b].tanda for b in (3, 6))
+    assert rows[3].hasil == rows[6].hasil == "LOLOS" and rows[2].nik_tertulis == ""
     assert sorted(d[1] for d in decisions(office_db)) == ["nik_taken"] * 3
     entries = audit(office_db, "penyaringan.nik_terdaftar")
     assert len(entries) == 3
@@ -209,24 +243,24 @@ def test_taking_the_registered_nik_keeps_the_written_one_and_clears_the_slip(off
 
 def test_a_slip_below_the_threshold_is_left_for_review(office_db, operator, screened, monkeypatch):
     with office_db.sessions() as session, session.begin():
-        row = session.scalar(select(Proposal).where(Proposal.list_id == screened, Proposal.baris == 4))
+        row = session.scalar(select(Proposal).where(Proposal.list_id == screened, Proposal.baris == 6))
         row.skor_padan = 0.95
-    assert [s.baris for s in batch_review.find_nik_slips(office_db, operator, screened)] == [3, 6]
-    assert [s.baris for s in batch_review.find_nik_slips(office_db, operator, screened, 0.9)] == [3, 4, 6]
+    assert [s.baris for s in batch_review.find_niks_to_take(office_db, operator, screened)] == [3, 7]
+    assert [s.baris for s in batch_review.find_niks_to_take(office_db, operator, screened, 0.9)] == [3, 6, 7]
     with pytest.raises(DomainError, match="antara 0 dan 1"):
-        batch_review.find_nik_slips(office_db, operator, screened, 1.5)
+        batch_review.find_niks_to_take(office_db, operator, screened, 1.5)
 
 
 def test_only_the_previewed_rows_are_taken_and_a_row_changed_meanwhile_is_skipped(
     office_db, operator, screened
 ):
-    preview = batch_review.find_nik_slips(office_db, operator, screened)
+    preview = batch_review.find_niks_to_take(office_db, operator, screened)
     service.decide(office_db, operator, preview[1].proposal_id, "field_check", "KK dibawa ke kantor")
     taken = batch_review.take_registered_niks(
         office_db, operator, screened, [preview[0].proposal_id, preview[1].proposal_id]
     )
     assert [s.baris for s in taken.taken] == [3] and taken.skipped == 1
-    assert by_baris(office_db, operator, screened)[6].nik == slip(TELAGA[0].nik)  # not previewed: untouched
+    assert by_baris(office_db, operator, screened)[7].nik == SHORT  # not previewed: untouched
 
 
 def test_a_later_rejection_gives_the_row_back_its_written_nik(office_db, operator, screened):
@@ -237,6 +271,9 @@ def test_a_later_rejection_gives_the_row_back_its_written_nik(office_db, operato
     assert (row.nik, row.nik_tertulis, row.nik_padan) == (LIMBOTO[10].nik[:-1] + "3", "", "")
     [entry] = audit(office_db, "penyaringan.keputusan.rejected")
     assert entry.before["nik"] == LIMBOTO[10].nik and entry.after["nik"] == LIMBOTO[10].nik[:-1] + "3"
+    # A malformed NIK likewise: a field check gives the row back the NIK the list wrote.
+    service.decide(office_db, operator, ids(office_db, operator, screened, 7)[0], "field_check", "Cek KTP")
+    assert by_baris(office_db, operator, screened)[7].nik == SHORT
 
 
 def test_accepting_after_taking_keeps_the_registered_nik(office_db, operator, screened):
@@ -257,7 +294,7 @@ def test_a_kecamatan_operator_takes_no_nik_of_a_person_living_elsewhere(
     )
     add_proposal(office_db, kecamatan_operator, own, {"nik": slip(TELAGA[0].nik), "nama": TELAGA[0].nama})
     service.screen_list(office_db, kecamatan_operator, own)
-    assert [s.proposal_id for s in batch_review.find_nik_slips(office_db, kecamatan_operator, own)] == [
+    assert [s.proposal_id for s in batch_review.find_niks_to_take(office_db, kecamatan_operator, own)] == [
         near.id
     ]
     taken = batch_review.take_registered_niks(office_db, kecamatan_operator, own)
