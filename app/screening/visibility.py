@@ -57,25 +57,21 @@ class RegionView:
             self._desa_by_nik.setdefault(nik, set()).add(kode_desa)
 
     def learn_people(self, person_ids: Iterable[int | None]) -> None:
-        wanted = sorted({i for i in person_ids if i is not None} - self._desa_by_person.keys())
-        for start in range(0, len(wanted), _CHUNK):
-            rows = self.session.execute(
-                select(Person.id, Person.nik, Person.kode_desa).where(
-                    Person.id.in_(wanted[start : start + _CHUNK])
-                )
-            )
-            for person_id, nik, kode_desa in rows:
-                self.know(person_id, nik, kode_desa)
+        self._learn(Person.id, sorted({i for i in person_ids if i is not None} - self._desa_by_person.keys()))
 
     def learn_niks(self, texts: Iterable[str | None]) -> None:
         """Finds the registered people whose NIK a stored sentence names (a runner-up in "calon lain: …")."""
         wanted = sorted(
             {nik for text in texts if text for nik in NIK_IN_TEXT.findall(text)} - self._desa_by_nik.keys()
         )
+        self._learn(Person.nik, wanted)
+
+    def _learn(self, column, wanted: list) -> None:
+        """Reads the desa of the people whose `column` is among `wanted`, a chunk of ids or NIKs at a time."""
         for start in range(0, len(wanted), _CHUNK):
             rows = self.session.execute(
                 select(Person.id, Person.nik, Person.kode_desa).where(
-                    Person.nik.in_(wanted[start : start + _CHUNK])
+                    column.in_(wanted[start : start + _CHUNK])
                 )
             )
             for person_id, nik, kode_desa in rows:
