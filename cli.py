@@ -257,10 +257,28 @@ def cmd_import(args) -> int:
         with _progress() as progress:
             result = job.commit(progress)
         _print(_("Tersimpan sebagai impor #{batch}.").format(batch=result.batch_id))
+        if result.imported and job.changes_matching:
+            _prepare_matching_index(db)
         return EXIT_OK
     finally:
         job.close()
         db.close()
+
+
+def _prepare_matching_index(db) -> None:
+    """After the import is saved and said so: the index the next screening needs, built now rather than by
+    the first `ejps screen`. Ctrl-C here stops only this step; the import stays saved."""
+    from app.screening.service import prepare_matching_index
+
+    try:
+        with _progress() as progress:
+            ready = prepare_matching_index(db, progress)
+    except KeyboardInterrupt:
+        ready = False
+    if ready:
+        _print(_("Indeks pemadanan untuk penyaringan sudah disiapkan."))
+    else:
+        _print(_("Indeks pemadanan belum disiapkan; penyaringan berikutnya akan menyusunnya."))
 
 
 def _print_preview(preview) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.office import open_office_database
+from app.screening.registry_index import read_saved_index, registry_state
 from cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, main
 from tests.factories import people, write_csv
 
@@ -39,6 +41,14 @@ def test_import_with_yes_commits_and_second_run_imports_nothing(office, tmp_path
     assert "Baru             : 8" in out and "Ditolak          : 1" in out
     assert "dukcapil.csv baris 4, nik: NIK harus 16 digit" in out
     assert report.exists()
+    # The next `ejps screen` finds the matching index of the new registry already saved.
+    assert "Indeks pemadanan untuk penyaringan sudah disiapkan." in out
+    db = open_office_database(office)
+    try:
+        with db.engine.connect() as connection:
+            assert read_saved_index(db.engine, registry_state(connection)).size == 8
+    finally:
+        db.close()
     assert main(["import", "--db", str(office), "dukcapil", str(path), "--yes"]) == EXIT_NOTHING
     assert "Tidak ada yang diimpor" in capsys.readouterr().out
     assert main(["search", "--db", str(office), records[0].nik]) == EXIT_OK

@@ -175,6 +175,12 @@ class RegistryImport:
         """The kind an import batch is recorded under: a family file is a DTKS/DTSEN import like any other."""
         return ExtractKind.DTKS.value if self.kind in WELFARE_KINDS else self.kind.value
 
+    @property
+    def changes_matching(self) -> bool:
+        """A Dukcapil import changes the people screening matches against, so their matching index is built
+        anew (`prepare_matching_index`); a DTKS or DTSEN import changes only what is known of them."""
+        return self.kind is ExtractKind.DUKCAPIL
+
     def _recognise_layout(self, first: SheetInfo) -> None:
         """A DTKS/DTSEN import of a DTSEN family file (one row per KK) reads it as one; the same file offered
         as a Dukcapil extract is refused with what to do instead."""

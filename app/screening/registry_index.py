@@ -405,18 +405,21 @@ class RegistryIndexCache:
             self._index, self._key = index, key
             return index
 
-    def save_pending(self, progress: Progress = NO_PROGRESS) -> None:
+    def save_pending(self, progress: Progress = NO_PROGRESS) -> bool:
         """Saves an index built in this session, once, outside any other transaction. If it cannot be saved
-        (busy, read-only, disk full) this session still has it and the next session builds it again."""
+        (busy, read-only, disk full) this session still has it and the next session builds it again.
+        Returns whether the database now holds the index (True also when there was nothing to save)."""
         with self._lock:
             if self._unsaved is None:
-                return
+                return True
             (engine, index), self._unsaved = self._unsaved, None
             progress.report(0, 0, _("Menyimpan indeks pemadanan"))
             try:
                 save_registry_index(engine, index)
             except Exception:
                 log.warning("indeks pemadanan tidak tersimpan", exc_info=True)
+                return False
+            return True
 
     def clear(self) -> None:
         with self._lock:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.auth.roles import CurrentUser, Permission, require_record_in_scope
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
-from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused, waiting_for_writer
+from app.jobs import NO_PROGRESS, Cancelled, Progress, cycle_collection_paused, waiting_for_writer
 from app.office import OfficeDatabase
 from app.regions import display_name
 from app.screening.desil import DesilLevel
@@ -208,6 +208,19 @@ def screen_list(
         uow.commit()
     CACHE.save_pending(progress)  # the first screening after an import: the next session reads the index
     return summary
+
+
+@cycle_collection_paused()
+def prepare_matching_index(db: OfficeDatabase, progress: Progress = NO_PROGRESS) -> bool:
+    """Right after a Dukcapil import has been committed: builds the matching index of the new registry and
+    saves it, so that the first screening after an import costs what any screening costs instead of paying
+    the build. It runs once the import's result is known, outside the import's transaction. Returns False
+    when cancelled (or when the index could not be saved): nothing is lost, the first screening builds it."""
+    try:
+        CACHE.get(str(db.path), db.engine, progress)
+    except Cancelled:
+        return False
+    return CACHE.save_pending(progress)
 
 
 def screen_list_within(

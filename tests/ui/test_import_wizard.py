@@ -6,6 +6,7 @@ from app.registry import importer
 from app.registry.batches import list_batches
 from app.registry.fields import ExtractKind
 from app.registry.search import count_people, search_people
+from app.screening.registry_index import read_saved_index, registry_state
 from tests.factories import DTKS_HEADERS, dtks_rows, people, write_csv
 from ui.main_window import MainWindow
 from ui.registry.import_wizard import ImportWizard
@@ -58,6 +59,10 @@ def test_wizard_imports_a_csv_end_to_end_and_people_appear(
     assert window.pages["registry"].model.rowCount() == 15  # refreshed after the import
     assert window.pages["import"].table.rowCount() == 1
     assert not [m for m in message_boxes if m[0] in ("warning", "critical")]
+    # The matching index of the new registry was built and saved with the import, not left to the first
+    # screening.
+    with office_db.engine.connect() as connection:
+        assert read_saved_index(office_db.engine, registry_state(connection)).size == 15
 
 
 def test_cancelling_the_wizard_after_the_preview_changes_nothing(qtbot, office_db, operator, tmp_path):

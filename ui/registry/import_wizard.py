@@ -36,6 +36,7 @@ from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_FLAGS, PROGRAM_LABELS, WELFARE_KINDS, ExtractKind, fields_of
 from app.registry.importer import ImportPlan, ImportPreview, ImportResult, RegistryImport
 from app.registry.issues_export import export_issues_xlsx
+from app.screening.service import prepare_matching_index
 from ui.jobs import BackgroundJob
 from ui.messages import show_error
 from ui.registry.detail_format import local_time, thousands
@@ -553,4 +554,11 @@ class ImportWizard(JobWizard):
             self.failed = True
             self.commit_page.show_failure()
 
-        self._run(_("Menyimpan ke registri…"), lambda progress: job.commit(progress), committed, failed)
+        def commit_then_index(progress) -> ImportResult:
+            result = job.commit(progress)
+            if result.imported and job.changes_matching:
+                # Here, once, rather than in the officer's first screening; Batal now skips only this step.
+                prepare_matching_index(self.db, progress)
+            return result
+
+        self._run(_("Menyimpan ke registri…"), commit_then_index, committed, failed)

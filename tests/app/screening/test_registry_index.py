@@ -150,3 +150,21 @@ def test_an_index_that_cannot_be_saved_still_serves_the_session(registry, monkey
     monkeypatch.setattr(registry_index, "save_registry_index", locked)
     assert first_session(registry).size == len(REGISTRY)
     assert read_saved_index(registry.engine, current_state(registry)) is None
+
+
+def test_preparing_the_index_after_an_import_saves_what_the_first_screening_reads(registry, monkeypatch):
+    from app.screening.service import prepare_matching_index
+
+    assert prepare_matching_index(registry) is True
+    monkeypatch.setattr(registry_index, "load_registry_index", lambda *a, **k: pytest.fail("rebuilt"))
+    index = RegistryIndexCache().get(str(registry.path), registry.engine)  # a new session's first screening
+    assert index.size == len(REGISTRY) and index.state == current_state(registry)
+
+
+def test_a_cancelled_preparation_saves_nothing_and_leaves_the_build_to_the_first_screening(registry):
+    from app.jobs import Progress
+    from app.screening.service import prepare_matching_index
+
+    assert prepare_matching_index(registry, Progress(cancelled=lambda: True)) is False
+    assert read_saved_index(registry.engine, current_state(registry)) is None
+    assert first_session(registry).size == len(REGISTRY)
