@@ -397,3 +397,12 @@ def test_a_masked_registered_nik_is_not_painted_as_differing_from_the_nik_writte
         shown[row.nik] = (row.nik_padan, colour)
     assert shown[registry[0].nik] == (registry[0].nik[:6] + "******" + registry[0].nik[-4:], None)
     assert "*" in shown[slip][0] and shown[slip][1] == REFUSED_COLOUR
+
+
+def test_a_computed_match_is_never_shown_as_certain(page, registry):
+    """The matcher leaves a share of the odds to "nobody here": even an exact match reads below 100 %; only an
+    operator's decision is certain."""
+    exact = next(row for row in page.model.rows if row.baris == 2)
+    assert exact.nik_padan == registry[0].nik and 0.999 <= exact.skor_padan < 1
+    shown = page.model.text_of(exact, "skor")
+    assert shown.startswith("99,") and shown.endswith("\u00a0%")
