@@ -381,7 +381,9 @@ def _decide(
         hasil=Verdict.PASS,
         person_id=linked.person_id if linked else None,
         nik_padan=linked.nik if linked else "",
-        skor_padan=round(linked.probability, 4) if linked else (round(best.probability, 4) if best else 0.0),
+        skor_padan=_stored(linked.probability, 4)
+        if linked
+        else (_stored(best.probability, 4) if best else 0.0),
         flags=flags,
         duplikat_dari=None,
         alasan="",
@@ -617,6 +619,12 @@ def evidence_text(evidence: dict) -> str:
     return _(note).format(**params)
 
 
+def _stored(probability: float, digits: int) -> float:
+    """A match probability as stored: rounded, but never up to 1. The matcher is never certain (a share of the
+    odds stays with "nobody here"), and a 1 would read "100 %" to the officer; only a decision is certain."""
+    return min(round(probability, digits), 1 - 10**-digits)
+
+
 def _evidence_dict(e) -> dict:
     return {"field": e.field, "level": e.level, "bits": round(e.bits, 2), "note": e.note, "params": e.params}
 
@@ -629,7 +637,7 @@ def _candidate_dict(
         "person_id": c.person_id,
         "nik": c.nik,
         "nama": known.nama if known else (matcher.index.name(c.position) if c.position >= 0 else ""),
-        "probability": round(c.probability, 6),
+        "probability": _stored(c.probability, 6),
         "bits": round(c.bits, 2),
         "evidence": [_evidence_dict(e) for e in c.evidence] if with_evidence else [],
         "person": known.as_dict() if known and with_evidence else None,

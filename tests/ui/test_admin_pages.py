@@ -95,6 +95,17 @@ def test_import_page_lists_batches(qtbot, office_db, operator, tmp_path):
     assert requested == ["dtks"]
 
 
+def test_import_page_shows_zero_counts_without_a_warning_colour(qtbot, office_db, operator, tmp_path):
+    import_people(office_db, operator, tmp_path / "dukcapil-2025.csv", people(2))
+    page = ImportPage(office_db, operator)
+    qtbot.addWidget(page)
+    missing, refused, flagged = (page.table.item(0, column) for column in (8, 9, 10))
+    assert (missing.text(), refused.text(), flagged.text()) == ("0", "0", "0")
+    for zero in (missing, refused, flagged):
+        assert zero.data(Qt.ItemDataRole.ForegroundRole) is None
+    assert page.table.item(0, 6).data(Qt.ItemDataRole.ForegroundRole) is not None  # 6 new people
+
+
 def test_audit_page_shows_newest_first_and_pages(qtbot, office_db, admin, operator, monkeypatch):
     from ui import audit_page
 

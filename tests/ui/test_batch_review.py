@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
+from app.screening.batch_review import NikToTake
 from app.screening.flags import Verdict
 from db.models import AuditEntry
 from tests.ui import test_screening_results as results_page_tests
@@ -130,3 +131,20 @@ def test_the_nik_slip_preview_lists_the_changes_then_takes_the_registered_nik(
     # Nothing left to take: said so, nothing asked.
     page.take_niks_button.click()
     assert len(previews) == 1 and message_boxes[-1][0] == "information"
+
+
+def test_the_nik_slip_preview_never_shows_a_likely_match_as_certain(qtbot):
+    slip = NikToTake(
+        proposal_id=1,
+        baris=12,
+        kind="NIK_SALAH_KETIK",
+        nik_tertulis="7501046201500010",
+        nik_terdaftar="7501046201500001",
+        nama="SRI ASNI PULUHULAWA",
+        probability=0.9997,
+        person_id=1,
+    )
+    dialog = TakeNiksDialog([slip], 0.99)
+    qtbot.addWidget(dialog)
+    confidence = dialog.table.item(0, len(TakeNiksDialog.COLUMNS) - 1).text()
+    assert confidence == "99,97\u00a0%"

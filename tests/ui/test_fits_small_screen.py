@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.i18n import set_language
 from app.registry.fields import ExtractKind
@@ -24,6 +25,7 @@ from ui.registry.import_wizard import ImportWizard
 from ui.screening.dialogs import CorrectionDialog, NewListDialog, ProgramDialog, ReasonDialog
 from ui.screening.entry_dialog import ProposalEntryDialog
 from ui.screening.import_wizard import ProposalImportWizard
+from ui.style import apply_style
 from ui.widgets.screen import SMALL_SCREEN, TITLE_BAR
 
 ROOM = QSize(SMALL_SCREEN.width(), SMALL_SCREEN.height() - TITLE_BAR)
@@ -124,3 +126,41 @@ def test_the_list_status_and_flag_counts_never_break_inside(qtbot, office_db, op
     page.open_list(screened)
     assert "Status:\u00a0Sudah\u00a0disaring" in page.info.text()
     assert page.flag_strip.text().count("white-space:nowrap") == page.flag_strip.text().count("<a ")
+
+
+def test_the_registry_comparison_of_the_detail_pane_fits(qtbot, office_db, operator, screened, language):  # noqa: F811
+    """In the pane beside the results, the four columns of "Usulan dan registri Dukcapil" (field, proposal,
+    registry, mark) are all inside the table, and a NIK — the digits the officer compares — is never cut.
+    With the application's own font and style sheet, as the officer sees it."""
+    app = QApplication.instance()
+    font, sheet = app.font(), app.styleSheet()
+    apply_style(app)
+    try:
+        _check_registry_comparison(qtbot, office_db, operator, screened, language)
+    finally:
+        app.setFont(font)
+        app.setStyleSheet(sheet)
+
+
+def _check_registry_comparison(qtbot, office_db, operator, screened, language) -> None:  # noqa: F811
+    window = MainWindow(office_db, operator)
+    qtbot.addWidget(window)
+    window.resize(ROOM)
+    window.show()
+    results = window.open_results(screened)
+    slip = next(row for row in list_results(office_db, operator, screened) if "NIK_SALAH_KETIK" in row.tanda)
+    results.select_proposal(slip.proposal_id)
+    qtbot.wait(50)
+    table = results.detail.compare
+    last = table.columnCount() - 1
+    assert table.columnViewportPosition(last) + table.columnWidth(last) <= table.viewport().width()
+    for row in range(table.rowCount()):
+        for column in (1, 2):
+            item = table.item(row, column)
+            if " " in item.text() or not item.text():
+                continue  # words wrap onto the next line
+            room = table.columnWidth(column) - 8  # the cell's own margins
+            font = table.font()  # the pane's font, bold where the cell is
+            font.setBold(item.font().bold())
+            width = QFontMetrics(font).horizontalAdvance(item.text())
+            assert width <= room, f"{item.text()!r} needs {width} px in a {room}-px column ({language})"

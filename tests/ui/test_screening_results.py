@@ -12,19 +12,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import select
 
+from app.auth.roles import Role
 from app.screening.flags import Verdict
-from app.screening.programs import create_program
+from app.screening.programs import create_program, create_proposal_list
+from app.screening.proposal_entry import add_proposal
 from app.screening.proposal_import import ProposalImport
 from app.screening.results import RESULT_COLUMNS
 from app.screening.service import screen_list
 from db.models import AuditEntry, ProposalDecision
-from tests.factories import DESA_LIMBOTO, PersonRecord, write_csv
+from tests.conftest import make_user
+from tests.factories import DESA_LIMBOTO, DESA_TELAGA, PersonRecord, write_csv
 from tests.ui.conftest import import_people
 from ui.main_window import MainWindow
 from ui.screening.dialogs import CorrectionDialog, ReasonDialog
 from ui.screening.look import LEVEL_BACKGROUNDS, VERDICT_BACKGROUNDS, VERDICT_COLOURS
 from ui.screening.results_model import COLUMNS
 from ui.screening.results_page import ResultsPage
+from ui.style import REFUSED_COLOUR
 
 HEADERS = ["No", "NIK", "Nama", "Tgl Lahir", "JK", "Alamat", "Kode Desa", "Keterangan"]
 NOT_REGISTERED = {
@@ -369,3 +373,36 @@ def test_a_person_outside_the_operators_region_is_shown_withheld_and_cannot_be_a
     assert "Di luar wilayah kerja Anda" in pane.flags.text()
     assert not pane.accept_button.isEnabled() and pane.reject_button.isEnabled()
     pane.grab().save("/tmp/access-detail-outside.png")
+
+
+def test_a_masked_registered_nik_is_not_painted_as_differing_from_the_nik_written(
+    qtbot, office_db, admin, registry
+):
+    """An operator of Kec. Telaga proposes people registered in Kec. Limboto: their registered NIK is shown
+    masked, and the proposal's NIK, written right, is not red for it; a NIK slip still is."""
+    outsider = make_user(office_db, admin, "op_telaga", Role.OPERATOR, DESA_TELAGA[:6])
+    list_id = create_proposal_list(office_db, outsider, None, "Usulan Bulila", "Desa Bulila", DESA_TELAGA)
+    add_proposal(office_db, outsider, list_id, {"nik": registry[0].nik, "nama": registry[0].nama.title()})
+    slip = mistyped(registry[3].nik)
+    add_proposal(office_db, outsider, list_id, {"nik": slip, "nama": registry[3].nama.title()})
+    screen_list(office_db, outsider, list_id)
+    view = ResultsPage(office_db, outsider)
+    qtbot.addWidget(view)
+    view.open_list(list_id)
+    nik_column = COLUMNS.index("nik")
+    shown = {}
+    for position in range(view.model.rowCount()):
+        row = view.model.row_at(position)
+        colour = view.model.index(position, nik_column).data(Qt.ItemDataRole.ForegroundRole)
+        shown[row.nik] = (row.nik_padan, colour)
+    assert shown[registry[0].nik] == (registry[0].nik[:6] + "******" + registry[0].nik[-4:], None)
+    assert "*" in shown[slip][0] and shown[slip][1] == REFUSED_COLOUR
+
+
+def test_a_computed_match_is_never_shown_as_certain(page, registry):
+    """The matcher leaves a share of the odds to "nobody here": even an exact match reads below 100 %; only an
+    operator's decision is certain."""
+    exact = next(row for row in page.model.rows if row.baris == 2)
+    assert exact.nik_padan == registry[0].nik and 0.999 <= exact.skor_padan < 1
+    shown = page.model.text_of(exact, "skor")
+    assert shown.startswith("99,") and shown.endswith("\u00a0%")

@@ -110,11 +110,16 @@ class ImportPage(QWidget):
                 ],
                 batch.id,
                 numeric={5, 6, 7, 8, 9, 10},
+                # A colour draws the eye to a count worth a look; a zero is nothing to look at.
                 colours={
-                    6: STATUS_COLOURS["hidup"],
-                    8: FLAGGED_COLOUR,
-                    9: REFUSED_COLOUR,
-                    10: FLAGGED_COLOUR,
+                    column: colour
+                    for column, colour, count in (
+                        (6, STATUS_COLOURS["hidup"], batch.added),
+                        (8, FLAGGED_COLOUR, batch.gone),
+                        (9, REFUSED_COLOUR, batch.refused),
+                        (10, FLAGGED_COLOUR, batch.flagged),
+                    )
+                    if count
                 },
             )
         self.table.resizeColumnsToContents()

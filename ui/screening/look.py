@@ -7,8 +7,8 @@ from datetime import date
 
 from PySide6.QtGui import QColor
 
-from app.formats import date_text, format_number
-from app.i18n import N_, _, current_language
+from app.formats import date_text, format_number, format_percent
+from app.i18n import N_, _
 from app.screening.flags import VERDICT_LABELS, Severity, Verdict
 from app.screening.programs import LIST_STATUS_LABELS, ListStatus
 from app.screening.service import DECISIONS
@@ -87,10 +87,7 @@ def rupiah(value: int | None) -> str:
 
 
 def percent(probability: float | None) -> str:
-    if probability is None:
-        return ""
-    text = f"{probability * 100:.1f}\u00a0%"  # never "100,0" at a line's end and "%" on the next
-    return text.replace(".", ",") if current_language() == "id" else text
+    return format_percent(probability)
 
 
 def desa_label(code: str) -> str:

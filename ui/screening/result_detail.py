@@ -435,7 +435,8 @@ class ResultDetailPane(QWidget):
                 if level in ("mirip", "beda"):
                     proposed_item.setBackground(background)
                     registered_item.setBackground(background)
-                    registered_item.setFont(bold)
+                    if field != "nik":  # 16 bold digits are wider than the column at 1366 px: cut, unreadable
+                        registered_item.setFont(bold)
                 mark_item.setText(LEVEL_MARKS.get(level, ""))
                 mark_item.setForeground(QColor(LEVEL_TEXT_COLOURS.get(level, TEXT_MUTED)))
                 mark_item.setBackground(background)

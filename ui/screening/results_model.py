@@ -57,6 +57,25 @@ HEADERS = {
 QUIET_FLAGS = ("DTKS", "BUKAN_DTKS", "NIK_KOSONG", "DATA_BERBEDA")
 
 
+# Flags that say the NIK written is not the registered one, whatever part of the registered NIK is shown.
+WRITTEN_NIK_FLAGS = ("NIK_SALAH_KETIK", "NIK_TIDAK_SAH")
+
+
+def written_nik_differs(row: ResultRow) -> bool:
+    """True when the NIK written differs from the registered one. A registered person outside the user's
+    region shows a masked NIK (750203******0001): the hidden digits are not a difference, so only the digits
+    shown are compared, besides the flags that say the written NIK is not theirs."""
+    if not row.nik or not row.nik_padan:
+        return False
+    if "*" not in row.nik_padan:
+        return row.nik != row.nik_padan
+    if any(code in row.tanda for code in WRITTEN_NIK_FLAGS):
+        return True
+    return len(row.nik) != len(row.nik_padan) or any(
+        shown not in ("*", written) for written, shown in zip(row.nik, row.nik_padan, strict=True)
+    )
+
+
 def flag_summary(codes: tuple[str, ...]) -> str:
     ordered = sorted(codes, key=lambda code: code in QUIET_FLAGS)
     return ", ".join(flag_label(code) for code in ordered)
@@ -188,8 +207,8 @@ class ResultsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == "hasil" and verdict:
                 return VERDICT_COLOURS[verdict]
-            if column == "nik" and row.nik_padan and row.nik and row.nik != row.nik_padan:
-                return REFUSED_COLOUR  # the NIK written differs from the one registered
+            if column == "nik" and written_nik_differs(row):
+                return REFUSED_COLOUR
             return None
         if role == Qt.ItemDataRole.FontRole and column == "hasil":
             return self._bold
