@@ -33,6 +33,8 @@ def restrict_to_owner(path: Path) -> None:
                 os.chmod(file, OWNER_ONLY_FILE)
             except (FileNotFoundError, PermissionError):  # gone, or another account's file: theirs to keep
                 pass
+
+
 # How long a writer waits for another process's write (a long import holds the lock for seconds) before it
 # gives up with DatabaseBusy.
 BUSY_TIMEOUT_SECONDS = 120

@@ -55,6 +55,14 @@ class Office(Base):
     device_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=uuid.uuid4)
     language: Mapped[str] = mapped_column(String(5), default="id")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The letterhead (kop surat) of the office's documents: up to three lines (government, agency, address)
+    # and the logo as PNG bytes, set in the office settings.
+    kop_baris_1: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    kop_baris_2: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    kop_alamat: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Whether printed documents (the SK's lampiran) show NIKs whole; masked (7502xxxxxxxx0001) otherwise.
+    nik_penuh_di_dokumen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("0"))
 
 
 class Region(Base):
@@ -282,6 +290,7 @@ class ProposalList(SyncedMixin, Base):
     mapping: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(60), default="")
     last_run_id: Mapped[int | None] = mapped_column(Integer)
+    sk_id: Mapped[int | None] = mapped_column(ForeignKey("sk_penetapan.id"))  # the SK it went into (in_sk)
 
 
 class Proposal(SyncedMixin, Base):
@@ -378,6 +387,151 @@ class AidRecipient(SyncedMixin, Base):
     source: Mapped[str] = mapped_column(String(20))  # sk | realisasi
     reference: Mapped[str] = mapped_column(String(120), default="")  # SK number or realisasi batch
     tanggal: Mapped[date | None] = mapped_column(Date)
+    sk_id: Mapped[int | None] = mapped_column(ForeignKey("sk_penetapan.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+
+class SkPenetapan(SyncedMixin, Base):
+    """A decree (SK penetapan) fixing a program's recipients (Pergub 52/2020 Pasal 6 ayat 2, Lampiran I-II):
+    drafted from screened lists, or imported when issued elsewhere (APBN programs). A final SK never changes;
+    a correction is a new SK that amends it (`mengubah_sk_id`)."""
+
+    __tablename__ = "sk_penetapan"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    nomor: Mapped[str] = mapped_column(String(120), default="")
+    tanggal: Mapped[date | None] = mapped_column(Date)
+    # The year the number is unique in (a number used twice in the same year is refused).
+    tahun: Mapped[int] = mapped_column(Integer)
+    judul: Mapped[str] = mapped_column(Text, default="")
+    instansi: Mapped[str] = mapped_column(String(200), default="")  # issuing office
+    penandatangan_nama: Mapped[str] = mapped_column(String(120), default="")
+    penandatangan_nip: Mapped[str] = mapped_column(String(30), default="")
+    penandatangan_jabatan: Mapped[str] = mapped_column(String(200), default="")
+    menimbang: Mapped[str] = mapped_column(Text, default="")  # considerations, one per line
+    mengingat: Mapped[str] = mapped_column(Text, default="")  # legal bases, one per line
+    sumber_dana: Mapped[str] = mapped_column(String(20), default="")  # as Program.sumber_dana
+    nilai_per_penerima: Mapped[int] = mapped_column(Integer, default=0)  # rupiah
+    total_nilai: Mapped[int] = mapped_column(Integer, default=0)  # rupiah, kept when finalised
+    # The region the SK covers and is scoped by (any prefix of a Kemendagri code).
+    kode_wilayah: Mapped[str] = mapped_column(String(10), default="")
+    status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | final
+    asal: Mapped[str] = mapped_column(String(10), default="disusun")  # disusun (drafted here) | impor
+    # SHA-256 of the SK's content at finalisation, printed on every page of the final document.
+    hash_isi: Mapped[str] = mapped_column(String(64), default="")
+    final_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    final_by: Mapped[str] = mapped_column(String(60), default="")
+    mengubah_sk_id: Mapped[int | None] = mapped_column(ForeignKey("sk_penetapan.id"))
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+
+    __table_args__ = (Index("ix_sk_tahun_nomor", "tahun", "nomor"),)
+
+
+class SkPenerima(SyncedMixin, Base):
+    """One row of an SK's lampiran: a recipient as the decree names them, with the ranking that put them in
+    (or left them out, over quota)."""
+
+    __tablename__ = "sk_penerima"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sk_id: Mapped[int] = mapped_column(ForeignKey("sk_penetapan.id"), index=True)
+    urutan: Mapped[int] = mapped_column(Integer, default=0)  # "No" in the lampiran
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    nik: Mapped[str] = mapped_column(String(16), default="", index=True)
+    nama: Mapped[str] = mapped_column(String(200), default="")
+    alamat: Mapped[str] = mapped_column(String(300), default="")
+    kode_desa: Mapped[str] = mapped_column(String(10), default="", index=True)
+    nilai: Mapped[int] = mapped_column(Integer, default=0)  # rupiah
+    desil: Mapped[int | None] = mapped_column(SmallInteger)
+    peringkat: Mapped[int | None] = mapped_column(Integer)  # rank among the eligible rows
+    # False: eligible but outside the quota (kept so the operator sees who falls out, and why).
+    masuk: Mapped[bool] = mapped_column(Boolean, default=True)
+    alasan: Mapped[str] = mapped_column(Text, default="")
+
+
+class KuotaWilayah(SyncedMixin, Base):
+    """A program's quota for one kecamatan or desa (the program's own `kuota` is its total)."""
+
+    __tablename__ = "kuota_wilayah"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    kode_wilayah: Mapped[str] = mapped_column(String(10))
+    kuota: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Realisasi(SyncedMixin, Base):
+    """Aid actually handed over (Pergub 52/2020 Pasal 7 ayat 2): to whom, when, how much, through which
+    channel; entered or imported from a bank's or post office's list."""
+
+    __tablename__ = "realisasi"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id"), index=True)
+    sk_id: Mapped[int | None] = mapped_column(ForeignKey("sk_penetapan.id"), index=True)
+    sk_penerima_id: Mapped[int | None] = mapped_column(ForeignKey("sk_penerima.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    nik: Mapped[str] = mapped_column(String(16), default="", index=True)
+    nama: Mapped[str] = mapped_column(String(200), default="")
+    kode_desa: Mapped[str] = mapped_column(String(10), default="")
+    tanggal: Mapped[date | None] = mapped_column(Date)
+    jumlah_fisik: Mapped[float] = mapped_column(default=0)  # physical quantity (packages, kg, ...)
+    satuan: Mapped[str] = mapped_column(String(40), default="")
+    nilai: Mapped[int] = mapped_column(Integer, default=0)  # rupiah
+    saluran: Mapped[str] = mapped_column(String(20), default="")  # bank | pos | natura
+    # The import it came from (file name and row), empty when typed.
+    sumber: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Form1(SyncedMixin, Base):
+    """Form 1, the standard household registration form (Pergub 72/2018 A.1): the registrant, how they
+    registered, the household's characteristics of the skrining awal, its members."""
+
+    __tablename__ = "form1"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    no_kk: Mapped[str] = mapped_column(String(16), default="")
+    nama: Mapped[str] = mapped_column(String(200))
+    tempat_lahir: Mapped[str] = mapped_column(String(120), default="")
+    tgl_lahir: Mapped[date | None] = mapped_column(Date)
+    jenis_kelamin: Mapped[str] = mapped_column(String(1), default="")
+    alamat: Mapped[str] = mapped_column(String(300), default="")
+    rt: Mapped[str] = mapped_column(String(3), default="")
+    rw: Mapped[str] = mapped_column(String(3), default="")
+    kode_desa: Mapped[str] = mapped_column(String(10), index=True)
+    telepon: Mapped[str] = mapped_column(String(30), default="")
+    # aktif (at the village office) | pasif (home visit) | sktm (SKTM applicant) | domisili (non-resident
+    # domiciled at least six months, with a domicile statement known to the Kepala Desa)
+    jalur: Mapped[str] = mapped_column(String(12), default="aktif")
+    domisili_sejak: Mapped[date | None] = mapped_column(Date)
+    pernyataan_domisili: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The five characteristics of the skrining awal (A.2.b): a registrant with three or more fails it.
+    atap_beton_genteng: Mapped[bool] = mapped_column(Boolean, default=False)
+    punya_mobil: Mapped[bool] = mapped_column(Boolean, default=False)
+    punya_ac: Mapped[bool] = mapped_column(Boolean, default=False)
+    tabung_gas_besar: Mapped[bool] = mapped_column(Boolean, default=False)  # over 5.5 kg
+    # Highest education of a member no longer in school (e.g. SD, SMP, SMA, D3, S1, S2, S3).
+    pendidikan_tertinggi: Mapped[str] = mapped_column(String(10), default="")
+    karakteristik_lain: Mapped[dict] = mapped_column(JSON, default=dict)
+    tanggal: Mapped[date | None] = mapped_column(Date)
+    petugas: Mapped[str] = mapped_column(String(120), default="")
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_by: Mapped[str] = mapped_column(String(60), default="")
+
+
+class Form1Anggota(SyncedMixin, Base):
+    """A member of the household a Form 1 registers."""
+
+    __tablename__ = "form1_anggota"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("form1.id"), index=True)
+    urutan: Mapped[int] = mapped_column(Integer, default=0)
+    nik: Mapped[str] = mapped_column(String(16), default="")
+    nama: Mapped[str] = mapped_column(String(200), default="")
+    hubungan: Mapped[str] = mapped_column(String(40), default="")
+    tgl_lahir: Mapped[date | None] = mapped_column(Date)
+    jenis_kelamin: Mapped[str] = mapped_column(String(1), default="")
+    pendidikan: Mapped[str] = mapped_column(String(10), default="")
+    masih_sekolah: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RegistryMatchIndex(Base):
