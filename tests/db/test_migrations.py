@@ -58,3 +58,60 @@ def test_region_reference_holds_all_of_gorontalo(office_db):
         levels = dict(session.execute(text("SELECT level, count(*) FROM region GROUP BY level")).all())
         assert levels == {1: 1, 2: 6, 3: 77, 4: 729}
         assert session.get(Region, "7571").name == "Kota Gorontalo"
+
+
+def _plain_engine(path):
+    """An unencrypted SQLite database with the office engine's foreign-key enforcement."""
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(f"sqlite:///{path}")
+    event.listen(
+        engine, "connect", lambda connection, _record: connection.execute("PRAGMA foreign_keys = ON")
+    )
+    return engine
+
+
+def _migrate(engine, command_name: str, revision: str) -> None:
+    from alembic import command
+
+    from db.migrate import alembic_config
+
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, command_name)(config, revision)
+
+
+def test_the_documents_migration_upgrades_an_office_holding_lists_proposals_and_recipients(tmp_path):
+    """0007 adds columns that reference the new SK table to tables other rows point at (a list's proposals):
+    it must not copy those tables, which fails under their children's foreign keys on any real office."""
+    from sqlalchemy import insert
+
+    from db.models import AidRecipient, Program, Proposal, ProposalList
+
+    engine = _plain_engine(tmp_path / "kantor.db")
+    _migrate(engine, "upgrade", "0006_dtsen")
+    with engine.begin() as connection:
+        program = connection.execute(
+            insert(Program.__table__).values(nama="PKH", sumber_dana="APBN", tahun=2026)
+        ).inserted_primary_key[0]
+        listed = connection.execute(
+            insert(ProposalList.__table__).values(program_id=program, nama="Usulan")
+        ).inserted_primary_key[0]
+        connection.execute(insert(Proposal.__table__).values(list_id=listed, baris=2, nama="SITI"))
+        connection.execute(insert(AidRecipient.__table__).values(program_id=program, nik="7501", source="sk"))
+    _migrate(engine, "upgrade", "head")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT nama, sk_id FROM proposal_list")).all() == [("Usulan", None)]
+        assert connection.execute(text("SELECT count(*) FROM proposal")).scalar_one() == 1
+        assert connection.execute(text("SELECT sk_id, person_id FROM aid_recipient")).all() == [(None, None)]
+    # And back down and up again, keeping the rows (SQLite keeps the emptied reference columns).
+    _migrate(engine, "downgrade", "0006_dtsen")
+    _migrate(engine, "upgrade", "head")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM proposal")).scalar_one() == 1
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [
+        d for d in differences if not (d[0] == "remove_table" and d[1].name.startswith("person_fts"))
+    ] == []
+    engine.dispose()

@@ -241,12 +241,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_realisasi_sk_id"), ["sk_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_realisasi_uid"), ["uid"], unique=True)
 
-    with op.batch_alter_table("aid_recipient", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sk_id", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("person_id", sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f("ix_aid_recipient_sk_id"), ["sk_id"], unique=False)
-        batch_op.create_foreign_key("fk_aid_recipient_sk_id", "sk_penetapan", ["sk_id"], ["id"])
-        batch_op.create_foreign_key("fk_aid_recipient_person_id", "person", ["person_id"], ["id"])
+    _add_reference("aid_recipient", "sk_id", "sk_penetapan", "fk_aid_recipient_sk_id")
+    _add_reference("aid_recipient", "person_id", "person", "fk_aid_recipient_person_id")
+    op.create_index("ix_aid_recipient_sk_id", "aid_recipient", ["sk_id"], unique=False)
 
     with op.batch_alter_table("office", schema=None) as batch_op:
         batch_op.add_column(
@@ -261,15 +258,37 @@ def upgrade() -> None:
             sa.Column("nik_penuh_di_dokumen", sa.Boolean(), server_default=sa.text("0"), nullable=False)
         )
 
-    with op.batch_alter_table("proposal_list", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sk_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key("fk_proposal_list_sk_id", "sk_penetapan", ["sk_id"], ["id"])
+    _add_reference("proposal_list", "sk_id", "sk_penetapan", "fk_proposal_list_sk_id")
+
+
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
+def _add_reference(table: str, column: str, target: str, name: str) -> None:
+    """A nullable column referencing `target`. SQLite adds it in place: a batch copy of the table would drop
+    it under the foreign keys of its children (proposals point at their list) and fail on any real office."""
+    if column in {c["name"] for c in sa.inspect(op.get_bind()).get_columns(table)}:
+        return  # left by a downgrade on SQLite (see there)
+    if _sqlite():
+        op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER REFERENCES {target}(id)")
+    else:
+        op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+        op.create_foreign_key(name, table, target, [column], ["id"])
+
+
+def _drop_reference(table: str, column: str, name: str) -> None:
+    """SQLite cannot drop a column that holds a foreign key without copying the table (see `_add_reference`):
+    there the column stays, empty and unread by the older program, and an upgrade takes it up again."""
+    if _sqlite():
+        op.execute(f"UPDATE {table} SET {column} = NULL")
+        return
+    op.drop_constraint(name, table, type_="foreignkey")
+    op.drop_column(table, column)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("proposal_list", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_proposal_list_sk_id", type_="foreignkey")
-        batch_op.drop_column("sk_id")
+    _drop_reference("proposal_list", "sk_id", "fk_proposal_list_sk_id")
 
     with op.batch_alter_table("office", schema=None) as batch_op:
         batch_op.drop_column("nik_penuh_di_dokumen")
@@ -278,12 +297,9 @@ def downgrade() -> None:
         batch_op.drop_column("kop_baris_2")
         batch_op.drop_column("kop_baris_1")
 
-    with op.batch_alter_table("aid_recipient", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_aid_recipient_person_id", type_="foreignkey")
-        batch_op.drop_constraint("fk_aid_recipient_sk_id", type_="foreignkey")
-        batch_op.drop_index(batch_op.f("ix_aid_recipient_sk_id"))
-        batch_op.drop_column("person_id")
-        batch_op.drop_column("sk_id")
+    op.drop_index("ix_aid_recipient_sk_id", table_name="aid_recipient")
+    _drop_reference("aid_recipient", "person_id", "fk_aid_recipient_person_id")
+    _drop_reference("aid_recipient", "sk_id", "fk_aid_recipient_sk_id")
 
     with op.batch_alter_table("realisasi", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_realisasi_uid"))
