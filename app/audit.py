@@ -15,6 +15,10 @@ from app.auth.roles import ROLE_LABELS, CurrentUser, Permission, Role, require
 from app.errors import DomainError
 from app.i18n import N_, _
 from app.registry.fields import FIELDS
+from app.registry.people import SEX_LABELS, STATUS_LABELS
+from app.screening.desil import DESIL_LEVEL_LABELS
+from app.screening.programs import FUNDING_SOURCE_LABELS, LIST_STATUS_LABELS
+from app.screening.service import DECISIONS
 from app.uow import UnitOfWork
 from db.models import AuditEntry
 
@@ -56,6 +60,7 @@ CHANGE_LABELS = {field.name: field.label for fields in FIELDS.values() for field
     "desil_min": N_("Desil terendah"),
     "desil_max": N_("Desil tertinggi"),
     "hanya_dtks": N_("Hanya DTKS/DTSEN"),
+    "desil_acuan": N_("Acuan desil"),
     "run": N_("Penyaringan"),
     "engine": N_("Versi mesin"),
     "scope": N_("Cakupan"),
@@ -70,6 +75,15 @@ CHANGE_LABELS = {field.name: field.label for fields in FIELDS.values() for field
     "rows": N_("Jumlah baris"),
 }
 YES, NO = N_("ya"), N_("tidak")
+# Coded values in words, per key: an officer reads "APBD Kabupaten/Kota", not APBD_KABKOTA.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "sumber_dana": FUNDING_SOURCE_LABELS,
+    "desil_acuan": {level.value: label for level, label in DESIL_LEVEL_LABELS.items()},
+    "scope": {"list": N_("seluruh daftar"), "row": N_("baris yang berubah")},
+    "status": {status.value: label for status, label in LIST_STATUS_LABELS.items()} | STATUS_LABELS,
+    "keputusan": DECISIONS,
+    "jenis_kelamin": SEX_LABELS,
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,8 @@ def _value_text(key: str, value) -> str:
             return _(ROLE_LABELS[Role(value)])
         except (ValueError, KeyError):
             return str(value)
+    if isinstance(value, str) and value in VALUE_LABELS.get(key, {}):
+        return _(VALUE_LABELS[key][value])
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -106,6 +122,8 @@ def describe_change(before: dict | None, after: dict | None) -> list[AuditChange
         old, new = before.get(key), after.get(key)
         if key in before and key in after and old == new:
             continue
+        if old in (None, "") and new in (None, ""):
+            continue  # an empty field of a new record says nothing ("OPD: ;")
         label = _(CHANGE_LABELS[key]) if key in CHANGE_LABELS else key
         changes.append(AuditChange(label, _value_text(key, old), _value_text(key, new)))
     return changes

@@ -66,6 +66,23 @@ def test_an_entry_reads_as_changes_in_words_with_before_and_after(office_db, adm
     assert created == [AuditChange("Nama pengguna", "", "budi"), AuditChange("Aktif", "", "ya")]
 
 
+def test_coded_values_read_in_words_and_empty_fields_of_a_new_record_are_left_out():
+    from app.audit import AuditChange, describe_change
+
+    created = describe_change(
+        None, {"nama": "Sembako", "opd": "", "sumber_dana": "APBD_KABKOTA", "desil_acuan": "kabupaten_kota"}
+    )
+    assert created == [
+        AuditChange("Nama", "", "Sembako"),
+        AuditChange("Sumber dana", "", "APBD Kabupaten/Kota"),
+        AuditChange("Acuan desil", "", "kabupaten/kota"),
+    ]
+    run = describe_change(None, {"run": 3, "scope": "list"})
+    assert AuditChange("Cakupan", "", "seluruh daftar") in run
+    decided = describe_change({"keputusan": None}, {"keputusan": "field_check"})
+    assert decided == [AuditChange("Keputusan", "", "Tandai untuk cek lapangan")]
+
+
 def test_the_log_is_narrowed_to_days_on_the_laptops_clock(office_db, admin):
     from datetime import date, timedelta
 
