@@ -136,3 +136,15 @@ def test_the_command_line_speaks_english_with_lang_en(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert "Error: File /nonexistent.csv not found." in err
     assert "Galat" not in err and "tidak ditemukan" not in err
+
+
+def test_a_table_shows_sex_as_one_letter_of_the_language_and_deciles_in_english():
+    from app.registry.people import sex_letter
+
+    set_language("en")
+    try:
+        assert (sex_letter("L"), sex_letter("P"), sex_letter("")) == ("M", "F", "")
+        assert _("Desil sasaran") == "Target deciles" and _("Semua desa") == "All villages"
+    finally:
+        set_language("id")
+    assert (sex_letter("L"), sex_letter("P")) == ("L", "P")

@@ -208,6 +208,8 @@ CELL_LIMIT = 500
 
 def limit_of(field_name: str) -> int:
     return FIELD_LIMITS.get(field_name, CELL_LIMIT)
+
+
 DTKS_NO_KK = Field("no_kk", NO_KK.label, False, NO_KK.variants)
 DTKS_TGL_LAHIR = Field("tgl_lahir", TGL_LAHIR.label, False, TGL_LAHIR.variants)
 DTKS_JENIS_KELAMIN = Field("jenis_kelamin", JENIS_KELAMIN.label, False, JENIS_KELAMIN.variants)

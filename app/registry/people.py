@@ -158,3 +158,11 @@ def status_label(status: str) -> str:
 
 def sex_label(jenis_kelamin: str) -> str:
     return _(SEX_LABELS.get(jenis_kelamin, jenis_kelamin))
+
+
+# The one-letter form of a table column: L/P in Indonesian, M/F in English.
+SEX_LETTERS = {"L": N_("L"), "P": N_("P")}
+
+
+def sex_letter(jenis_kelamin: str) -> str:
+    return _(SEX_LETTERS[jenis_kelamin]) if jenis_kelamin in SEX_LETTERS else jenis_kelamin

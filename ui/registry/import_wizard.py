@@ -367,7 +367,8 @@ class CommitPage(QWizardPage):
         self.message = set_role(QLabel(), "info")
         self.message.setObjectName("result")
         self.message.setWordWrap(True)
-        layout.addWidget(self.message)
+        # Its own height at the top, not a box stretched over the page when there are no problem rows.
+        layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignTop)
         self.issues_panel = IssuesPanel(
             "masalah-impor.xlsx", (140, 60, 110, 150, 80), wrap=True, export=self.export_issues
         )

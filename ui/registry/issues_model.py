@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -17,9 +18,10 @@ ACTIONS = {Severity.REFUSED: N_("Ditolak"), Severity.FLAGGED: N_("Ditandai")}
 
 
 class IssuesModel(QAbstractTableModel):
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, label_of: Callable[[str], str] = field_label) -> None:
         super().__init__(parent)
         self.issues: tuple[RowIssue, ...] = ()
+        self.label_of = label_of
 
     def set_issues(self, issues) -> None:
         self.beginResetModel()
@@ -51,7 +53,7 @@ class IssuesModel(QAbstractTableModel):
             values = (
                 issue.source,
                 format_number(issue.row_number),
-                field_label(issue.field),
+                self.label_of(issue.field),
                 issue.value,
                 _(ACTIONS[severity]),
                 issue.message,

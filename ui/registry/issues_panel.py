@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
+from app.registry.fields import field_label
 from ui.messages import inform, show_error
 from ui.registry.detail_format import thousands
 from ui.registry.issues_model import IssuesModel
@@ -35,8 +36,10 @@ class IssuesPanel(QWidget):
         wrap: bool,
         export: Callable[[tuple, Path], int],
         parent=None,
+        label_of: Callable[[str], str] = field_label,
     ) -> None:
-        """`export(issues, path)` writes the rows through app/ (audited: they carry NIKs and names)."""
+        """`export(issues, path)` writes the rows through app/ (audited: they carry NIKs and names);
+        `label_of(field)` names a row's field in words (the import's own fields)."""
         super().__init__(parent)
         self.export_name = export_name
         self.export_issues = export
@@ -53,7 +56,7 @@ class IssuesPanel(QWidget):
         self.export_button.clicked.connect(self.export)
         header.addWidget(self.export_button)
         layout.addLayout(header)
-        self.model = IssuesModel(self)
+        self.model = IssuesModel(self, label_of)
         self.table = QTableView()
         self.table.setObjectName("issues")
         self.table.setModel(self.model)
@@ -72,6 +75,12 @@ class IssuesPanel(QWidget):
             # reason is read whole, never cut after its third line.
             self.table.horizontalHeader().sectionResized.connect(self._fit_rows)
         layout.addWidget(self.table, 1)
+        # Said in words when every row was read well, instead of an empty table that looks unfinished.
+        self.none_label = set_role(
+            QLabel(_("Tidak ada baris bermasalah: semua baris terbaca dengan baik.")), "ok"
+        )
+        self.none_label.setObjectName("no_issues")
+        layout.addWidget(self.none_label)
         self.show_issues(())
 
     def _fit_rows(self, *_args) -> None:
@@ -88,6 +97,8 @@ class IssuesPanel(QWidget):
             else _("Baris bermasalah")
         )
         self.export_button.setEnabled(bool(self._issues))
+        self.table.setVisible(bool(self._issues))
+        self.none_label.setVisible(not self._issues)
 
     def export(self) -> None:
         if not self._issues:

@@ -28,7 +28,7 @@ from app.auth.roles import CurrentUser
 from app.formats import date_text
 from app.i18n import N_, _
 from app.office import OfficeDatabase
-from app.registry.people import status_label
+from app.registry.people import sex_letter, status_label
 from app.registry.search import PersonRow, count_people, page_people, people_at, people_by_ids
 from ui.style import MISSING_BACKGROUND, STATUS_COLOURS
 
@@ -264,6 +264,8 @@ class PersonTableModel(QAbstractTableModel):
                 return format_date(person.tgl_lahir)
             if column == "status":
                 return person_status_text(person)
+            if column == "jenis_kelamin":
+                return sex_letter(person.jenis_kelamin)
             return getattr(person, column)
         if role == Qt.ItemDataRole.UserRole:
             return person.id

@@ -25,7 +25,7 @@ from app.auth.roles import CurrentUser
 from app.errors import DomainError
 from app.i18n import _
 from app.office import OfficeDatabase
-from app.registry.people import status_label
+from app.registry.people import sex_letter, status_label
 from app.screening.programs import ProposalListData
 from app.screening.proposal_entry import RegistryPerson, add_proposal, delete_proposal, lookup_by_nik
 from app.screening.results import list_results
@@ -37,7 +37,7 @@ from ui.widgets.screen import bounded_size
 from ui.widgets.tables import fill_row, read_only_table, row_data
 
 NIK_LENGTH = 16
-ROW_COLUMN_WIDTHS = (50, 150, 190, 88, 34, 200)  # fixed: an imported list may hold thousands of rows
+ROW_COLUMN_WIDTHS = (50, 150, 190, 88, 44, 200)  # fixed: an imported list may hold thousands of rows
 
 
 class ProposalEntryDialog(QDialog):
@@ -188,7 +188,7 @@ class ProposalEntryDialog(QDialog):
                     row.nik,
                     row.nama,
                     date_text(row.tgl_lahir),
-                    row.jenis_kelamin,
+                    sex_letter(row.jenis_kelamin),
                     desa_label(row.kode_desa),
                     note,
                 ],
@@ -304,7 +304,7 @@ class ProposalEntryDialog(QDialog):
                 row.nik,
                 row.nama,
                 date_text(row.tgl_lahir),
-                row.jenis_kelamin,
+                sex_letter(row.jenis_kelamin),
                 desa_label(row.kode_desa),
                 " ".join(row.warnings) or _("baru, belum disaring"),
             ],

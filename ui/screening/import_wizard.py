@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.auth.roles import CurrentUser, Permission
 from app.i18n import N_, _
 from app.office import OfficeDatabase
+from app.registry.fields import field_label
 from app.registry.issues_export import export_issues_xlsx
 from app.screening.programs import ProgramData
 from app.screening.proposal_import import (
@@ -36,6 +37,7 @@ from app.screening.proposal_import import (
     ProposalPlan,
     ProposalPreview,
 )
+from app.screening.proposal_import import field_labels as proposal_field_labels
 from ui.messages import show_error
 from ui.registry.detail_format import thousands
 from ui.registry.import_wizard import NO_COLUMN, FilesPage, JobWizard, MappingPage
@@ -160,8 +162,13 @@ class ProposalPreviewPage(QWizardPage):
         for position, stat in enumerate(self.stats.values()):
             grid.addWidget(stat, 0, position)
         layout.addLayout(grid)
+        labels = proposal_field_labels()
         self.issues_panel = IssuesPanel(
-            "masalah-usulan.xlsx", (150, 50, 90, 130, 85), wrap=True, export=self.export_issues
+            "masalah-usulan.xlsx",
+            (150, 50, 90, 130, 85),
+            wrap=True,
+            export=self.export_issues,
+            label_of=lambda name: labels.get(name) or field_label(name),
         )
         # The page's own names for the panel's parts (tests and the wizard use them).
         self.issues, self.issues_model = self.issues_panel.table, self.issues_panel.model
