@@ -38,6 +38,7 @@ def test_no_problem_rows_is_said_in_a_sentence_instead_of_an_empty_table(
     assert not wizard.preview.issues
     assert panel.none_label.isVisible() and not panel.table.isVisible()
     assert "Tidak ada baris bermasalah" in panel.none_label.text()
+    assert panel.none_label.height() <= panel.none_label.sizeHint().height() + 4  # a line, not a box
     wizard.next()
     qtbot.waitUntil(lambda: wizard.result is not None and not wizard.busy, timeout=20000)
     message = wizard.commit_page.message

@@ -80,7 +80,7 @@ class IssuesPanel(QWidget):
             QLabel(_("Tidak ada baris bermasalah: semua baris terbaca dengan baik.")), "ok"
         )
         self.none_label.setObjectName("no_issues")
-        layout.addWidget(self.none_label)
+        layout.addWidget(self.none_label, 1, Qt.AlignmentFlag.AlignTop)
         self.show_issues(())
 
     def _fit_rows(self, *_args) -> None:

@@ -27,7 +27,7 @@ from ui.style import set_role
 from ui.widgets.tables import digits_width, header_fits
 
 SEARCH_DELAY_MS = 150
-COLUMN_WIDTHS = {"nama": 210, "tgl_lahir": 88, "jenis_kelamin": 36, "kode_desa": 96, "hubungan_keluarga": 130}
+COLUMN_WIDTHS = {"nama": 172, "tgl_lahir": 88, "jenis_kelamin": 36, "kode_desa": 96, "hubungan_keluarga": 130}
 # What an officer reads first comes first: a 1366-px screen shows NIK to JK beside the detail pane.
 VISUAL_ORDER = (
     "nik",
@@ -103,7 +103,8 @@ class RegistryPage(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([700, 480])
+        # The table first: its six columns whole on a 1366-px laptop, the detail pane at its minimum.
+        splitter.setSizes([760, 430])
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
         layout.addWidget(splitter, 1)

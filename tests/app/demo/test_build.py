@@ -35,8 +35,17 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
     summary = build_demo(path, people=PEOPLE, seed=11, progress=Progress(report=lambda *a: reports.append(a)))
     assert summary.people == PEOPLE and 0 < summary.households < PEOPLE and 0 < summary.dtks < PEOPLE
     assert summary.samples_dir == path.parent / "contoh_ekstrak"
-    for name in (DUKCAPIL_EXTRACT, DTKS_EXTRACT, NEW_FILE_CSV, NEW_FILE_XLSX, UPDATE_FILE, DTKS_FILE, PROPOSAL_CSV,
-                 PROPOSAL_XLSX, DTSEN_FAMILY_FILE):
+    for name in (
+        DUKCAPIL_EXTRACT,
+        DTKS_EXTRACT,
+        NEW_FILE_CSV,
+        NEW_FILE_XLSX,
+        UPDATE_FILE,
+        DTKS_FILE,
+        PROPOSAL_CSV,
+        PROPOSAL_XLSX,
+        DTSEN_FAMILY_FILE,
+    ):
         assert (summary.samples_dir / name).is_file(), name
     assert reports and all(0 <= done <= total for done, total, _text in reports)
     assert reports[-1][0] == reports[-1][1]
@@ -56,7 +65,10 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
         # and the planted cases are there to review.
         (program,) = list_programs(db.unit_of_work(), operator)
         assert (program.nama, program.sumber_dana, program.kode_wilayah) == (
-            "Bantuan Sembako Lansia 2026", "APBD_KABKOTA", "7501")
+            "Bantuan Sembako Lansia 2026",
+            "APBD_KABKOTA",
+            "7501",
+        )
         (listed,) = list_proposal_lists(db.unit_of_work(), operator, program.id)
         assert listed.status == "screened" and listed.created_by == "operator" and listed.row_count > 25
         rows = list_results(db, operator, listed.id)
@@ -77,7 +89,9 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
         assert dtks.refused_rows == 0 and dtks.changed > 0 and dtks.added > 0
         # The DTSEN family file is told apart by its headers; its members (listed in DTKS already) get the
         # three desil levels on their records, and the one KK the register lacks is the one refused row.
-        family = _preview(db, demo_admin, "dtks", summary.samples_dir / DTSEN_FAMILY_FILE, source_label="DTSEN")
+        family = _preview(
+            db, demo_admin, "dtks", summary.samples_dir / DTSEN_FAMILY_FILE, source_label="DTSEN"
+        )
         assert family.refused_rows == 1 and family.changed > family.rows_read and family.gone == 0
         assert [i.code for i in family.issues] == ["kk_tak_terdaftar"]
         assert DTSEN_FAMILY_FILE in readme
@@ -89,8 +103,17 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
         preview = _preview(office_db, admin, "dukcapil", summary.samples_dir / name)
         refused = sorted({(i.row_number, i.code) for i in preview.issues if i.severity is Severity.REFUSED})
         codes = sorted(code for _row, code in refused)
-        assert codes == sorted(["nik_bukan_16_digit", "nik_bukan_16_digit", "tanggal_masa_depan",
-                                "desa_luar_wilayah", "kunci_ganda", "kunci_ganda", "nik_angka_excel"]), refused
+        assert codes == sorted(
+            [
+                "nik_bukan_16_digit",
+                "nik_bukan_16_digit",
+                "tanggal_masa_depan",
+                "desa_luar_wilayah",
+                "kunci_ganda",
+                "kunci_ganda",
+                "nik_angka_excel",
+            ]
+        ), refused
         assert preview.refused_rows == 7
         assert preview.added == preview.rows_read - 7 > 250
         flagged = {i.code for i in preview.issues if i.severity is Severity.FLAGGED}

@@ -77,8 +77,12 @@ def test_no_kk_and_households(frame):
     assert frame["no_kk"].str.fullmatch(r"\d{16}").all()
     assert (frame["no_kk"].str.slice(12) != "0000").all()
     per_household = frame.groupby("_hh").agg(
-        kk=("no_kk", "nunique"), alamat=("alamat", "nunique"), rt=("rt", "nunique"), rw=("rw", "nunique"),
-        desa=("kode_desa", "nunique"), size=("nik", "size"),
+        kk=("no_kk", "nunique"),
+        alamat=("alamat", "nunique"),
+        rt=("rt", "nunique"),
+        rw=("rw", "nunique"),
+        desa=("kode_desa", "nunique"),
+        size=("nik", "size"),
         heads=("hubungan_keluarga", lambda r: (r == "KEPALA KELUARGA").sum()),
     )
     assert (per_household[["kk", "alamat", "rt", "rw", "desa", "heads"]] == 1).all().all()
@@ -118,7 +122,9 @@ def test_status_names_and_dtks(population, frame):
     status = frame["status"].value_counts(normalize=True)
     assert 0.015 < status["meninggal"] < 0.025 and 0.015 < status["pindah"] < 0.025
     gone = frame[frame["status"] != "hidup"]
-    assert (gone["tgl_status"] > gone["tgl_lahir"]).all() and (gone["tgl_status"] <= SNAPSHOT.isoformat()).all()
+    assert (gone["tgl_status"] > gone["tgl_lahir"]).all() and (
+        gone["tgl_status"] <= SNAPSHOT.isoformat()
+    ).all()
     assert (frame.loc[frame["status"] == "hidup", "tgl_status"] == "").all()
     first_words = frame["nama"].str.split(" ").str[0]
     assert {"MUHAMMAD", "MOH."} <= set(first_words)
@@ -128,7 +134,11 @@ def test_status_names_and_dtks(population, frame):
     table = dtks.frame()
     share = table["_hh"].nunique() / frame["_hh"].nunique()
     assert 0.33 < share < 0.47
-    assert table.groupby("_hh")["nik"].size().equals(frame[frame["_hh"].isin(table["_hh"])].groupby("_hh").size())
+    assert (
+        table.groupby("_hh")["nik"]
+        .size()
+        .equals(frame[frame["_hh"].isin(table["_hh"])].groupby("_hh").size())
+    )
     assert table["id_dtks"].is_unique and table["nik"].isin(frame["nik"]).all()
     desil = table.groupby("_hh")["desil"].first().astype(int)
     assert desil.between(1, 10).all() and (desil <= 4).mean() > 0.5
