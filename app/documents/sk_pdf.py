@@ -119,6 +119,12 @@ def _styles(fonts: Fonts) -> dict[str, ParagraphStyle]:
     }
 
 
+def _layout_style(commands: list[tuple]) -> TableStyle:
+    """A layout table's style, in the document's font: an empty cell would otherwise set Helvetica, which
+    would be named in the PDF without being embedded."""
+    return TableStyle([("FONT", (0, 0), (-1, -1), document_fonts().regular), *commands])
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -168,7 +174,7 @@ def _kop(letterhead: Letterhead, styles, width: float) -> list[Flowable]:
     # right keeps them so.
     table = Table([[logo, lines, ""]], colWidths=[logo_column, width - 2 * logo_column, logo_column])
     table.setStyle(
-        TableStyle(
+        _layout_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -198,7 +204,7 @@ def _labelled(label: str, items: list[tuple[str, Flowable | str]], styles, width
         colWidths=[label_width, colon_width, marker_width, width - label_width - colon_width - marker_width],
     )
     table.setStyle(
-        TableStyle(
+        _layout_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -244,7 +250,7 @@ def _signature(document: SkDocument, styles) -> Flowable:
     if document.penandatangan_nip:
         block.append(Paragraph(f"NIP. {_escape(document.penandatangan_nip)}", styles["left"]))
     table = Table([["", block]], colWidths=[None, 88 * mm])
-    table.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(_layout_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return KeepTogether([Spacer(1, 5 * mm), table])
 
 
@@ -316,7 +322,7 @@ def _lampiran_heading(document: SkDocument, styles) -> list[Flowable]:
         hAlign="RIGHT",
     )
     heading_table.setStyle(
-        TableStyle(
+        _layout_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -575,6 +581,7 @@ def sk_pdf_bytes(
         subject=document.judul,
         author=document.instansi,
         creator="e-JPS Desktop",
+        initialFontName=fonts.regular,  # not the canvas' Helvetica, which would be named but not embedded
     )
     decree_frame = Frame(
         MARGIN_LEFT,
