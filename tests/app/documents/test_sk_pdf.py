@@ -86,7 +86,9 @@ def test_a_draft_is_marked_draf_on_every_page_and_has_no_hash(tmp_path):
     path = tmp_path / "draf.pdf"
     pages = render_sk_pdf(sk_document(count=80, final=False, tanggal=None), LETTERHEAD, path)
     for number, text in enumerate(pages_text(path), start=1):
-        assert "DRAF" in text and f"Halaman {number} dari {pages}" in text
+        assert "DRAF — belum final, bukan untuk ditandatangani" in text  # the footer
+        assert text.count("DRAF") >= 2  # and the large mark across the page
+        assert f"Halaman {number} dari {pages}" in text
         assert "Hash isi" not in text
     assert "pada tanggal ...................." in pages_text(path)[0] + pages_text(path)[1]
 
