@@ -557,6 +557,30 @@ def cmd_list_delete(args) -> int:
         db.close()
 
 
+def cmd_sk_pdf(args) -> int:
+    from app.documents.letterhead import office_letterhead
+    from app.documents.sk_pdf import render_sk_pdf
+    from app.documents.sk_pdf_source import sk_document_for_pdf
+
+    db, user = _login(args)
+    try:
+        document = sk_document_for_pdf(db, user, args.sk_id)
+        with _progress() as progress:
+            pages = render_sk_pdf(document, office_letterhead(db), Path(args.out), progress)
+        _print(
+            _("SK {nomor} ({rows} penerima, {state}) ditulis ke {path}: {pages} halaman.").format(
+                nomor=document.nomor or f"#{document.sk_id}",
+                rows=_fmt(len(document.rows)),
+                state=_("final") if document.final else _("draf"),
+                path=args.out,
+                pages=pages,
+            )
+        )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
 def cmd_review_nik_slips(args) -> int:
     from app.screening.batch_review import find_niks_to_take, take_registered_niks
     from app.screening.flags import KINDS
@@ -956,6 +980,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     slips.add_argument(
         "--yes", action="store_true", help=_("ambil tanpa menanyakan setelah daftar perubahan")
+    )
+
+    sk = sub("sk", _("SK penetapan penerima bantuan"), None)
+    sk_commands = sk.add_subparsers(
+        dest="sk_command", required=True, title=_("perintah"), metavar=_("PERINTAH")
+    )
+    sk_pdf = subcommand(sk_commands, "pdf", _("cetak SK penetapan beserta lampirannya ke PDF"), cmd_sk_pdf)
+    sk_pdf.formatter_class = argparse.RawDescriptionHelpFormatter
+    sk_pdf.add_argument("sk_id", type=int, metavar=_("NOMOR_SK"), help=_("nomor urut SK di basis data"))
+    sk_pdf.add_argument("out", metavar=_("BERKAS.pdf"), help=_("berkas PDF yang ditulis"))
+    sk_pdf.epilog = _examples(
+        (
+            "ejps sk pdf 3 sk-sembako-2026.pdf",
+            N_("kop surat, keputusan, lampiran; NIK disamarkan kecuali diizinkan"),
+        ),
     )
 
     users = sub("user", _("kelola akun pengguna (admin)"), None)
