@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
             self.language_actions[code] = action
         password_action = settings_menu.addAction(_("Ganti kata sandi…"))
         password_action.triggered.connect(self.change_password)
+        if self.user.can(Permission.REFERENCE_MANAGE):  # the office's settings: admins (checked in app/ too)
+            self.letterhead_action = settings_menu.addAction(_("Kop surat & dokumen…"))
+            self.letterhead_action.triggered.connect(self.edit_letterhead)
 
         help_menu = menu.addMenu(_("B&antuan"))
         about_action = help_menu.addAction(_("Tentang e-JPS Desktop"))
@@ -172,6 +175,13 @@ class MainWindow(QMainWindow):
         dialog = ChangePasswordDialog(self.db, self.user, self)
         if dialog.exec():
             QMessageBox.information(self, _("Ganti kata sandi"), _("Kata sandi Anda sudah diganti."))
+
+    def edit_letterhead(self):
+        from ui.documents.letterhead_dialog import LetterheadDialog
+
+        dialog = LetterheadDialog(self.db, self.user, self)
+        dialog.open()
+        return dialog
 
     def about(self) -> None:
         QMessageBox.about(
