@@ -12,14 +12,18 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.documents.sk_pdf import sk_pdf_bytes
 from app.i18n import set_language
 from app.registry.fields import ExtractKind
 from app.screening.programs import create_proposal_list, list_programs, list_proposal_lists
 from app.screening.proposal_entry import get_proposal
 from app.screening.results import list_results
+from tests.app.documents.sk_samples import LETTERHEAD, sk_document
 from tests.ui.test_screening_results import screened  # noqa: F401  (a fixture)
 from ui.auth.dialogs import ChangePasswordDialog, FirstRunDialog, LoginDialog, PassphraseDialog
 from ui.auth.users_page import UserDialog
+from ui.documents.letterhead_dialog import LetterheadDialog
+from ui.documents.pdf_preview import PdfPreviewDialog
 from ui.main_window import MainWindow
 from ui.registry.import_wizard import ImportWizard
 from ui.screening.dialogs import CorrectionDialog, NewListDialog, ProgramDialog, ReasonDialog
@@ -103,6 +107,8 @@ def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path
         "dukcapil import": ImportWizard(office_db, operator, ExtractKind.DUKCAPIL),
         "dtks import": ImportWizard(office_db, operator, ExtractKind.DTKS),
         "proposal import": ProposalImportWizard(office_db, operator, program),
+        "letterhead": LetterheadDialog(office_db, admin),
+        "pdf preview": PdfPreviewDialog(sk_pdf_bytes(sk_document(count=30), LETTERHEAD).data, "SK", "SK.pdf"),
     }
     for name, dialog in dialogs.items():
         qtbot.addWidget(dialog)

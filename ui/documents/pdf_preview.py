@@ -28,7 +28,7 @@ from app.output_files import atomic_output
 from ui.messages import inform, show_error
 from ui.widgets.screen import bounded_size
 
-PREFERRED_SIZE = QSize(980, 720)
+PREFERRED_SIZE = QSize(1000, 690)  # within 1366×728 less the title bar
 FIT_WIDTH, FIT_PAGE = "lebar", "halaman"
 ZOOM_CHOICES = (
     (FIT_WIDTH, N_("Selebar jendela")),
