@@ -75,7 +75,7 @@ class PdfPreviewDialog(QDialog):
         self.zoom_in_button = QPushButton("+")
         for button, tip in ((self.zoom_out_button, _("Perkecil")), (self.zoom_in_button, _("Perbesar"))):
             button.setToolTip(tip)
-            button.setFixedWidth(34)
+            button.setMinimumWidth(44)
         self.print_button = QPushButton(_("Cetak…"))
         self.save_button = QPushButton(_("Simpan PDF…"))
         self.close_button = QPushButton(_("Tutup"))
