@@ -425,7 +425,7 @@ class LampiranPage(Flowable):
                     else:
                         x = left + CELL_PADDING
                     text.setTextOrigin(x, baseline)
-                    text.textOut(line)
+                    text.textLine(line)  # not textOut, which measures the line again to move the cursor
                     baseline -= CELL_LEADING
             bottom = top - row.height
             grid.append((0, bottom, self.width, bottom))
