@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
         password_action = settings_menu.addAction(_("Ganti kata sandi…"))
         password_action.triggered.connect(self.change_password)
         if self.user.can(Permission.REFERENCE_MANAGE):  # the office's settings: admins (checked in app/ too)
-            self.letterhead_action = settings_menu.addAction(_("Kop surat & dokumen…"))
+            self.letterhead_action = settings_menu.addAction(_("Kop surat dan dokumen…"))
             self.letterhead_action.triggered.connect(self.edit_letterhead)
 
         help_menu = menu.addMenu(_("B&antuan"))

@@ -32,14 +32,14 @@ LOGO_BOX = 96  # px: the logo as it will sit beside the lines, about the size it
 
 class LetterheadDialog(_FormDialog):
     def __init__(self, db: OfficeDatabase, user: CurrentUser, parent: QWidget | None = None) -> None:
-        super().__init__(_("Kop surat & dokumen"), _("Simpan"), parent)
+        super().__init__(_("Kop surat dan dokumen"), _("Simpan"), parent)
         self.db, self.user = db, user
         settings = letterhead_settings(db)
         self.logo_path: Path | None = None
         self.remove_logo = False
         _header(
             self.body,
-            _("Kop surat & dokumen"),
+            _("Kop surat dan dokumen"),
             _(
                 "Kop surat dicetak di halaman pertama SK penetapan dan dokumen kantor lainnya. Baris yang "
                 "dikosongkan memakai isi bawaan dari wilayah kantor."
