@@ -22,7 +22,7 @@ from app.documents.pdf_fonts import Fonts, document_fonts, escape, layout_style
 from app.documents.rupiah import rupiah, tanggal_indonesia
 from app.documents.sk_content import SkDocument
 from app.errors import DomainError
-from app.i18n import N_
+from app.i18n import N_, _
 from app.jobs import Progress
 
 # The lampiran's seven columns need more width than the decree's text: narrower side margins there.
@@ -89,7 +89,7 @@ def _measured_rows(document: SkDocument, fonts: Fonts, progress: Progress) -> li
         measured.append(_LampiranRow(cells, tallest * CELL_LEADING + 2 * CELL_PADDING))
         if count % 1000 == 0:
             progress.check()
-            progress.report(count, len(document.rows), "")
+            progress.report(count, len(document.rows), _("Menyusun lampiran SK..."))
     return measured
 
 

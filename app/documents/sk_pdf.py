@@ -330,7 +330,7 @@ def sk_pdf_bytes(
     def after_page() -> None:
         pages_done[0] += 1
         progress.check()
-        progress.report(pages_done[0], 0, "")
+        progress.report(pages_done[0], 0, _("Menata halaman {n}...").format(n=pages_done[0]))
 
     doc.afterPage = after_page
     doc.addPageTemplates(
