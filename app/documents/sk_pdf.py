@@ -42,6 +42,7 @@ from app.documents.pdf_pages import numbered_canvas
 from app.documents.rupiah import rupiah, tanggal_indonesia, terbilang
 from app.documents.sk_content import Letterhead, SkDocument
 from app.documents.sk_lampiran import LAMPIRAN_MARGIN_SIDE, lampiran
+from app.i18n import _
 from app.jobs import NO_PROGRESS, Progress
 from app.output_files import atomic_output
 
