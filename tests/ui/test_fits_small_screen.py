@@ -20,6 +20,7 @@ from app.screening.results import list_results
 from tests.ui.test_screening_results import screened  # noqa: F401  (a fixture)
 from ui.auth.dialogs import ChangePasswordDialog, FirstRunDialog, LoginDialog, PassphraseDialog
 from ui.auth.users_page import UserDialog
+from ui.documents.sk_dialog import SkDialog
 from ui.main_window import MainWindow
 from ui.registry.import_wizard import ImportWizard
 from ui.screening.dialogs import CorrectionDialog, NewListDialog, ProgramDialog, ReasonDialog
@@ -103,6 +104,7 @@ def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path
         "dukcapil import": ImportWizard(office_db, operator, ExtractKind.DUKCAPIL),
         "dtks import": ImportWizard(office_db, operator, ExtractKind.DTKS),
         "proposal import": ProposalImportWizard(office_db, operator, program),
+        "new sk": SkDialog(office_db, operator, program),
     }
     for name, dialog in dialogs.items():
         qtbot.addWidget(dialog)
