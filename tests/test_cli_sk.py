@@ -84,7 +84,7 @@ def test_import_sk_makes_a_final_sk_that_sk_list_shows(office_db, operator, prog
     assert "SK 01/KEP/2025 diimpor sebagai SK #1 (final): 2 baris, 2 dipadankan" in capsys.readouterr().out
     assert ejps(office_db, "sk", "list", "--program", program.id) == EXIT_OK
     listed = capsys.readouterr().out
-    assert "01/KEP/2025" in listed and "Final" in listed and "Impor" in listed and "600.000" in listed
+    assert "01/KEP/2025" in listed and "Final" in listed and "Diimpor" in listed and "600.000" in listed
 
 
 def test_import_sk_without_a_program_is_wrong_usage(office_db, program, tmp_path, capsys):

@@ -57,7 +57,7 @@ class SkOrigin(StrEnum):
 
 
 SK_STATUS_LABELS = {SkStatus.DRAFT: N_("Draf"), SkStatus.FINAL: N_("Final")}
-SK_ORIGIN_LABELS = {SkOrigin.DRAFTED: N_("Disusun"), SkOrigin.IMPORTED: N_("Impor")}
+SK_ORIGIN_LABELS = {SkOrigin.DRAFTED: N_("Disusun"), SkOrigin.IMPORTED: N_("Diimpor")}
 
 # The operator's decisions that clear a PERLU CEK row for the SK: the match is confirmed.
 CLEARING_DECISIONS = ("accepted", "chosen")

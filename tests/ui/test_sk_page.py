@@ -74,7 +74,7 @@ def test_the_page_shows_the_sk_and_highlights_who_falls_outside_the_quota(
     assert cells(page.sk_table, 2) == ["Draf"] and cells(page.sk_table, 4) == ["3"]
     assert cells(page.sk_table, 5) == ["1"]
     statuses = cells(page.ranking_table, 8)
-    assert statuses == ["Masuk", "Masuk", "Masuk", "Di luar kuota"]
+    assert statuses == ["Masuk SK", "Masuk SK", "Masuk SK", "Di luar kuota"]
     last = page.ranking_table.rowCount() - 1
     assert page.ranking_table.item(last, 0).background().color() == OUTSIDE_QUOTA
     assert page.ranking_table.item(last, 9).text().startswith("Di luar kuota program: 3 tempat")

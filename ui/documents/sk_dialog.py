@@ -69,6 +69,8 @@ class SkDialog(_FormDialog):
             grid.addWidget(QLabel(_("Daftar usulan yang sudah disaring")), 0, 0, 1, 2)
             grid.addWidget(self.lists, 1, 0, 1, 2)
         left, right = QFormLayout(), QFormLayout()
+        for form in (left, right):
+            form.setVerticalSpacing(8)
         self.fields: dict[str, QLineEdit] = {}
         for form, name, label, placeholder in (
             (left, "nomor", _("Nomor SK"), _("mis. 400.9/DINSOS/12/2025")),

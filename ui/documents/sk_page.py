@@ -245,7 +245,7 @@ class SkPage(QWidget):
             if r.dipaksa_oleh:
                 status, colour = _("Melebihi kuota"), OVER_QUOTA
             elif r.masuk:
-                status, colour = _("Masuk"), None
+                status, colour = _("Masuk SK"), None
             else:
                 status, colour = _("Di luar kuota"), OUTSIDE_QUOTA
             row = fill_row(
@@ -265,10 +265,13 @@ class SkPage(QWidget):
                 r.id,
                 numeric={0, 1, 5},
             )
+            self.ranking_table.item(row, 9).setToolTip(r.alasan)
             if colour is not None:
                 for column in range(self.ranking_table.columnCount()):
                     self.ranking_table.item(row, column).setBackground(QBrush(colour))
-        self.ranking_table.resizeColumnsToContents()
+        # Every column as wide as its content except the reason, which takes the rest (whole in its tooltip).
+        for column in range(self.ranking_table.columnCount() - 1):
+            self.ranking_table.resizeColumnToContents(column)
         outside = sum(1 for r in self.ranking if not r.masuk)
         self.ranking_title.setText(
             _("Peringkat dan kuota: {n} baris, {out} di luar kuota").format(
