@@ -152,7 +152,7 @@ def require_sk_draft(sk: SkPenetapan) -> None:
         raise DomainError(
             N_(
                 "SK nomor {nomor} sudah final dan tidak dapat diubah lagi. Untuk koreksi, buat SK perubahan "
-                "(Ubah SK) yang merujuk SK ini."
+                "(Buat SK perubahan) yang merujuk SK ini."
             ),
             nomor=sk.nomor or f"#{sk.id}",
         )
