@@ -22,9 +22,11 @@ from tests.app.screening.test_engine import (
 )
 from tests.app.screening.test_programs import make_program
 
-# desil 3, dead (TIDAK LOLOS), two namesakes (PERLU CEK), desil 8, desil 2, outside DTKS
+# Rows 2-8: desil 3, dead (TIDAK LOLOS), two namesakes (PERLU CEK, not linked), desil 8, desil 2, outside
+# DTKS, and the wife of row 2 (PERLU CEK, linked: one KK with another proposal).
 DEAD = LIMBOTO[3]
 UNSURE = proposal(TWIN, NIK="", **{"Kode Desa": "", "Alamat": ""})
+SAME_KK = LIMBOTO[1]
 LIST_A = [
     proposal(LIMBOTO[0]),
     proposal(DEAD),
@@ -32,6 +34,7 @@ LIST_A = [
     proposal(LIMBOTO[12]),
     proposal(TELAGA[0]),
     proposal(LIMBOTO[18]),
+    proposal(SAME_KK),
 ]
 LIST_B = [proposal(TELAGA[3]), proposal(LIMBOTO[9])]
 SIGNED = {

@@ -12,7 +12,7 @@ from app.screening import service
 from app.screening.programs import delete_proposal_list, get_proposal_list
 from app.screening.results import result_detail
 from db.models import ProposalList, SkPenerima, SkPenetapan
-from tests.app.documents.sk.conftest import DEAD, LIST_A, SIGNED, audit, count, row_of, screened_list
+from tests.app.documents.sk.conftest import DEAD, LIST_A, SAME_KK, SIGNED, audit, count, row_of, screened_list
 from tests.app.screening.test_engine import LIMBOTO, TELAGA, TWIN
 from tests.app.screening.test_programs import make_outsider
 
@@ -27,22 +27,30 @@ def rows_of(db, sk_id):
 
 
 def test_a_draft_takes_the_lolos_rows_and_not_failed_or_unsure_ones(office_db, operator, program, lists):
+    same_kk = row_of(office_db, operator, lists[0], 8)
+    assert (same_kk.hasil, same_kk.nik_padan) == ("PERLU_CEK", SAME_KK.nik)  # linked, but not cleared
     detail = sk_service.draft_sk(office_db, operator, program.id, [lists[0]])
     niks = {r.nik for r in rows_of(office_db, detail.summary.id)}
     assert niks == {LIMBOTO[0].nik, LIMBOTO[12].nik, TELAGA[0].nik, LIMBOTO[18].nik}
-    assert DEAD.nik not in niks and TWIN.nik not in niks  # TIDAK LOLOS, PERLU CEK not decided
+    # TIDAK LOLOS, PERLU CEK not decided (linked or not)
+    assert {DEAD.nik, TWIN.nik, SAME_KK.nik}.isdisjoint(niks)
     assert detail.summary.status == "draft" and detail.summary.penerima == 4
     assert detail.summary.total_nilai == 4 * 300_000
 
 
 def test_a_perlu_cek_row_the_operator_cleared_enters(office_db, operator, program, lists):
+    """Pergub 52/2020 Pasal 6 ayat 2: the check is the operator's; a row they cleared is eligible although
+    its verdict stays PERLU CEK (here: one KK with another proposal, confirmed as the right person)."""
+    same_kk = row_of(office_db, operator, lists[0], 8)
+    service.decide(office_db, operator, same_kk.proposal_id, "accepted", "Istri, rumah tangga terpisah")
+    assert row_of(office_db, operator, lists[0], 8).hasil == "PERLU_CEK"
     unsure = row_of(office_db, operator, lists[0], 4)
-    assert unsure.hasil == "PERLU_CEK"
     candidates = result_detail(office_db, operator, unsure.proposal_id).detail["candidates"]
     chosen = next(c for c in candidates if c["nik"] == TWIN.nik)
     service.decide(office_db, operator, unsure.proposal_id, "chosen", "KK dari desa", chosen["person_id"])
     detail = sk_service.draft_sk(office_db, operator, program.id, [lists[0]])
-    assert TWIN.nik in {r.nik for r in rows_of(office_db, detail.summary.id)}
+    niks = {r.nik for r in rows_of(office_db, detail.summary.id)}
+    assert {TWIN.nik, SAME_KK.nik} <= niks
 
 
 def test_rows_carry_the_registered_nik_the_persons_desil_and_the_programs_value(
