@@ -61,7 +61,8 @@ class RankingRow:
     desa: str
     desil: int | None
     tgl_lahir: date | None
-    daftar: str  # the list and row it came from
+    daftar: str  # the proposal list it came from
+    baris: int | None  # its row there
     masuk: bool
     dipaksa_oleh: str
     alasan: str
@@ -317,7 +318,8 @@ def _ranking(session, sk: SkPenetapan) -> list[RankingRow]:
             names(r.kode_desa),
             r.desil,
             tgl_lahir,
-            f"{list_name} baris {baris}" if list_name else "",
+            list_name or "",
+            baris,
             bool(r.masuk),
             r.dipaksa_oleh,
             r.alasan,

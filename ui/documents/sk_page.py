@@ -258,7 +258,7 @@ class SkPage(QWidget):
                     r.desa,
                     r.desil if r.desil is not None else "–",
                     f"{r.tgl_lahir:%d-%m-%Y}" if r.tgl_lahir else "",
-                    r.daftar,
+                    _("{list}, baris {row}").format(list=r.daftar, row=r.baris) if r.daftar else "",
                     status,
                     r.alasan,
                 ],

@@ -44,7 +44,7 @@ def test_the_ranking_puts_the_lowest_desil_first_then_the_older_then_the_earlier
         (6, LIMBOTO[18].nama, None),  # outside DTKS/DTSEN: last
     ]
     assert all(r.masuk for r in ranking)  # no quota set
-    assert ranking[0].daftar == "peringkat baris 6"
+    assert (ranking[0].daftar, ranking[0].baris) == ("peringkat", 6)
 
 
 def test_the_programs_quota_leaves_the_lowest_ranked_out_and_says_why(
