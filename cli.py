@@ -220,6 +220,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_import(args) -> int:
+    if args.kind == "sk":
+        return cmd_import_sk(args)
     from app.registry.fields import ExtractKind
     from app.registry.importer import RegistryImport
     from app.registry.issues_export import export_issues_xlsx
@@ -797,6 +799,124 @@ def _argparse_in_project_language() -> Iterator[None]:
         argparse._, argparse.ngettext = saved
 
 
+# SK penetapan ---------------------------------------------------------------------------------------------
+def _sk_fields(args) -> dict:
+    """The SK header given on the command line (only the options used)."""
+    names = ("nomor", "tanggal", "judul", "instansi", "tempat")
+    fields = {name: getattr(args, name) for name in names if getattr(args, name, None)}
+    for option, name in (("ttd_nama", "penandatangan_nama"), ("ttd_nip", "penandatangan_nip")):
+        if getattr(args, option, None):
+            fields[name] = getattr(args, option)
+    if getattr(args, "ttd_jabatan", None):
+        fields["penandatangan_jabatan"] = args.ttd_jabatan
+    return fields
+
+
+def cmd_sk_list(args) -> int:
+    from app.documents.sk import SK_ORIGIN_LABELS, SK_STATUS_LABELS, list_sks
+
+    db, user = _login(args)
+    try:
+        sks = list_sks(db.unit_of_work(), user, args.program)
+        if not sks:
+            _print(_("Belum ada SK penetapan di wilayah Anda."))
+            return EXIT_OK
+        _print(
+            f"{_('No.'):>4}  {_('Status'):<6} {_('Asal'):<8} {_('Nomor SK'):<28} {_('Tanggal'):<10} "
+            f"{_('Program'):<28} {_('Penerima'):>8} {_('Total (Rp)'):>15}"
+        )
+        for sk in sks:
+            tanggal = f"{sk.tanggal:%d-%m-%Y}" if sk.tanggal else "-"
+            note = (
+                _(" (diubah oleh {nomor})").format(nomor=sk.diubah_oleh_nomor) if sk.diubah_oleh_nomor else ""
+            )
+            _print(
+                f"{sk.id:>4}  {_(SK_STATUS_LABELS.get(sk.status, sk.status)):<6} "
+                f"{_(SK_ORIGIN_LABELS.get(sk.asal, sk.asal)):<8} {(sk.nomor or '-')[:28]:<28} {tanggal:<10} "
+                f"{sk.program_nama[:28]:<28} {_fmt(sk.penerima):>8} {_fmt(sk.total_nilai):>15}{note}"
+            )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_sk_finalise(args) -> int:
+    from app.documents.sk import sk_detail
+    from app.documents.sk_final import finalise_sk
+
+    db, user = _login(args)
+    try:
+        detail = sk_detail(db.unit_of_work(), user, args.sk_id)
+        summary = detail.summary
+        _print(
+            _("SK #{id} nomor {nomor}: {n} penerima, total Rp {total}.").format(
+                id=summary.id,
+                nomor=summary.nomor or "-",
+                n=_fmt(summary.penerima),
+                total=_fmt(summary.total_nilai),
+            )
+        )
+        if not _confirmed(_("Finalkan SK ini? Setelah final, SK tidak dapat diubah lagi. [y/T] "), args.yes):
+            return EXIT_NOTHING
+        final = finalise_sk(db.unit_of_work(), user, args.sk_id).summary
+        _print(_("SK #{id} final. Hash isi: {hash}").format(id=final.id, hash=final.hash_isi))
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_import_sk(args) -> int:
+    from app.documents.sk_import import import_sk
+
+    if args.program is None or len(args.files) != 1:
+        _print(_("Impor SK: sebutkan satu berkas dan --program NOMOR."))
+        return EXIT_USAGE
+    db, user = _login(args)
+    try:
+        with _progress() as progress:
+            result = import_sk(db, user, args.program, Path(args.files[0]), _sk_fields(args), progress)
+        summary = result.sk.summary
+        _print(
+            _(
+                "SK {nomor} diimpor sebagai SK #{id} (final): {rows} baris, {matched} dipadankan dengan registri."
+            ).format(nomor=summary.nomor, id=summary.id, rows=_fmt(result.rows), matched=_fmt(result.matched))
+        )
+        if result.unmatched:
+            _print(
+                _("Tidak dikenali di registri (tetap tercantum di SK): baris {rows}.").format(
+                    rows=", ".join(str(n) for n in result.unmatched[:50])
+                )
+            )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def _add_sk_commands(sub, subcommand, imp) -> None:
+    """`ejps sk list|finalise` and the SK options of `ejps import sk`."""
+    sk = sub("sk", _("SK penetapan penerima bantuan"), None)
+    sk_commands = sk.add_subparsers(dest="sk_command", required=True)
+    sk_list = subcommand(sk_commands, "list", _("daftar SK penetapan di wilayah Anda"), cmd_sk_list)
+    sk_list.add_argument("--program", type=int, metavar=_("NOMOR"), help=_("hanya SK program ini"))
+    final = subcommand(
+        sk_commands, "finalise", _("finalkan SK (setelah itu SK tidak dapat diubah)"), cmd_sk_finalise
+    )
+    final.add_argument("sk_id", type=int, metavar=_("NOMOR_SK"), help=_("nomor urut SK pada 'ejps sk list'"))
+    final.add_argument("--yes", action="store_true", help=_("finalkan tanpa menanyakan"))
+    final.formatter_class = argparse.RawDescriptionHelpFormatter
+    final.epilog = _examples(("ejps sk list", ""), ("ejps sk finalise 4 --yes", ""))
+    group = imp.add_argument_group(_("impor SK (jenis 'sk')"))
+    group.add_argument("--program", type=int, metavar=_("NOMOR"), help=_("program yang ditetapkan SK itu"))
+    group.add_argument("--nomor", help=_("nomor SK"))
+    group.add_argument("--tanggal", metavar="DD-MM-YYYY", help=_("tanggal SK"))
+    group.add_argument("--judul", help=_("judul SK"))
+    group.add_argument("--instansi", help=_("instansi yang menerbitkan SK"))
+    group.add_argument("--tempat", help=_("tempat penetapan"))
+    group.add_argument("--ttd-nama", help=_("nama penandatangan"))
+    group.add_argument("--ttd-nip", help=_("NIP penandatangan"))
+    group.add_argument("--ttd-jabatan", help=_("jabatan penandatangan"))
+
+
 def _examples(*examples: tuple[str, str]) -> str:
     """The end of a help text: commands to copy, each with what it does."""
     width = max((len(command) for command, what in examples if what), default=0)
@@ -875,7 +995,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     imp = sub("import", _("impor ekstrak Dukcapil atau DTKS/DTSEN (CSV/XLSX)"), cmd_import)
-    imp.add_argument("kind", choices=["dukcapil", "dtks"], help=_("jenis ekstrak"))
+    imp.add_argument("kind", choices=["dukcapil", "dtks", "sk"], help=_("jenis ekstrak, atau SK penetapan"))
     imp.add_argument("files", nargs="+", metavar=_("BERKAS"), help=_("satu atau beberapa berkas CSV/XLSX"))
     imp.add_argument("--yes", action="store_true", help=_("simpan tanpa menanyakan setelah pratinjau"))
     imp.add_argument(
@@ -899,6 +1019,10 @@ def build_parser() -> argparse.ArgumentParser:
         ("ejps import dukcapil a.csv b.csv --yes --issues-xlsx masalah.xlsx", ""),
         ("ejps import dtks dtsen.xlsx --source DTSEN --yes", ""),
         ("ejps import dukcapil baru.csv --additions-only --map nik='NO INDUK'", ""),
+        (
+            "ejps import sk sk_kemensos.xlsx --program 3 --nomor 01/KEP/2025 --tanggal 02-01-2025",
+            N_("SK yang diterbitkan di luar (APBN): menjadi SK final dan penerimanya"),
+        ),
     )
 
     search = sub("search", _("cari penduduk menurut NIK, No. KK atau nama"), cmd_search)
@@ -1027,6 +1151,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", default=argparse.SUPPRESS, metavar=_("BERKAS"), help=_("berkas basis data kantor")
     )
     listing.set_defaults(handler=cmd_user_list)
+
+    _add_sk_commands(sub, subcommand, imp)
 
     demo = sub("demo", _("buat wilayah demo sintetis (dan buka programnya dengan --open)"), cmd_demo)
     demo.add_argument(

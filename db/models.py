@@ -423,6 +423,7 @@ class SkPenetapan(SyncedMixin, Base):
     final_by: Mapped[str] = mapped_column(String(60), default="")
     mengubah_sk_id: Mapped[int | None] = mapped_column(ForeignKey("sk_penetapan.id"))
     created_by: Mapped[str] = mapped_column(String(60), default="")
+    tempat: Mapped[str] = mapped_column(String(80), default="", server_default="")  # "Ditetapkan di"
 
     __table_args__ = (Index("ix_sk_tahun_nomor", "tahun", "nomor"),)
 
@@ -447,6 +448,8 @@ class SkPenerima(SyncedMixin, Base):
     # False: eligible but outside the quota (kept so the operator sees who falls out, and why).
     masuk: Mapped[bool] = mapped_column(Boolean, default=True)
     alasan: Mapped[str] = mapped_column(Text, default="")
+    # The admin who let this row in although it falls outside a quota (empty: the ranking decides).
+    dipaksa_oleh: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
 
 class KuotaWilayah(SyncedMixin, Base):

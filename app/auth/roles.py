@@ -36,6 +36,10 @@ class Permission(StrEnum):
     PROGRAM_MANAGE = "program.manage"
     PROPOSAL_EDIT = "proposal.edit"
     SCREENING_RUN = "screening.run"
+    # Pergub 52/2020 Pasal 6 ayat 2: an operator drafts and finalises the SK penetapan of their region.
+    SK_DRAFT = "sk.draft"
+    # A program's quotas, and letting a row in over one, are the admin's (Lampiran II: validates every stage).
+    QUOTA_MANAGE = "quota.manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +52,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PROGRAM_MANAGE,
             Permission.PROPOSAL_EDIT,
             Permission.SCREENING_RUN,
+            Permission.SK_DRAFT,
         }
     ),
     Role.GUEST: frozenset({Permission.AGGREGATE_READ}),

@@ -24,6 +24,7 @@ from ui.auth.dialogs import ChangePasswordDialog, FirstRunDialog, LoginDialog, P
 from ui.auth.users_page import UserDialog
 from ui.documents.letterhead_dialog import LetterheadDialog
 from ui.documents.pdf_preview import PdfPreviewDialog
+from ui.documents.sk_dialog import SkDialog
 from ui.main_window import MainWindow
 from ui.registry.import_wizard import ImportWizard
 from ui.screening.dialogs import CorrectionDialog, NewListDialog, ProgramDialog, ReasonDialog
@@ -109,6 +110,7 @@ def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path
         "proposal import": ProposalImportWizard(office_db, operator, program),
         "letterhead": LetterheadDialog(office_db, admin),
         "pdf preview": PdfPreviewDialog(sk_pdf_bytes(sk_document(count=30), LETTERHEAD).data, "SK", "SK.pdf"),
+        "new sk": SkDialog(office_db, operator, program),
     }
     for name, dialog in dialogs.items():
         qtbot.addWidget(dialog)

@@ -1,0 +1,397 @@
+"""Quotas of a program and the ranking that fills them (Pergub 52/2020 Pasal 1 angka 9: a program has a quota;
+Pergub 72/2018 A.4: under a quota, who drops out must be visible).
+
+The order of the ranking, poorest first:
+  1. DTKS/DTSEN desil at the program's level (`Program.desil_acuan`), ascending; a person without a desil
+     comes after every ranked one;
+  2. the program's tie-breakers: the older person first (birth date ascending; unknown last);
+  3. then the earlier proposal row (the list drafted first, then its row number).
+
+Quotas: the program's `kuota` (its total; 0 = none) and `KuotaWilayah` per kecamatan or desa. The rows are
+walked in rank order; a row is in while every quota that covers its desa still has a place. Places already
+taken by the program's other final SKs count (an SK this one amends does not: it is replaced). A row an admin
+let in over a quota (`dipaksa_oleh`) is in and takes no place: the SK then exceeds that quota, which is what
+the admin approved, audited.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from app.auth.roles import CurrentUser, Permission, require, require_record_in_scope
+from app.documents.sk import SkStatus, sk_for_change, sk_in_scope
+from app.errors import DomainError, NotFound
+from app.i18n import N_, _
+from app.regions import display_name
+from app.screening.programs import program_visible, unit_of_work
+from db.models import (
+    KuotaWilayah,
+    Person,
+    Program,
+    Proposal,
+    ProposalList,
+    Region,
+    SkPenerima,
+    SkPenetapan,
+    utcnow,
+)
+
+QUOTA_LEVELS = {6: N_("kecamatan"), 10: N_("desa/kelurahan")}
+
+
+@dataclass(frozen=True)
+class RegionQuota:
+    kode_wilayah: str
+    nama_wilayah: str
+    kuota: int
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    id: int  # the SK row
+    peringkat: int | None
+    urutan: int
+    nik: str
+    nama: str
+    kode_desa: str
+    desa: str
+    desil: int | None
+    tgl_lahir: date | None
+    daftar: str  # the proposal list it came from
+    baris: int | None  # its row there
+    masuk: bool
+    dipaksa_oleh: str
+    alasan: str
+
+
+# Quotas -----------------------------------------------------------------------------------------------------
+def _program_for_quota(session, user: CurrentUser, program_id: int) -> Program:
+    require(user, Permission.QUOTA_MANAGE)
+    program = program_visible(session, user, program_id)
+    require_record_in_scope(user, Permission.QUOTA_MANAGE, program.kode_wilayah)
+    return program
+
+
+def _count(value: object, label: str) -> int:
+    text = str(value if value is not None else "").replace(".", "").strip() or "0"
+    if not text.isdigit():
+        raise DomainError(
+            N_("{field}: {value} bukan bilangan bulat tak negatif."), field=_(label), value=value
+        )
+    return int(text)
+
+
+def set_program_quota(target, user: CurrentUser, program_id: int, kuota: int | str) -> int:
+    """The program's total quota (0 = none); admin only."""
+    with unit_of_work(target).writing() as uow:
+        program = _program_for_quota(uow.session, user, program_id)
+        before = program.kuota
+        program.kuota = _count(kuota, N_("Kuota program"))
+        uow.audit(
+            user,
+            "kuota.program",
+            "program",
+            program.id,
+            before={"kuota": before},
+            after={"kuota": program.kuota},
+        )
+        uow.commit()
+        return program.kuota
+
+
+def set_region_quota(
+    target, user: CurrentUser, program_id: int, kode_wilayah: str, kuota: int | str | None
+) -> None:
+    """The program's quota for one kecamatan (6 digits) or desa (10 digits) inside its region; admin only.
+    None or 0 removes it."""
+    with unit_of_work(target).writing() as uow:
+        session = uow.session
+        program = _program_for_quota(session, user, program_id)
+        code = str(kode_wilayah or "").replace(".", "").strip()
+        if len(code) not in QUOTA_LEVELS or session.get(Region, code) is None:
+            raise DomainError(
+                N_("Kuota wilayah: {code} bukan kode kecamatan (6 angka) atau desa (10 angka) Kemendagri."),
+                code=code,
+            )
+        if not code.startswith(program.kode_wilayah):
+            raise DomainError(
+                N_("Kuota wilayah: {code} berada di luar wilayah program {name} ({region})."),
+                code=code,
+                name=program.nama,
+                region=program.kode_wilayah,
+            )
+        require_record_in_scope(user, Permission.QUOTA_MANAGE, code)
+        number = _count(kuota, N_("Kuota wilayah"))
+        existing = session.scalars(
+            select(KuotaWilayah).where(
+                KuotaWilayah.program_id == program.id,
+                KuotaWilayah.kode_wilayah == code,
+                KuotaWilayah.deleted_at.is_(None),
+            )
+        ).first()
+        before = existing.kuota if existing else None
+        if number == 0:
+            if existing is not None:
+                existing.deleted_at = utcnow()
+        elif existing is None:
+            session.add(
+                KuotaWilayah(
+                    program_id=program.id, kode_wilayah=code, kuota=number, origin_device=uow.device_id
+                )
+            )
+        else:
+            existing.kuota = number
+        uow.audit(
+            user,
+            "kuota.wilayah",
+            "program",
+            program.id,
+            before={"kode_wilayah": code, "kuota": before},
+            after={"kode_wilayah": code, "kuota": number or None},
+        )
+        uow.commit()
+
+
+def list_region_quotas(target, user: CurrentUser, program_id: int) -> list[RegionQuota]:
+    require(user, Permission.SK_DRAFT)
+    with unit_of_work(target) as uow:
+        session = uow.session
+        program_visible(session, user, program_id)
+        names = _namer(session)
+        return [
+            RegionQuota(q.kode_wilayah, names(q.kode_wilayah), q.kuota)
+            for q in session.scalars(
+                select(KuotaWilayah)
+                .where(KuotaWilayah.program_id == program_id, KuotaWilayah.deleted_at.is_(None))
+                .order_by(KuotaWilayah.kode_wilayah)
+            )
+        ]
+
+
+def _namer(session):
+    names = {
+        code: display_name(name, kind)
+        for code, name, kind in session.execute(select(Region.code, Region.name, Region.kind))
+    }
+    return lambda code: names.get(code, code)
+
+
+# Ranking ----------------------------------------------------------------------------------------------------
+def _places_taken_elsewhere(session, sk: SkPenetapan) -> Counter:
+    """Rows in the program's other final SKs, by desa: they hold places of the same quotas. An SK amended by
+    a final SK, or by this one, no longer holds any."""
+    replaced = set(
+        session.scalars(
+            select(SkPenetapan.mengubah_sk_id).where(
+                SkPenetapan.mengubah_sk_id.is_not(None),
+                SkPenetapan.status == SkStatus.FINAL.value,
+                SkPenetapan.deleted_at.is_(None),
+            )
+        )
+    )
+    if sk.mengubah_sk_id:
+        replaced.add(sk.mengubah_sk_id)
+    others = [
+        i
+        for i in session.scalars(
+            select(SkPenetapan.id).where(
+                SkPenetapan.program_id == sk.program_id,
+                SkPenetapan.status == SkStatus.FINAL.value,
+                SkPenetapan.deleted_at.is_(None),
+                SkPenetapan.id != sk.id,
+            )
+        )
+        if i not in replaced
+    ]
+    if not others:
+        return Counter()
+    return Counter(
+        session.scalars(
+            select(SkPenerima.kode_desa).where(
+                SkPenerima.sk_id.in_(others), SkPenerima.masuk.is_(True), SkPenerima.deleted_at.is_(None)
+            )
+        )
+    )
+
+
+def rank_key(desil: int | None, tgl_lahir: date | None, list_order: int, baris: int, row_id: int):
+    """The ranking order of the module docstring."""
+    return (desil is None, desil or 0, tgl_lahir is None, tgl_lahir or date.max, list_order, baris, row_id)
+
+
+def rank_rows(session, sk: SkPenetapan) -> None:
+    """Ranks the SK's rows, marks who falls outside a quota and why, numbers the lampiran (by desa, then
+    rank) and keeps the total. Called by every change of a draft's rows; never on a final SK."""
+    program = session.get(Program, sk.program_id)
+    rows = session.execute(
+        select(SkPenerima, Person.tgl_lahir, Proposal.list_id, Proposal.baris)
+        .outerjoin(Person, Person.id == SkPenerima.person_id)
+        .outerjoin(Proposal, Proposal.id == SkPenerima.proposal_id)
+        .where(SkPenerima.sk_id == sk.id, SkPenerima.deleted_at.is_(None))
+    ).all()
+    rows.sort(key=lambda r: rank_key(r[0].desil, r[1], r[2] or 0, r[3] or 0, r[0].id))
+    quotas: list[tuple[str, int]] = [
+        (q.kode_wilayah, q.kuota)
+        for q in session.scalars(
+            select(KuotaWilayah).where(
+                KuotaWilayah.program_id == sk.program_id, KuotaWilayah.deleted_at.is_(None)
+            )
+        )
+    ]
+    if program is not None and program.kuota:
+        quotas.append(("", program.kuota))
+    taken_before = _places_taken_elsewhere(session, sk)
+    used = {code: sum(n for desa, n in taken_before.items() if desa.startswith(code)) for code, _n in quotas}
+    names = _namer(session)
+    for rank, (row, *_rest) in enumerate(rows, start=1):
+        row.peringkat = rank
+        if row.dipaksa_oleh:
+            row.masuk = True
+            continue
+        covering = [(code, limit) for code, limit in quotas if row.kode_desa.startswith(code)]
+        full = next(((code, limit) for code, limit in covering if used[code] >= limit), None)
+        if full is None:
+            row.masuk, row.alasan = True, ""
+            for code, _limit in covering:
+                used[code] += 1
+            continue
+        code, limit = full
+        before = sum(n for desa, n in taken_before.items() if desa.startswith(code))
+        where = names(code) + f" ({code})" if code else "program"
+        row.masuk = False
+        # Stored text, in the language of the decree (Indonesian), like a screening result's reason.
+        row.alasan = (
+            f"Di luar kuota {where}: {limit} tempat sudah terisi oleh peringkat yang lebih tinggi"
+            + (f" ({before} oleh SK final sebelumnya)" if before else "")
+            + f"; peringkat {rank}."
+        )
+    number = 0
+    for row, *_rest in sorted(rows, key=lambda r: (r[0].kode_desa, r[0].peringkat)):
+        if row.masuk:
+            number += 1
+            row.urutan = number
+        else:
+            row.urutan = 0
+    sk.total_nilai = sum(r[0].nilai for r in rows if r[0].masuk)
+    session.flush()
+
+
+def requota_sk(target, user: CurrentUser, sk_id: int) -> list[RankingRow]:
+    """Ranks a draft again, after the program's quotas or the registry's desil changed."""
+    with unit_of_work(target).writing() as uow:
+        sk = sk_for_change(uow.session, user, sk_id)
+        rank_rows(uow.session, sk)
+        uow.audit(user, "sk.kuota_ulang", "sk_penetapan", sk.id, after={"total_nilai": sk.total_nilai})
+        ranking = _ranking(uow.session, sk)
+        uow.commit()
+        return ranking
+
+
+def sk_ranking(target, user: CurrentUser, sk_id: int) -> list[RankingRow]:
+    """Every row of the SK in rank order, with who falls outside a quota and why."""
+    with unit_of_work(target) as uow:
+        return _ranking(uow.session, sk_in_scope(uow.session, user, sk_id))
+
+
+def _ranking(session, sk: SkPenetapan) -> list[RankingRow]:
+    names = _namer(session)
+    rows = session.execute(
+        select(SkPenerima, Person.tgl_lahir, ProposalList.nama, Proposal.baris)
+        .outerjoin(Person, Person.id == SkPenerima.person_id)
+        .outerjoin(Proposal, Proposal.id == SkPenerima.proposal_id)
+        .outerjoin(ProposalList, ProposalList.id == Proposal.list_id)
+        .where(SkPenerima.sk_id == sk.id, SkPenerima.deleted_at.is_(None))
+        .order_by(SkPenerima.peringkat, SkPenerima.urutan, SkPenerima.id)
+    ).all()
+    return [
+        RankingRow(
+            r.id,
+            r.peringkat,
+            r.urutan,
+            r.nik,
+            r.nama,
+            r.kode_desa,
+            names(r.kode_desa),
+            r.desil,
+            tgl_lahir,
+            list_name or "",
+            baris,
+            bool(r.masuk),
+            r.dipaksa_oleh,
+            r.alasan,
+        )
+        for r, tgl_lahir, list_name, baris in rows
+    ]
+
+
+def _row_of(session, sk: SkPenetapan, penerima_id: int) -> SkPenerima:
+    row = session.get(SkPenerima, penerima_id)
+    if row is None or row.sk_id != sk.id or row.deleted_at is not None:
+        raise NotFound(N_("Baris #{id} tidak ada di SK ini."), id=penerima_id)
+    return row
+
+
+def force_into_sk(target, user: CurrentUser, sk_id: int, penerima_id: int, reason: str) -> list[RankingRow]:
+    """Lets a row that falls outside a quota into the SK: the SK then exceeds the quota. Only an admin may
+    (Lampiran II: the admin validates the operators' work); the reason is required and audited."""
+    reason = (reason or "").strip()
+    with unit_of_work(target).writing() as uow:
+        session = uow.session
+        sk = sk_for_change(session, user, sk_id)
+        if not user.can(Permission.QUOTA_MANAGE):
+            raise DomainError(
+                N_(
+                    "Memasukkan penerima melebihi kuota memerlukan persetujuan admin. Minta admin membuka SK ini "
+                    "dan memasukkan baris tersebut."
+                )
+            )
+        row = _row_of(session, sk, penerima_id)
+        if not reason:
+            raise DomainError(N_("Tuliskan alasan memasukkan baris ini melebihi kuota."))
+        if row.masuk:
+            raise DomainError(
+                N_("{nama} sudah masuk SK; tidak perlu dimasukkan melebihi kuota."), nama=row.nama
+            )
+        before = {"masuk": row.masuk, "alasan": row.alasan}
+        row.dipaksa_oleh = user.username
+        row.alasan = f"Dimasukkan melebihi kuota oleh {user.username}: {reason}"
+        rank_rows(session, sk)
+        uow.audit(
+            user,
+            "sk.melebihi_kuota",
+            "sk_penerima",
+            f"SK #{sk.id} {row.nik}",
+            before=before,
+            after={"masuk": True, "alasan": reason, "peringkat": row.peringkat},
+        )
+        ranking = _ranking(session, sk)
+        uow.commit()
+        return ranking
+
+
+def remove_from_sk(target, user: CurrentUser, sk_id: int, penerima_id: int, reason: str) -> list[RankingRow]:
+    """Takes a row out of a draft (e.g. found ineligible on a field check); the places move down the ranking."""
+    reason = (reason or "").strip()
+    with unit_of_work(target).writing() as uow:
+        session = uow.session
+        sk = sk_for_change(session, user, sk_id)
+        row = _row_of(session, sk, penerima_id)
+        if not reason:
+            raise DomainError(N_("Tuliskan alasan mengeluarkan {nama} dari SK."), nama=row.nama)
+        row.deleted_at = utcnow()
+        rank_rows(session, sk)
+        uow.audit(
+            user,
+            "sk.keluarkan",
+            "sk_penerima",
+            f"SK #{sk.id} {row.nik}",
+            before={"nama": row.nama, "masuk": row.masuk},
+            after={"alasan": reason},
+        )
+        ranking = _ranking(session, sk)
+        uow.commit()
+        return ranking
