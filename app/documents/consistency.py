@@ -31,11 +31,13 @@ from db.models import Person, Realisasi, SkPenerima, SkPenetapan
 
 
 class ProblemKind(StrEnum):
+    """In the order they are listed: the gravest first."""
+
     DI_LUAR_SK = "di_luar_sk"
-    TIDAK_DISALURKAN = "tidak_disalurkan"
+    SETELAH_MENINGGAL = "setelah_meninggal"
     MELEBIHI_NILAI = "melebihi_nilai"
     GANDA = "ganda"
-    SETELAH_MENINGGAL = "setelah_meninggal"
+    TIDAK_DISALURKAN = "tidak_disalurkan"
 
 
 @dataclass(frozen=True)
