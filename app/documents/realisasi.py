@@ -14,8 +14,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.roles import CurrentUser, Permission, require
@@ -24,6 +25,7 @@ from app.i18n import N_
 from app.office import OfficeDatabase
 from app.screening.programs import overlaps, unit_of_work
 from app.uow import UnitOfWork
+from db.bulk_insert import insert_many
 from db.models import AidRecipient, Person, Program, Realisasi, SkPenerima, SkPenetapan, utcnow
 
 # Recording realisasi is the operator's "input/import ... dalam wilayahnya" (Lampiran I–II); reading it
@@ -59,9 +61,9 @@ class SkRef:
     nilai_per_penerima: int
 
 
-@dataclass(frozen=True)
-class SkRecipient:
-    """One lampiran row inside the quota: who the SK names, and for how much."""
+class SkRecipient(NamedTuple):
+    """One lampiran row inside the quota: who the SK names, and for how much. (A tuple: an SK of 100,000
+    recipients is read at every import.)"""
 
     id: int
     nik: str
@@ -130,7 +132,7 @@ def require_final(session: Session, sk: SkRef) -> None:
 
 def sk_recipients(session: Session, sk: SkRef) -> dict[str, SkRecipient]:
     """The SK's recipients by NIK: the lampiran rows inside the quota (`masuk`)."""
-    rows = session.execute(
+    rows = session.connection().execute(  # Core: no ORM row handling for 100,000 rows
         select(
             SkPenerima.id,
             SkPenerima.nik,
@@ -140,10 +142,8 @@ def sk_recipients(session: Session, sk: SkRef) -> dict[str, SkRecipient]:
             SkPenerima.person_id,
         ).where(SkPenerima.sk_id == sk.id, SkPenerima.masuk.is_(True), SkPenerima.deleted_at.is_(None))
     )
-    return {
-        r.nik: SkRecipient(r.id, r.nik, r.nama, r.kode_desa, r.nilai or sk.nilai_per_penerima, r.person_id)
-        for r in rows
-    }
+    fallback = sk.nilai_per_penerima
+    return {r[1]: SkRecipient(r[0], r[1], r[2], r[3], r[4] or fallback, r[5]) for r in rows}
 
 
 def clean_nik(text: str) -> str:
@@ -161,19 +161,22 @@ def write_rows(uow: UnitOfWork, user: CurrentUser, sk: SkRef, rows: list[dict], 
         "created_by": user.username,
     }
     first_id = (session.scalar(select(Realisasi.id).order_by(Realisasi.id.desc()).limit(1)) or 0) + 1
+    # In NIK order: the NIK indexes then grow page by page instead of at random (a bank's list is in its
+    # own order), which halves the time SQLite takes on 100,000 rows.
+    ordered = sorted(rows, key=lambda row: row["nik"])
     records = [
         row | common | {"id": first_id + i, "uid": uuid.uuid4(), "program_id": sk.program_id, "sk_id": sk.id}
-        for i, row in enumerate(rows)
+        for i, row in enumerate(ordered)
     ]
-    for start in range(0, len(records), 5_000):
-        session.execute(insert(Realisasi), records[start : start + 5_000])
+    connection = session.connection()
+    insert_many(connection, Realisasi.__table__, records)
     known = set(
         session.scalars(
             select(AidRecipient.nik).where(AidRecipient.sk_id == sk.id, AidRecipient.source == AID_SOURCE)
         )
     )
     recipients, seen = [], set(known)
-    for row in rows:
+    for row in ordered:
         if row["nik"] in seen:
             continue
         seen.add(row["nik"])
@@ -190,8 +193,7 @@ def write_rows(uow: UnitOfWork, user: CurrentUser, sk: SkRef, rows: list[dict], 
             }
             | {k: v for k, v in common.items() if k != "created_by"}
         )
-    for start in range(0, len(recipients), 5_000):
-        session.execute(insert(AidRecipient), recipients[start : start + 5_000])
+    insert_many(connection, AidRecipient.__table__, recipients)
     return [r["id"] for r in records]
 
 

@@ -49,7 +49,7 @@ from app.registry.importer import sha256_of
 from app.registry.issues import RowIssue, Severity
 from app.registry.sources import SheetInfo, open_source, shown_text, source_chunks, tables_of
 from app.screening.proposal_import import clean_nik
-from db.models import AuditEntry, Person, Realisasi
+from db.models import AuditEntry, Person, Realisasi, SkPenerima
 
 
 def _field(name: str, label: str, *variants: str) -> Field:
@@ -183,6 +183,7 @@ MESSAGES: dict[str, str] = {
         "Penerima tercatat meninggal pada {death}, sebelum tanggal salur {value}. Baris tetap diimpor."
     ),
 }
+DEAD = "meninggal"  # Person.status of someone the registry records as dead
 FLAGGING_CODES = frozenset({"sebelum_sk", "ganda", "melebihi_nilai", "setelah_meninggal"})
 
 
@@ -508,25 +509,25 @@ class _Context:
         fisik_read = {v: amounts.read_number(v, convention, money=False) for v in set(fisik_raw)}
         session = self._session
         outside_niks = {k for k in set(nik) if k not in self.recipients and re.fullmatch(r"\d{16}", k)}
-        people = persons_by_nik(
-            session,
-            outside_niks
-            | {k for k in set(nik) if k in self.recipients and self.recipients[k].person_id is None},
-        )
-        deaths = self._deaths(session, set(nik))
-        seen: dict[str, date] = {}
+        unlinked = {k for k in set(nik) if k in self.recipients and self.recipients[k].person_id is None}
+        people = persons_by_nik(session, outside_niks | unlinked)
+        deaths = dead_recipients(session, self.sk.id) | _deaths(session, outside_niks | unlinked)
+        seen: dict[str, tuple] = {}
         rows: list[dict] = []
+        # Plain lists: a pandas lookup per cell costs more than all the checks of the row.
         sources, numbers = frame["_source"].tolist(), frame["_row"].tolist()
         names, units, channels = (
             column("nama").tolist(),
             column("satuan").tolist(),
             column("saluran").tolist(),
         )
+        niks, dates = nik.tolist(), column("tanggal").tolist()
+        nilai_cells, fisik_cells = nilai_raw.tolist(), fisik_raw.tolist()
         own = self.user.region_code
         for i in range(n):
             if i % 20_000 == 0:
                 progress.check()
-            source, number, row_nik = sources[i], int(numbers[i]), nik.iat[i]
+            source, number, row_nik = sources[i], int(numbers[i]), niks[i]
             recipient = self.recipients.get(row_nik)
             kode_desa = (recipient.kode_desa if recipient else people.get(row_nik, (0, "", ""))[2]) or (
                 self.sk.kode_wilayah if recipient or self.keep_outside else ""
@@ -544,7 +545,7 @@ class _Context:
                     issue("nik", row_nik, "di_luar_sk", nomor=self.sk.nomor)
             if kode_desa and not kode_desa.startswith(own):
                 issue("nik", row_nik, "luar_wilayah", region=kode_desa, own=own)
-            raw_date = frame["tanggal"].iat[i] if "tanggal" in frame else ""
+            raw_date = dates[i]
             day = None
             if not str(raw_date).strip():
                 issue("tanggal", "", "tanggal_kosong")
@@ -554,14 +555,12 @@ class _Context:
                 issue("tanggal", raw_date, "tanggal_masa_depan")
             else:
                 day = date.fromisoformat(iso[i])
-            nilai = self._number(nilai_read[nilai_raw.iat[i]], "nilai", nilai_raw.iat[i], labels, issue)
-            fisik = self._number(
-                fisik_read[fisik_raw.iat[i]], "jumlah_fisik", fisik_raw.iat[i], labels, issue
-            )
+            nilai = self._number(nilai_read[nilai_cells[i]], "nilai", nilai_cells[i], labels, issue)
+            fisik = self._number(fisik_read[fisik_cells[i]], "jumlah_fisik", fisik_cells[i], labels, issue)
             if nilai is not None and nilai != int(nilai):
-                issue("nilai", nilai_raw.iat[i], "rupiah_pecahan", column=labels["nilai"])
+                issue("nilai", nilai_cells[i], "rupiah_pecahan", column=labels["nilai"])
             if not (nilai or fisik) and not any(x.field in ("nilai", "jumlah_fisik") for x in problems.items):
-                issue("nilai", nilai_raw.iat[i], "tanpa_nilai")
+                issue("nilai", nilai_cells[i], "tanpa_nilai")
             saluran = self.saluran
             if channels[i].strip():
                 saluran = _CHANNELS.get(normalise_header(channels[i]))
@@ -622,17 +621,29 @@ class _Context:
         issue(name, raw, code, column=labels[name])
         return None
 
-    @staticmethod
-    def _deaths(session, niks: set[str]) -> dict[str, date]:
-        niks = [k for k in niks if k]
-        found: dict[str, date] = {}
-        for start in range(0, len(niks), 900):
-            for nik, day in session.execute(
+
+def dead_recipients(session, sk_id: int) -> dict[str, date]:
+    """The SK's recipients the registry records as dead, with the date: one join, not 100,000 look-ups."""
+    return dict(
+        session.execute(
+            select(Person.nik, Person.tgl_status)
+            .join(SkPenerima, SkPenerima.person_id == Person.id)
+            .where(SkPenerima.sk_id == sk_id, Person.status == DEAD, Person.tgl_status.is_not(None))
+        ).all()
+    )
+
+
+def _deaths(session, niks: set[str]) -> dict[str, date]:
+    niks = sorted(k for k in niks if k)
+    found: dict[str, date] = {}
+    for start in range(0, len(niks), 900):
+        found.update(
+            session.execute(
                 select(Person.nik, Person.tgl_status).where(
                     Person.nik.in_(niks[start : start + 900]),
-                    Person.status == "meninggal",
+                    Person.status == DEAD,
                     Person.tgl_status.is_not(None),
                 )
-            ):
-                found[nik] = day
-        return found
+            ).all()
+        )
+    return found
