@@ -222,6 +222,8 @@ def cmd_init(args) -> int:
 def cmd_import(args) -> int:
     if args.kind == "sk":
         return cmd_import_sk(args)
+    if args.kind == "realisasi":
+        return cmd_import_realisasi(args)
     from app.registry.fields import ExtractKind
     from app.registry.importer import RegistryImport
     from app.registry.issues_export import export_issues_xlsx
@@ -649,6 +651,136 @@ def cmd_review_nik_slips(args) -> int:
         db.close()
 
 
+# realisasi (Pergub 52/2020 Pasal 7 ayat 2) -------------------------------------------------------------------
+def cmd_import_realisasi(args) -> int:
+    from app.documents.realisasi_import import RealisasiImport
+    from app.registry.issues_export import export_issues_xlsx
+
+    if args.sk is None:
+        raise DomainError(_("Sebutkan SK-nya: ejps import realisasi BERKAS --sk NOMOR."))
+    db, user = _login(args)
+    job = RealisasiImport(
+        db, user, args.sk, [Path(f) for f in args.files], args.channel, args.keep_outside_sk
+    )
+    try:
+        plan = job.inspect()
+        mapping = dict(plan.mapping)
+        for item in args.map or []:
+            field, _sep, header = item.partition("=")
+            mapping[field.strip()] = header.strip()
+        with _progress() as progress:
+            preview = job.prepare(mapping, progress)
+        _print(_("Baris dibaca     : {n}").format(n=_fmt(preview.rows_read)))
+        _print(_("Diimpor          : {n} (Rp {total})").format(
+            n=_fmt(preview.rows_accepted), total=_fmt(preview.total_nilai)
+        ))  # fmt: skip
+        _print(_("Ditolak          : {n}").format(n=_fmt(preview.rows_refused)))
+        _print(_("Ditandai         : {n}").format(n=_fmt(preview.rows_flagged)))
+        _print(_("Di luar SK       : {n}").format(n=_fmt(preview.outside_sk)))
+        for issue in preview.issues[:20]:
+            where = _("{source} baris {row}").format(source=issue.source, row=issue.row_number)
+            _print(f"  {where}, {issue.field}: {issue.message}")
+        if len(preview.issues) > 20:
+            _print(_("  ... dan {n} masalah lain (gunakan --issues-xlsx untuk daftar lengkap)").format(
+                n=_fmt(len(preview.issues) - 20)
+            ))  # fmt: skip
+        if args.issues_xlsx and preview.issues:
+            count = export_issues_xlsx(
+                db.unit_of_work(), user, preview.issues, Path(args.issues_xlsx), files=", ".join(args.files)
+            )
+            _print(_("Daftar {n} masalah ditulis ke {path}").format(n=_fmt(count), path=args.issues_xlsx))
+        if preview.rows_accepted == 0 and not preview.blocked:
+            _print(_("Tidak ada baris realisasi yang dapat diimpor."))
+            return EXIT_NOTHING
+        if not preview.blocked and not _confirmed(_("Simpan realisasi ini? [y/T] "), args.yes):
+            return EXIT_NOTHING
+        with _progress() as progress:
+            result = job.commit(progress)  # refuses a file naming people outside the SK, saving nothing
+        _print(
+            _("Tersimpan: {n} baris realisasi untuk SK #{sk}.").format(n=_fmt(result.rows), sk=result.sk_id)
+        )
+        _print_consistency(db, user, args.sk, None)
+        return EXIT_OK
+    finally:
+        job.close()
+        db.close()
+
+
+def _print_consistency(db, user, sk_id, program_id) -> None:
+    from app.documents.consistency import PROBLEMS, check_consistency
+
+    report = check_consistency(db.unit_of_work(), user, sk_id=sk_id, program_id=program_id)
+    _print(_("Konsistensi {scope}: {served} dari {named} penerima SK sudah menerima; {rows} baris realisasi, "
+             "Rp {total}.").format(scope=report.scope, served=_fmt(report.served), named=_fmt(report.recipients),
+                                   rows=_fmt(report.realisasi_rows), total=_fmt(report.realisasi_nilai)))  # fmt: skip
+    for kind, count in report.counts().items():
+        _print(f"  {_(PROBLEMS[kind].label):<32} {_fmt(count):>8}")
+
+
+def cmd_realisasi_check(args) -> int:
+    from app.documents.consistency import check_consistency, export_consistency
+
+    if (args.sk is None) == (args.program is None):
+        raise DomainError(_("Sebutkan satu SK (--sk) atau satu program (--program)."))
+    db, user = _login(args)
+    try:
+        _print_consistency(db, user, args.sk, args.program)
+        if args.export:
+            count = export_consistency(db, user, Path(args.export), sk_id=args.sk, program_id=args.program)
+            _print(
+                _("{n} masalah beserta buktinya ditulis ke {path}").format(n=_fmt(count), path=args.export)
+            )
+        elif args.show:
+            report = check_consistency(db.unit_of_work(), user, sk_id=args.sk, program_id=args.program)
+            for problem in report.problems[: args.show]:
+                _print(f"- {problem.sentence}")
+                for evidence in problem.evidence:
+                    _print(f"    {evidence.text}")
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def _add_realisasi_commands(sub, subcommand, imp) -> None:
+    imp.add_argument(
+        "--sk", type=int, metavar=_("NOMOR"), help=_("realisasi: nomor SK (lihat 'ejps sk list')")
+    )
+    imp.add_argument(
+        "--channel", default="bank", choices=["bank", "pos", "natura"],
+        help=_("realisasi: saluran untuk baris tanpa kolom saluran (bawaan: bank)"),
+    )  # fmt: skip
+    imp.add_argument(
+        "--keep-outside-sk", action="store_true",
+        help=_("realisasi: catat juga penerima yang tidak ada di SK, untuk diperiksa (tanpa ini: berkas ditolak)"),
+    )  # fmt: skip
+    imp.epilog += "\n" + "\n".join(_examples(
+        ("ejps import realisasi bank_bri.xlsx --sk 4", N_("pratinjau, simpan, lalu ringkasan konsistensi")),
+        ("ejps import realisasi pos.csv --sk 4 --channel pos --yes", ""),
+    ).splitlines()[1:])  # fmt: skip
+    realisasi = sub("realisasi", _("realisasi bantuan: periksa konsistensinya dengan SK"), None)
+    commands = realisasi.add_subparsers(dest="realisasi_command", required=True)
+    check = subcommand(
+        commands,
+        "check",
+        _("periksa konsistensi realisasi dengan SK (Pergub 52/2020 Pasal 7)"),
+        cmd_realisasi_check,
+    )
+    check.add_argument("--sk", type=int, metavar=_("NOMOR"), help=_("nomor SK"))
+    check.add_argument("--program", type=int, metavar=_("NOMOR"), help=_("nomor program: semua SK finalnya"))
+    check.add_argument(
+        "--export", metavar=_("BERKAS"), help=_("tulis masalah beserta buktinya ke .xlsx atau .csv")
+    )
+    check.add_argument(
+        "--show", type=int, default=20, metavar="N", help=_("tampilkan N masalah pertama (bawaan: 20)")
+    )
+    check.formatter_class = argparse.RawDescriptionHelpFormatter
+    check.epilog = _examples(
+        ("ejps realisasi check --sk 4", ""),
+        ("ejps realisasi check --sk 4 --export konsistensi.xlsx", ""),
+        ("ejps realisasi check --program 3", N_("semua SK final program itu")),
+    )
+
+
 def cmd_user_add(args) -> int:
     from app.auth.roles import Role
     from app.auth.users import create_user
@@ -995,7 +1127,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     imp = sub("import", _("impor ekstrak Dukcapil atau DTKS/DTSEN (CSV/XLSX)"), cmd_import)
-    imp.add_argument("kind", choices=["dukcapil", "dtks", "sk"], help=_("jenis ekstrak, atau SK penetapan"))
+    imp.add_argument(
+        "kind",
+        choices=["dukcapil", "dtks", "sk", "realisasi"],
+        help=_("jenis ekstrak, SK penetapan, atau realisasi"),
+    )
     imp.add_argument("files", nargs="+", metavar=_("BERKAS"), help=_("satu atau beberapa berkas CSV/XLSX"))
     imp.add_argument("--yes", action="store_true", help=_("simpan tanpa menanyakan setelah pratinjau"))
     imp.add_argument(
@@ -1060,6 +1196,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--db", default=argparse.SUPPRESS, help=_("berkas basis data kantor"))
         command.set_defaults(handler=handler)
         return command
+
+    _add_realisasi_commands(sub, subcommand, imp)
 
     programs = sub("program", _("program bantuan"), None)
     program_commands = programs.add_subparsers(dest="program_command", required=True)

@@ -91,6 +91,10 @@ class MainWindow(QMainWindow):
             from ui.documents.sk_page import SkPage
 
             self._add_page("sk", _("SK Penetapan"), SkPage(self.db, self.user))
+        if can(Permission.PERSON_READ):  # realisasi names people: not for a guest
+            from ui.documents.realisasi_page import RealisasiPage
+
+            self._add_page("realisasi", _("Realisasi"), RealisasiPage(self.db, self.user))
         if can(Permission.AGGREGATE_READ):
             self._add_page("summary", _("Ringkasan"), SummaryPage(self.db, self.user, load_now=False))
         if can(Permission.USER_MANAGE):

@@ -172,3 +172,28 @@ def _check_registry_comparison(qtbot, office_db, operator, screened, language) -
             font.setBold(item.font().bold())
             width = QFontMetrics(font).horizontalAdvance(item.text())
             assert width <= room, f"{item.text()!r} needs {width} px in a {room}-px column ({language})"
+
+
+def test_the_realisasi_page_and_dialogs_fit(qtbot, office_db, operator, tmp_path, language):
+    from tests.app.documents.conftest import HEADS, REGISTRY, import_people, make_final_sk
+    from tests.app.screening.test_programs import make_program
+    from ui.documents.realisasi_dialogs import RealisasiEntryDialog, RealisasiImportDialog
+    from ui.documents.realisasi_page import RealisasiPage
+
+    import_people(office_db, operator, tmp_path, REGISTRY)
+    program = make_program(office_db, operator, tahun=2026, nama=LONG_LIST_NAME)
+    sk = make_final_sk(office_db, operator, program.id, HEADS, nomor="400/1234/DINSOS-KAB.GTO/XII/2026")
+    page = RealisasiPage(office_db, operator)
+    qtbot.addWidget(page)
+    page.ensure_loaded()
+    assert_fits(page, f"realisasi page ({language})", opening=False)
+    for name, dialog in {
+        "realisasi entry": RealisasiEntryDialog(
+            office_db, operator, sk.id, "400/1234/DINSOS-KAB.GTO/XII/2026"
+        ),
+        "realisasi import": RealisasiImportDialog(
+            office_db, operator, sk.id, "400/1234/DINSOS-KAB.GTO/XII/2026"
+        ),
+    }.items():
+        qtbot.addWidget(dialog)
+        assert_fits(dialog, f"{name} dialog ({language})")

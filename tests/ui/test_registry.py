@@ -124,6 +124,7 @@ def test_main_window_shows_pages_by_role(qtbot, office_db, admin, operator, gues
         "Impor",
         "Program & usulan",
         "Hasil penyaringan",
+        "Realisasi",
         "Ringkasan",
         "Pengguna",
         "Audit",
@@ -136,6 +137,7 @@ def test_main_window_shows_pages_by_role(qtbot, office_db, admin, operator, gues
         "Impor",
         "Program & usulan",
         "Hasil penyaringan",
+        "Realisasi",
         "Ringkasan",
     ]
 
