@@ -6,7 +6,8 @@ Readings of the Pergub a district officer would expect, stated once here:
 - The target of a program in a region is its quota there (`KuotaWilayah`, else the program's own `kuota` when the
   program lies inside the region) and the recipients its final SKs name (`SkPenerima.masuk`); an SK amended by a
   later final SK no longer counts. Its budget target is the sum of those recipients' values.
-- Achievement is who was served (`Realisasi`) from 1 January of the program's year to the end of the semester:
+- Achievement is who was served (`Realisasi`) by the end of the semester (the programs are of the semester's
+  year, so this is the year so far):
   people, physical quantity and rupiah; "semester ini" counts those served within the semester itself.
 - Accuracy (ayat 2 b): the share of recipients (of the SK and of the realisasi, each counted once per program)
   found in DTKS/DTSEN, by desil 1–10 at the level the program cuts by, and those the registry now lists as dead
@@ -141,7 +142,7 @@ class Figures:
     kuota: int | None = None  # None: no quota set for this region
     target_penerima: int = 0  # recipients of the final SKs
     target_nilai: int = 0  # rupiah
-    tersalur_penerima: int = 0  # served from 1 January to the semester's end
+    tersalur_penerima: int = 0  # served by the semester's end
     tersalur_semester: int = 0  # served within the semester
     tersalur_fisik: float = 0.0
     tersalur_nilai: int = 0  # rupiah
@@ -382,7 +383,7 @@ sk_rows AS (
                     AND n.deleted_at IS NULL AND (n.tanggal IS NULL OR n.tanggal <= :end))
   GROUP BY s.program_id, 2
 )"""
-# What was handed over from 1 January to the semester's end, where the recipient lives in the scope; the desa is
+# What was handed over by the semester's end, where the recipient lives in the scope; the desa is
 # the realisasi's own, else the registry's.
 REALISASI_ROWS = """
 real_all AS (
@@ -390,7 +391,7 @@ real_all AS (
          COALESCE(NULLIF(r.kode_desa, ''), pe.kode_desa, '') AS kode_desa,
          r.tanggal AS tanggal, r.jumlah_fisik AS jumlah_fisik, r.nilai AS nilai
   FROM realisasi r LEFT JOIN person pe ON pe.id = r.person_id
-  WHERE r.deleted_at IS NULL AND r.program_id IN :programs AND r.tanggal >= :year_start AND r.tanggal <= :end
+  WHERE r.deleted_at IS NULL AND r.program_id IN :programs AND r.tanggal <= :end
 ),
 real_rows AS (SELECT * FROM real_all WHERE kode_desa >= :prefix AND kode_desa < :prefix_end),
 real_person AS (
@@ -408,7 +409,6 @@ def _figures(
         "prefix": prefix,
         "prefix_end": prefix + PREFIX_END,
         "n": length,
-        "year_start": date(semester.tahun, 1, 1).isoformat(),
         "start": semester.start.isoformat(),
         "end": semester.end.isoformat(),
     }
