@@ -36,6 +36,8 @@ class Permission(StrEnum):
     PROGRAM_MANAGE = "program.manage"
     PROPOSAL_EDIT = "proposal.edit"
     SCREENING_RUN = "screening.run"
+    # Pergub 52/2020 Pasal 7 ayat 3-4: the written monitoring report is the TKPK's (officers), not a guest's.
+    REPORT_PRINT = "report.print"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +50,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PROGRAM_MANAGE,
             Permission.PROPOSAL_EDIT,
             Permission.SCREENING_RUN,
+            Permission.REPORT_PRINT,
         }
     ),
     Role.GUEST: frozenset({Permission.AGGREGATE_READ}),

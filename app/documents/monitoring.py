@@ -34,6 +34,7 @@ from app.auth.roles import CurrentUser, Permission, require, scope_prefix
 from app.errors import DomainError, NotFound
 from app.i18n import N_
 from app.office import OfficeDatabase
+from app.regions import display_name
 from app.uow import UnitOfWork
 
 DESIL_CLASSES = tuple(range(1, 11))  # DTSEN ranks households 1 (poorest) to 10
@@ -268,15 +269,15 @@ def monitoring_figures(
     with unit_of_work(target) as uow:
         session = uow.session
         programs = _programs(session, prefix, semester, program_id, sumber_dana)
-        names = dict(
-            session.execute(
-                text(
-                    "SELECT code, name FROM region WHERE code >= :prefix AND code < :end AND length(code) = :n "
-                ),
-                {"prefix": prefix, "end": prefix + PREFIX_END, "n": length},
-            ).all()
-        )
-        scope_name = session.scalar(text("SELECT name FROM region WHERE code = :c"), {"c": prefix}) or prefix
+        region_rows = session.execute(
+            text(
+                "SELECT code, name, kind FROM region WHERE code = :prefix "
+                "OR (code >= :prefix AND code < :end AND length(code) = :n)"
+            ),
+            {"prefix": prefix, "end": prefix + PREFIX_END, "n": length},
+        ).all()
+        names = {code: display_name(name, kind) for code, name, kind in region_rows}
+        scope_name = names.pop(prefix, prefix)
         figures = _figures(session, [p.id for p in programs], prefix, length, semester) if programs else {}
         quotas, program_quotas = _quotas(session, programs, prefix, length)
     rows = []
