@@ -303,6 +303,15 @@ def monitoring_figures(
     )
 
 
+def monitored_programs(
+    target: OfficeDatabase | UnitOfWork, user: CurrentUser, tahun: int, sumber_dana: str | None = None
+) -> list[ProgramInfo]:
+    """The programs of a year the user's figures cover (for choosing one): names and sources, no person."""
+    require(user, Permission.AGGREGATE_READ)
+    with unit_of_work(target) as uow:
+        return _programs(uow.session, user.region_code, Semester(int(tahun), 1), None, sumber_dana)
+
+
 def _programs(session, prefix: str, semester: Semester, program_id: int | None, sumber_dana: str | None):
     """The programs of the semester's year whose region overlaps the scope (a kabupaten's program is monitored
     by each of its kecamatan, a province's by each kabupaten)."""
