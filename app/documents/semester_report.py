@@ -153,7 +153,7 @@ def accuracy_header() -> list[str]:
         _("Wilayah"),
         _("Penerima"),
         _("% DTKS/DTSEN"),
-        *(_("D{n}").format(n=n) for n in DESIL_CLASSES),
+        *(f"D{n}" for n in DESIL_CLASSES),
         _("DTKS tanpa desil"),
         _("Bukan DTKS"),
         _("Meninggal"),

@@ -215,7 +215,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
 
     # B. Targeting accuracy, for the SK's recipients and for those actually served.
     story.append(Paragraph(_escape(_("B. Ketepatan sasaran penerima manfaat")), SECTION))
-    accuracy_widths = [112, 96, 50, 48, *([28] * 10), 46, 46, 54, 42]
+    accuracy_widths = [106, 94, 58, 48, *([28] * 10), 46, 46, 54, 42]
     scale = width / sum(accuracy_widths)
     accuracy_widths = [w * scale for w in accuracy_widths]
     for label, basis in (
