@@ -102,6 +102,7 @@ def test_the_monitoring_page_fits_with_long_program_names(qtbot, office_db, oper
     qtbot.addWidget(page)
     page.semester_filter.setCurrentIndex(page.semester_filter.findData("2026-1"))
     page.refresh()
+    qtbot.waitUntil(lambda: not page.busy and not page.stale, timeout=20_000)
     # The page sits beside the 190-px navigation of the main window.
     assert_fits(page, f"monitoring page ({language})", opening=False)
     assert page.minimumSizeHint().width() <= ROOM.width() - 190

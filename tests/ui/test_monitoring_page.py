@@ -24,7 +24,13 @@ def open_page(qtbot, office_db, user, semester="2026-1") -> MonitoringPage:
     page.show()
     page.semester_filter.setCurrentIndex(page.semester_filter.findData(semester))
     page.refresh()
+    counted(qtbot, page)
     return page
+
+
+def counted(qtbot, page) -> None:
+    """The figures are counted in the background: wait until the last change is shown."""
+    qtbot.waitUntil(lambda: not page.busy and not page.stale, timeout=20_000)
 
 
 def table_rows(page) -> dict[str, list[str]]:
@@ -56,11 +62,14 @@ def test_dashboard_shows_figures_per_kecamatan_and_charts(qtbot, office_db, oper
 def test_filters_narrow_to_one_program_region_and_source(qtbot, office_db, operator, data):
     page = open_page(qtbot, office_db, operator)
     page.program_filter.setCurrentIndex(page.program_filter.findData(data.sembako))
+    counted(qtbot, page)
     assert bar_values(page.achievement_chart) == {"Penerima SK": [4.0, 2.0], "Tersalur": [3.0, 2.0]}
     page.region_filter.setCurrentIndex(page.region_filter.findData("750102"))
+    counted(qtbot, page)
     assert list(table_rows(page)) == ["Desa Bulila", "Jumlah"]
     page.region_filter.setCurrentIndex(0)
     page.source_filter.setCurrentIndex(page.source_filter.findData("APBN"))
+    counted(qtbot, page)
     assert [page.program_filter.itemText(i) for i in range(page.program_filter.count())] == [
         "Semua program",
         "PKH Daerah",
@@ -72,6 +81,7 @@ def test_other_semester_and_a_year_without_programs(qtbot, office_db, operator, 
     page = open_page(qtbot, office_db, operator, "2026-2")
     assert table_rows(page)["Kec. Telaga"][2] == "3"
     page.semester_filter.setCurrentIndex(page.semester_filter.findData(Semester(2025, 1).code))
+    counted(qtbot, page)
     assert "Program Lama" in [page.program_filter.itemText(i) for i in range(page.program_filter.count())]
 
 

@@ -69,7 +69,9 @@ class MonitoringPage(QWidget):
         super().__init__(parent)
         self.db, self.user = db, user
         self.report: MonitoringReport | None = None
-        self.job = None
+        self.job = None  # the semester report being written
+        self.counting = None  # the figures being counted
+        self.stale = False
         self.loaded = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 10)
@@ -222,21 +224,37 @@ class MonitoringPage(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        """Counts again with the chosen filters, off the GUI thread (a province takes seconds); a change made
+        meanwhile is counted once the running count is shown."""
         self.loaded = True
-        try:
-            report = monitoring_figures(
-                self.db.unit_of_work(),
-                self.user,
-                self.semester,
-                program_id=self.program_filter.currentData(),
-                sumber_dana=self.source_filter.currentData(),
-                region=self.region_filter.currentData(),
-            )
-        except Exception as error:  # shown, or logged with an incident id
-            show_error(self, error)
+        if self.counting is not None and self.counting.running:
+            self.stale = True
             return
-        self.report = report
-        self._render(report)
+        self.stale = False
+        filters = {
+            "program_id": self.program_filter.currentData(),
+            "sumber_dana": self.source_filter.currentData(),
+            "region": self.region_filter.currentData(),
+        }
+        semester = self.semester
+        self.counting = run_in_background(
+            self,
+            _("Menghitung angka monitoring…"),
+            lambda _progress: monitoring_figures(self.db.unit_of_work(), self.user, semester, **filters),
+            self._counted,
+            lambda _error: self._counted(None),
+        )
+
+    def _counted(self, report: MonitoringReport | None) -> None:
+        if report is not None:
+            self.report = report
+            self._render(report)
+        if self.stale:
+            self.refresh()
+
+    @property
+    def busy(self) -> bool:
+        return self.counting is not None and self.counting.running
 
     # showing ----------------------------------------------------------------------------------------------
     def _render(self, report: MonitoringReport) -> None:
