@@ -741,6 +741,27 @@ def cmd_realisasi_check(args) -> int:
         db.close()
 
 
+def cmd_report_semester(args) -> int:
+    from app.documents.monitoring import Semester
+    from app.documents.semester_report import report_title, write_semester_report
+
+    semester = Semester.parse(args.semester)  # a typo is refused before the password is asked
+    db, user = _login(args)
+    try:
+        with _progress() as progress:
+            result = write_semester_report(
+                db, user, semester, Path(args.output), program_id=args.program, progress=progress
+            )
+        _print(
+            _("{title} ditulis ke {path} ({programs} program, {rows} baris wilayah).").format(
+                title=report_title(semester), path=result.path, programs=result.programs, rows=result.rows
+            )
+        )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
 def _add_realisasi_commands(sub, subcommand, imp) -> None:
     imp.add_argument(
         "--sk", type=int, metavar=_("NOMOR"), help=_("realisasi: nomor SK (lihat 'ejps sk list')")
@@ -1257,6 +1278,27 @@ def build_parser() -> argparse.ArgumentParser:
             "ejps sk pdf 3 sk-sembako-2026.pdf",
             N_("kop surat, keputusan, lampiran; NIK disamarkan kecuali diizinkan"),
         ),
+    )
+
+    report = sub("report", _("laporan monitoring dan evaluasi (Pergub 52/2020 Pasal 7)"), None)
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    semester = subcommand(
+        report_commands,
+        "semester",
+        _("laporan semester per program dan wilayah, sebagai PDF atau XLSX"),
+        cmd_report_semester,
+    )
+    semester.formatter_class = argparse.RawDescriptionHelpFormatter
+    semester.add_argument(
+        "semester",
+        metavar=_("TAHUN-S"),
+        help=_("semester: 2026-1 (Januari–Juni) atau 2026-2 (Juli–Desember)"),
+    )
+    semester.add_argument("output", metavar=_("BERKAS"), help=_("berkas laporan .pdf atau .xlsx"))
+    semester.add_argument("--program", type=int, metavar=_("NOMOR"), help=_("hanya program ini"))
+    semester.epilog = _examples(
+        ("ejps report semester 2026-1 laporan.pdf", N_("Januari–Juni 2026, semua program di wilayah Anda")),
+        ("ejps report semester 2026-2 laporan.xlsx --program 3", ""),
     )
 
     users = sub("user", _("kelola akun pengguna (admin)"), None)

@@ -97,6 +97,10 @@ class MainWindow(QMainWindow):
             self._add_page("realisasi", _("Realisasi"), RealisasiPage(self.db, self.user))
         if can(Permission.AGGREGATE_READ):
             self._add_page("summary", _("Ringkasan"), SummaryPage(self.db, self.user, load_now=False))
+        if can(Permission.AGGREGATE_READ):  # monitoring and evaluation (Pergub 52/2020 Pasal 7): counts only
+            from ui.documents.monitoring_page import MonitoringPage
+
+            self._add_page("monitoring", _("Monitoring"), MonitoringPage(self.db, self.user, load_now=False))
         if can(Permission.USER_MANAGE):
             self._add_page("users", _("Pengguna"), UsersPage(self.db, self.user, load_now=False))
         if can(Permission.AUDIT_READ):

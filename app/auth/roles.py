@@ -40,6 +40,8 @@ class Permission(StrEnum):
     SK_DRAFT = "sk.draft"
     # A program's quotas, and letting a row in over one, are the admin's (Lampiran II: validates every stage).
     QUOTA_MANAGE = "quota.manage"
+    # Pergub 52/2020 Pasal 7 ayat 3-4: the written monitoring report is the TKPK's (officers), not a guest's.
+    REPORT_PRINT = "report.print"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -53,6 +55,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PROPOSAL_EDIT,
             Permission.SCREENING_RUN,
             Permission.SK_DRAFT,
+            Permission.REPORT_PRINT,
         }
     ),
     Role.GUEST: frozenset({Permission.AGGREGATE_READ}),

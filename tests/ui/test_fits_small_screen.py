@@ -89,6 +89,30 @@ def test_the_main_window_with_every_page_fits(qtbot, office_db, admin, operator,
             assert_fits(window, f"main window on page {key} ({language})", opening=False)
 
 
+def test_the_monitoring_page_fits_with_long_program_names(qtbot, office_db, operator, language):
+    from app.screening.programs import create_program
+    from tests.app.documents.monitoring_data import build_monitoring_data
+    from ui.documents.monitoring_page import MonitoringPage
+
+    build_monitoring_data(office_db, operator)
+    create_program(
+        office_db.unit_of_work(),
+        operator,
+        nama=LONG_LIST_NAME,
+        sumber_dana="APBD_KABKOTA",
+        tahun=2026,
+        kuota=9,
+    )
+    page = MonitoringPage(office_db, operator, load_now=False)
+    qtbot.addWidget(page)
+    page.semester_filter.setCurrentIndex(page.semester_filter.findData("2026-1"))
+    page.refresh()
+    qtbot.waitUntil(lambda: not page.busy and not page.stale, timeout=20_000)
+    # The page sits beside the 190-px navigation of the main window.
+    assert_fits(page, f"monitoring page ({language})", opening=False)
+    assert page.minimumSizeHint().width() <= ROOM.width() - 190
+
+
 def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path, language):  # noqa: F811
     program = list_programs(office_db.unit_of_work(), operator)[0]
     (proposal_list,) = list_proposal_lists(office_db.unit_of_work(), operator)
