@@ -36,6 +36,7 @@ class Permission(StrEnum):
     PROGRAM_MANAGE = "program.manage"
     PROPOSAL_EDIT = "proposal.edit"
     SCREENING_RUN = "screening.run"
+    FORM1_EDIT = "form1.edit"  # Pergub 72/2018 A.1: the desa petugas registers households on Form 1
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -48,6 +49,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PROGRAM_MANAGE,
             Permission.PROPOSAL_EDIT,
             Permission.SCREENING_RUN,
+            Permission.FORM1_EDIT,
         }
     ),
     Role.GUEST: frozenset({Permission.AGGREGATE_READ}),
