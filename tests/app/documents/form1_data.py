@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from app.documents.form1 import AnggotaInput, Form1Input
+from app.documents.form1_checks import AnggotaInput, Form1Input
 from tests.factories import DESA_LIMBOTO, household
 
 HOUSEHOLD = household(0)  # in the registry when a test imports it

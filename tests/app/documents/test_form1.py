@@ -9,15 +9,14 @@ from sqlalchemy import func, select
 
 from app.auth.roles import Role
 from app.documents.form1 import (
-    AnggotaInput,
     create_form1,
     delete_form1,
     get_form1,
     list_form1,
-    nik_problems,
     registry_record,
     update_form1,
 )
+from app.documents.form1_checks import AnggotaInput, nik_problems
 from app.errors import DomainError, Forbidden, NotFound
 from app.registry.importer import RegistryImport
 from db.models import AuditEntry, Form1, Form1Anggota
