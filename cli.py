@@ -557,6 +557,63 @@ def cmd_list_delete(args) -> int:
         db.close()
 
 
+# Form 1 (Pergub 72/2018 A.1) -------------------------------------------------------------------------------
+
+
+def cmd_form1_list(args) -> int:
+    from app.documents.form1 import list_form1
+    from app.documents.form1_checks import JALUR_LABELS
+
+    db, user = _login(args)
+    try:
+        forms = list_form1(db.unit_of_work(), user, args.desa, args.cari or "")
+        if not forms:
+            _print(_("Belum ada Form 1 di wilayah ini."))
+            return EXIT_OK
+        columns = [
+            (_("No."), False),
+            (_("Tanggal"), False),
+            (_("NIK"), False),
+            (_("Nama"), True),
+            (_("Desa/kelurahan"), True),
+            (_("Jalur"), True),
+            (_("Anggota"), False),
+            (_("Skrining awal"), False),
+        ]
+        rows = [
+            [
+                str(form.id),
+                form.tanggal.strftime("%d-%m-%Y") if form.tanggal else "",
+                form.nik,
+                form.nama,
+                form.desa,
+                _(JALUR_LABELS.get(form.jalur, form.jalur)),
+                str(form.jumlah_anggota),
+                _("lolos") if form.lolos_skrining else _("tidak lolos"),
+            ]
+            for form in forms
+        ]
+        _print_table(columns, rows, spare=5)
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_form1_pdf(args) -> int:
+    from app.documents.form1_pdf import write_form1_pdf
+
+    db, user = _login(args)
+    try:
+        path = write_form1_pdf(db.unit_of_work(), user, Path(args.out), None if args.blank else args.id)
+        if args.blank:
+            _print(_("Form 1 kosong ditulis ke {path}.").format(path=path))
+        else:
+            _print(_("Form 1 #{id} ditulis ke {path}.").format(id=args.id, path=path))
+        return EXIT_OK
+    finally:
+        db.close()
+
+
 def cmd_review_nik_slips(args) -> int:
     from app.screening.batch_review import find_niks_to_take, take_registered_niks
     from app.screening.flags import KINDS
@@ -956,6 +1013,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     slips.add_argument(
         "--yes", action="store_true", help=_("ambil tanpa menanyakan setelah daftar perubahan")
+    )
+
+    form1 = sub("form1", _("Form 1, formulir registrasi standar rumah tangga: daftar dan cetak"), None)
+    form1_commands = form1.add_subparsers(dest="form1_command", required=True)
+    form1_list = subcommand(
+        form1_commands, "list", _("daftar Form 1 di wilayah Anda, terbaru dahulu"), cmd_form1_list
+    )
+    form1_list.add_argument(
+        "--desa", metavar=_("KODE"), help=_("hanya wilayah ini (kode desa, kecamatan, ...)")
+    )
+    form1_list.add_argument("--cari", metavar=_("TEKS"), help=_("bagian NIK, No. KK atau nama"))
+    form1_pdf = subcommand(
+        form1_commands,
+        "pdf",
+        _("cetak Form 1 terisi (untuk ditandatangani) atau kosong (kunjungan rumah)"),
+        cmd_form1_pdf,
+    )
+    target = form1_pdf.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--id", type=int, metavar=_("NOMOR"), help=_("nomor Form 1 (lihat 'ejps form1 list')")
+    )
+    target.add_argument("--blank", action="store_true", help=_("formulir kosong untuk diisi tangan"))
+    form1_pdf.add_argument("out", metavar=_("BERKAS.pdf"), help=_("berkas PDF yang ditulis"))
+    form1.epilog = _examples(
+        ("ejps form1 list --desa 7501011001", N_("Form 1 Kel. Kayubulan")),
+        ("ejps form1 pdf --id 12 form1-12.pdf", N_("Form 1 terisi, untuk ditandatangani")),
+        ("ejps form1 pdf --blank form1-kosong.pdf", N_("formulir kosong untuk kunjungan rumah")),
     )
 
     users = sub("user", _("kelola akun pengguna (admin)"), None)
