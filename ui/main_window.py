@@ -87,6 +87,10 @@ class MainWindow(QMainWindow):
                 programs.lists_changed.connect(results.mark_stale)
                 # Decisions change a list's counts: the programs page reads them again when next shown.
                 results.list_changed.connect(lambda _list_id: setattr(programs, "loaded", False))
+        if can(Permission.PERSON_READ):  # Form 1 (Pergub 72/2018 A.1): personal data, per desa
+            from ui.documents.form1_page import Form1Page
+
+            self._add_page("form1", _("Form 1"), Form1Page(self.db, self.user))
         if can(Permission.AGGREGATE_READ):
             self._add_page("summary", _("Ringkasan"), SummaryPage(self.db, self.user, load_now=False))
         if can(Permission.USER_MANAGE):

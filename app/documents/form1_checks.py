@@ -162,7 +162,7 @@ def nik_problems(nik: str, tgl_lahir: date | None, jenis_kelamin: str) -> list[N
                 "tgl_lahir",
                 _(
                     "Tanggal lahir {typed} tidak cocok dengan NIK, yang menulis {day:02d}-{month:02d}-..{year:02d}. "
-                    "Periksa tanggal lahir atau NIK pada KTP/KK."
+                    "Periksa KTP/KK."
                 ).format(
                     typed=tgl_lahir.strftime("%d-%m-%Y"), day=parts.day, month=parts.month, year=parts.year_2
                 ),
@@ -174,8 +174,7 @@ def nik_problems(nik: str, tgl_lahir: date | None, jenis_kelamin: str) -> list[N
             NikProblem(
                 "jenis_kelamin",
                 _(
-                    "Jenis kelamin {typed} tidak cocok dengan NIK, yang menulis {nik_sex} (pada NIK perempuan, "
-                    "tanggal lahir ditambah 40). Periksa jenis kelamin atau NIK pada KTP/KK."
+                    "Jenis kelamin {typed} tidak cocok dengan NIK, yang menulis {nik_sex}. Periksa KTP/KK."
                 ).format(typed=_sex_word(jenis_kelamin), nik_sex=_sex_word(nik_sex)),
             )
         )

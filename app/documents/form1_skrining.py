@@ -95,7 +95,8 @@ class SkriningAwal:
 
     def penjelasan(self) -> str:
         """The result in one sentence, in the user's language."""
-        held = [_(k.label).lower() for k in KRITERIA if k.code in self.terpenuhi]
+        # Joined into a sentence: lower-case first letters, the rest as written ("AC").
+        held = [_lower_first(_(k.label)) for k in KRITERIA if k.code in self.terpenuhi]
         if self.lolos:
             text = _("Lolos skrining awal: {n} dari 5 ciri terpenuhi (tidak lolos bila paling sedikit {m}).")
         else:
@@ -107,6 +108,10 @@ class SkriningAwal:
         if held:
             text += " " + _("Terpenuhi: {list}.").format(list="; ".join(held))
         return text
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def skrining_awal(
