@@ -12,14 +12,18 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.documents.form1 import create_form1, get_form1
+from app.documents.form1_checks import AnggotaInput
 from app.i18n import set_language
 from app.registry.fields import ExtractKind
 from app.screening.programs import create_proposal_list, list_programs, list_proposal_lists
 from app.screening.proposal_entry import get_proposal
 from app.screening.results import list_results
+from tests.app.documents.form1_data import a_form1
 from tests.ui.test_screening_results import screened  # noqa: F401  (a fixture)
 from ui.auth.dialogs import ChangePasswordDialog, FirstRunDialog, LoginDialog, PassphraseDialog
 from ui.auth.users_page import UserDialog
+from ui.documents.form1_dialog import Form1Dialog
 from ui.main_window import MainWindow
 from ui.registry.import_wizard import ImportWizard
 from ui.screening.dialogs import CorrectionDialog, NewListDialog, ProgramDialog, ReasonDialog
@@ -88,6 +92,8 @@ def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path
     program = list_programs(office_db.unit_of_work(), operator)[0]
     (proposal_list,) = list_proposal_lists(office_db.unit_of_work(), operator)
     row = get_proposal(office_db, operator, list_results(office_db, operator, screened)[0].proposal_id)
+    many = tuple(AnggotaInput(f"ANGGOTA {n}", hubungan="ANAK") for n in range(12))
+    form1 = create_form1(office_db, operator, a_form1(anggota=many, karakteristik_lain={"lantai": "tanah"}))
     dialogs = {
         "login": LoginDialog(office_db),
         "passphrase": PassphraseDialog(Path(office_db.path), False),
@@ -103,6 +109,8 @@ def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path
         "dukcapil import": ImportWizard(office_db, operator, ExtractKind.DUKCAPIL),
         "dtks import": ImportWizard(office_db, operator, ExtractKind.DTKS),
         "proposal import": ProposalImportWizard(office_db, operator, program),
+        "new form 1": Form1Dialog(office_db, operator),
+        "form 1": Form1Dialog(office_db, operator, get_form1(office_db, operator, form1.id)),
     }
     for name, dialog in dialogs.items():
         qtbot.addWidget(dialog)

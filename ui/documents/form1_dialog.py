@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -163,8 +163,6 @@ class Form1Dialog(QDialog):
         ):
             button.setAutoDefault(False)
             button.setDefault(False)
-        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.add_member)
 
         if form is not None:
             self._fill(form)
@@ -172,6 +170,16 @@ class Form1Dialog(QDialog):
         self._update_skrining()
         self.resize(bounded_size(self, QSize(1180, 690)))
         self.nik.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802  (Qt's name)
+        # Ctrl+S and Ctrl+N reach here from whichever field has the focus (no field uses them); Enter and
+        # Escape keep QDialog's meaning only where no field moved on.
+        if event.matches(QKeySequence.StandardKey.Save):
+            self.save()
+        elif event.key() == Qt.Key.Key_N and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            self.add_member()
+        else:
+            super().keyPressEvent(event)
 
     # layout -----------------------------------------------------------------------------------------------
     def _line(self, name: str, placeholder: str = "", max_length: int = 200) -> QLineEdit:
