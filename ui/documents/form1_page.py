@@ -31,7 +31,7 @@ from ui.screening.look import desa_under
 from ui.style import set_role
 from ui.widgets.tables import compact_combo, fill_row, read_only_table, row_data
 
-COLUMN_WIDTHS = (50, 90, 150, 220, 200, 230, 82)
+COLUMN_WIDTHS = (50, 90, 150, 200, 190, 200, 82)
 
 
 class Form1Page(QWidget):
