@@ -1,4 +1,4 @@
-"""Filled Form 1s for the demo region: a few households of one desa registered by the demo operator through
+"""Filled Form 1s for the demo region: a few households registered by the demo operator through
 `create_form1`, one per registration path and one that fails the skrining awal, so that a new user sees the
 Form 1 page with real content. Households are taken from the registry (whole, consistent records only: a
 record whose birth date or sex differs from its NIK would be refused, as it is on a real form)."""
@@ -28,7 +28,8 @@ MEMBER_EDUCATION = ("SMP", "SD", "SD", "TS", "SMA")
 
 
 def add_demo_form1s(db, operator: CurrentUser, today: date | None = None) -> list[int]:
-    """Registers up to FORMS households of the first desa of the operator's region; returns the form ids."""
+    """Registers up to FORMS households of the operator's region (the first by desa code: a small demo has
+    only a few people per desa); returns the form ids."""
     today = today or date.today()
     with db.unit_of_work() as uow:
         people = uow.session.scalars(
@@ -40,12 +41,11 @@ def add_demo_form1s(db, operator: CurrentUser, today: date | None = None) -> lis
                 Person.flags == "",
             )
             .order_by(Person.kode_desa, Person.no_kk, Person.tgl_lahir)
-            .limit(400)
+            .limit(2000)
         ).all()
         households: dict[str, list[Person]] = {}
         for person in people:
-            if person.kode_desa == people[0].kode_desa:
-                households.setdefault(person.no_kk, []).append(person)
+            households.setdefault(person.no_kk, []).append(person)
         chosen = [members for members in households.values() if len(members) >= 2][:FORMS]
         records = [
             [

@@ -133,9 +133,11 @@ def refusal(member: int | None, field_name: str, reason: str) -> DomainError:
 def nik_problems(nik: str, tgl_lahir: date | None, jenis_kelamin: str) -> list[NikProblem]:
     """What is wrong with a NIK and the birth date and sex typed beside it (empty: nothing). Checked as the
     officer types; the same check refuses the form on saving."""
-    nik = (nik or "").strip()
+    nik = clean_nik(nik)
     digits = re.sub(r"\D", "", nik)
-    if len(digits) != NIK_LENGTH or digits != nik:
+    if digits != nik:
+        return [NikProblem("nik", _("NIK hanya berisi angka; tertulis {nik!r}.").format(nik=nik))]
+    if len(digits) != NIK_LENGTH:
         return [
             NikProblem(
                 "nik",
@@ -241,8 +243,13 @@ def _digits_field(value: str, length: int, member: int | None, field_name: str, 
     return value
 
 
+def clean_nik(nik: str) -> str:
+    """A NIK as copied: spaces and dots between groups of digits dropped (7501 0101 0170 0001)."""
+    return re.sub(r"[\s.]", "", nik or "")
+
+
 def _check_nik(nik: str, born: date | None, sex: str, member: int | None) -> str:
-    nik = (nik or "").strip()
+    nik = clean_nik(nik)
     for problem in nik_problems(nik, born, sex):
         raise refusal(member, problem.field, problem.message)
     return nik
