@@ -361,7 +361,7 @@ def check_form1(session, data: Form1Input) -> CheckedForm1:
             raise refusal(number, "nama", _("wajib diisi (hapus baris anggota yang kosong)."))
         member_born = parse_date(member.tgl_lahir, number, "tgl_lahir")
         member_sex = _sex(member.jenis_kelamin, number)
-        member_nik = member.nik.strip() if member.nik else ""
+        member_nik = clean_nik(member.nik)
         if member_nik:
             _check_nik(member_nik, member_born, member_sex, number)
         anggota.append(

@@ -114,6 +114,10 @@ def test_a_members_nik_is_checked_against_the_members_birth_date(office_db, oper
         ({"nik": "7501013201700001"}, "Form 1, kolom NIK: NIK 7501013201700001 tidak sah"),
         ({"nik": "7501010101700000"}, "Form 1, kolom NIK: NIK 7501010101700000 tidak sah"),
         ({"nik": ""}, "Form 1, kolom NIK: wajib diisi"),
+        (
+            {"nik": "75010101017000O1"},
+            "Form 1, kolom NIK: NIK hanya berisi angka; tertulis '75010101017000O1'",
+        ),
         ({"no_kk": "75010101"}, "Form 1, kolom No. KK: harus 16 angka"),
         ({"no_kk": ""}, "Form 1, kolom No. KK: wajib diisi"),
         ({"kode_desa": "750101"}, "Form 1, kolom Desa/kelurahan: '750101' bukan kode desa/kelurahan"),
@@ -129,6 +133,11 @@ def test_bad_input_is_refused_naming_the_field(office_db, operator, changes, sta
         create_form1(office_db, operator, a_form1(**changes))
     assert str(refused.value).startswith(start)
     assert count(office_db, Form1) == 0
+
+
+def test_a_nik_copied_in_groups_is_read_whole(office_db, operator):
+    grouped = " ".join(HEAD.nik[i : i + 4] for i in range(0, 16, 4))
+    assert create_form1(office_db, operator, a_form1(nik=grouped)).nik == HEAD.nik
 
 
 def test_nik_problems_answer_as_the_officer_types():
