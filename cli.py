@@ -585,6 +585,63 @@ def cmd_sk_pdf(args) -> int:
         db.close()
 
 
+# Form 1 (Pergub 72/2018 A.1) -------------------------------------------------------------------------------
+
+
+def cmd_form1_list(args) -> int:
+    from app.documents.form1 import list_form1
+    from app.documents.form1_checks import JALUR_LABELS
+
+    db, user = _login(args)
+    try:
+        forms = list_form1(db.unit_of_work(), user, args.desa, args.cari or "")
+        if not forms:
+            _print(_("Belum ada Form 1 di wilayah ini."))
+            return EXIT_OK
+        columns = [
+            (_("No."), False),
+            (_("Tanggal"), False),
+            (_("NIK"), False),
+            (_("Nama"), True),
+            (_("Desa/kelurahan"), True),
+            (_("Jalur"), True),
+            (_("Anggota"), False),
+            (_("Skrining awal"), False),
+        ]
+        rows = [
+            [
+                str(form.id),
+                form.tanggal.strftime("%d-%m-%Y") if form.tanggal else "",
+                form.nik,
+                form.nama,
+                form.desa,
+                _(JALUR_LABELS.get(form.jalur, form.jalur)),
+                str(form.jumlah_anggota),
+                _("lolos") if form.lolos_skrining else _("tidak lolos"),
+            ]
+            for form in forms
+        ]
+        _print_table(columns, rows, spare=5)
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_form1_pdf(args) -> int:
+    from app.documents.form1_pdf import write_form1_pdf
+
+    db, user = _login(args)
+    try:
+        path = write_form1_pdf(db.unit_of_work(), user, Path(args.out), None if args.blank else args.id)
+        if args.blank:
+            _print(_("Form 1 kosong ditulis ke {path}.").format(path=path))
+        else:
+            _print(_("Form 1 #{id} ditulis ke {path}.").format(id=args.id, path=path))
+        return EXIT_OK
+    finally:
+        db.close()
+
+
 def cmd_review_nik_slips(args) -> int:
     from app.screening.batch_review import find_niks_to_take, take_registered_niks
     from app.screening.flags import KINDS
@@ -1046,9 +1103,11 @@ def cmd_import_sk(args) -> int:
 
 
 def _add_sk_commands(sub, subcommand, imp) -> None:
-    """`ejps sk list|finalise` and the SK options of `ejps import sk`."""
+    """`ejps sk list|finalise|pdf` and the SK options of `ejps import sk`."""
     sk = sub("sk", _("SK penetapan penerima bantuan"), None)
-    sk_commands = sk.add_subparsers(dest="sk_command", required=True)
+    sk_commands = sk.add_subparsers(
+        dest="sk_command", required=True, title=_("perintah"), metavar=_("PERINTAH")
+    )
     sk_list = subcommand(sk_commands, "list", _("daftar SK penetapan di wilayah Anda"), cmd_sk_list)
     sk_list.add_argument("--program", type=int, metavar=_("NOMOR"), help=_("hanya SK program ini"))
     final = subcommand(
@@ -1058,6 +1117,16 @@ def _add_sk_commands(sub, subcommand, imp) -> None:
     final.add_argument("--yes", action="store_true", help=_("finalkan tanpa menanyakan"))
     final.formatter_class = argparse.RawDescriptionHelpFormatter
     final.epilog = _examples(("ejps sk list", ""), ("ejps sk finalise 4 --yes", ""))
+    sk_pdf = subcommand(sk_commands, "pdf", _("cetak SK penetapan beserta lampirannya ke PDF"), cmd_sk_pdf)
+    sk_pdf.formatter_class = argparse.RawDescriptionHelpFormatter
+    sk_pdf.add_argument("sk_id", type=int, metavar=_("NOMOR_SK"), help=_("nomor urut SK di basis data"))
+    sk_pdf.add_argument("out", metavar=_("BERKAS.pdf"), help=_("berkas PDF yang ditulis"))
+    sk_pdf.epilog = _examples(
+        (
+            "ejps sk pdf 3 sk-sembako-2026.pdf",
+            N_("kop surat, keputusan, lampiran; NIK disamarkan kecuali diizinkan"),
+        ),
+    )
     group = imp.add_argument_group(_("impor SK (jenis 'sk')"))
     group.add_argument("--program", type=int, metavar=_("NOMOR"), help=_("program yang ditetapkan SK itu"))
     group.add_argument("--nomor", help=_("nomor SK"))
@@ -1147,7 +1216,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("ejps init --db kantor.db --region 750101 --admin admin --name 'Kec. Limboto'", ""),
     )
 
-    imp = sub("import", _("impor ekstrak Dukcapil atau DTKS/DTSEN (CSV/XLSX)"), cmd_import)
+    imp = sub("import", _("impor ekstrak Dukcapil atau DTKS/DTSEN, SK penetapan, atau realisasi (CSV/XLSX)"), cmd_import)
     imp.add_argument(
         "kind",
         choices=["dukcapil", "dtks", "sk", "realisasi"],
@@ -1265,21 +1334,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help=_("ambil tanpa menanyakan setelah daftar perubahan")
     )
 
-    sk = sub("sk", _("SK penetapan penerima bantuan"), None)
-    sk_commands = sk.add_subparsers(
-        dest="sk_command", required=True, title=_("perintah"), metavar=_("PERINTAH")
-    )
-    sk_pdf = subcommand(sk_commands, "pdf", _("cetak SK penetapan beserta lampirannya ke PDF"), cmd_sk_pdf)
-    sk_pdf.formatter_class = argparse.RawDescriptionHelpFormatter
-    sk_pdf.add_argument("sk_id", type=int, metavar=_("NOMOR_SK"), help=_("nomor urut SK di basis data"))
-    sk_pdf.add_argument("out", metavar=_("BERKAS.pdf"), help=_("berkas PDF yang ditulis"))
-    sk_pdf.epilog = _examples(
-        (
-            "ejps sk pdf 3 sk-sembako-2026.pdf",
-            N_("kop surat, keputusan, lampiran; NIK disamarkan kecuali diizinkan"),
-        ),
-    )
-
     report = sub("report", _("laporan monitoring dan evaluasi (Pergub 52/2020 Pasal 7)"), None)
     report_commands = report.add_subparsers(dest="report_command", required=True)
     semester = subcommand(
@@ -1299,6 +1353,33 @@ def build_parser() -> argparse.ArgumentParser:
     semester.epilog = _examples(
         ("ejps report semester 2026-1 laporan.pdf", N_("Januari–Juni 2026, semua program di wilayah Anda")),
         ("ejps report semester 2026-2 laporan.xlsx --program 3", ""),
+    )
+
+    form1 = sub("form1", _("Form 1, formulir registrasi standar rumah tangga: daftar dan cetak"), None)
+    form1_commands = form1.add_subparsers(dest="form1_command", required=True)
+    form1_list = subcommand(
+        form1_commands, "list", _("daftar Form 1 di wilayah Anda, terbaru dahulu"), cmd_form1_list
+    )
+    form1_list.add_argument(
+        "--desa", metavar=_("KODE"), help=_("hanya wilayah ini (kode desa, kecamatan, ...)")
+    )
+    form1_list.add_argument("--cari", metavar=_("TEKS"), help=_("bagian NIK, No. KK atau nama"))
+    form1_pdf = subcommand(
+        form1_commands,
+        "pdf",
+        _("cetak Form 1 terisi (untuk ditandatangani) atau kosong (kunjungan rumah)"),
+        cmd_form1_pdf,
+    )
+    target = form1_pdf.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--id", type=int, metavar=_("NOMOR"), help=_("nomor Form 1 (lihat 'ejps form1 list')")
+    )
+    target.add_argument("--blank", action="store_true", help=_("formulir kosong untuk diisi tangan"))
+    form1_pdf.add_argument("out", metavar=_("BERKAS.pdf"), help=_("berkas PDF yang ditulis"))
+    form1.epilog = _examples(
+        ("ejps form1 list --desa 7501011001", N_("Form 1 Kel. Kayubulan")),
+        ("ejps form1 pdf --id 12 form1-12.pdf", N_("Form 1 terisi, untuk ditandatangani")),
+        ("ejps form1 pdf --blank form1-kosong.pdf", N_("formulir kosong untuk kunjungan rumah")),
     )
 
     users = sub("user", _("kelola akun pengguna (admin)"), None)

@@ -95,6 +95,10 @@ class MainWindow(QMainWindow):
             from ui.documents.realisasi_page import RealisasiPage
 
             self._add_page("realisasi", _("Realisasi"), RealisasiPage(self.db, self.user))
+        if can(Permission.PERSON_READ):  # Form 1 (Pergub 72/2018 A.1): personal data, per desa
+            from ui.documents.form1_page import Form1Page
+
+            self._add_page("form1", _("Form 1"), Form1Page(self.db, self.user))
         if can(Permission.AGGREGATE_READ):
             self._add_page("summary", _("Ringkasan"), SummaryPage(self.db, self.user, load_now=False))
         if can(Permission.AGGREGATE_READ):  # monitoring and evaluation (Pergub 52/2020 Pasal 7): counts only

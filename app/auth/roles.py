@@ -42,6 +42,7 @@ class Permission(StrEnum):
     QUOTA_MANAGE = "quota.manage"
     # Pergub 52/2020 Pasal 7 ayat 3-4: the written monitoring report is the TKPK's (officers), not a guest's.
     REPORT_PRINT = "report.print"
+    FORM1_EDIT = "form1.edit"  # Pergub 72/2018 A.1: the desa petugas registers households on Form 1
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -56,6 +57,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SCREENING_RUN,
             Permission.SK_DRAFT,
             Permission.REPORT_PRINT,
+            Permission.FORM1_EDIT,
         }
     ),
     Role.GUEST: frozenset({Permission.AGGREGATE_READ}),

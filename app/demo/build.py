@@ -227,6 +227,9 @@ def _screen_sample_list(path: Path, proposals_csv: Path, phases: _Phases) -> Non
         finally:
             job.close()
         screen_list(db, operator, list_id, phases.sub("screening"))
+        from app.demo.form1s import add_demo_form1s  # Form 1 (issue 11): filled forms of one desa
+
+        add_demo_form1s(db, operator)
     finally:
         db.close()
 

@@ -12,16 +12,20 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.documents.form1 import create_form1, get_form1
+from app.documents.form1_checks import AnggotaInput
 from app.documents.sk_pdf import sk_pdf_bytes
 from app.i18n import set_language
 from app.registry.fields import ExtractKind
 from app.screening.programs import create_proposal_list, list_programs, list_proposal_lists
 from app.screening.proposal_entry import get_proposal
 from app.screening.results import list_results
+from tests.app.documents.form1_data import a_form1
 from tests.app.documents.sk_samples import LETTERHEAD, sk_document
 from tests.ui.test_screening_results import screened  # noqa: F401  (a fixture)
 from ui.auth.dialogs import ChangePasswordDialog, FirstRunDialog, LoginDialog, PassphraseDialog
 from ui.auth.users_page import UserDialog
+from ui.documents.form1_dialog import Form1Dialog
 from ui.documents.letterhead_dialog import LetterheadDialog
 from ui.documents.pdf_preview import PdfPreviewDialog
 from ui.documents.sk_dialog import SkDialog
@@ -117,6 +121,8 @@ def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path
     program = list_programs(office_db.unit_of_work(), operator)[0]
     (proposal_list,) = list_proposal_lists(office_db.unit_of_work(), operator)
     row = get_proposal(office_db, operator, list_results(office_db, operator, screened)[0].proposal_id)
+    many = tuple(AnggotaInput(f"ANGGOTA {n}", hubungan="ANAK") for n in range(12))
+    form1 = create_form1(office_db, operator, a_form1(anggota=many, karakteristik_lain={"lantai": "tanah"}))
     dialogs = {
         "login": LoginDialog(office_db),
         "passphrase": PassphraseDialog(Path(office_db.path), False),
@@ -135,6 +141,8 @@ def test_every_dialog_fits(qtbot, office_db, admin, operator, screened, tmp_path
         "letterhead": LetterheadDialog(office_db, admin),
         "pdf preview": PdfPreviewDialog(sk_pdf_bytes(sk_document(count=30), LETTERHEAD).data, "SK", "SK.pdf"),
         "new sk": SkDialog(office_db, operator, program),
+        "new form 1": Form1Dialog(office_db, operator),
+        "form 1": Form1Dialog(office_db, operator, get_form1(office_db, operator, form1.id)),
     }
     for name, dialog in dialogs.items():
         qtbot.addWidget(dialog)
