@@ -1216,7 +1216,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("ejps init --db kantor.db --region 750101 --admin admin --name 'Kec. Limboto'", ""),
     )
 
-    imp = sub("import", _("impor ekstrak Dukcapil atau DTKS/DTSEN, SK penetapan, atau realisasi (CSV/XLSX)"), cmd_import)
+    imp = sub(
+        "import",
+        _("impor ekstrak Dukcapil atau DTKS/DTSEN, SK penetapan, atau realisasi (CSV/XLSX)"),
+        cmd_import,
+    )
     imp.add_argument(
         "kind",
         choices=["dukcapil", "dtks", "sk", "realisasi"],

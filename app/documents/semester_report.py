@@ -124,7 +124,7 @@ def achievement_header(report: MonitoringReport) -> list[str]:
         _("Penerima SK"),
         _("Tersalur s.d. semester"),
         _("Tersalur semester ini"),
-        _("% penerima"),
+        _("Penerima (%)"),
         _("Nilai SK (Rp)"),
         _("Nilai tersalur (Rp)"),
         _("% nilai"),

@@ -133,8 +133,8 @@ class MonitoringPage(QWidget):
             "kuota": StatCard(_("Kuota")),
             "target": StatCard(_("Penerima SK")),
             "served": StatCard(_("Tersalur s.d. semester")),
-            "served_percent": StatCard(_("% tersalur")),
-            "dtks_percent": StatCard(_("% penerima di DTKS/DTSEN")),
+            "served_percent": StatCard(_("Tersalur (%)")),
+            "dtks_percent": StatCard(_("Penerima di DTKS/DTSEN (%)")),
             "inconsistent": StatCard(_("Ketidaksesuaian SK/realisasi"), "#b42318"),
         }
         for position, card in enumerate(self.cards.values()):
@@ -159,7 +159,7 @@ class MonitoringPage(QWidget):
                 _("Kuota"),
                 _("Penerima SK"),
                 _("Tersalur"),
-                _("% tersalur"),
+                _("Tersalur (%)"),
                 _("Nilai SK (Rp)"),
                 _("Nilai tersalur (Rp)"),
                 _("% DTKS/DTSEN"),
