@@ -29,6 +29,7 @@ from ui.widgets.tables import fill_row, read_only_table
 
 ACTION_LABELS = {
     "office.create": N_("Basis data kantor dibuat"),
+    "office.letterhead": N_("Kop surat dan pengaturan dokumen diubah"),
     "user.login": N_("Masuk"),
     "user.login_failed": N_("Gagal masuk"),
     "user.create": N_("Pengguna dibuat"),
