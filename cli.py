@@ -563,12 +563,12 @@ def cmd_list_delete(args) -> int:
 
 def cmd_sk_pdf(args) -> int:
     from app.documents.letterhead import office_letterhead
+    from app.documents.sk_document import sk_document
     from app.documents.sk_pdf import render_sk_pdf
-    from app.documents.sk_pdf_source import sk_document_for_pdf
 
     db, user = _login(args)
     try:
-        document = sk_document_for_pdf(db, user, args.sk_id)
+        document = sk_document(db, user, args.sk_id)
         with _progress() as progress:
             pages = render_sk_pdf(document, office_letterhead(db), Path(args.out), progress)
         _print(

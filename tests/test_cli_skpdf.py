@@ -38,7 +38,7 @@ def test_sk_pdf_of_an_unknown_sk_or_for_a_guest_fails_with_a_message(office, tmp
     db.close()
     out = tmp_path / "sk.pdf"
     assert main(["sk", "pdf", "--db", str(office), "999", str(out)]) == EXIT_ERROR
-    assert "SK penetapan nomor urut 999 tidak ada" in capsys.readouterr().err
+    assert "SK penetapan #999 tidak ditemukan" in capsys.readouterr().err
     monkeypatch.setenv("EJPS_USER", "tamu")
     monkeypatch.setenv("EJPS_PASSWORD", USER_PASSWORD)
     assert main(["sk", "pdf", "--db", str(office), str(sk_id), str(out)]) == EXIT_ERROR

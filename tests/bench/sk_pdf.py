@@ -4,7 +4,7 @@ Two runs, each in its own process so that its peak memory is its own:
 - `generated`: the SkDocument built here from generated recipients (names, addresses and places of varying
   length, so that rows wrap as real ones do), then `render_sk_pdf` — the PDF alone;
 - `database`: the same recipients stored as an SK in a fresh office database, read back as the CLI and the
-  GUI do (`sk_document_for_pdf`, with the letterhead), then rendered — what `ejps sk pdf` costs.
+  GUI do (`sk_document`, with the letterhead), then rendered — what `ejps sk pdf` costs.
 
     python tests/bench/sk_pdf.py [--rows N]          → one JSON object
 """
@@ -99,8 +99,8 @@ def generated(count: int) -> dict:
 
 def through_database(count: int) -> dict:
     from app.documents.letterhead import office_letterhead
+    from app.documents.sk_document import sk_document
     from app.documents.sk_pdf import render_sk_pdf
-    from app.documents.sk_pdf_source import sk_document_for_pdf
     from db.models import Program, SkPenerima, SkPenetapan
 
     db, user = fresh_database(SCRATCH / "sk-pdf.db", region="7501")
@@ -122,7 +122,7 @@ def through_database(count: int) -> dict:
         uow.commit()
         sk_id = sk.id
     started = time.perf_counter()
-    document = sk_document_for_pdf(db, user, sk_id)
+    document = sk_document(db, user, sk_id)
     read = time.perf_counter()
     pages = render_sk_pdf(document, office_letterhead(db), SCRATCH / "sk-database.pdf")
     finished = time.perf_counter()

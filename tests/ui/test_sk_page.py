@@ -122,3 +122,14 @@ def test_a_new_sk_is_drafted_from_the_checked_lists(qtbot, office_db, operator, 
     assert not dialog.isVisible()
     assert "400.9/DINSOS/13/2025" in cells(page.sk_table, 0)
     assert page.selected_sk().nomor == "400.9/DINSOS/13/2025"
+
+
+def test_the_selected_sk_opens_in_the_pdf_preview_as_it_will_print(qtbot, office_db, operator, sk_data):
+    page = page_for(qtbot, office_db, operator)
+    assert page.preview_button.isEnabled()
+    page.preview()
+    qtbot.waitUntil(lambda: getattr(page, "sk_preview", None) is not None, timeout=20000)
+    dialog = page.sk_preview
+    qtbot.addWidget(dialog)
+    assert dialog.document.pageCount() >= 2  # the decree and its lampiran
+    dialog.close()

@@ -31,6 +31,7 @@ from app.documents.sk_quota import RankingRow, force_into_sk, remove_from_sk, re
 from app.i18n import _
 from app.office import OfficeDatabase
 from app.screening.programs import list_programs
+from ui.documents.sk_preview import open_sk_preview
 from ui.messages import confirm, guarded, inform
 from ui.registry.detail_format import thousands
 from ui.screening.dialogs import ReasonDialog
@@ -85,6 +86,7 @@ class SkPage(QWidget):
         self.finalise_button = set_role(QPushButton(_("Finalkan…")), "primary")
         self.amend_button = QPushButton(_("Buat SK perubahan…"))
         self.delete_button = QPushButton(_("Hapus draf…"))
+        self.preview_button = QPushButton(_("Pratinjau dan cetak…"))
         for button, name, slot in (
             (self.new_button, "new_sk", self.new_sk),
             (self.edit_button, "edit_sk", self.edit_sk),
@@ -92,6 +94,7 @@ class SkPage(QWidget):
             (self.finalise_button, "finalise_sk", self.finalise),
             (self.amend_button, "amend_sk", self.amend),
             (self.delete_button, "delete_sk", self.delete),
+            (self.preview_button, "preview_sk", self.preview),
         ):
             button.setObjectName(name)
             button.clicked.connect(slot)
@@ -224,6 +227,12 @@ class SkPage(QWidget):
             self.sk_table.selectRow(row)
         self._sk_selected()
 
+    def preview(self) -> None:
+        """The SK as it will print (draft marked DRAF), in the in-app PDF preview with print and save."""
+        sk = self.selected_sk()
+        if sk is not None:
+            self.preview_job = open_sk_preview(self, self.db, self.user, sk.id)
+
     def selected_sk(self) -> SkSummary | None:
         rows = self.sk_table.selectionModel().selectedRows()
         if not rows:
@@ -297,6 +306,7 @@ class SkPage(QWidget):
         for button in (self.edit_button, self.requota_button, self.finalise_button, self.delete_button):
             button.setEnabled(can_draft and draft)
         self.amend_button.setEnabled(can_draft and sk is not None and sk.status == SkStatus.FINAL)
+        self.preview_button.setEnabled(sk is not None)
         row = self.selected_row()
         self.force_button.setEnabled(draft and row is not None and not row.masuk)
         self.remove_button.setEnabled(draft and row is not None)

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QWidget
 
 from app.auth.roles import CurrentUser
 from app.documents.letterhead import office_letterhead
+from app.documents.sk_document import sk_document
 from app.documents.sk_pdf import sk_pdf_bytes
-from app.documents.sk_pdf_source import sk_document_for_pdf
 from app.i18n import _
 from app.jobs import Progress
 from app.office import OfficeDatabase
@@ -26,7 +26,7 @@ def suggested_file_name(nomor: str, sk_id: int) -> str:
 
 def open_sk_preview(parent: QWidget, db: OfficeDatabase, user: CurrentUser, sk_id: int) -> BackgroundJob:
     def build(progress: Progress):
-        document = sk_document_for_pdf(db, user, sk_id)
+        document = sk_document(db, user, sk_id)
         progress.report(0, 0, _("Menyusun PDF SK {nomor}...").format(nomor=document.nomor or f"#{sk_id}"))
         return document, sk_pdf_bytes(document, office_letterhead(db), progress)
 
