@@ -288,7 +288,14 @@ def test_export_writes_the_input_columns_then_the_results(qtbot, page, tmp_path,
 def test_the_main_window_opens_a_list_on_the_results_page(qtbot, office_db, operator, screened):
     window = MainWindow(office_db, operator)
     qtbot.addWidget(window)
-    assert window.page_titles() == ["Registri", "Impor", "Program & usulan", "Hasil penyaringan", "Ringkasan"]
+    assert window.page_titles() == [
+        "Registri",
+        "Impor",
+        "Program & usulan",
+        "Hasil penyaringan",
+        "Ringkasan",
+        "Monitoring",
+    ]
     page = window.open_results(screened)
     assert window.stack.currentWidget() is page
     assert page.proposal_list.id == screened and page.model.rowCount() == 7
