@@ -126,6 +126,7 @@ def test_main_window_shows_pages_by_role(qtbot, office_db, admin, operator, gues
         "Hasil penyaringan",
         "Realisasi",
         "Ringkasan",
+        "Monitoring",
         "Pengguna",
         "Audit",
     ]
@@ -139,13 +140,15 @@ def test_main_window_shows_pages_by_role(qtbot, office_db, admin, operator, gues
         "Hasil penyaringan",
         "Realisasi",
         "Ringkasan",
+        "Monitoring",
     ]
 
 
-def test_guest_main_window_shows_only_ringkasan(qtbot, office_db, guest, registry):
+def test_guest_main_window_shows_only_the_published_figures(qtbot, office_db, guest, registry):
     window = MainWindow(office_db, guest)
     qtbot.addWidget(window)
-    assert window.page_titles() == ["Ringkasan"]
+    # Pergub 52/2020 Lampiran I-II: a guest monitors published figures (counts, no names).
+    assert window.page_titles() == ["Ringkasan", "Monitoring"]
     assert not window.import_dukcapil_action.isEnabled()
     assert "Tamu" in window.status_text()
     summary = window.pages["summary"]

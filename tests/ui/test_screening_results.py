@@ -293,8 +293,11 @@ def test_the_main_window_opens_a_list_on_the_results_page(qtbot, office_db, oper
         "Impor",
         "Program & usulan",
         "Hasil penyaringan",
+        "SK Penetapan",
         "Realisasi",
+        "Form 1",
         "Ringkasan",
+        "Monitoring",
     ]
     page = window.open_results(screened)
     assert window.stack.currentWidget() is page
