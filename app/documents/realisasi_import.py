@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.auth.roles import CurrentUser, require
 from app.documents import amounts
@@ -349,9 +350,6 @@ class RealisasiImport:
                     headers=", ".join(table.headers) or "-",
                 )
         self.plan = RealisasiPlan(plan.files, plan.tables, plan.headers, mapping)
-        with self.db.unit_of_work() as uow:
-            self._refuse_same_file(uow.session)
-            context = _Context.load(uow.session, self.user, self._sk, self.saluran, self.keep_outside_sk)
         frames = []
         for path, source in zip(self.files, self._sources, strict=True):
             tables = [t for t in plan.tables if t.path == path]
@@ -370,7 +368,10 @@ class RealisasiImport:
         whole = pd.concat([f for f, _b in frames], ignore_index=True) if frames else pd.DataFrame()
         blank = sum(b for _f, b in frames)
         progress.report(0, 0, _("Memeriksa baris realisasi..."))
-        rows, issues, refused_places = context.read(whole, progress)
+        with self.db.unit_of_work() as uow:
+            self._refuse_same_file(uow.session)
+            context = _Context.load(uow.session, self.user, self._sk, self.saluran, self.keep_outside_sk)
+            rows, issues, refused_places = context.read(whole, progress)
         self._rows = rows
         issues.sort(key=lambda i: (i.source, i.row_number, i.severity != Severity.REFUSED))
         flagged_places = {(i.source, i.row_number) for i in issues if i.severity is Severity.FLAGGED}
@@ -462,8 +463,9 @@ class _RowProblems:
 
 @dataclass
 class _Context:
-    """What checking the rows needs from the database, read once."""
+    """What checking the rows needs from the database, read once, and the session it reads the rest with."""
 
+    session: Session
     user: CurrentUser
     sk: SkRef
     saluran: str
@@ -481,9 +483,9 @@ class _Context:
             )
         ):
             earlier.setdefault(nik, day)
-        context = cls(user, sk, saluran, keep_outside, sk_recipients(session, sk), earlier, date.today())
-        context._session = session
-        return context
+        return cls(
+            session, user, sk, saluran, keep_outside, sk_recipients(session, sk), earlier, date.today()
+        )
 
     def read(self, frame: pd.DataFrame, progress: Progress):
         """(rows to insert, issues, refused places)."""
@@ -507,7 +509,7 @@ class _Context:
         nilai_read = {v: amounts.read_number(v, None, money=True) for v in set(nilai_raw)}
         convention = amounts.column_convention(fisik_raw)
         fisik_read = {v: amounts.read_number(v, convention, money=False) for v in set(fisik_raw)}
-        session = self._session
+        session = self.session
         outside_niks = {k for k in set(nik) if k not in self.recipients and re.fullmatch(r"\d{16}", k)}
         unlinked = {k for k in set(nik) if k in self.recipients and self.recipients[k].person_id is None}
         people = persons_by_nik(session, outside_niks | unlinked)
