@@ -227,9 +227,11 @@ def _screen_sample_list(path: Path, proposals_csv: Path, phases: _Phases) -> Non
         finally:
             job.close()
         screen_list(db, operator, list_id, phases.sub("screening"))
+        from app.demo.documents import add_demo_documents
         from app.demo.form1s import add_demo_form1s  # Form 1 (issue 11): filled forms of one desa
 
         add_demo_form1s(db, operator)
+        add_demo_documents(db, operator, program.id, list_id, proposals_csv)
     finally:
         db.close()
 

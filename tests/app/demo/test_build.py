@@ -58,19 +58,33 @@ def test_build_demo_imports_everything_and_the_samples_teach_the_rules(tmp_path,
         guest = login(db.unit_of_work(), "tamu", DEMO_PASSWORD)
         assert (operator.role.value, operator.region_code) == ("operator", "7501")
         assert (guest.role.value, guest.region_code) == ("guest", "75")
+        # The documents after screening: a final SK served in part, with inconsistencies to find, and a draft
+        # over its program's quota.
+        from app.documents.consistency import ProblemKind, check_consistency
+        from app.documents.sk import list_sks
+
+        sks = {sk.status: sk for sk in list_sks(db, operator)}
+        final, draft = sks["final"], sks["draft"]
+        assert final.penerima > 12 and final.hash_isi
+        assert draft.di_luar_kuota > 0 and draft.penerima == 10
+        found = check_consistency(db.unit_of_work(), operator, sk_id=final.id).counts()
+        assert found[ProblemKind.GANDA] == 1 and found[ProblemKind.MELEBIHI_NILAI] >= 1
+        assert found[ProblemKind.TIDAK_DISALURKAN] == final.penerima - 12
         assert count_people(db.unit_of_work(), demo_admin) == PEOPLE
         assert 0.28 * PEOPLE < count_people(db.unit_of_work(), operator) < 0.38 * PEOPLE
 
         # The demo program's practice list was imported and screened by the demo operator: every verdict
         # and the planted cases are there to review.
-        (program,) = list_programs(db.unit_of_work(), operator)
+        programs = {p.nama: p for p in list_programs(db.unit_of_work(), operator)}
+        assert set(programs) == {"Bantuan Sembako Lansia 2026", "Bantuan Rehab Rumah Lansia 2026"}
+        program = programs["Bantuan Sembako Lansia 2026"]
         assert (program.nama, program.sumber_dana, program.kode_wilayah) == (
             "Bantuan Sembako Lansia 2026",
             "APBD_KABKOTA",
             "7501",
         )
         (listed,) = list_proposal_lists(db.unit_of_work(), operator, program.id)
-        assert listed.status == "screened" and listed.created_by == "operator" and listed.row_count > 25
+        assert listed.status == "in_sk" and listed.created_by == "operator" and listed.row_count > 25
         rows = list_results(db, operator, listed.id)
         assert {r.hasil for r in rows} == {"LOLOS", "TIDAK_LOLOS", "PERLU_CEK"}
         flags = flag_counts(rows)
