@@ -163,7 +163,10 @@ def test_usage_errors_are_indonesian(capsys):
     assert "ejps search: galat: argumen berikut wajib diisi: TEKS" in err
     with pytest.raises(SystemExit):
         main(["import", "ktp", "a.csv"])
-    assert "pilihan tidak sah: 'ktp' (pilih salah satu: 'dukcapil', 'dtks')" in capsys.readouterr().err
+    assert (
+        "pilihan tidak sah: 'ktp' (pilih salah satu: 'dukcapil', 'dtks', 'sk', 'realisasi')"
+        in capsys.readouterr().err
+    )
     with pytest.raises(SystemExit):
         main(["demo", "--people", "banyak"])
     assert "argumen --people: nilai int tidak sah: 'banyak'" in capsys.readouterr().err

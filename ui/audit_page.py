@@ -30,6 +30,19 @@ from ui.widgets.tables import fill_row, read_only_table
 ACTION_LABELS = {
     "office.create": N_("Basis data kantor dibuat"),
     "office.letterhead": N_("Kop surat dan pengaturan dokumen diubah"),
+    "kuota.program": N_("Kuota program diubah"),
+    "kuota.wilayah": N_("Kuota wilayah diubah"),
+    "sk.draft": N_("SK disusun"),
+    "sk.update": N_("Draf SK diubah"),
+    "sk.delete": N_("Draf SK dihapus"),
+    "sk.kuota_ulang": N_("Kuota SK dihitung ulang"),
+    "sk.melebihi_kuota": N_("Baris dimasukkan melebihi kuota"),
+    "sk.keluarkan": N_("Baris dikeluarkan dari SK"),
+    "sk.finalise": N_("SK difinalkan"),
+    "sk.amend": N_("SK perubahan dibuat"),
+    "sk.import": N_("SK dari luar diimpor"),
+    "realisasi.add": N_("Realisasi dicatat"),
+    "realisasi.import": N_("Realisasi diimpor"),
     "user.login": N_("Masuk"),
     "user.login_failed": N_("Gagal masuk"),
     "user.create": N_("Pengguna dibuat"),
@@ -54,6 +67,10 @@ ACTION_LABELS = {
     "penyaringan.nik_terdaftar": N_("NIK terdaftar diambil untuk NIK salah ketik atau tidak sah"),
     "export.screening_results": N_("Hasil penyaringan diekspor"),
     "export.import_issues": N_("Baris bermasalah impor diekspor"),
+    "export.realisasi_consistency": N_("Ketidaksesuaian realisasi diekspor"),
+    "form1.create": N_("Form 1 dicatat"),
+    "form1.update": N_("Form 1 diubah"),
+    "form1.delete": N_("Form 1 dihapus"),
 }
 # The "what" filter: groups of actions by the start of their code.
 ACTION_GROUPS = (
@@ -64,6 +81,10 @@ ACTION_GROUPS = (
     ("penyaringan.", N_("Penyaringan dan keputusan")),
     ("office.", N_("Kantor")),
     ("export.", N_("Ekspor data pribadi")),
+    ("sk.", N_("SK penetapan")),
+    ("kuota.", N_("Kuota")),
+    ("realisasi.", N_("Realisasi")),
+    ("form1.", N_("Form 1")),
 )
 # What the "Objek" column names: the kind of record, then its number or name.
 ENTITY_LABELS = {
@@ -74,6 +95,10 @@ ENTITY_LABELS = {
     "proposal_list": N_("Daftar usulan"),
     "proposal": N_("Baris usulan"),
     "file": N_("Berkas"),
+    "sk_penetapan": N_("SK"),
+    "sk_penerima": N_("Baris SK"),
+    "realisasi": N_("Realisasi"),
+    "form1": N_("Form 1"),
 }
 
 
