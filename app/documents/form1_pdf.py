@@ -21,8 +21,6 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Image,
@@ -39,6 +37,7 @@ from app.auth.roles import CurrentUser, Permission, require
 from app.documents.form1 import Form1Data, get_form1
 from app.documents.form1_checks import JALUR_LABELS, Jalur
 from app.documents.form1_skrining import KRITERIA, PENDIDIKAN_LABELS, pendidikan
+from app.documents.pdf_fonts import Fonts, document_fonts
 from app.documents.sk_content import Letterhead
 from app.i18n import _
 from app.output_files import atomic_output
@@ -47,41 +46,6 @@ from app.uow import UnitOfWork
 from db.models import Office, Region
 
 BLANK_MEMBER_ROWS = 8  # room for a household of eight on a home visit
-_FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),  # Debian/Ubuntu (fonts-dejavu-core)
-    Path("/usr/share/fonts/dejavu"),  # Fedora
-    Path("/Library/Fonts"),
-    Path("C:/Windows/Fonts"),
-)
-
-
-@dataclass(frozen=True)
-class Fonts:
-    regular: str
-    bold: str
-
-
-def _fonts() -> Fonts:
-    """DejaVu Sans, embedded; else reportlab's own Bitstream Vera (also embedded, same shapes); else Helvetica
-    (a PDF base font, not embedded, Latin-1 only)."""
-    registered = pdfmetrics.getRegisteredFontNames()
-    if "Form1Sans" in registered:
-        return Fonts("Form1Sans", "Form1Sans-Bold")
-    for folder in _FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            break
-    else:
-        import reportlab
-
-        folder = Path(reportlab.__file__).parent / "fonts"
-        regular, bold = folder / "Vera.ttf", folder / "VeraBd.ttf"
-    try:
-        pdfmetrics.registerFont(TTFont("Form1Sans", str(regular)))
-        pdfmetrics.registerFont(TTFont("Form1Sans-Bold", str(bold)))
-    except Exception:  # noqa: BLE001  (a missing or unreadable font file: the base font still prints)
-        return Fonts("Helvetica", "Helvetica-Bold")
-    return Fonts("Form1Sans", "Form1Sans-Bold")
 
 
 @dataclass(frozen=True)
@@ -418,7 +382,7 @@ def _signatures(form: Form1Data | None, styles: _Styles, width: float) -> list:
 
 def render_form1(form: Form1Data | None, heading: Heading, *, today: date | None = None) -> bytes:
     """The PDF of a filled form, or of a blank one when `form` is None."""
-    fonts = _fonts()
+    fonts = document_fonts()
     styles = _Styles(fonts)
     buffer = io.BytesIO()
     margin = 13 * mm
