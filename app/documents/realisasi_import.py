@@ -45,7 +45,7 @@ from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.office import OfficeDatabase
 from app.registry import fields as registry_fields
 from app.registry.dates import parse_dates
-from app.registry.fields import Field, normalise_header
+from app.registry.fields import Field, normalise_header, recognise_fields
 from app.registry.importer import sha256_of
 from app.registry.issues import RowIssue, Severity
 from app.registry.sources import SheetInfo, open_source, shown_text, source_chunks, tables_of
@@ -198,19 +198,7 @@ def field_labels() -> dict[str, str]:
 
 def recognise_realisasi_columns(headers) -> dict[str, str]:
     """Field → the file's header, for the headers recognised (the canonical name or a known variant)."""
-    by_normal: dict[str, str] = {}
-    for header in headers:
-        by_normal.setdefault(normalise_header(header), header)
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for spec in REALISASI_FIELDS:
-        for variant in (normalise_header(spec.name), *spec.variants):
-            header = by_normal.get(variant)
-            if header is not None and header not in used:
-                mapping[spec.name] = header
-                used.add(header)
-                break
-    return mapping
+    return recognise_fields(REALISASI_FIELDS, headers)
 
 
 def _rupiah(value: int) -> str:

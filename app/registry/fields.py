@@ -292,20 +292,32 @@ def fields_of(kind: ExtractKind) -> tuple[Field, ...]:
     return FIELDS[ExtractKind(kind)]
 
 
-def recognise_columns(kind: ExtractKind, headers: list[str]) -> dict[str, str]:
-    """Canonical field (or `program:<name>` for a DTKS flag) → the file's header, for what is recognised."""
+def _headers_by_normal_form(headers) -> dict[str, str]:
     by_normal: dict[str, str] = {}
     for header in headers:
         by_normal.setdefault(normalise_header(header), header)
+    return by_normal
+
+
+def recognise_fields(fields, headers) -> dict[str, str]:
+    """Field → the file's header, for the headers recognised (the canonical name or a known variant), each
+    header taken by one field at most. Every import's mapping page starts from this."""
+    by_normal = _headers_by_normal_form(headers)
     mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for field in fields_of(kind):
+    for field in fields:
         for variant in (normalise_header(field.name), *field.variants):
             header = by_normal.get(variant)
-            if header is not None and header not in used:
+            if header is not None and header not in mapping.values():
                 mapping[field.name] = header
-                used.add(header)
                 break
+    return mapping
+
+
+def recognise_columns(kind: ExtractKind, headers: list[str]) -> dict[str, str]:
+    """Canonical field (or `program:<name>` for a DTKS flag) → the file's header, for what is recognised."""
+    by_normal = _headers_by_normal_form(headers)
+    mapping = recognise_fields(fields_of(kind), headers)
+    used = set(mapping.values())
     if ExtractKind(kind) in WELFARE_KINDS:
         for program, variants in PROGRAM_FLAGS.items():
             for variant in variants:

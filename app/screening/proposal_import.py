@@ -39,7 +39,7 @@ from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.office import OfficeDatabase
 from app.registry import fields as registry_fields
 from app.registry.dates import parse_dates
-from app.registry.fields import Field, header_signature, limit_of, normalise_header
+from app.registry.fields import Field, header_signature, limit_of, normalise_header, recognise_fields
 from app.registry.importer import sha256_of
 from app.registry.issues import RowIssue, Severity
 from app.registry.sources import (
@@ -213,19 +213,7 @@ def field_labels() -> dict[str, str]:
 
 def recognise_proposal_columns(headers: list[str] | tuple[str, ...]) -> dict[str, str]:
     """Field → the file's header, for the headers recognised (the canonical name or a known variant)."""
-    by_normal: dict[str, str] = {}
-    for header in headers:
-        by_normal.setdefault(normalise_header(header), header)
-    mapping: dict[str, str] = {}
-    used: set[str] = set()
-    for spec in PROPOSAL_FIELDS:
-        for variant in (normalise_header(spec.name), *spec.variants):
-            header = by_normal.get(variant)
-            if header is not None and header not in used:
-                mapping[spec.name] = header
-                used.add(header)
-                break
-    return mapping
+    return recognise_fields(PROPOSAL_FIELDS, headers)
 
 
 # Reading the cells of rows -----------------------------------------------------------------------------------
