@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QApplication
 
 PRIMARY = "#1d5b8f"
 PRIMARY_DARK = "#153f63"
+# A disabled primary button must look unavailable: the plain blue read as "Finalkan" still being allowed.
+PRIMARY_DISABLED = "#a9b8c7"
 SIDEBAR = "#17324d"
 BACKGROUND = "#f3f5f8"
 BORDER = "#cfd8e3"
@@ -55,6 +57,8 @@ QPushButton:disabled {{ color: #9aa5b1; }}
 QPushButton[role="primary"] {{ background: {PRIMARY}; color: white; border: 1px solid {PRIMARY_DARK};
                                font-weight: 600; }}
 QPushButton[role="primary"]:hover {{ background: {PRIMARY_DARK}; }}
+QPushButton[role="primary"]:disabled {{ background: {PRIMARY_DISABLED}; border: 1px solid {PRIMARY_DISABLED};
+                                        color: #f3f6f9; }}
 QTableView, QTableWidget {{ background: white; alternate-background-color: #f6f8fb; border: 1px solid {BORDER};
                             gridline-color: #e4e9ef; selection-background-color: #cfe3f5;
                             selection-color: #10212f; }}

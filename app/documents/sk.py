@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.roles import CurrentUser, Permission, require, require_record_in_scope
+from app.documents.sk_content import program_with_year
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
 from app.screening.desil import DesilLevel
@@ -256,13 +257,13 @@ def apply_fields(sk: SkPenetapan, fields: dict) -> None:
 
 
 def default_judul(program: Program) -> str:
-    return f"Penetapan Penerima {program.nama} Tahun Anggaran {program.tahun}"
+    return f"Penetapan Penerima {program_with_year(program.nama, program.tahun)}"
 
 
 def default_menimbang(program: Program, instansi: str, judul: str) -> tuple[str, ...]:
     sumber = FUNDING_SOURCE_LABELS.get(program.sumber_dana, program.sumber_dana)
     return (
-        f"bahwa dalam rangka pelaksanaan program {program.nama} Tahun Anggaran {program.tahun} yang bersumber "
+        f"bahwa dalam rangka pelaksanaan program {program_with_year(program.nama, program.tahun)} yang bersumber "
         f"dari {sumber}, perlu menetapkan penerima bantuan yang tepat sasaran;",
         f"bahwa berdasarkan Pasal 6 ayat (2) {PERGUB_52_2020}, hasil filterisasi/pemadanan data calon penerima "
         "melalui e-JPS menjadi acuan dalam menetapkan penerima program/kegiatan;",
@@ -502,6 +503,28 @@ def list_sks(target, user: CurrentUser, program_id: int | None = None) -> list[S
             if user.covers(sk.kode_wilayah)
         ]
         return summaries(session, sks)
+
+
+def signatory_defaults(target, user: CurrentUser) -> dict[str, str]:
+    """Where and by whom the office's newest SK was signed: a new SK starts from it, because an office's
+    decrees are signed by the same Kepala Dinas in the same town until that changes."""
+    require(user, Permission.SK_DRAFT)
+    with unit_of_work(target) as uow:
+        query = (
+            select(SkPenetapan)
+            .where(SkPenetapan.deleted_at.is_(None), SkPenetapan.penandatangan_nama != "")
+            .order_by(SkPenetapan.id.desc())
+        )
+        for sk in uow.session.scalars(query):
+            if user.covers(sk.kode_wilayah):
+                return {
+                    "tempat": sk.tempat,
+                    "instansi": sk.instansi,
+                    "penandatangan_nama": sk.penandatangan_nama,
+                    "penandatangan_nip": sk.penandatangan_nip,
+                    "penandatangan_jabatan": sk.penandatangan_jabatan,
+                }
+        return {}
 
 
 def sk_detail(target, user: CurrentUser, sk_id: int) -> SkDetail:

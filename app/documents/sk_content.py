@@ -3,8 +3,23 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+
+
+def program_name_without_year(nama: str, tahun: int) -> str:
+    """The program's name without a trailing year, because the decree adds "Tahun Anggaran 2026" itself:
+    "Bantuan Rehab Rumah Lansia 2026" would otherwise print as "... Lansia 2026 Tahun Anggaran 2026"."""
+    stripped = re.sub(
+        rf"[\s,(-]*(tahun\s+(anggaran\s+)?|ta\.?\s*)?{tahun}\)?\s*$", "", nama, flags=re.IGNORECASE
+    )
+    return stripped.strip() or nama
+
+
+def program_with_year(nama: str, tahun: int) -> str:
+    """'Bantuan Sembako Lansia Tahun Anggaran 2026', whether or not the program's name ends with its year."""
+    return f"{program_name_without_year(nama, tahun)} Tahun Anggaran {tahun}"
 
 
 @dataclass(frozen=True)

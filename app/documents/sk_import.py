@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.auth.roles import CurrentUser, Permission, require
-from app.documents.sk import SkDetail, SkOrigin, SkStatus, _detail, apply_fields, desil_by_nik
+from app.documents.sk import SkDetail, SkOrigin, SkStatus, _detail, apply_fields, default_judul, desil_by_nik
 from app.documents.sk_final import freeze, require_complete
 from app.errors import DomainError
 from app.i18n import N_
@@ -98,7 +98,7 @@ def import_sk(
                 kode_wilayah=proposal_list.kode_wilayah_sumber,
                 status=SkStatus.DRAFT.value,
                 asal=SkOrigin.IMPORTED.value,
-                judul=f"Penetapan Penerima {program.nama} Tahun Anggaran {program.tahun}",
+                judul=default_judul(program),
                 created_by=user.username,
                 origin_device=uow.device_id,
             )

@@ -20,7 +20,7 @@ from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table
 
 from app.documents.pdf_fonts import Fonts, document_fonts, escape, layout_style
 from app.documents.rupiah import rupiah, tanggal_indonesia
-from app.documents.sk_content import SkDocument
+from app.documents.sk_content import SkDocument, program_name_without_year
 from app.errors import DomainError
 from app.i18n import N_, _
 from app.jobs import Progress
@@ -58,7 +58,8 @@ def _heading(document: SkDocument, styles) -> list[Flowable]:
             ]
         )
     )
-    title = f"DAFTAR PENERIMA {escape(document.program.upper())}<br/>TAHUN ANGGARAN {document.tahun}"
+    name = program_name_without_year(document.program, document.tahun)
+    title = f"DAFTAR PENERIMA {escape(name.upper())}<br/>TAHUN ANGGARAN {document.tahun}"
     return [heading_table, Spacer(1, 6 * mm), Paragraph(title, styles["title"]), Spacer(1, 4 * mm)]
 
 

@@ -40,7 +40,7 @@ from reportlab.platypus import (
 from app.documents.pdf_fonts import Fonts, document_fonts, escape, layout_style
 from app.documents.pdf_pages import numbered_canvas
 from app.documents.rupiah import rupiah, tanggal_indonesia, terbilang
-from app.documents.sk_content import Letterhead, SkDocument
+from app.documents.sk_content import Letterhead, SkDocument, program_with_year
 from app.documents.sk_lampiran import LAMPIRAN_MARGIN_SIDE, lampiran
 from app.i18n import _
 from app.jobs import NO_PROGRESS, Progress
@@ -163,7 +163,7 @@ def _labelled(label: str, items: list[tuple[str, Flowable | str]], styles, width
 def _diktum(document: SkDocument) -> list[str]:
     count = len(document.rows)
     text = [
-        f"Menetapkan penerima {document.program} Tahun Anggaran {document.tahun} sebanyak "
+        f"Menetapkan penerima {program_with_year(document.program, document.tahun)} sebanyak "
         f"{rupiah(count)} ({terbilang(count)}) orang, sebagaimana tercantum dalam Lampiran yang merupakan "
         "bagian tidak terpisahkan dari Keputusan ini.",
         f"Kepada setiap penerima sebagaimana dimaksud dalam Diktum KESATU diberikan bantuan sebesar "

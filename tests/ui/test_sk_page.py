@@ -133,3 +133,25 @@ def test_the_selected_sk_opens_in_the_pdf_preview_as_it_will_print(qtbot, office
     qtbot.addWidget(dialog)
     assert dialog.document.pageCount() >= 2  # the decree and its lampiran
     dialog.close()
+
+
+def test_a_new_sk_starts_from_the_signatory_of_the_offices_newest_sk(qtbot, office_db, operator, sk_data):
+    _program, _lists, sk_id = sk_data
+    sk_service.update_sk(office_db, operator, sk_id, tempat="Limboto", **SIGNED)
+    page = page_for(qtbot, office_db, operator)
+    dialog = page.new_sk()
+    for name in ("penandatangan_nama", "penandatangan_nip", "penandatangan_jabatan"):
+        assert dialog.fields[name].text() == SIGNED[name]
+    assert dialog.fields["tempat"].text() == "Limboto"
+    assert dialog.fields["nomor"].text() == ""  # a number is never reused
+
+
+def test_the_new_sk_dialog_says_why_no_list_can_be_chosen(qtbot, office_db, operator, sk_data):
+    program, lists, _sk_id = sk_data
+    sk_service.draft_sk(office_db, operator, program.id, [lists[1]])
+    page = page_for(qtbot, office_db, operator)
+    dialog = page.new_sk()
+    assert dialog.lists.count() == 1
+    item = dialog.lists.item(0)
+    assert "Belum ada daftar" in item.text() and not item.flags() & Qt.ItemFlag.ItemIsUserCheckable
+    assert dialog.chosen_lists() == []

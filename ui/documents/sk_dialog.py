@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.auth.roles import CurrentUser
-from app.documents.sk import SkDetail, draft_sk, update_sk
+from app.documents.sk import SkDetail, draft_sk, signatory_defaults, update_sk
 from app.i18n import _
 from app.office import OfficeDatabase
 from app.screening.programs import ListStatus, ProgramData, list_proposal_lists
@@ -65,6 +65,17 @@ class SkDialog(_FormDialog):
                 entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 entry.setCheckState(Qt.CheckState.Checked if len(screened) == 1 else Qt.CheckState.Unchecked)
                 self.lists.addItem(entry)
+            if not screened:
+                # Say why the box is empty instead of leaving an officer to guess.
+                empty = QListWidgetItem(
+                    _(
+                        "Belum ada daftar program ini yang sudah disaring dan belum masuk SK. Saring daftar "
+                        "usulan di halaman Program & usulan."
+                    )
+                )
+                empty.setFlags(Qt.ItemFlag.NoItemFlags)
+                self.lists.addItem(empty)
+                self.lists.setWordWrap(True)
             self.lists.setFixedHeight(90)
             grid.addWidget(QLabel(_("Daftar usulan yang sudah disaring")), 0, 0, 1, 2)
             grid.addWidget(self.lists, 1, 0, 1, 2)
@@ -105,6 +116,12 @@ class SkDialog(_FormDialog):
         self.fields["nilai_per_penerima"].setText(str(program.nilai_per_penerima))
         if detail is not None:
             self._fill(detail)
+        else:
+            defaults = signatory_defaults(db.unit_of_work(), user)
+            if program.opd:  # the program's own OPD issues its decree
+                defaults["instansi"] = program.opd
+            for name, value in defaults.items():
+                self.fields[name].setText(value)
         self.finish_layout()
         self.setMinimumWidth(860)
 
