@@ -181,7 +181,7 @@ def _diktum(document: SkDocument) -> list[str]:
     return text
 
 
-def _signature(document: SkDocument, styles) -> Flowable:
+def _signature(document: SkDocument, styles) -> list[Flowable]:
     bold_name = f"<b><u>{escape(document.penandatangan_nama or '....................')}</u></b>"
     lines = [
         f"Ditetapkan di {escape(document.tempat or '....................')}",
@@ -194,7 +194,7 @@ def _signature(document: SkDocument, styles) -> Flowable:
         block.append(Paragraph(f"NIP. {escape(document.penandatangan_nip)}", styles["left"]))
     table = Table([["", block]], colWidths=[None, 88 * mm])
     table.setStyle(layout_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return KeepTogether([Spacer(1, 5 * mm), table])
+    return [Spacer(1, 5 * mm), table]
 
 
 def _decree(document: SkDocument, letterhead: Letterhead, styles, width: float) -> list[Flowable]:
@@ -239,8 +239,9 @@ def _decree(document: SkDocument, letterhead: Letterhead, styles, width: float) 
         )
     )
     diktum = [_labelled(DIKTUM[i], [("", text)], styles, width) for i, text in enumerate(_diktum(document))]
-    # The signature never stands alone on a page: the last diktum goes over with it.
-    return story + diktum[:-1] + [KeepTogether([diktum[-1], _signature(document, styles)])]
+    # The signature never stands alone on a page: the last diktum goes over with it. One KeepTogether, not
+    # nested ones: a KeepTogether measures as endless inside another, which then always broke the page.
+    return story + diktum[:-1] + [KeepTogether([diktum[-1], *_signature(document, styles)])]
 
 
 def _footer_drawer(document: SkDocument, fonts: Fonts) -> Callable[[Canvas, int], None]:

@@ -134,9 +134,14 @@ class MonitoringPage(QWidget):
             "target": StatCard(_("Penerima SK")),
             "served": StatCard(_("Tersalur s.d. semester")),
             "served_percent": StatCard(_("Tersalur (%)")),
-            "dtks_percent": StatCard(_("Penerima di DTKS/DTSEN (%)")),
+            "dtks_percent": StatCard(_("Tersalur di DTKS/DTSEN (%)")),
             "inconsistent": StatCard(_("Ketidaksesuaian SK/realisasi"), "#b42318"),
         }
+        self.cards["dtks_percent"].setToolTip(
+            _(
+                "Bagian penerima yang sudah tersalur yang tercatat di DTKS/DTSEN. Grafik desil membandingkan penerima SK dan penerima tersalur."
+            )
+        )
         for position, card in enumerate(self.cards.values()):
             cards.addWidget(card, 0, position)
         layout.addLayout(cards)

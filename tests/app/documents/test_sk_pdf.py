@@ -130,3 +130,14 @@ def test_an_sk_without_recipients_still_prints_its_lampiran(tmp_path):
 def test_the_default_letterhead_names_the_office_region(office_db):
     letterhead = office_letterhead(office_db)
     assert (letterhead.baris_1, letterhead.baris_2) == ("PEMERINTAH KABUPATEN GORONTALO", "DINAS SOSIAL")
+
+
+def test_the_signature_follows_the_last_diktum_on_the_same_page_when_there_is_room(tmp_path):
+    path = tmp_path / "sk.pdf"
+    render_sk_pdf(sk_document(count=3), LETTERHEAD, path)
+    texts = [re.sub(r"\s+", " ", text) for text in pages_text(path)]
+    ketiga = next(n for n, text in enumerate(texts) if "KETIGA" in text)
+    signed = next(n for n, text in enumerate(texts) if "Ditetapkan di" in text)
+    # The signature block once began a page of its own, below a page left half empty.
+    assert signed == ketiga
+    assert "KEEMPAT" in texts[signed]
