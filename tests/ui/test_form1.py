@@ -42,6 +42,7 @@ def test_a_form1_is_entered_by_keyboard_alone(qtbot, office_db, operator, kayubu
     assert dialog.tgl_lahir.text() == "01-01-1970" and dialog.desa.code() == DESA_LIMBOTO
     assert dialog.focusWidget() is dialog.no_kk  # Enter went on
     dialog.tanggal.setFocus()
+    dialog.tanggal.selectAll()  # as Tab leaves it: today's date, selected, is typed over
     type_into(qtbot, dialog.tanggal, "02-03-2026")
     assert dialog.focusWidget() is dialog.petugas
     dialog.criteria["atap_beton_genteng"].setFocus()
@@ -144,3 +145,11 @@ def test_a_blank_form_is_printed_from_the_page(qtbot, office_db, operator, tmp_p
     job = page._print(None, "form1-kosong.pdf")
     qtbot.waitUntil(lambda: not job.running, timeout=20000)
     assert target.exists() and Path(target).read_bytes().startswith(b"%PDF")
+
+
+def test_a_new_form_is_dated_today_and_an_opened_one_keeps_its_date(qtbot, office_db, operator):
+    from datetime import date
+
+    dialog = Form1Dialog(office_db, operator)
+    qtbot.addWidget(dialog)
+    assert dialog.tanggal.text() == f"{date.today():%d-%m-%Y}"

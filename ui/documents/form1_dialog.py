@@ -8,6 +8,7 @@ recomputed. Every rule is the service's (`app.documents.form1_checks`); this dia
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
@@ -235,6 +236,7 @@ class Form1Dialog(QDialog):
         form.addRow(_("Desa/kelurahan"), self.desa)
         form.addRow(_("Telepon"), self.telepon)
         self.tanggal = self._line("tanggal", _(DATE_HINT), 10)
+        self.tanggal.setText(date_text(date.today()))  # a form is registered the day it is typed, usually
         self.petugas = self._line("petugas", _("nama petugas pendaftar"), 120)
         self.petugas.setText(self.user.full_name)
         form.addRow(_("Tanggal pendaftaran"), self.tanggal)
