@@ -12,7 +12,7 @@ from app.auth.users import login
 from app.office import open_office_database
 from cli import EXIT_ERROR, EXIT_NOTHING, EXIT_OK, main
 from db.models import Realisasi
-from tests.app.documents.conftest import DEAD, HEADS, NOT_IN_SK, REGISTRY, make_final_sk
+from tests.app.documents.conftest import DEAD, HEADS, NOT_IN_SK, REGISTRY_AT_SK, make_final_sk, record_death
 from tests.app.documents.test_realisasi_import import BANK_HEADERS, bank_row
 from tests.app.screening.test_programs import make_program
 from tests.conftest import ADMIN_PASSWORD
@@ -25,12 +25,13 @@ def office(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EJPS_PASSWORD", ADMIN_PASSWORD)
     monkeypatch.setenv("EJPS_USER", "admin")
     assert main(["init", "--db", str(path), "--region", "7501", "--admin", "admin"]) == EXIT_OK
-    extract = write_csv(tmp_path / "dukcapil.csv", REGISTRY)
+    extract = write_csv(tmp_path / "dukcapil.csv", REGISTRY_AT_SK)
     assert main(["import", "--db", str(path), "dukcapil", str(extract), "--yes"]) == EXIT_OK
     db = open_office_database(path)
     admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
     program = make_program(db, admin, tahun=2026)
     sk = make_final_sk(db, admin, program.id, HEADS)
+    record_death(db, admin, tmp_path)
     db.close()
     capsys.readouterr()
     return path, sk

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from app.audit import audit_export
 from app.auth.roles import CurrentUser, require
@@ -132,7 +133,7 @@ def check_consistency(
     sk_id: int | None = None,
     program_id: int | None = None,
 ) -> ConsistencyReport:
-    """The problems of one SK (`sk_id`) or of a program's final SKs together (`program_id`)."""
+    """The problems of one SK (`sk_id`) or of a program's SKs in force together (`program_id`)."""
     require(user, READ_PERMISSION)
     if (sk_id is None) == (program_id is None):
         raise DomainError(N_("Pilih satu SK atau satu program untuk diperiksa."))
@@ -145,57 +146,10 @@ def check_consistency(
             realisasi_where = [Realisasi.sk_id == sk.id]
         else:
             program = program_visible(session, user, program_id)
-            sks = {
-                row.id: row.nomor or f"#{row.id}"
-                for row in session.execute(
-                    select(SkPenetapan.id, SkPenetapan.nomor).where(
-                        SkPenetapan.program_id == program.id,
-                        SkPenetapan.status == SK_FINAL,
-                        SkPenetapan.deleted_at.is_(None),
-                    )
-                )
-            }
+            sks = sks_in_force(session, program.id)
             scope = program.nama
             realisasi_where = [Realisasi.program_id == program.id]
-        own = user.region_code
-        connection = session.connection()  # Core: no ORM row handling for 100,000 rows
-        sk_rows = connection.execute(
-            select(
-                SkPenerima.sk_id,
-                SkPenerima.urutan,
-                SkPenerima.nik,
-                SkPenerima.nama,
-                SkPenerima.kode_desa,
-                SkPenerima.nilai,
-                SkPenetapan.nilai_per_penerima,
-            )
-            .join(SkPenetapan, SkPenetapan.id == SkPenerima.sk_id)
-            .where(
-                SkPenerima.sk_id.in_(list(sks) or [-1]),
-                SkPenerima.masuk.is_(True),
-                SkPenerima.deleted_at.is_(None),
-                SkPenerima.kode_desa.startswith(own),
-            )
-        ).all()
-        realisasi = connection.execute(
-            select(
-                Realisasi.id,
-                Realisasi.sk_id,
-                Realisasi.nik,
-                Realisasi.nama,
-                Realisasi.kode_desa,
-                Realisasi.tanggal,
-                Realisasi.nilai,
-                Realisasi.jumlah_fisik,
-                Realisasi.satuan,
-                Realisasi.saluran,
-                Realisasi.sumber,
-                Realisasi.person_id,
-            )
-            .where(*realisasi_where, Realisasi.deleted_at.is_(None), Realisasi.kode_desa.startswith(own))
-            .order_by(Realisasi.tanggal, Realisasi.id)
-        ).all()
-        deaths = _deaths(session, realisasi_where, {r.nik for r in realisasi if r.person_id is None})
+        sk_rows, realisasi, deaths = _read(session, sks, realisasi_where, user.region_code)
     problems = _problems(sks, sk_rows, realisasi, deaths)
     served = {r.nik for r in realisasi}
     named = {r.nik for r in sk_rows}
@@ -208,6 +162,88 @@ def check_consistency(
         sum(r.nilai for r in realisasi),
         tuple(problems),
     )
+
+
+def sks_in_force(session, program_id: int, until: date | None = None) -> dict[int, str]:
+    """The program's final SKs (dated by `until`, when given) whose recipients stand: an SK amended by a later
+    final SK no longer counts, as its recipients were replaced (`sk_final.freeze`)."""
+    dated = (lambda column: column.is_(None) | (column <= until)) if until else (lambda column: True)
+    amending = aliased(SkPenetapan)
+    superseded = (
+        select(amending.id)
+        .where(
+            amending.mengubah_sk_id == SkPenetapan.id,
+            amending.status == SK_FINAL,
+            amending.deleted_at.is_(None),
+            dated(amending.tanggal),
+        )
+        .exists()
+    )
+    return {
+        row.id: row.nomor or f"#{row.id}"
+        for row in session.execute(
+            select(SkPenetapan.id, SkPenetapan.nomor).where(
+                SkPenetapan.program_id == program_id,
+                SkPenetapan.status == SK_FINAL,
+                SkPenetapan.deleted_at.is_(None),
+                dated(SkPenetapan.tanggal),
+                ~superseded,
+            )
+        )
+    }
+
+
+def program_problems(session, program_id: int, region: str, until: date) -> list[Problem]:
+    """The problems of a program's SKs in force on `until`, over what was handed over by then, for recipients
+    in `region`. No permission is checked: monitoring counts these (counts only, no names) for any reader of
+    aggregates; a caller that shows the problems must check `READ_PERMISSION` itself."""
+    sks = sks_in_force(session, program_id, until)
+    where = [Realisasi.program_id == program_id, Realisasi.tanggal <= until]
+    return _problems(sks, *_read(session, sks, where, region))
+
+
+def _read(session, sks: dict[int, str], realisasi_where, region: str):
+    """The SK rows inside the quota and the realisasi rows of recipients in `region`, and the dates of death
+    of the people served."""
+    connection = session.connection()  # Core: no ORM row handling for 100,000 rows
+    sk_rows = connection.execute(
+        select(
+            SkPenerima.sk_id,
+            SkPenerima.urutan,
+            SkPenerima.nik,
+            SkPenerima.nama,
+            SkPenerima.kode_desa,
+            SkPenerima.nilai,
+            SkPenetapan.nilai_per_penerima,
+        )
+        .join(SkPenetapan, SkPenetapan.id == SkPenerima.sk_id)
+        .where(
+            SkPenerima.sk_id.in_(list(sks) or [-1]),
+            SkPenerima.masuk.is_(True),
+            SkPenerima.deleted_at.is_(None),
+            SkPenerima.kode_desa.startswith(region),
+        )
+    ).all()
+    realisasi = connection.execute(
+        select(
+            Realisasi.id,
+            Realisasi.sk_id,
+            Realisasi.nik,
+            Realisasi.nama,
+            Realisasi.kode_desa,
+            Realisasi.tanggal,
+            Realisasi.nilai,
+            Realisasi.jumlah_fisik,
+            Realisasi.satuan,
+            Realisasi.saluran,
+            Realisasi.sumber,
+            Realisasi.person_id,
+        )
+        .where(*realisasi_where, Realisasi.deleted_at.is_(None), Realisasi.kode_desa.startswith(region))
+        .order_by(Realisasi.tanggal, Realisasi.id)
+    ).all()
+    deaths = _deaths(session, realisasi_where, {r.nik for r in realisasi if r.person_id is None})
+    return sk_rows, realisasi, deaths
 
 
 def _deaths(session, realisasi_where, unlinked: set[str]) -> dict[str, date]:

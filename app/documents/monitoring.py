@@ -14,7 +14,8 @@ Readings of the Pergub a district officer would expect, stated once here:
   or moved out.
 - Consistency (ayat 2 c), per recipient: served but not in the SK; in the SK but never served; served more in
   rupiah than the SK gives them; served more than once (an SK row gives one value, handed over once); served
-  after the date of death.
+  after the date of death — counted from the consistency check's own problems (`consistency.program_problems`),
+  over the SKs in force and the realisasi by the semester's end.
 
 Every figure is a count of people, never a name: a guest may see them (Lampiran I–II: "pemantauan informasi yang
 dipublikasi"). Figures cover only recipients whose desa lies in the user's region. Everything is computed with
@@ -31,6 +32,7 @@ from datetime import date
 from sqlalchemy import bindparam, text
 
 from app.auth.roles import CurrentUser, Permission, require, scope_prefix
+from app.documents.consistency import Problem, ProblemKind, program_problems
 from app.errors import DomainError, NotFound
 from app.i18n import N_
 from app.office import OfficeDatabase
@@ -379,6 +381,16 @@ def _quotas(
     return by_region, by_program
 
 
+# Consistency (ayat 2 c) has one definition, the consistency check's (`consistency.program_problems`): its
+# problems are counted here, one person per kind, so the dashboard, the semester report and the list of
+# problems with their evidence can never disagree.
+CONSISTENCY_FIELDS = {
+    ProblemKind.DI_LUAR_SK: "tidak_di_sk",
+    ProblemKind.TIDAK_DISALURKAN: "tidak_tersalur",
+    ProblemKind.MELEBIHI_NILAI: "melebihi_sk",
+    ProblemKind.GANDA: "ganda",
+    ProblemKind.SETELAH_MENINGGAL: "setelah_meninggal",
+}
 # The figures are counted over three small temporary tables (in memory: temp_store = MEMORY), each read from the
 # office's tables once: every recipient once per program, in the SK and in the realisasi, and every recipient
 # person once with their registry status and DTKS/DTSEN desil. Counting straight from the office's tables read
@@ -472,9 +484,21 @@ def _figures(
             "CREATE UNIQUE INDEX temp.monev_person_key ON monev_person (nik)",
         ):
             query(statement)
-        return _count(query)
+        entries = _count(query)
     finally:
         _drop_temp_tables(session)
+    for program_id in program_ids:
+        _count_problems(
+            entries, program_id, program_problems(session, program_id, prefix, semester.end), length
+        )
+    return {key: _as_figures(entry) for key, entry in entries.items()}
+
+
+def _count_problems(entries: dict, program_id: int, problems: list[Problem], length: int) -> None:
+    for problem in problems:
+        entry = entries.setdefault((program_id, problem.kode_desa[:length]), {})
+        name = CONSISTENCY_FIELDS[problem.kind]
+        entry[name] = entry.get(name, 0) + 1
 
 
 def _drop_temp_tables(session) -> None:
@@ -482,39 +506,25 @@ def _drop_temp_tables(session) -> None:
         session.execute(text(f"DROP TABLE IF EXISTS temp.{table}"))
 
 
-def _count(query) -> dict[tuple[int, str], Figures]:
+def _count(query) -> dict[tuple[int, str], dict]:
     values: dict[tuple[int, str], dict] = {}
 
     def cell(pid: int, code: str) -> dict:
         return values.setdefault((pid, code), {})
 
-    for pid, code, people, nilai, unserved in query(
-        "SELECT s.program_id, substr(s.kode_desa, 1, :n), count(*), sum(s.nilai), sum(rp.nik IS NULL) "
-        "FROM monev_sk s LEFT JOIN monev_real rp ON rp.program_id = s.program_id AND rp.nik = s.nik "
-        "GROUP BY 1, 2"
+    for pid, code, people, nilai in query(
+        "SELECT program_id, substr(kode_desa, 1, :n), count(*), sum(nilai) FROM monev_sk GROUP BY 1, 2"
     ):
-        entry = cell(pid, code)
-        entry.update(target_penerima=people, target_nilai=nilai or 0)
-        entry["tidak_tersalur"] = unserved or 0
-    for pid, code, people, in_semester, fisik, nilai, not_in_sk, above, twice, after_death in query(
-        "SELECT rp.program_id, substr(rp.kode_desa, 1, :n), count(*), sum(rp.di_semester), sum(rp.fisik), "
-        "sum(rp.nilai), sum(s.nik IS NULL), sum(s.nik IS NOT NULL AND rp.nilai > s.nilai), sum(rp.kali > 1), "
-        "sum(pp.status = 'meninggal' AND pp.tgl_status IS NOT NULL AND rp.terakhir > pp.tgl_status) "
-        "FROM monev_real rp LEFT JOIN monev_sk s ON s.program_id = rp.program_id AND s.nik = rp.nik "
-        "LEFT JOIN monev_person pp ON pp.nik = rp.nik GROUP BY 1, 2"
+        cell(pid, code).update(target_penerima=people, target_nilai=nilai or 0)
+    for pid, code, people, in_semester, fisik, nilai in query(
+        "SELECT program_id, substr(kode_desa, 1, :n), count(*), sum(di_semester), sum(fisik), sum(nilai) "
+        "FROM monev_real GROUP BY 1, 2"
     ):
-        entry = cell(pid, code)
-        entry.update(
+        cell(pid, code).update(
             tersalur_penerima=people,
             tersalur_semester=in_semester or 0,
             tersalur_fisik=float(fisik or 0),
             tersalur_nilai=nilai or 0,
-        )
-        entry.update(
-            tidak_di_sk=not_in_sk or 0,
-            melebihi_sk=above or 0,
-            ganda=twice or 0,
-            setelah_meninggal=after_death or 0,
         )
     for basis, table in (("ketepatan_sk", "monev_sk"), ("ketepatan_realisasi", "monev_real")):
         for pid, code, kelas, people, dead, moved in query(ACCURACY.format(table=table)):
@@ -528,7 +538,7 @@ def _count(query) -> dict[tuple[int, str], Figures]:
                 entry["desil"][kelas - 1] += people
             else:
                 entry["dtks_tanpa_desil"] = entry.get("dtks_tanpa_desil", 0) + people
-    return {key: _as_figures(entry) for key, entry in values.items()}
+    return values
 
 
 def _as_figures(entry: dict) -> Figures:

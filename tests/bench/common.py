@@ -104,3 +104,51 @@ def registry_database() -> Path:
         timed_import(db, user, "dtks", [BENCH_DATA / "dev_dtks.csv.gz"])
         db.close()
     return path
+
+
+def final_sk_through_services(db, user, program_id: int, people: list[dict], folder: Path, **fields) -> dict:
+    """A final SK naming `people` (dicts with nik, nama, tgl_lahir, jenis_kelamin, alamat, kode_desa; already
+    in the registry, alive), built as an operator builds it: the list imported, screened, drafted into an SK
+    (`draft_sk`) and finalised. Returns the SK's id and each step's seconds."""
+    import csv
+
+    from app.documents.sk import draft_sk
+    from app.documents.sk_final import finalise_sk
+    from app.screening import service
+    from app.screening.proposal_import import ProposalImport
+
+    path = folder / "bench-usulan.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["No", "NIK", "Nama", "Tgl Lahir", "JK", "Alamat", "Kode Desa"])
+        for number, p in enumerate(people, start=1):
+            born = p["tgl_lahir"]
+            writer.writerow(
+                [number, p["nik"], p["nama"], f"{born[8:10]}-{born[5:7]}-{born[:4]}", p["jenis_kelamin"],
+                 p.get("alamat", ""), p["kode_desa"]]
+            )  # fmt: skip
+    seconds = {}
+    started = time.perf_counter()
+    job = ProposalImport(db, user, [path], program_id, "usulan bench")
+    job.inspect()
+    job.prepare()
+    list_id = job.commit()
+    seconds["import_list"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    service.screen_list(db, user, list_id)
+    seconds["screen"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    signatory = {
+        "penandatangan_nama": "Drs. HARIS TAMBIPI, M.Si",
+        "penandatangan_nip": "197001151998031011",
+        "penandatangan_jabatan": "Kepala Dinas Sosial Kabupaten Gorontalo",
+        "tempat": "Limboto",
+    }
+    sk = draft_sk(db, user, program_id, [list_id], **(signatory | fields))
+    seconds["draft"] = round(time.perf_counter() - started, 2)
+    started = time.perf_counter()
+    finalise_sk(db, user, sk.summary.id)
+    seconds["finalise"] = round(time.perf_counter() - started, 2)
+    return {"sk_id": sk.summary.id, "rows": sk.summary.penerima, "out_of_quota": sk.summary.di_luar_kuota} | {
+        "seconds": seconds
+    }

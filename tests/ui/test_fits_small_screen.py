@@ -207,12 +207,12 @@ def _check_registry_comparison(qtbot, office_db, operator, screened, language) -
 
 
 def test_the_realisasi_page_and_dialogs_fit(qtbot, office_db, operator, tmp_path, language):
-    from tests.app.documents.conftest import HEADS, REGISTRY, import_people, make_final_sk
+    from tests.app.documents.conftest import HEADS, REGISTRY_AT_SK, import_people, make_final_sk
     from tests.app.screening.test_programs import make_program
     from ui.documents.realisasi_dialogs import RealisasiEntryDialog, RealisasiImportDialog
     from ui.documents.realisasi_page import RealisasiPage
 
-    import_people(office_db, operator, tmp_path, REGISTRY)
+    import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
     program = make_program(office_db, operator, tahun=2026, nama=LONG_LIST_NAME)
     sk = make_final_sk(office_db, operator, program.id, HEADS, nomor="400/1234/DINSOS-KAB.GTO/XII/2026")
     page = RealisasiPage(office_db, operator)

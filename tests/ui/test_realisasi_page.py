@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 
 from app.documents.realisasi_import import RealisasiImport
 from db.models import Realisasi
-from tests.app.documents.conftest import DEAD, HEADS, NOT_IN_SK, REGISTRY, import_people, make_final_sk
+from tests.app.documents.conftest import (
+    DEAD,
+    HEADS,
+    NOT_IN_SK,
+    REGISTRY_AT_SK,
+    import_people,
+    make_final_sk,
+    record_death,
+)
 from tests.app.documents.test_realisasi_import import BANK_HEADERS, bank_row
 from tests.app.screening.test_programs import make_program
 from tests.factories import write_csv
@@ -23,9 +31,11 @@ SCREENSHOTS = os.environ.get("EJPS_SCREENSHOTS")  # a folder: the page is saved 
 
 @pytest.fixture
 def realisasi_sk(office_db, operator, tmp_path):
-    import_people(office_db, operator, tmp_path, REGISTRY)
+    import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
     program = make_program(office_db, operator, tahun=2026, nama="Bantuan Pangan Lansia Kabupaten Gorontalo")
-    return make_final_sk(office_db, operator, program.id, HEADS)
+    sk = make_final_sk(office_db, operator, program.id, HEADS)
+    record_death(office_db, operator, tmp_path)
+    return sk
 
 
 def served(office_db, operator, sk, tmp_path) -> None:

@@ -1,18 +1,17 @@
-"""A small registry, a program and a final SK penetapan for the realisasi tests.
-
-The SK is written straight through a unit of work (status "final", its lampiran rows and the program's
-recipients of source "sk"), as the SK use cases will leave it once finalised."""
+"""A small registry, a program and a final SK penetapan for the realisasi tests, built through the use cases
+an operator uses: the registry imported, the heads of household proposed, screened, drafted into an SK and
+finalised (`sk_flow`)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
+from app.documents.sk_final import finalise_sk
 from app.registry.importer import RegistryImport
-from db.models import AidRecipient, Person, SkPenerima, SkPenetapan
+from tests.app.documents import sk_flow
 from tests.app.screening.test_programs import make_program
 from tests.factories import DESA_LIMBOTO, DESA_TELAGA, PersonRecord, household, write_csv
 
@@ -21,7 +20,11 @@ SK_DATE = date(2026, 2, 2)
 DEATH = "2026-03-10"
 LIMBOTO_PEOPLE = [p for i in range(4) for p in household(i, DESA_LIMBOTO)]
 TELAGA_PEOPLE = [p for i in range(6, 8) for p in household(i, DESA_TELAGA)]
-# Heads of household are the SK's recipients; the head of the second Limboto family died on 10-03-2026.
+# The registry when the SK was drafted: everyone alive.
+REGISTRY_AT_SK = LIMBOTO_PEOPLE + TELAGA_PEOPLE
+# Heads of household are the SK's recipients; the head of the second Limboto family died on 10-03-2026, after
+# the SK: the registry learns it from a later Dukcapil extract (`record_death`). A person already dead when the
+# list is screened fails screening and never enters an SK, so a recipient served after death can only arise so.
 DEAD = LIMBOTO_PEOPLE[3].but(status="meninggal", tgl_status=DEATH)
 REGISTRY = [DEAD if p == LIMBOTO_PEOPLE[3] else p for p in LIMBOTO_PEOPLE] + TELAGA_PEOPLE
 HEADS = [p for p in REGISTRY if p.hubungan_keluarga == "KEPALA KELUARGA"]
@@ -43,62 +46,35 @@ def import_people(db, user, folder, records) -> None:
     job.commit()
 
 
-def make_final_sk(
-    db, user, program_id: int, people, nomor: str = "400/DINSOS/12/2026", **sk_fields
-) -> FinalSk:
-    with db.unit_of_work().writing() as uow:
-        session = uow.session
-        sk = SkPenetapan(
-            program_id=program_id,
-            nomor=nomor,
-            tanggal=SK_DATE,
-            tahun=2026,
-            judul="Penetapan penerima Bantuan Pangan Lansia",
-            kode_wilayah=sk_fields.get("kode_wilayah", "7501"),
-            status=sk_fields.get("status", "final"),
-            nilai_per_penerima=SK_VALUE,
-            total_nilai=SK_VALUE * len(people),
-            hash_isi="0" * 64,
-            final_at=datetime(2026, 2, 2, 9, 0),
-            final_by=user.username,
-            created_by=user.username,
-        )
-        session.add(sk)
-        session.flush()
-        ids = {p.nik: p.id for p in session.query(Person).filter(Person.nik.in_([r.nik for r in people]))}
-        for number, record in enumerate(people, start=1):
-            session.add(
-                SkPenerima(
-                    sk_id=sk.id,
-                    urutan=number,
-                    person_id=ids.get(record.nik),
-                    nik=record.nik,
-                    nama=record.nama,
-                    alamat=record.alamat,
-                    kode_desa=record.kode_desa,
-                    nilai=SK_VALUE,
-                    masuk=True,
-                )
-            )
-            session.add(
-                AidRecipient(
-                    uid=uuid.uuid4(),
-                    program_id=program_id,
-                    nik=record.nik,
-                    source="sk",
-                    reference=nomor,
-                    tanggal=SK_DATE,
-                    sk_id=sk.id,
-                    person_id=ids.get(record.nik),
-                )
-            )
-        uow.commit()
-        return FinalSk(sk.id, program_id, nomor, tuple(people))
+def record_death(db, user, folder) -> None:
+    """The next Dukcapil extract, recording the death of DEAD after the SK was finalised."""
+    import_people(db, user, folder, REGISTRY)
+
+
+def make_draft_sk(db, user, program_id: int, people, nomor: str = "400/DINSOS/12/2026") -> int:
+    """A draft SK naming `people` (alive in the registry at the time), drafted from a screened list."""
+    return sk_flow.draft(
+        db,
+        user,
+        program_id,
+        list(people),
+        name=f"usulan {nomor}",
+        nomor=nomor,
+        tanggal=SK_DATE,
+        judul="Penetapan penerima Bantuan Pangan Lansia",
+        nilai_per_penerima=SK_VALUE,
+    )
+
+
+def make_final_sk(db, user, program_id: int, people, nomor: str = "400/DINSOS/12/2026") -> FinalSk:
+    sk_id = make_draft_sk(db, user, program_id, people, nomor)
+    finalise_sk(db, user, sk_id)
+    return FinalSk(sk_id, program_id, nomor, tuple(people))
 
 
 @pytest.fixture
 def registry(office_db, operator, tmp_path):
-    import_people(office_db, operator, tmp_path, REGISTRY)
+    import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
 
 
 @pytest.fixture
@@ -107,5 +83,7 @@ def program(office_db, operator):
 
 
 @pytest.fixture
-def final_sk(office_db, operator, registry, program) -> FinalSk:
-    return make_final_sk(office_db, operator, program.id, HEADS)
+def final_sk(office_db, operator, registry, program, tmp_path) -> FinalSk:
+    sk = make_final_sk(office_db, operator, program.id, HEADS)
+    record_death(office_db, operator, tmp_path)
+    return sk

@@ -1,15 +1,34 @@
-"""A small program year of Kab. Gorontalo whose monitoring figures are known by hand.
-
-The SKs and realisasi are written through a unit of work: their own use cases are another part of the work."""
+"""A small program year of Kab. Gorontalo whose monitoring figures are known by hand, built through the use cases
+an office uses: the registry and DTKS imported, quotas set, lists screened into SKs, an SK amended, realisasi
+typed in and imported."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
+from app.auth.users import login
+from app.documents.realisasi import RealisasiInput, record_realisasi
+from app.documents.realisasi_import import RealisasiImport
+from app.documents.sk import update_sk
+from app.documents.sk_final import amend_sk, finalise_sk
+from app.documents.sk_quota import requota_sk, set_region_quota, sk_ranking
+from app.registry.importer import RegistryImport
 from app.screening.programs import create_program
-from db.models import DtksRecord, KuotaWilayah, Person, Realisasi, SkPenerima, SkPenetapan
-from tests.factories import DESA_LIMBOTO, DESA_TELAGA, nik_for
+from db.models import DtksRecord
+from tests.app.documents import sk_flow
+from tests.conftest import ADMIN_PASSWORD
+from tests.factories import (
+    DESA_LIMBOTO,
+    DESA_TELAGA,
+    DTKS_HEADERS,
+    PersonRecord,
+    dtks_rows,
+    nik_for,
+    write_csv,
+)
 
 LIMBOTO, TELAGA = DESA_LIMBOTO[:6], DESA_TELAGA[:6]
 
@@ -31,9 +50,55 @@ PEOPLE = {
     "P6": (DESA_TELAGA, "hidup", None, 7, 6, True),
     "P7": (DESA_TELAGA, "hidup", None, None, None, False),
 }
+BANK_HEADERS = ["NIK", "NAMA", "TANGGAL SALUR", "NOMINAL", "JUMLAH FISIK", "SATUAN", "SALURAN"]
+
+
+def person(name: str, index: int, as_now: bool) -> PersonRecord:
+    """P1…P7 as Dukcapil lists them: alive when the SKs were drafted (`as_now` False), and as the registry
+    records them today."""
+    desa, status, since, *_ = PEOPLE[name]
+    return PersonRecord(
+        nik_for(desa[:6], date(1950, 1, 1 + index), "L", index + 1),
+        f"{desa[:6]}0101260{index:03d}",
+        f"WARGA {name}",
+        "LIMBOTO",
+        date(1950, 1, 1 + index).isoformat(),
+        "L",
+        f"JL. RAJIMAN NO. {index + 1}",
+        "001",
+        "002",
+        desa,
+        "KEPALA KELUARGA",
+        status if as_now else "hidup",
+        since.isoformat() if as_now and since else "",
+    )
+
+
+def import_registry(db, user, folder: Path, records: list[PersonRecord], dtks: list[dict] = ()) -> None:
+    files = [("dukcapil", write_csv(folder / "dukcapil.csv", records), None)]
+    if dtks:
+        headers = [*DTKS_HEADERS, "desil_provinsi"]
+        files.append(("dtks", write_csv(folder / "dtks.csv", dtks, headers), "DTKS"))
+    for kind, path, label in files:
+        job = RegistryImport(db, user, kind, [path], **({"source_label": label} if label else {}))
+        job.inspect()
+        job.prepare()
+        job.commit()
+
+
+def without_desil(db, record: PersonRecord, id_dtks: str) -> None:
+    """A DTKS member without a national desil, written straight to the table: the DTKS import refuses a row
+    without one (`wajib_kosong`), so no use case can write it, yet monitoring counts such members apart
+    (`Accuracy.dtks_tanpa_desil`) and this data keeps one to show it."""
+    with db.unit_of_work().writing() as uow:
+        uow.session.add(
+            DtksRecord(id_dtks=id_dtks, nik=record.nik, nama=record.nama, kode_desa=record.kode_desa)
+        )
+        uow.commit()
 
 
 def build_monitoring_data(db, operator) -> MonitoringData:
+    admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)  # regional quotas are the admin's to set
     sembako = create_program(
         db.unit_of_work(),
         operator,
@@ -64,97 +129,70 @@ def build_monitoring_data(db, operator) -> MonitoringData:
         kuota=3,
         kode_wilayah="7501",
     )
-    niks = {}
-    with db.unit_of_work().writing() as uow:
-        s = uow.session
-        for index, (name, (desa, status, since, desil, desil_prov, in_dtks)) in enumerate(PEOPLE.items()):
-            nik = nik_for(desa[:6], date(1950, 1, 1 + index), "L", index + 1)
-            niks[name] = nik
-            person = Person(
-                nik=nik,
-                no_kk=f"{desa[:6]}0101260{index:03d}",
-                nama=f"WARGA {name}",
-                nama_key=f"WARGA{name}",
-                jenis_kelamin="L",
-                kode_desa=desa,
-                status=status,
-                tgl_status=since,
-            )
-            s.add(person)
-            if in_dtks:
-                s.add(
-                    DtksRecord(
-                        id_dtks=f"D{index}",
-                        nik=nik,
-                        nama=person.nama,
-                        kode_desa=desa,
-                        desil=desil,
-                        desil_provinsi=desil_prov,
-                    )
-                )
-        s.flush()
-        person_ids = {name: s.query(Person).filter_by(nik=nik).one().id for name, nik in niks.items()}
-        s.add_all(
-            [
-                KuotaWilayah(program_id=sembako, kode_wilayah=LIMBOTO, kuota=6),
-                KuotaWilayah(program_id=sembako, kode_wilayah=TELAGA, kuota=4),
-            ]
+    then = {name: person(name, index, as_now=False) for index, name in enumerate(PEOPLE)}
+    now = {name: person(name, index, as_now=True) for index, name in enumerate(PEOPLE)}
+    dtks = []
+    for number, (name, (_desa, _status, _since, desil, desil_prov, in_dtks)) in enumerate(PEOPLE.items()):
+        if in_dtks and desil is not None:
+            row = dtks_rows([then[name]])[0]
+            dtks.append(row | {"id_dtks": f"D{number}", "desil": desil, "desil_provinsi": desil_prov})
+    with TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        import_registry(db, operator, folder, list(then.values()), dtks)
+        without_desil(db, then["P5"], "D4")
+
+        # Telaga's quota is 2 when the first Sembako SK is drafted: P7 (no desil, the youngest) falls outside it.
+        # It is raised to 4 later in the year, and a second SK, still a draft, names P7.
+        set_region_quota(db, admin, sembako, LIMBOTO, 6)
+        set_region_quota(db, admin, sembako, TELAGA, 2)
+        signed = {"tanggal": date(2026, 1, 10)}
+        first = sk_flow.draft(
+            db, operator, sembako, list(then.values()), "usulan sembako", nomor="400/01/2026", **signed
         )
+        assert [r.nik for r in sk_ranking(db, operator, first) if not r.masuk] == [then["P7"].nik]
+        finalise_sk(db, operator, first)
+        # Telaga's quota is raised to 4, and the office drafts a correction of the SK that lets P7 in; still a
+        # draft. (A new list proposing P7 again would fail screening: already proposed in this program.)
+        set_region_quota(db, admin, sembako, TELAGA, 4)
+        correction = amend_sk(db, operator, first).summary.id
+        update_sk(db, operator, correction, nomor="400/02/2026", **signed)
+        assert all(r.masuk for r in requota_sk(db, operator, correction))
+        old = sk_flow.final(
+            db, operator, pkh, [then["P1"], then["P2"]], "usulan pkh", nomor="400/10/2026", **signed
+        )
+        sk_flow.amend(db, operator, old, {then["P2"].nik}, nomor="400/11/2026", tanggal=date(2026, 1, 20))
 
-        def sk(program, nomor, status, names, nilai, tanggal=date(2026, 1, 10), amends=None, out=()):
-            decree = SkPenetapan(
-                program_id=program,
-                nomor=nomor,
-                tahun=2026,
-                tanggal=tanggal,
-                status=status,
-                kode_wilayah="7501",
-                mengubah_sk_id=amends,
-            )
-            s.add(decree)
-            s.flush()
-            for number, name in enumerate([*names, *out], start=1):
-                s.add(
-                    SkPenerima(
-                        sk_id=decree.id,
-                        urutan=number,
-                        nik=niks[name],
-                        person_id=person_ids[name],
-                        nama=f"WARGA {name}",
-                        kode_desa=PEOPLE[name][0],
-                        nilai=nilai,
-                        masuk=name not in out,
-                    )
-                )
-            return decree.id
-
-        sk(sembako, "400/01/2026", "final", ["P1", "P2", "P3", "P4", "P5", "P6"], 300_000, out=["P7"])
-        sk(sembako, "400/02/2026", "draft", ["P7"], 300_000)
-        old = sk(pkh, "400/10/2026", "final", ["P1", "P2"], 200_000)
-        sk(pkh, "400/11/2026", "final", ["P1"], 200_000, tanggal=date(2026, 1, 20), amends=old)
-
-        def served(name, day, nilai, program=sembako):
-            s.add(
-                Realisasi(
-                    program_id=program,
-                    nik=niks[name],
-                    person_id=person_ids[name],
-                    nama=f"WARGA {name}",
-                    kode_desa=PEOPLE[name][0],
-                    tanggal=day,
-                    jumlah_fisik=1,
-                    satuan="paket",
-                    nilai=nilai,
-                    saluran="pos",
-                )
-            )
+        def served(name, day, nilai):
+            entry = RealisasiInput(then[name].nik, day, nilai, "pos", jumlah_fisik=1, satuan="paket")
+            record_realisasi(db, operator, first, entry)
 
         served("P1", date(2026, 2, 15), 300_000)
         served("P2", date(2026, 3, 1), 500_000)  # above the SK's 300.000
         served("P3", date(2026, 3, 1), 300_000)  # after death on 1 February
         served("P5", date(2026, 5, 1), 300_000)
         served("P5", date(2026, 5, 20), 300_000)  # twice, and so above the SK too
-        served("P7", date(2026, 4, 1), 300_000)  # not in the SK (only outside its quota)
         served("P6", date(2026, 8, 1), 300_000)  # second semester
-        uow.commit()
-    return MonitoringData(sembako, pkh, niks)
+        # Not in the SK (only outside its quota): a post office's list, kept for the consistency check, as only
+        # an import can record a person the SK does not name.
+        outside = [
+            {
+                "NIK": then["P7"].nik,
+                "NAMA": then["P7"].nama,
+                "TANGGAL SALUR": "01-04-2026",
+                "NOMINAL": "300.000",
+                "JUMLAH FISIK": "1",
+                "SATUAN": "paket",
+                "SALURAN": "pos",
+            }
+        ]
+        job = RealisasiImport(
+            db, operator, first, [write_csv(folder / "pos.csv", outside, BANK_HEADERS)], keep_outside_sk=True
+        )
+        job.inspect()
+        job.prepare()
+        job.commit()
+
+        # The registry learns of P3's death and P4's move after the SKs: a person already dead or moved out
+        # when a list is screened fails screening and never enters an SK.
+        import_registry(db, operator, folder, list(now.values()))
+    return MonitoringData(sembako, pkh, {name: record.nik for name, record in then.items()})

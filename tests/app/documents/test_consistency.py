@@ -15,6 +15,7 @@ from app.documents.realisasi_import import RealisasiImport
 from app.errors import DomainError, Forbidden
 from db.models import AuditEntry
 from tests.app.documents.conftest import DEAD, HEADS, NOT_IN_SK, make_final_sk
+from tests.app.documents.monitoring_data import build_monitoring_data
 from tests.app.documents.test_realisasi_import import BANK_HEADERS, bank_row
 from tests.app.screening.test_programs import make_outsider
 from tests.factories import write_csv
@@ -135,3 +136,11 @@ def test_the_export_lists_problems_with_evidence_and_is_audited(office_db, opera
     with office_db.sessions() as session:
         actions = list(session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("export.%"))))
     assert actions == ["export.realisasi_consistency"] * 2
+
+
+def test_a_programs_check_reads_the_amending_sk_not_the_one_it_amended(office_db, operator):
+    # PKH: SK 400/10 named P1 and P2; SK 400/11 amended it, naming P1 only. Nobody was served.
+    data = build_monitoring_data(office_db, operator)
+    report = check_consistency(office_db, operator, program_id=data.pkh)
+    assert report.sk_count == 1
+    assert by_kind(report) == {ProblemKind.TIDAK_DISALURKAN: [data.niks["P1"]]}

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from app.documents.consistency import ProblemKind, check_consistency
 from app.documents.monitoring import Accuracy, Consistency, Semester, monitoring_figures
+from app.documents.realisasi_import import RealisasiImport
+from app.documents.sk import list_sks
 from app.errors import DomainError, Forbidden, NotFound
 from tests.app.documents.monitoring_data import LIMBOTO, TELAGA, build_monitoring_data
 from tests.app.screening.test_programs import make_outsider
-from tests.factories import DESA_LIMBOTO
+from tests.factories import DESA_LIMBOTO, write_csv
 
 
 @pytest.fixture
@@ -151,3 +154,40 @@ def test_operator_of_another_kabupaten_sees_nothing_and_is_refused_this_one(offi
         monitoring_figures(office_db, boalemo, "2026-1", region="7501")
     with pytest.raises(NotFound):
         monitoring_figures(office_db, boalemo, "2026-1", program_id=data.sembako)
+
+
+def served_outside_the_sk(db, operator, data, tmp_path) -> None:
+    sk_id = next(s.id for s in list_sks(db, operator, data.sembako) if s.nomor == "400/01/2026")
+    row = {"NIK": data.niks["P7"], "TANGGAL SALUR": "02-04-2026", "NOMINAL": "300.000", "SALURAN": "pos"}
+    path = write_csv(tmp_path / "pos_april.csv", [row], list(row))
+    job = RealisasiImport(db, operator, sk_id, [path], keep_outside_sk=True)
+    job.inspect()
+    job.prepare()
+    job.commit()
+
+
+def consistency_of(report) -> Consistency:
+    counts = report.counts()
+    return Consistency(
+        tidak_di_sk=counts[ProblemKind.DI_LUAR_SK],
+        tidak_tersalur=counts[ProblemKind.TIDAK_DISALURKAN],
+        melebihi_sk=counts[ProblemKind.MELEBIHI_NILAI],
+        ganda=counts[ProblemKind.GANDA],
+        setelah_meninggal=counts[ProblemKind.SETELAH_MENINGGAL],
+    )
+
+
+@pytest.mark.parametrize("user_fixture", ["operator", "kecamatan_operator"])
+def test_dashboard_consistency_counts_are_the_consistency_checks_counts(
+    office_db, operator, data, request, user_fixture, tmp_path
+):
+    # One definition of each disagreement (Pasal 7 ayat 2 c): the dashboard and the semester report count the
+    # very problems the consistency list shows, program by program and in the user's own region. P7, whom the
+    # final SK does not name, is served a second time: twice, yet counted as "not in the SK" only.
+    served_outside_the_sk(office_db, operator, data, tmp_path)
+    user = request.getfixturevalue(user_fixture)
+    report = monitoring_figures(office_db, user, "2026-2")  # the whole year: every SK and realisasi row
+    for program_id in (data.sembako, data.pkh):
+        expected = consistency_of(check_consistency(office_db, user, program_id=program_id))
+        assert report.program_total(program_id).konsistensi == expected
+    assert report.total.konsistensi.jumlah > 0

@@ -17,7 +17,7 @@ from app.documents.realisasi import (
 )
 from app.errors import DomainError, Forbidden, NotFound
 from db.models import AidRecipient, AuditEntry, Realisasi, SkPenerima
-from tests.app.documents.conftest import HEADS, NOT_IN_SK, SK_VALUE, make_final_sk
+from tests.app.documents.conftest import HEADS, NOT_IN_SK, SK_VALUE, make_draft_sk
 from tests.app.screening.test_programs import make_outsider
 
 LIMBOTO_HEAD, TELAGA_HEAD = HEADS[0], HEADS[-1]
@@ -77,9 +77,9 @@ def test_an_sk_that_does_not_exist_is_refused(office_db, operator, final_sk):
 
 
 def test_a_draft_sk_takes_no_realisasi(office_db, operator, registry, program):
-    draft = make_final_sk(office_db, operator, program.id, HEADS, nomor="401/DRAF", status="draft")
+    draft_id = make_draft_sk(office_db, operator, program.id, HEADS, nomor="401/DRAF")
     with pytest.raises(DomainError, match="masih draf"):
-        record_realisasi(office_db, operator, draft.id, entry())
+        record_realisasi(office_db, operator, draft_id, entry())
     assert [s.id for s in list_sks_for_realisasi(office_db, operator)] == []
 
 
