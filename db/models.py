@@ -450,6 +450,9 @@ class SkPenerima(SyncedMixin, Base):
     alasan: Mapped[str] = mapped_column(Text, default="")
     # The admin who let this row in although it falls outside a quota (empty: the ranking decides).
     dipaksa_oleh: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    # `alasan` as data (which quota, its limit, places taken before, rank; or the admin's reason), so that
+    # the reason is shown in the reader's language while `alasan` keeps the decree's. None: no reason.
+    alasan_rinci: Mapped[dict | None] = mapped_column(JSON)
 
 
 class KuotaWilayah(SyncedMixin, Base):

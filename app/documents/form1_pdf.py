@@ -29,7 +29,6 @@ from reportlab.platypus import (
     SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 from sqlalchemy import select
 
@@ -37,7 +36,7 @@ from app.auth.roles import CurrentUser, Permission, require
 from app.documents.form1 import Form1Data, get_form1
 from app.documents.form1_checks import JALUR_LABELS, Jalur
 from app.documents.form1_skrining import KRITERIA, PENDIDIKAN_LABELS, pendidikan
-from app.documents.pdf_fonts import Fonts, document_fonts
+from app.documents.pdf_fonts import Fonts, document_fonts, layout_style
 from app.documents.sk_content import Letterhead
 from app.i18n import _
 from app.output_files import atomic_output
@@ -149,7 +148,7 @@ def _heading(heading: Heading, styles: _Styles, width: float) -> list:
     else:
         block = Table([[lines]], colWidths=[width])
     block.setStyle(
-        TableStyle(
+        layout_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LINEBELOW", (0, 0), (-1, -1), 1.5, colors.black),
@@ -172,7 +171,7 @@ def _grid(rows: list[list], widths: list[float], header: bool = False, repeat: i
     ]
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")))
-    table.setStyle(TableStyle(style))
+    table.setStyle(layout_style(style))
     return table
 
 
@@ -216,10 +215,9 @@ def _identity(form: Form1Data | None, styles: _Styles, width: float, fonts: Font
         if text is None:  # sixteen boxes, one per digit
             boxes = Table([list(digits[label].ljust(16))], colWidths=[5.2 * mm] * 16, rowHeights=[5.2 * mm])
             boxes.setStyle(
-                TableStyle(
+                layout_style(
                     [
                         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                        ("FONTNAME", (0, 0), (-1, -1), fonts.regular),
                         ("FONTSIZE", (0, 0), (-1, -1), 9),
                         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -233,7 +231,7 @@ def _identity(form: Form1Data | None, styles: _Styles, width: float, fonts: Font
             data.append([value(label), value(text)])
     table = Table(data, colWidths=[48 * mm, width - 48 * mm])
     table.setStyle(
-        TableStyle(
+        layout_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LINEBELOW", (1, 2), (1, -1), 0.4, colors.grey),
@@ -251,7 +249,9 @@ def _jalur(form: Form1Data | None, styles: _Styles, width: float, fonts: Fonts) 
         _p(f"{_box(chosen == jalur.value, fonts)} {_(JALUR_LABELS[jalur])}", styles.body) for jalur in Jalur
     ]
     table = Table([cells[:2], cells[2:]], colWidths=[width / 2] * 2)
-    table.setStyle(TableStyle([("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    table.setStyle(
+        layout_style([("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
+    )
     if form is not None and form.jalur == Jalur.DOMISILI:
         since = _d(form.domisili_sejak)
         statement = _box(form.pernyataan_domisili, fonts)
@@ -349,7 +349,7 @@ def _members(form: Form1Data | None, styles: _Styles, width: float, fonts: Fonts
     table = _grid(rows, widths, header=True, repeat=1)
     if form is None:  # room to write by hand
         table.setStyle(
-            TableStyle([("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 1), (-1, -1), 3)])
+            layout_style([("TOPPADDING", (0, 1), (-1, -1), 3), ("BOTTOMPADDING", (0, 1), (-1, -1), 3)])
         )
     return table
 
@@ -368,7 +368,7 @@ def _signatures(form: Form1Data | None, styles: _Styles, width: float) -> list:
     bottom = [_p(f"( {name or '.' * 36} )", styles.center) for name in names]
     table = Table([top, ["", "", ""], bottom], colWidths=[width / 3] * 3, rowHeights=[None, 15 * mm, None])
     table.setStyle(
-        TableStyle(
+        layout_style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -377,6 +377,7 @@ def _signatures(form: Form1Data | None, styles: _Styles, width: float) -> list:
         )
     )
     date_line = Table([["", _p(place, styles.center)]], colWidths=[width * 2 / 3, width / 3])
+    date_line.setStyle(layout_style([]))
     return [KeepTogether([Spacer(1, 2 * mm), date_line, table])]
 
 
@@ -395,6 +396,7 @@ def render_form1(form: Form1Data | None, heading: Heading, *, today: date | None
         bottomMargin=14 * mm,
         title=_("Form 1 — Formulir Registrasi Standar"),
         author=heading.office,
+        initialFontName=fonts.regular,  # not the canvas' Helvetica, which would be named but not embedded
     )
     width = A4[0] - 2 * margin
     story = _heading(heading, styles, width)

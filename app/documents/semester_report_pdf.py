@@ -12,7 +12,7 @@ from typing import IO
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 from reportlab.platypus import (
@@ -23,10 +23,10 @@ from reportlab.platypus import (
     SimpleDocTemplate,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from app.documents.monitoring import MonitoringReport
+from app.documents.pdf_fonts import document_fonts, escape, layout_style
 from app.documents.semester_report import (
     LEVEL_LABELS,
     accuracy_header,
@@ -51,23 +51,21 @@ HEADER_FILL = colors.HexColor("#E8EEF4")
 TOTAL_FILL = colors.HexColor("#F4F6F8")
 GRID = colors.HexColor("#9AA5B1")
 
-_styles = getSampleStyleSheet()
-BODY = ParagraphStyle("body", parent=_styles["Normal"], fontName="Helvetica", fontSize=9, leading=11)
+# The one embedded TrueType pair (Helvetica would be named, not embedded); this module is imported only when a
+# report is written, so the font is looked up then.
+_fonts = document_fonts()
+BODY = ParagraphStyle("body", fontName=_fonts.regular, fontSize=9, leading=11)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7.5, leading=9)
-SMALL_BOLD = ParagraphStyle("small_bold", parent=SMALL, fontName="Helvetica-Bold")
-HEAD = ParagraphStyle("head", parent=SMALL, fontName="Helvetica-Bold", alignment=TA_CENTER)
-TITLE = ParagraphStyle("title", parent=BODY, fontName="Helvetica-Bold", fontSize=13, leading=16, alignment=1)
+SMALL_BOLD = ParagraphStyle("small_bold", parent=SMALL, fontName=_fonts.bold)
+HEAD = ParagraphStyle("head", parent=SMALL, fontName=_fonts.bold, alignment=TA_CENTER)
+TITLE = ParagraphStyle("title", parent=BODY, fontName=_fonts.bold, fontSize=13, leading=16, alignment=1)
 SUBTITLE = ParagraphStyle("subtitle", parent=BODY, alignment=TA_CENTER)
-SECTION = ParagraphStyle("section", parent=BODY, fontName="Helvetica-Bold", fontSize=10.5, spaceBefore=8)
-PROGRAM = ParagraphStyle("program", parent=BODY, fontName="Helvetica-Bold", spaceBefore=6, spaceAfter=3)
-KOP_1 = ParagraphStyle("kop1", parent=BODY, fontName="Helvetica-Bold", fontSize=12, leading=14, alignment=1)
-KOP_2 = ParagraphStyle("kop2", parent=BODY, fontName="Helvetica-Bold", fontSize=14, leading=17, alignment=1)
+SECTION = ParagraphStyle("section", parent=BODY, fontName=_fonts.bold, fontSize=10.5, spaceBefore=8)
+PROGRAM = ParagraphStyle("program", parent=BODY, fontName=_fonts.bold, spaceBefore=6, spaceAfter=3)
+KOP_1 = ParagraphStyle("kop1", parent=BODY, fontName=_fonts.bold, fontSize=12, leading=14, alignment=1)
+KOP_2 = ParagraphStyle("kop2", parent=BODY, fontName=_fonts.bold, fontSize=14, leading=17, alignment=1)
 KOP_3 = ParagraphStyle("kop3", parent=BODY, fontSize=8.5, alignment=1)
 NUMBER = ParagraphStyle("number", parent=SMALL, alignment=TA_RIGHT)
-
-
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _NumberedCanvas(canvas.Canvas):
@@ -86,7 +84,7 @@ class _NumberedCanvas(canvas.Canvas):
     def save(self) -> None:
         for number, page in enumerate(self._pages, start=1):
             self.__dict__.update(page)
-            self.setFont("Helvetica", 7.5)
+            self.setFont(_fonts.regular, 7.5)
             self.setFillColor(colors.HexColor("#555555"))
             self.drawString(MARGIN, 8 * mm, self.footer_left)
             self.drawRightString(
@@ -100,7 +98,7 @@ class _NumberedCanvas(canvas.Canvas):
 
 def _letterhead(letterhead: Letterhead) -> list:
     lines = [
-        Paragraph(_escape(text), style)
+        Paragraph(escape(text), style)
         for text, style in (
             (letterhead.baris_1, KOP_1),
             (letterhead.baris_2, KOP_2),
@@ -113,12 +111,12 @@ def _letterhead(letterhead: Letterhead) -> list:
     width = PAGE[0] - 2 * MARGIN
     logo = Image(BytesIO(letterhead.logo_png), 20 * mm, 20 * mm) if letterhead.logo_png else ""
     table = Table([[logo, lines, ""]], colWidths=[26 * mm, width - 52 * mm, 26 * mm])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    table.setStyle(layout_style([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     return [table, HRFlowable(width="100%", thickness=1.6, color=colors.black, spaceBefore=2, spaceAfter=8)]
 
 
 def _table(header: list[str], rows: list[tuple[list, bool]], widths: list[float], percent=(), text=(0,)):
-    data = [[Paragraph(_escape(h), HEAD) for h in header]]
+    data = [[Paragraph(escape(h), HEAD) for h in header]]
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, GRID),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
@@ -127,22 +125,25 @@ def _table(header: list[str], rows: list[tuple[list, bool]], widths: list[float]
         ("ALIGN", (0, 1), (-1, -1), "RIGHT"),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        # The embedded font is wider than Helvetica: narrower padding keeps "D10" and "Meninggal" on one line.
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
     for index, (values, is_total) in enumerate(rows, start=1):
         cells = []
         for column, value in enumerate(values):
             if column in text:
-                cells.append(Paragraph(_escape(str(value)), SMALL_BOLD if is_total else SMALL))
+                cells.append(Paragraph(escape(str(value)), SMALL_BOLD if is_total else SMALL))
             else:
                 cells.append(number_text(value, percent=column in percent))
         data.append(cells)
         if is_total:
             style += [
                 ("BACKGROUND", (0, index), (-1, index), TOTAL_FILL),
-                ("FONTNAME", (0, index), (-1, index), "Helvetica-Bold"),
+                ("FONTNAME", (0, index), (-1, index), _fonts.bold),
             ]
     table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle(style))
+    table.setStyle(layout_style(style))
     return table
 
 
@@ -151,9 +152,9 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
     title = report_title(report.semester)
     story: list = [*_letterhead(letterhead)]
     story += [
-        Paragraph(_escape(title.upper()), TITLE),
+        Paragraph(escape(title.upper()), TITLE),
         Paragraph(
-            _escape(
+            escape(
                 _("Wilayah {nama} ({kode}) — periode {periode}").format(
                     nama=report.nama_wilayah, kode=report.kode_wilayah, periode=period_text(report.semester)
                 )
@@ -161,7 +162,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
             SUBTITLE,
         ),
         Paragraph(
-            _escape(
+            escape(
                 _(
                     "Berdasarkan Peraturan Gubernur Gorontalo Nomor 52 Tahun 2020 Pasal 7; angka menurut data "
                     "e-JPS per {tanggal}."
@@ -174,7 +175,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
     if not report.programs:
         story.append(
             Paragraph(
-                _escape(
+                escape(
                     _("Belum ada program tahun {tahun} di wilayah ini.").format(tahun=report.semester.tahun)
                 ),
                 BODY,
@@ -182,7 +183,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
         )
 
     # A. Target vs achievement: a table per program by region, then all programs by region.
-    story.append(Paragraph(_escape(_("A. Ketercapaian pelaksanaan kegiatan sesuai target")), SECTION))
+    story.append(Paragraph(escape(_("A. Ketercapaian pelaksanaan kegiatan sesuai target")), SECTION))
     first = 190.0
     widths = [first] + [(width - first) / 9] * 9
     level = _(LEVEL_LABELS[report.group_length])
@@ -194,7 +195,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
         story.append(
             KeepTogether(
                 [
-                    Paragraph(_escape(program_heading(program)), PROGRAM),
+                    Paragraph(escape(program_heading(program)), PROGRAM),
                     _table(achievement_header(report), rows, widths, percent=(5, 8)),
                 ]
             )
@@ -206,7 +207,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
             KeepTogether(
                 [
                     Paragraph(
-                        _escape(_("Semua program per {tingkat}").format(tingkat=level.lower())), PROGRAM
+                        escape(_("Semua program per {tingkat}").format(tingkat=level.lower())), PROGRAM
                     ),
                     _table(achievement_header(report), rows, widths, percent=(5, 8)),
                 ]
@@ -214,7 +215,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
         )
 
     # B. Targeting accuracy, for the SK's recipients and for those actually served.
-    story.append(Paragraph(_escape(_("B. Ketepatan sasaran penerima manfaat")), SECTION))
+    story.append(Paragraph(escape(_("B. Ketepatan sasaran penerima manfaat")), SECTION))
     accuracy_widths = [106, 94, 58, 48, *([28] * 10), 46, 46, 54, 42]
     scale = width / sum(accuracy_widths)
     accuracy_widths = [w * scale for w in accuracy_widths]
@@ -228,11 +229,11 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
                 program, region, getattr(figures, basis)
             ),
         )
-        story.append(Paragraph(_escape(label), PROGRAM))
+        story.append(Paragraph(escape(label), PROGRAM))
         story.append(_table(accuracy_header(), rows, accuracy_widths, percent=(3,), text=(0, 1)))
     story.append(
         Paragraph(
-            _escape(
+            escape(
                 _(
                     "D1–D10: desil DTKS/DTSEN pada tingkat yang dipakai program (1 = paling miskin). Meninggal dan "
                     "pindah: status penerima menurut data Dukcapil terakhir."
@@ -243,7 +244,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
     )
 
     # C. Consistency of the names served with the SK's.
-    story.append(Paragraph(_escape(_("C. Konsistensi nama penerima dengan SK penetapan")), SECTION))
+    story.append(Paragraph(escape(_("C. Konsistensi nama penerima dengan SK penetapan")), SECTION))
     consistency_widths = [170, 140] + [(width - 310) / 5] * 5
     story.append(
         _table(
@@ -252,7 +253,7 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
     )
     story.append(
         Paragraph(
-            _escape(
+            escape(
                 _(
                     "Jumlah orang per jenis ketidaksesuaian; daftar namanya ada pada pemeriksaan konsistensi "
                     "realisasi."
@@ -277,5 +278,6 @@ def write_pdf(report: MonitoringReport, letterhead: Letterhead, handle: IO[bytes
         title=title,
         author=report.nama_wilayah,
         subject=_("Laporan monitoring dan evaluasi e-JPS"),
+        initialFontName=_fonts.regular,
     )
     document.build(story, canvasmaker=Canvas)

@@ -253,7 +253,7 @@ def amend_sk(target, user: CurrentUser, sk_id: int) -> SkDetail:
                         name: getattr(row, name)
                         for name in (
                             "urutan", "proposal_id", "person_id", "nik", "nama", "alamat", "kode_desa", "nilai",
-                            "desil", "peringkat", "masuk", "alasan", "dipaksa_oleh",
+                            "desil", "peringkat", "masuk", "alasan", "dipaksa_oleh", "alasan_rinci",
                         )
                     },
                     origin_device=uow.device_id,

@@ -17,6 +17,7 @@ the admin approved, audited.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,6 +42,47 @@ from db.models import (
 )
 
 QUOTA_LEVELS = {6: N_("kecamatan"), 10: N_("desa/kelurahan")}
+
+# Why a row is outside a quota, or in over one. Written once in Indonesian into SkPenerima.alasan (the
+# decree's record) and shown in the reader's language from SkPenerima.alasan_rinci: stored rather than
+# recomputed when read, since quotas may change after a draft was ranked or an SK finalised, and the reason
+# shown must be the one that decided the row.
+OUTSIDE_PROGRAM_QUOTA = N_(
+    "Di luar kuota program: {batas} tempat sudah terisi oleh peringkat yang lebih tinggi; peringkat {peringkat}."
+)
+OUTSIDE_PROGRAM_QUOTA_AFTER_FINAL = N_(
+    "Di luar kuota program: {batas} tempat sudah terisi oleh peringkat yang lebih tinggi ({sebelumnya} oleh SK "
+    "final sebelumnya); peringkat {peringkat}."
+)
+OUTSIDE_REGION_QUOTA = N_(
+    "Di luar kuota {wilayah} ({kode}): {batas} tempat sudah terisi oleh peringkat yang lebih tinggi; peringkat "
+    "{peringkat}."
+)
+OUTSIDE_REGION_QUOTA_AFTER_FINAL = N_(
+    "Di luar kuota {wilayah} ({kode}): {batas} tempat sudah terisi oleh peringkat yang lebih tinggi "
+    "({sebelumnya} oleh SK final sebelumnya); peringkat {peringkat}."
+)
+FORCED_OVER_QUOTA = N_("Dimasukkan melebihi kuota oleh {admin}: {alasan}")
+
+
+def ranking_reason(
+    rinci: dict, region_name: Callable[[str], str], translate: Callable[[str], str] = N_
+) -> str:
+    """The sentence for a row's `alasan_rinci`: in Indonesian by default (as stored), or through `_`."""
+    if "dipaksa_oleh" in rinci:
+        return translate(FORCED_OVER_QUOTA).format(admin=rinci["dipaksa_oleh"], alasan=rinci["alasan"])
+    code = rinci["kuota"]
+    if code:
+        text = OUTSIDE_REGION_QUOTA_AFTER_FINAL if rinci["sebelumnya"] else OUTSIDE_REGION_QUOTA
+    else:
+        text = OUTSIDE_PROGRAM_QUOTA_AFTER_FINAL if rinci["sebelumnya"] else OUTSIDE_PROGRAM_QUOTA
+    return translate(text).format(
+        wilayah=region_name(code) if code else "",
+        kode=code,
+        batas=rinci["batas"],
+        sebelumnya=rinci["sebelumnya"],
+        peringkat=rinci["peringkat"],
+    )
 
 
 @dataclass(frozen=True)
@@ -255,20 +297,16 @@ def rank_rows(session, sk: SkPenetapan) -> None:
         covering = [(code, limit) for code, limit in quotas if row.kode_desa.startswith(code)]
         full = next(((code, limit) for code, limit in covering if used[code] >= limit), None)
         if full is None:
-            row.masuk, row.alasan = True, ""
+            row.masuk, row.alasan, row.alasan_rinci = True, "", None
             for code, _limit in covering:
                 used[code] += 1
             continue
         code, limit = full
         before = sum(n for desa, n in taken_before.items() if desa.startswith(code))
-        where = names(code) + f" ({code})" if code else "program"
         row.masuk = False
+        row.alasan_rinci = {"kuota": code, "batas": limit, "sebelumnya": before, "peringkat": rank}
         # Stored text, in the language of the decree (Indonesian), like a screening result's reason.
-        row.alasan = (
-            f"Di luar kuota {where}: {limit} tempat sudah terisi oleh peringkat yang lebih tinggi"
-            + (f" ({before} oleh SK final sebelumnya)" if before else "")
-            + f"; peringkat {rank}."
-        )
+        row.alasan = ranking_reason(row.alasan_rinci, names)
     number = 0
     for row, *_rest in sorted(rows, key=lambda r: (r[0].kode_desa, r[0].peringkat)):
         if row.masuk:
@@ -322,7 +360,8 @@ def _ranking(session, sk: SkPenetapan) -> list[RankingRow]:
             baris,
             bool(r.masuk),
             r.dipaksa_oleh,
-            r.alasan,
+            # In the reader's language; rows ranked before the reasons were kept as data show the stored text.
+            ranking_reason(r.alasan_rinci, names, _) if r.alasan_rinci else r.alasan,
         )
         for r, tgl_lahir, list_name, baris in rows
     ]
@@ -358,7 +397,8 @@ def force_into_sk(target, user: CurrentUser, sk_id: int, penerima_id: int, reaso
             )
         before = {"masuk": row.masuk, "alasan": row.alasan}
         row.dipaksa_oleh = user.username
-        row.alasan = f"Dimasukkan melebihi kuota oleh {user.username}: {reason}"
+        row.alasan_rinci = {"dipaksa_oleh": user.username, "alasan": reason}
+        row.alasan = ranking_reason(row.alasan_rinci, _namer(session))
         rank_rows(session, sk)
         uow.audit(
             user,

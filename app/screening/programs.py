@@ -391,7 +391,11 @@ def create_program(
     hanya_dtks: bool = False,
     desil_acuan: str = DesilLevel.NASIONAL.value,
 ) -> ProgramData:
-    """A new program. `opd` defaults to the user's own OPD; `kode_wilayah` to the office's region."""
+    """A new program. `opd` defaults to the user's own OPD; `kode_wilayah` to the office's region.
+
+    An operator may give a new program its quota: no list has been ranked against it yet, and the quota is
+    part of what the program is (the Dinas' decision the operator records). Changing it afterwards moves who
+    falls outside an SK, so `update_program` leaves that to an admin."""
     require(user, Permission.PROGRAM_MANAGE)
     with unit_of_work(target).writing() as uow:
         program = Program(created_by=user.username, origin_device=uow.device_id)
@@ -423,14 +427,32 @@ def create_program(
         return data
 
 
+def _require_quota_manager(user: CurrentUser, program: Program) -> None:
+    """Changing a program's quota moves who falls outside its SK ranking, so it is an admin's decision, as
+    in `app.documents.sk_quota.set_program_quota`."""
+    if not user.can(Permission.QUOTA_MANAGE):
+        raise Forbidden(
+            N_(
+                "Kuota program {name} hanya dapat diubah oleh admin (tetap {kuota}). Simpan perubahan lain "
+                "tanpa mengubah kuota, atau minta admin mengubahnya."
+            ),
+            name=program.nama,
+            kuota=program.kuota,
+        )
+    require_record_in_scope(user, Permission.QUOTA_MANAGE, program.kode_wilayah)
+
+
 def update_program(
     target: OfficeDatabase | UnitOfWork, user: CurrentUser, program_id: int, **changes: object
 ) -> ProgramData:
-    """Changes the given fields (same names and rules as `create_program`)."""
+    """Changes the given fields (same names and rules as `create_program`). A different `kuota` needs
+    QUOTA_MANAGE (an admin); the same value, as a form sends it back unchanged, passes."""
     require(user, Permission.PROGRAM_MANAGE)
     with unit_of_work(target).writing() as uow:
         program = program_visible(uow.session, user, program_id)
         require_record_in_scope(user, Permission.PROGRAM_MANAGE, program.kode_wilayah)
+        if "kuota" in changes and _whole_number(changes["kuota"], _("Kuota")) != program.kuota:
+            _require_quota_manager(user, program)
         counts = _list_counts(uow.session, [program.id])
         before = _audit_view(_program_data(program, 0))
         _apply(uow.session, user, program, dict(changes))

@@ -60,7 +60,7 @@ def test_a_program_is_created_through_its_dialog(qtbot, office_db, operator, mon
 
     def change(dialog):
         assert dialog.desil_acuan.currentData() == "nasional"
-        dialog.kuota.setValue(300)
+        dialog.nilai.setText("350.000")
         dialog.desil_acuan.setCurrentIndex(dialog.desil_acuan.findData("kabupaten_kota"))
         dialog.ok_button.click()
         return dialog.result()
@@ -68,11 +68,33 @@ def test_a_program_is_created_through_its_dialog(qtbot, office_db, operator, mon
     monkeypatch.setattr(ProgramDialog, "exec", change)
     page.edit_program_button.click()
     changed = list_programs(office_db.unit_of_work(), operator)[0]
-    assert (changed.kuota, changed.desil_acuan) == (300, "kabupaten_kota")
+    assert (changed.nilai_per_penerima, changed.desil_acuan) == (350_000, "kabupaten_kota")
     assert page.program_table.item(0, 7).text() == "desil 1–5 (kabupaten/kota)"
     with office_db.sessions() as session:
         actions = list(session.scalars(select(AuditEntry.action)))
     assert actions.count("program.create") == 1 and actions.count("program.update") == 1
+
+
+def test_an_operator_sees_an_existing_programs_quota_read_only_with_the_reason(qtbot, office_db, operator):
+    new = ProgramDialog(office_db, operator)
+    qtbot.addWidget(new)
+    assert not new.kuota.isReadOnly() and new.kuota_note.isHidden()  # a new program may bring its quota
+    program = make_program(office_db, operator)
+    dialog = ProgramDialog(office_db, operator, program)
+    qtbot.addWidget(dialog)
+    assert dialog.kuota.isReadOnly() and dialog.kuota.value() == program.kuota
+    assert not dialog.kuota_note.isHidden()
+    assert dialog.kuota_note.text() == "Kuota program yang sudah ada hanya dapat diubah oleh admin."
+
+
+def test_an_admin_changes_a_programs_quota_in_its_dialog(qtbot, office_db, admin, operator):
+    program = make_program(office_db, operator)
+    dialog = ProgramDialog(office_db, admin, program)
+    qtbot.addWidget(dialog)
+    assert not dialog.kuota.isReadOnly() and dialog.kuota_note.isHidden()
+    dialog.kuota.setValue(program.kuota + 5)
+    dialog.ok_button.click()
+    assert dialog.saved.kuota == program.kuota + 5 == list_programs(office_db.unit_of_work(), admin)[0].kuota
 
 
 def test_the_program_dialog_shows_a_refusal_inline(qtbot, office_db, operator):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.auth.roles import CurrentUser
+from app.auth.roles import CurrentUser, Permission
 from app.i18n import N_, _
 from app.office import OfficeDatabase
 from app.registry.fields import PROGRAM_LABELS
@@ -44,6 +44,7 @@ from app.screening.programs import (
 from app.screening.proposal_entry import ProposalRow, check_correction
 from ui.auth.dialogs import _FormDialog, _header
 from ui.screening.look import desa_under, percent
+from ui.style import set_role
 from ui.widgets.region_picker import RegionPicker
 
 NO_DTKS_PROGRAM = N_("(tidak ada)")
@@ -153,6 +154,19 @@ class ProgramDialog(_FormDialog):
         self.kuota.setObjectName("program_kuota")
         self.kuota.setRange(0, 10_000_000)
         self.kuota.setGroupSeparatorShown(True)
+        # Changing an existing program's quota is an admin's (the service refuses it too); a new one may be
+        # given its quota, since nothing was ranked against it yet.
+        quota_locked = program is not None and not user.can(Permission.QUOTA_MANAGE)
+        self.kuota.setReadOnly(quota_locked)
+        self.kuota_note = set_role(
+            QLabel(_("Kuota program yang sudah ada hanya dapat diubah oleh admin.")), "note"
+        )
+        self.kuota_note.setObjectName("program_kuota_note")
+        self.kuota_note.setVisible(quota_locked)
+        kuota_box = QVBoxLayout()
+        kuota_box.setSpacing(2)
+        kuota_box.addWidget(self.kuota)
+        kuota_box.addWidget(self.kuota_note)
         self.dtks_program = QComboBox()
         self.dtks_program.setObjectName("program_dtks")
         for code in DTKS_PROGRAM_CODES:
@@ -196,7 +210,7 @@ class ProgramDialog(_FormDialog):
         form.addRow(_("Tahun"), self.tahun)
         form.addRow(_("Jenis bantuan"), self.jenis_bantuan)
         form.addRow(_("Nilai per penerima"), self.nilai)
-        form.addRow(_("Kuota penerima"), self.kuota)
+        form.addRow(_("Kuota penerima"), kuota_box)
         form.addRow(_("Program DTKS/DTSEN"), self.dtks_program)
         form.addRow(_("Desil sasaran"), desil_row)
         form.addRow(_("Desil yang dipakai"), self.desil_acuan)

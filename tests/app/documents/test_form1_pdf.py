@@ -13,6 +13,7 @@ from app.documents.form1_checks import AnggotaInput
 from app.documents.form1_pdf import write_form1_pdf
 from app.errors import Forbidden
 from tests.app.documents.form1_data import CHILD, HEAD, WIFE, a_form1
+from tests.app.documents.pdf_fonts_check import unembedded_fonts
 from tests.app.screening.test_programs import make_outsider
 
 PRINTED = date(2026, 3, 2)
@@ -65,6 +66,14 @@ def test_a_blank_form_has_every_label_and_no_personal_data(office_db, operator, 
         assert label in text, label
     assert HEAD.nama not in text and HEAD.nik not in text.replace(" ", "").replace("\n", "")
     assert "skrining awal menurut isian" not in text
+
+
+def test_filled_and_blank_forms_embed_every_font_they_name(office_db, operator, tmp_path):
+    form = create_form1(office_db, operator, a_form1())
+    filled = write_form1_pdf(office_db, operator, tmp_path / "f1.pdf", form.id, today=PRINTED)
+    blank = write_form1_pdf(office_db, operator, tmp_path / "kosong.pdf", today=PRINTED)
+    assert unembedded_fonts(filled) == set()
+    assert unembedded_fonts(blank) == set()
 
 
 def test_a_household_of_many_members_continues_on_a_second_page_with_the_header_again(

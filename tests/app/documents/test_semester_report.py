@@ -10,6 +10,7 @@ from app.documents.semester_report import write_semester_report
 from app.errors import DomainError, Forbidden
 from db.models import Office
 from tests.app.documents.monitoring_data import build_monitoring_data
+from tests.app.documents.pdf_fonts_check import unembedded_fonts
 from tests.app.screening.test_programs import make_outsider
 
 
@@ -50,6 +51,12 @@ def test_pdf_has_letterhead_title_tables_totals_and_page_numbers(office_db, oper
     ):
         assert expected in text, expected
     assert "Program Lama" not in text  # a 2025 program
+
+
+def test_pdf_embeds_every_font_it_names(office_db, operator, data, tmp_path):
+    path = tmp_path / "laporan.pdf"
+    write_semester_report(office_db, operator, "2026-1", path)
+    assert unembedded_fonts(path) == set()
 
 
 def test_pdf_of_second_semester_says_so(office_db, operator, data, tmp_path):

@@ -12,6 +12,7 @@ from app.documents.letterhead import office_letterhead
 from app.documents.sk_content import Letterhead
 from app.documents.sk_pdf import render_sk_pdf, sk_pdf_bytes
 from app.errors import DomainError
+from tests.app.documents.pdf_fonts_check import unembedded_fonts
 from tests.app.documents.sk_samples import HASH, LETTERHEAD, NOMOR, sk_document
 
 
@@ -80,6 +81,13 @@ def test_indonesian_names_keep_every_letter_in_an_embedded_font(long_final_sk):
         fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]
         assert {font["/Subtype"] for font in fonts} == {"/TrueType"}  # no Helvetica named but not embedded
         assert all("/FontFile2" in font["/FontDescriptor"] for font in fonts)  # embedded
+
+
+def test_every_page_of_a_final_and_of_a_draft_sk_embeds_every_font_it_names(long_final_sk, tmp_path):
+    draft = tmp_path / "draf.pdf"
+    render_sk_pdf(sk_document(count=40, final=False, tanggal=None), LETTERHEAD, draft)
+    assert unembedded_fonts(long_final_sk[0]) == set()
+    assert unembedded_fonts(draft) == set()
 
 
 def test_a_draft_is_marked_draf_on_every_page_and_has_no_hash(tmp_path):

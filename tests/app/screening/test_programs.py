@@ -162,15 +162,42 @@ def test_programs_are_listed_where_their_region_overlaps_the_users(office_db, op
 
 def test_program_update_is_audited_before_and_after(office_db, operator):
     program = make_program(office_db, operator)
-    changed = update_program(office_db, operator, program.id, kuota=750, sumber_dana="DANA_DESA")
-    assert (changed.kuota, changed.sumber_dana, changed.nama) == (750, "DANA_DESA", program.nama)
+    changed = update_program(
+        office_db, operator, program.id, nilai_per_penerima=350_000, sumber_dana="DANA_DESA"
+    )
+    assert (changed.nilai_per_penerima, changed.sumber_dana, changed.nama) == (
+        350_000,
+        "DANA_DESA",
+        program.nama,
+    )
     (entry,) = audit_actions(office_db, "program.update")
-    assert entry.before["kuota"] == 500 and entry.after["kuota"] == 750
+    assert entry.before["sumber_dana"] == "APBD_KABKOTA" and entry.after["sumber_dana"] == "DANA_DESA"
     with pytest.raises(DomainError, match="Isian program tidak dikenal: warna"):
         update_program(office_db, operator, program.id, warna="merah")
-    with pytest.raises(DomainError, match="Kuota"):
-        update_program(office_db, operator, program.id, kuota=-1)
-    assert get_program(office_db, operator, program.id).kuota == 750
+    with pytest.raises(DomainError, match="Nilai per penerima"):
+        update_program(office_db, operator, program.id, nilai_per_penerima=-1)
+    assert get_program(office_db, operator, program.id).nilai_per_penerima == 350_000
+
+
+def test_operator_cannot_change_the_quota_of_an_existing_program(office_db, operator):
+    program = make_program(office_db, operator)  # a new program may come with its quota (nothing ranked yet)
+    assert program.kuota == 500
+    with pytest.raises(Forbidden, match="Kuota program Bantuan Pangan Lansia hanya dapat diubah oleh admin"):
+        update_program(office_db, operator, program.id, kuota=750, nama="Bantuan Pangan Lansia 2025")
+    assert get_program(office_db, operator, program.id) == program  # nothing changed, the name neither
+    assert audit_actions(office_db, "program.update") == []
+    # A form sends the quota back as it was: the other changes pass.
+    changed = update_program(office_db, operator, program.id, kuota="500", nama="Bantuan Pangan Lansia 2025")
+    assert (changed.nama, changed.kuota) == ("Bantuan Pangan Lansia 2025", 500)
+
+
+def test_admin_changes_the_quota_of_a_program_and_the_audit_records_it(office_db, admin, operator):
+    program = make_program(office_db, operator)
+    changed = update_program(office_db, admin, program.id, kuota=750)
+    assert changed.kuota == 750 == get_program(office_db, operator, program.id).kuota
+    (entry,) = audit_actions(office_db, "program.update")
+    assert entry.username == "admin"
+    assert entry.before["kuota"] == 500 and entry.after["kuota"] == 750
 
 
 def test_operator_of_a_kecamatan_reads_but_cannot_change_a_kabupaten_program(
@@ -179,7 +206,7 @@ def test_operator_of_a_kecamatan_reads_but_cannot_change_a_kabupaten_program(
     program = make_program(office_db, operator)
     assert get_program(office_db, kecamatan_operator, program.id).id == program.id
     with pytest.raises(Forbidden):
-        update_program(office_db, kecamatan_operator, program.id, kuota=1)
+        update_program(office_db, kecamatan_operator, program.id, nama="Program Limboto")
 
 
 def test_proposal_lists_are_created_listed_and_counted(office_db, operator):

@@ -4,11 +4,16 @@ exceeding a quota needs an admin."""
 
 from __future__ import annotations
 
-import pytest
+import gettext
 
+import pytest
+from sqlalchemy import select
+
+from app import i18n
 from app.documents import sk as sk_service
 from app.documents import sk_final, sk_quota
 from app.errors import DomainError, Forbidden
+from app.i18n import set_language, translations
 from db.models import KuotaWilayah, SkPenerima
 from tests.app.documents.sk.conftest import SIGNED, audit, count, screened_list
 from tests.app.screening.test_engine import LIMBOTO, TELAGA, proposal
@@ -169,3 +174,73 @@ def test_a_row_taken_out_gives_its_place_to_the_next(office_db, operator, admin,
     assert first.nama == TELAGA[0].nama and TELAGA[0].nama not in [r.nama for r in ranking]
     assert [r.peringkat for r in ranking] == [1, 2, 3, 4, 5] and all(r.masuk for r in ranking)
     assert count(office_db, SkPenerima, SkPenerima.deleted_at.is_not(None)) == 1
+
+
+# The English catalog is regenerated from every part's texts at once; until then these stand in for it.
+ENGLISH = {
+    sk_quota.OUTSIDE_PROGRAM_QUOTA: "Outside the program's quota: {batas} places taken by higher ranks; rank "
+    "{peringkat}.",
+    sk_quota.OUTSIDE_REGION_QUOTA: "Outside the quota of {wilayah} ({kode}): {batas} places taken by higher "
+    "ranks; rank {peringkat}.",
+    sk_quota.FORCED_OVER_QUOTA: "Let in over the quota by {admin}: {alasan}",
+}
+
+
+class _English(gettext.NullTranslations):
+    def gettext(self, message):
+        return ENGLISH.get(message) or translations("en").gettext(message)
+
+
+@pytest.fixture
+def english(monkeypatch):
+    translations("en")  # the real catalog, loaded before it is wrapped
+    monkeypatch.setitem(i18n._translations, "en", _English())
+    set_language("en")
+    yield
+    set_language("id")
+
+
+def quota_cut(db, operator, admin, program, list_id):
+    """Kec. Telaga's quota of 1 leaves its second row out; the program's 4 then leaves the last row out."""
+    sk_quota.set_program_quota(db, admin, program.id, 4)
+    sk_quota.set_region_quota(db, admin, program.id, "750102", 1)
+    sk_id = draft(db, operator, program, list_id)
+    telaga, last = (r for r in sk_quota.sk_ranking(db, operator, sk_id) if not r.masuk)
+    sk_quota.force_into_sk(db, admin, sk_id, last.id, "lansia sebatang kara")
+    return sk_id, telaga.id, last.id
+
+
+def stored_reasons(db, sk_id) -> list[str]:
+    with db.sessions() as session:
+        rows = session.scalars(select(SkPenerima).where(SkPenerima.sk_id == sk_id, SkPenerima.alasan != ""))
+        return sorted(row.alasan for row in rows)
+
+
+INDONESIAN = [
+    "Di luar kuota Kec. Telaga (750102): 1 tempat sudah terisi oleh peringkat yang lebih tinggi; peringkat 2.",
+    "Dimasukkan melebihi kuota oleh admin: lansia sebatang kara",
+]
+
+
+def test_ranking_reasons_are_shown_in_indonesian(office_db, operator, admin, program, ranked_list):
+    sk_id, telaga, last = quota_cut(office_db, operator, admin, program, ranked_list)
+    reasons = {r.id: r.alasan for r in sk_quota.sk_ranking(office_db, operator, sk_id)}
+    assert sorted((reasons[telaga], reasons[last])) == INDONESIAN
+    assert stored_reasons(office_db, sk_id) == INDONESIAN
+
+
+def test_ranking_reasons_are_shown_in_english_and_stored_in_the_decrees_indonesian(
+    office_db, operator, admin, program, ranked_list, english
+):
+    sk_id, telaga, last = quota_cut(office_db, operator, admin, program, ranked_list)
+    reasons = {r.id: r.alasan for r in sk_quota.sk_ranking(office_db, operator, sk_id)}
+    assert (
+        reasons[telaga]
+        == "Outside the quota of Kec. Telaga (750102): 1 places taken by higher ranks; rank 2."
+    )
+    assert reasons[last] == "Let in over the quota by admin: lansia sebatang kara"
+    assert stored_reasons(office_db, sk_id) == INDONESIAN  # the record keeps the decree's language
+    sk_quota.set_region_quota(office_db, admin, program.id, "750102", 0)
+    sk_quota.set_program_quota(office_db, admin, program.id, 3)
+    out = [r.alasan for r in sk_quota.requota_sk(office_db, operator, sk_id) if not r.masuk]
+    assert out == [f"Outside the program's quota: 3 places taken by higher ranks; rank {n}." for n in (4, 5)]
