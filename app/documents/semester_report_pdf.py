@@ -60,8 +60,21 @@ SMALL_BOLD = ParagraphStyle("small_bold", parent=SMALL, fontName=_fonts.bold)
 HEAD = ParagraphStyle("head", parent=SMALL, fontName=_fonts.bold, alignment=TA_CENTER)
 TITLE = ParagraphStyle("title", parent=BODY, fontName=_fonts.bold, fontSize=13, leading=16, alignment=1)
 SUBTITLE = ParagraphStyle("subtitle", parent=BODY, alignment=TA_CENTER)
-SECTION = ParagraphStyle("section", parent=BODY, fontName=_fonts.bold, fontSize=10.5, spaceBefore=8)
-PROGRAM = ParagraphStyle("program", parent=BODY, fontName=_fonts.bold, spaceBefore=6, spaceAfter=3)
+# Headings go over to the next page with what they head: a heading alone at the foot of a page reads as an
+# empty section ("Penerima menurut realisasi" ended page 1 of the demo's report, its table on page 2).
+SECTION = ParagraphStyle(
+    "section",
+    parent=BODY,
+    fontName=_fonts.bold,
+    fontSize=10.5,
+    leading=13,
+    spaceBefore=8,
+    spaceAfter=3,
+    keepWithNext=1,
+)
+PROGRAM = ParagraphStyle(
+    "program", parent=BODY, fontName=_fonts.bold, spaceBefore=6, spaceAfter=3, keepWithNext=1
+)
 KOP_1 = ParagraphStyle("kop1", parent=BODY, fontName=_fonts.bold, fontSize=12, leading=14, alignment=1)
 KOP_2 = ParagraphStyle("kop2", parent=BODY, fontName=_fonts.bold, fontSize=14, leading=17, alignment=1)
 KOP_3 = ParagraphStyle("kop3", parent=BODY, fontSize=8.5, alignment=1)

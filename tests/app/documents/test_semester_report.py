@@ -125,3 +125,10 @@ def test_guest_and_operator_of_another_kabupaten_get_no_report_of_this_one(
 def test_other_file_kinds_are_refused_naming_the_file(office_db, operator, data, tmp_path, name):
     with pytest.raises(DomainError, match=name):
         write_semester_report(office_db, operator, "2026-1", tmp_path / name)
+
+
+def test_a_heading_goes_over_to_the_next_page_with_what_it_heads():
+    from app.documents.semester_report_pdf import PROGRAM, SECTION
+
+    # "Penerima menurut realisasi" once ended a page of the demo's report, its table on the next.
+    assert SECTION.keepWithNext and PROGRAM.keepWithNext
