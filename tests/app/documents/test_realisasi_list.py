@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from app.documents.realisasi import RealisasiInput, record_realisasi, sk_for_realisasi, write_rows
+from app.documents.realisasi import RealisasiInput, record_realisasi
 from app.documents.realisasi_import import RealisasiImport
 from app.documents.realisasi_koreksi import cancel_realisasi, correct_realisasi
 from app.documents.realisasi_list import (
@@ -17,7 +17,7 @@ from app.documents.realisasi_list import (
     realisasi_desa,
 )
 from app.errors import Forbidden
-from tests.app.documents.conftest import DEAD, HEADS, NOT_IN_SK, SK_VALUE
+from tests.app.documents.conftest import DEAD, HEADS, NOT_IN_SK, SK_VALUE, serve_many
 from tests.app.documents.test_realisasi_import import BANK_HEADERS, bank_row
 from tests.app.screening.test_programs import make_outsider
 from tests.factories import DESA_LIMBOTO, DESA_TELAGA, write_csv
@@ -100,26 +100,7 @@ def test_superseded_and_cancelled_rows_are_shown_only_on_request_and_never_count
 
 
 def test_every_row_of_a_large_sk_can_be_reached_page_by_page(office_db, operator, final_sk):
-    with office_db.unit_of_work().writing() as uow:
-        sk = sk_for_realisasi(uow.session, operator, final_sk.id)
-        rows = [
-            {
-                "nik": f"75010110{n:08d}",
-                "nama": f"PENERIMA {n:05d}",
-                "kode_desa": DESA_LIMBOTO,
-                "tanggal": date(2026, 3, 1),
-                "nilai": SK_VALUE,
-                "saluran": "bank",
-                "jumlah_fisik": 0.0,
-                "satuan": "",
-                "sumber": f"bank.xlsx baris {n + 2}",
-                "sk_penerima_id": None,
-                "person_id": None,
-            }
-            for n in range(5_200)
-        ]
-        write_rows(uow, operator, sk, rows, "uji")
-        uow.commit()
+    serve_many(office_db, operator, final_sk.id, 5_200)
     chosen = RealisasiFilter()
     assert count_realisasi(office_db, operator, final_sk.id, chosen).rows == 5_200
     page = find_realisasi(office_db, operator, final_sk.id, chosen, offset=5_000, limit=500)
