@@ -191,6 +191,8 @@ def test_a_row_is_corrected_through_the_dialog_and_the_old_one_shown_only_on_req
         ["Digantikan koreksi", f"Koreksi atas #{dialog.row.id}: nilai salah ketik dari daftar bank"]
     )
     assert "1 baris digantikan atau dibatalkan ikut ditampilkan, tidak dihitung." in page.summary.text()
+    if SCREENSHOTS:
+        page.grab().save(os.path.join(SCREENSHOTS, "realisasi_digantikan.png"))
     select_nik(page, HEADS[2].nik)
     replaced = next(n for n in range(2) if not page.rows_model.row_at(n).current)
     page.rows_view.selectRow(replaced)

@@ -3,7 +3,7 @@ required reason. The rules — append-only, who may, which rows — are in app/d
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QPlainTextEdit, QWidget
 
 from app.auth.roles import CurrentUser
 from app.documents.realisasi import SALURAN_LABELS, RealisasiRow, Saluran
@@ -54,9 +54,9 @@ class RealisasiCorrectionDialog(_FormDialog):
                 "baris koreksi menggantikannya."
             ),
         )
-        self.body.addWidget(
-            set_role(QLabel(_("Baris yang dikoreksi: {row}").format(row=row_summary(row))), "note")
-        )
+        summary = set_role(QLabel(_("Baris yang dikoreksi: {row}").format(row=row_summary(row))), "note")
+        summary.setWordWrap(True)
+        self.body.addWidget(summary)
         self.fields = HandoverFields(row)
         self.reason = reason_box(_("Mengapa dikoreksi, mis. nilai salah ketik dari daftar bank"))
         self.fields.form.addRow(_("Alasan koreksi"), self.reason)
@@ -77,6 +77,8 @@ class RealisasiCancelDialog(_FormDialog):
         self, db: OfficeDatabase, user: CurrentUser, row: RealisasiRow, parent: QWidget | None = None
     ) -> None:
         super().__init__(_("Batalkan realisasi"), _("Batalkan baris"), parent)
+        # "Batal" beside "Batalkan baris" reads as the same action: this one only closes the dialog.
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Tutup"))
         self.db, self.user, self.row = db, user, row
         self.saved: RealisasiRow | None = None
         _header(

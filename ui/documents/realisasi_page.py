@@ -101,7 +101,7 @@ class RealisasiPage(QWidget):
         self.rows_view.setShowGrid(False)
         self.rows_view.setWordWrap(False)
         self.rows_view.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((150, 200, 95, 90, 105, 80, 95, 170)):
+        for column, width in enumerate((150, 200, 95, 90, 105, 80, 95, 280)):
             self.rows_view.setColumnWidth(column, width)
         self.rows_view.selectionModel().selectionChanged.connect(lambda *_a: self._update_row_buttons())
         self.rows_view.doubleClicked.connect(lambda _i: self.correct_selected())
