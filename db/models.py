@@ -486,6 +486,15 @@ class Realisasi(SyncedMixin, Base):
     # The import it came from (file name and row), empty when typed.
     sumber: Mapped[str] = mapped_column(String(300), default="")
     created_by: Mapped[str] = mapped_column(String(60), default="")
+    # Append-only (a correction supersedes): a wrong row is never edited nor deleted. A correction is a new row
+    # naming the one it replaces (`menggantikan_id`), which becomes "digantikan"; a cancelled row becomes
+    # "dibatalkan", with who, when and why. Only "berlaku" rows count.
+    status: Mapped[str] = mapped_column(String(12), default="berlaku", server_default="berlaku")
+    menggantikan_id: Mapped[int | None] = mapped_column(ForeignKey("realisasi.id"))
+    alasan: Mapped[str] = mapped_column(String(300), default="", server_default="")  # of the correction
+    dibatalkan_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dibatalkan_oleh: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    alasan_batal: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class Form1(SyncedMixin, Base):

@@ -43,6 +43,8 @@ ACTION_LABELS = {
     "sk.import": N_("SK dari luar diimpor"),
     "realisasi.add": N_("Realisasi dicatat"),
     "realisasi.import": N_("Realisasi diimpor"),
+    "realisasi.correct": N_("Realisasi dikoreksi"),
+    "realisasi.cancel": N_("Realisasi dibatalkan"),
     "user.login": N_("Masuk"),
     "user.login_failed": N_("Gagal masuk"),
     "user.create": N_("Pengguna dibuat"),

@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from app.audit import audit_export
 from app.auth.roles import CurrentUser, require
-from app.documents.realisasi import READ_PERMISSION, SK_FINAL, sk_for_realisasi
+from app.documents.realisasi import READ_PERMISSION, SK_FINAL, current_realisasi, sk_for_realisasi
 from app.documents.realisasi_import import DEAD
 from app.errors import DomainError
 from app.formats import format_number
@@ -239,7 +239,7 @@ def _read(session, sks: dict[int, str], realisasi_where, region: str):
             Realisasi.sumber,
             Realisasi.person_id,
         )
-        .where(*realisasi_where, Realisasi.deleted_at.is_(None), Realisasi.kode_desa.startswith(region))
+        .where(*realisasi_where, current_realisasi(), Realisasi.kode_desa.startswith(region))
         .order_by(Realisasi.tanggal, Realisasi.id)
     ).all()
     deaths = _deaths(session, realisasi_where, {r.nik for r in realisasi if r.person_id is None})
@@ -253,7 +253,9 @@ def _deaths(session, realisasi_where, unlinked: set[str]) -> dict[str, date]:
         session.execute(
             select(Person.nik, Person.tgl_status)
             .join(Realisasi, Realisasi.person_id == Person.id)
-            .where(*realisasi_where, Person.status == DEAD, Person.tgl_status.is_not(None))
+            .where(
+                *realisasi_where, current_realisasi(), Person.status == DEAD, Person.tgl_status.is_not(None)
+            )
             .distinct()
         ).all()
     )

@@ -33,6 +33,7 @@ from sqlalchemy import bindparam, text
 
 from app.auth.roles import CurrentUser, Permission, require, scope_prefix
 from app.documents.consistency import Problem, ProblemKind, program_problems
+from app.documents.realisasi import current_realisasi_sql
 from app.errors import DomainError, NotFound
 from app.i18n import N_
 from app.office import OfficeDatabase
@@ -412,7 +413,8 @@ CREATE TEMP TABLE monev_sk AS
   GROUP BY s.program_id, 2"""
 # What was handed over by the semester's end, per program and person, where the recipient lives in the scope;
 # the desa is the realisasi's own, else the registry's.
-REALISASI_RECIPIENTS = """
+CURRENT_REALISASI = current_realisasi_sql("r")
+REALISASI_RECIPIENTS = f"""
 CREATE TEMP TABLE monev_real AS
   SELECT program_id, nik, max(person_id) AS person_id, max(kode_desa) AS kode_desa, count(*) AS kali,
          sum(nilai) AS nilai, sum(jumlah_fisik) AS fisik, max(tanggal >= :start) AS di_semester,
@@ -424,7 +426,7 @@ CREATE TEMP TABLE monev_real AS
                 ELSE coalesce((SELECT kode_desa FROM person WHERE id = r.person_id), '') END AS kode_desa,
            r.tanggal AS tanggal, r.jumlah_fisik AS jumlah_fisik, r.nilai AS nilai
     FROM realisasi r
-    WHERE r.deleted_at IS NULL AND r.program_id IN :programs AND r.tanggal <= :end
+    WHERE {CURRENT_REALISASI} AND r.program_id IN :programs AND r.tanggal <= :end
   )
   WHERE kode_desa >= :prefix AND kode_desa < :prefix_end
   GROUP BY program_id, nik"""

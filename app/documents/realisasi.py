@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session, aliased
 
 from app.auth.roles import CurrentUser, Permission, require
 from app.errors import DomainError, Forbidden, NotFound
@@ -34,6 +35,35 @@ RECORD_PERMISSION = Permission.PROGRAM_MANAGE
 READ_PERMISSION = Permission.PERSON_READ
 SK_FINAL = "final"
 AID_SOURCE = "realisasi"
+
+
+class RealisasiStatus(StrEnum):
+    """Realisasi are append-only (a correction supersedes): a row is never edited nor deleted, it changes
+    state once, and only a current (berlaku) row counts."""
+
+    BERLAKU = "berlaku"
+    DIGANTIKAN = "digantikan"  # superseded by the correction naming it (`menggantikan_id`)
+    DIBATALKAN = "dibatalkan"  # cancelled, with who, when and why
+
+
+STATUS_LABELS = {
+    RealisasiStatus.BERLAKU: N_("Berlaku"),
+    RealisasiStatus.DIGANTIKAN: N_("Digantikan koreksi"),
+    RealisasiStatus.DIBATALKAN: N_("Dibatalkan"),
+}
+
+
+def current_realisasi(table=Realisasi) -> ColumnElement[bool]:
+    """The one condition for a realisasi row that counts — in the consistency check, monitoring, the
+    semester report, the lists and the SK's served counts: not deleted, neither superseded nor cancelled.
+    `table` is `Realisasi` or an alias of it."""
+    return and_(table.deleted_at.is_(None), table.status == RealisasiStatus.BERLAKU.value)
+
+
+def current_realisasi_sql(alias: str) -> str:
+    """`current_realisasi` as SQL text over the table aliased `alias`, for the queries written in SQL."""
+    condition = current_realisasi(aliased(Realisasi, name=alias))
+    return str(condition.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
 
 class Saluran(StrEnum):
@@ -97,6 +127,23 @@ class RealisasiRow:
     saluran: str
     sumber: str
     in_sk: bool
+    status: str = RealisasiStatus.BERLAKU.value
+    menggantikan_id: int | None = None
+    alasan: str = ""  # why it corrects the row it replaces, or why it was cancelled
+    dibatalkan_oleh: str = ""
+    dibatalkan_at: datetime | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.status == RealisasiStatus.BERLAKU
+
+
+def realisasi_row(r: Realisasi) -> RealisasiRow:
+    return RealisasiRow(
+        r.id, r.sk_id, r.nik, r.nama, r.kode_desa, r.tanggal, r.jumlah_fisik, r.satuan, r.nilai, r.saluran,
+        r.sumber, r.sk_penerima_id is not None, r.status, r.menggantikan_id, r.alasan_batal or r.alasan,
+        r.dibatalkan_oleh, r.dibatalkan_at,
+    )  # fmt: skip
 
 
 def sk_for_realisasi(session: Session, user: CurrentUser, sk_id: int) -> SkRef:
@@ -159,6 +206,7 @@ def write_rows(uow: UnitOfWork, user: CurrentUser, sk: SkRef, rows: list[dict], 
         "updated_at": now,
         "origin_device": uow.device_id,
         "created_by": user.username,
+        "status": RealisasiStatus.BERLAKU.value,
     }
     first_id = (session.scalar(select(Realisasi.id).order_by(Realisasi.id.desc()).limit(1)) or 0) + 1
     # In NIK order: the NIK indexes then grow page by page instead of at random (a bank's list is in its
@@ -191,7 +239,7 @@ def write_rows(uow: UnitOfWork, user: CurrentUser, sk: SkRef, rows: list[dict], 
                 "sk_id": sk.id,
                 "person_id": row["person_id"],
             }
-            | {k: v for k, v in common.items() if k != "created_by"}
+            | {k: v for k, v in common.items() if k not in ("created_by", "status")}
         )
     insert_many(connection, AidRecipient.__table__, recipients)
     return [r["id"] for r in records]
@@ -220,11 +268,8 @@ def _saluran(value: str) -> str:
         ) from None
 
 
-def record_realisasi(
-    target: OfficeDatabase | UnitOfWork, user: CurrentUser, sk_id: int, entry: RealisasiInput
-) -> RealisasiRow:
-    """Records one handover typed by the operator, for a recipient the final SK names, in their region."""
-    require(user, RECORD_PERMISSION)
+def checked_entry(entry: RealisasiInput) -> tuple[str, str]:
+    """A typed handover's NIK and channel, or the DomainError saying which field is wrong."""
     nik = clean_nik(entry.nik)
     if not re.fullmatch(r"\d{16}", nik):
         raise DomainError(
@@ -241,40 +286,60 @@ def record_realisasi(
         raise DomainError(N_("Kolom nilai dan jumlah tidak boleh negatif."))
     if entry.nilai == 0 and entry.jumlah_fisik == 0:
         raise DomainError(N_("Isi nilai (rupiah) atau jumlah fisik yang diserahkan: keduanya masih nol."))
+    return nik, saluran
+
+
+def recipient_in_scope(session: Session, user: CurrentUser, sk: SkRef, nik: str) -> SkRecipient:
+    """The SK's lampiran row of `nik`, when the SK names them and they live in the user's region."""
+    recipient = sk_recipients(session, sk).get(nik)
+    if recipient is None:
+        raise DomainError(
+            N_(
+                "NIK {nik} tidak tercantum dalam SK {nomor}. Realisasi hanya dicatat untuk penerima yang "
+                "ditetapkan SK; periksa NIK-nya."
+            ),
+            nik=nik,
+            nomor=sk.nomor,
+        )
+    if not user.covers(recipient.kode_desa):
+        raise Forbidden(
+            N_("Penerima {nik} tinggal di wilayah {region}, di luar wilayah kerja Anda ({own})."),
+            nik=nik,
+            region=recipient.kode_desa,
+            own=user.region_code,
+        )
+    return recipient
+
+
+def typed_row(session: Session, recipient: SkRecipient, entry: RealisasiInput, saluran: str) -> dict:
+    """The Realisasi columns of a handover typed for `recipient`."""
+    nik = recipient.nik
+    return {
+        "sk_penerima_id": recipient.id,
+        "person_id": recipient.person_id or persons_by_nik(session, [nik]).get(nik, (None,))[0],
+        "nik": nik,
+        "nama": recipient.nama,
+        "kode_desa": recipient.kode_desa,
+        "tanggal": entry.tanggal,
+        "jumlah_fisik": float(entry.jumlah_fisik),
+        "satuan": entry.satuan.strip()[:40],
+        "nilai": int(entry.nilai),
+        "saluran": saluran,
+        "sumber": "",
+    }
+
+
+def record_realisasi(
+    target: OfficeDatabase | UnitOfWork, user: CurrentUser, sk_id: int, entry: RealisasiInput
+) -> RealisasiRow:
+    """Records one handover typed by the operator, for a recipient the final SK names, in their region."""
+    require(user, RECORD_PERMISSION)
+    nik, saluran = checked_entry(entry)
     with unit_of_work(target).writing() as uow:
         sk = sk_for_realisasi(uow.session, user, sk_id)
         require_final(uow.session, sk)
-        recipient = sk_recipients(uow.session, sk).get(nik)
-        if recipient is None:
-            raise DomainError(
-                N_(
-                    "NIK {nik} tidak tercantum dalam SK {nomor}. Realisasi hanya dicatat untuk penerima yang "
-                    "ditetapkan SK; periksa NIK-nya."
-                ),
-                nik=nik,
-                nomor=sk.nomor,
-            )
-        if not user.covers(recipient.kode_desa):
-            raise Forbidden(
-                N_("Penerima {nik} tinggal di wilayah {region}, di luar wilayah kerja Anda ({own})."),
-                nik=nik,
-                region=recipient.kode_desa,
-                own=user.region_code,
-            )
-        person_id = recipient.person_id or persons_by_nik(uow.session, [nik]).get(nik, (None,))[0]
-        row = {
-            "sk_penerima_id": recipient.id,
-            "person_id": person_id,
-            "nik": nik,
-            "nama": recipient.nama,
-            "kode_desa": recipient.kode_desa,
-            "tanggal": entry.tanggal,
-            "jumlah_fisik": float(entry.jumlah_fisik),
-            "satuan": entry.satuan.strip()[:40],
-            "nilai": int(entry.nilai),
-            "saluran": saluran,
-            "sumber": "",
-        }
+        recipient = recipient_in_scope(uow.session, user, sk, nik)
+        row = typed_row(uow.session, recipient, entry, saluran)
         (new_id,) = write_rows(uow, user, sk, [row], sk.nomor)
         uow.audit(user, "realisasi.add", "realisasi", new_id, after=row | {"sk_id": sk.id})
         uow.commit()
@@ -287,7 +352,8 @@ def record_realisasi(
 def list_realisasi(
     target: OfficeDatabase | UnitOfWork, user: CurrentUser, sk_id: int, limit: int | None = None
 ) -> list[RealisasiRow]:
-    """The SK's realisasi rows in the user's region, by date then NIK."""
+    """The SK's current realisasi rows in the user's region, by date then NIK (the whole of a large SK, with
+    filters and superseded rows, is `app.documents.realisasi_list.find_realisasi`)."""
     require(user, READ_PERMISSION)
     with unit_of_work(target) as uow:
         sk = sk_for_realisasi(uow.session, user, sk_id)
@@ -295,30 +361,14 @@ def list_realisasi(
             select(Realisasi)
             .where(
                 Realisasi.sk_id == sk.id,
-                Realisasi.deleted_at.is_(None),
+                current_realisasi(),
                 Realisasi.kode_desa.startswith(user.region_code),
             )
             .order_by(Realisasi.tanggal, Realisasi.nik, Realisasi.id)
         )
         if limit:
             query = query.limit(limit)
-        return [
-            RealisasiRow(
-                r.id,
-                r.sk_id,
-                r.nik,
-                r.nama,
-                r.kode_desa,
-                r.tanggal,
-                r.jumlah_fisik,
-                r.satuan,
-                r.nilai,
-                r.saluran,
-                r.sumber,
-                r.sk_penerima_id is not None,
-            )  # fmt: skip
-            for r in uow.session.scalars(query)
-        ]
+        return [realisasi_row(r) for r in uow.session.scalars(query)]
 
 
 @dataclass(frozen=True)

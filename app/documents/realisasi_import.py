@@ -32,6 +32,7 @@ from app.documents.realisasi import (
     RECORD_PERMISSION,
     Saluran,
     SkRef,
+    current_realisasi,
     persons_by_nik,
     require_final,
     sk_for_realisasi,
@@ -466,9 +467,7 @@ class _Context:
     def load(cls, session, user, sk, saluran, keep_outside) -> _Context:
         earlier: dict[str, date | None] = {}
         for nik, day in session.execute(
-            select(Realisasi.nik, Realisasi.tanggal).where(
-                Realisasi.sk_id == sk.id, Realisasi.deleted_at.is_(None)
-            )
+            select(Realisasi.nik, Realisasi.tanggal).where(Realisasi.sk_id == sk.id, current_realisasi())
         ):
             earlier.setdefault(nik, day)
         return cls(

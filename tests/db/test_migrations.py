@@ -115,3 +115,58 @@ def test_the_documents_migration_upgrades_an_office_holding_lists_proposals_and_
         d for d in differences if not (d[0] == "remove_table" and d[1].name.startswith("person_fts"))
     ] == []
     engine.dispose()
+
+
+def test_the_realisasi_correction_migration_adds_its_columns_in_place_keeping_rows_current(tmp_path):
+    """0010 adds the correction columns with ALTER TABLE, not a table copy: the rows keep their ids and count
+    as current ("berlaku"); a downgrade hides superseded rows from the older program and an upgrade after it
+    works again."""
+    from sqlalchemy import insert
+
+    from db.models import Program, Realisasi
+
+    engine = _plain_engine(tmp_path / "kantor.db")
+    _migrate(engine, "upgrade", "0009_sk_reasons")
+    with engine.begin() as connection:
+        program = connection.execute(
+            insert(Program.__table__).values(nama="PKH", sumber_dana="APBN", tahun=2026)
+        ).inserted_primary_key[0]
+        for number in (1, 2):
+            connection.execute(
+                text(
+                    "INSERT INTO realisasi (id, program_id, nik, nama, kode_desa, jumlah_fisik, satuan, nilai, "
+                    "saluran, sumber, created_by, uid, created_at, updated_at) VALUES (:id, :p, '7501', 'SITI', "
+                    "'7501011001', 0, '', 300000, 'bank', '', 'op', :uid, '2026-03-01', '2026-03-01')"
+                ),
+                {"id": number, "p": program, "uid": f"{number:032x}"},
+            )
+        root = connection.execute(
+            text("SELECT rootpage FROM sqlite_master WHERE name = 'realisasi'")
+        ).scalar()
+    _migrate(engine, "upgrade", "head")
+    with engine.connect() as connection:
+        # The same b-tree: a table copy (batch mode) would have made a new one.
+        assert (
+            connection.execute(text("SELECT rootpage FROM sqlite_master WHERE name = 'realisasi'")).scalar()
+            == root
+        )
+        assert connection.execute(text("SELECT id, status, menggantikan_id FROM realisasi")).all() == [
+            (1, "berlaku", None),
+            (2, "berlaku", None),
+        ]
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE realisasi SET status = 'digantikan' WHERE id = 1"))
+        connection.execute(text("UPDATE realisasi SET menggantikan_id = 1 WHERE id = 2"))
+    _migrate(engine, "downgrade", "0009_sk_reasons")
+    with engine.connect() as connection:
+        assert connection.execute(
+            text("SELECT id FROM realisasi WHERE deleted_at IS NULL")
+        ).scalars().all() == [2]
+    _migrate(engine, "upgrade", "head")
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [
+        d for d in differences if not (d[0] == "remove_table" and d[1].name.startswith("person_fts"))
+    ] == []
+    assert Realisasi.__table__.c.menggantikan_id.foreign_keys
+    engine.dispose()

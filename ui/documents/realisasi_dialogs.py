@@ -46,17 +46,12 @@ def channel_combo() -> QComboBox:
     return combo
 
 
-class RealisasiEntryDialog(_FormDialog):
-    """One handover typed for a recipient of the SK; the service checks it and says what is wrong inline."""
+class HandoverFields:
+    """The fields of one handover (NIK, date, value, quantity, channel) in a form: typed new, or a row to be
+    corrected shown filled."""
 
-    def __init__(
-        self, db: OfficeDatabase, user: CurrentUser, sk_id: int, sk_label: str, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(_("Tambah realisasi"), _("Simpan"), parent)
-        self.db, self.user, self.sk_id = db, user, sk_id
-        self.saved: RealisasiRow | None = None
-        _header(self.body, _("Tambah realisasi"), _("Penyaluran kepada penerima {sk}.").format(sk=sk_label))
-        form = QFormLayout()
+    def __init__(self, row: RealisasiRow | None = None) -> None:
+        self.form = QFormLayout()
         self.nik = QLineEdit()
         self.nik.setMaxLength(16)
         self.nik.setPlaceholderText(_("16 digit NIK penerima dalam SK"))
@@ -74,19 +69,25 @@ class RealisasiEntryDialog(_FormDialog):
         self.satuan.setMaxLength(40)
         self.satuan.setPlaceholderText(_("mis. paket, kg"))
         self.saluran = channel_combo()
-        form.addRow(_("NIK"), self.nik)
-        form.addRow(_("Tanggal salur"), self.tanggal)
-        form.addRow(_("Nilai (rupiah)"), self.nilai)
+        self.form.addRow(_("NIK"), self.nik)
+        self.form.addRow(_("Tanggal salur"), self.tanggal)
+        self.form.addRow(_("Nilai (rupiah)"), self.nilai)
         quantity = QHBoxLayout()
         quantity.addWidget(self.jumlah)
         quantity.addWidget(self.satuan, 1)
-        form.addRow(_("Jumlah fisik"), quantity)
-        form.addRow(_("Saluran"), self.saluran)
-        self.body.addLayout(form)
-        self.finish_layout()
+        self.form.addRow(_("Jumlah fisik"), quantity)
+        self.form.addRow(_("Saluran"), self.saluran)
+        if row is not None:
+            self.nik.setText(row.nik)
+            if row.tanggal:
+                self.tanggal.setDate(QDate(row.tanggal))
+            self.nilai.setValue(min(row.nilai, MAX_RUPIAH))
+            self.jumlah.setValue(row.jumlah_fisik)
+            self.satuan.setText(row.satuan)
+            self.saluran.setCurrentIndex(max(self.saluran.findData(row.saluran), 0))
 
-    def submit(self) -> bool:
-        entry = RealisasiInput(
+    def entry(self) -> RealisasiInput:
+        return RealisasiInput(
             self.nik.text(),
             self.tanggal.date().toPython(),
             self.nilai.value(),
@@ -94,7 +95,25 @@ class RealisasiEntryDialog(_FormDialog):
             self.jumlah.value(),
             self.satuan.text(),
         )
-        self.saved = record_realisasi(self.db, self.user, self.sk_id, entry)
+
+
+class RealisasiEntryDialog(_FormDialog):
+    """One handover typed for a recipient of the SK; the service checks it and says what is wrong inline."""
+
+    def __init__(
+        self, db: OfficeDatabase, user: CurrentUser, sk_id: int, sk_label: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(_("Tambah realisasi"), _("Simpan"), parent)
+        self.db, self.user, self.sk_id = db, user, sk_id
+        self.saved: RealisasiRow | None = None
+        _header(self.body, _("Tambah realisasi"), _("Penyaluran kepada penerima {sk}.").format(sk=sk_label))
+        self.fields = HandoverFields()
+        self.nik, self.nilai = self.fields.nik, self.fields.nilai
+        self.body.addLayout(self.fields.form)
+        self.finish_layout()
+
+    def submit(self) -> bool:
+        self.saved = record_realisasi(self.db, self.user, self.sk_id, self.fields.entry())
         return True
 
 

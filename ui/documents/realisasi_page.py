@@ -1,18 +1,23 @@
-"""The realisasi page: pick a final SK, see who received what, add a handover or import a bank's or post
-office's list, and on the "Konsistensi" tab the problems against the SK with their evidence, exportable.
-Every rule is in app/; the consistency check and the import run in the background (`ui/jobs.py`)."""
+"""The realisasi page: pick a final SK, see who received what (filtered, counted, fetched a page at a time),
+add a handover or import a bank's or post office's list, correct or cancel a wrong row, and on the
+"Konsistensi" tab the problems against the SK with their evidence, exportable. Every rule is in app/; the
+consistency check and the import run in the background (`ui/jobs.py`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -22,22 +27,23 @@ from app.auth.roles import CurrentUser
 from app.documents.consistency import PROBLEMS, ConsistencyReport, check_consistency, export_consistency
 from app.documents.realisasi import (
     RECORD_PERMISSION,
-    SALURAN_LABELS,
-    Saluran,
-    list_realisasi,
+    RealisasiRow,
     list_sks_for_realisasi,
 )
-from app.formats import date_text
+from app.documents.realisasi_list import RealisasiFilter, realisasi_desa
 from app.i18n import _
 from app.office import OfficeDatabase
-from ui.documents.realisasi_dialogs import RealisasiEntryDialog, RealisasiImportDialog
+from ui.documents.realisasi_dialogs import RealisasiEntryDialog, RealisasiImportDialog, channel_combo
+from ui.documents.realisasi_koreksi_dialogs import RealisasiCancelDialog, RealisasiCorrectionDialog
+from ui.documents.realisasi_model import RealisasiModel
 from ui.jobs import BackgroundJob
 from ui.messages import inform, show_error
 from ui.registry.detail_format import thousands
 from ui.style import set_role
-from ui.widgets.tables import fill_row, read_only_table
+from ui.widgets.tables import compact_combo, fill_row, read_only_table
 
-SHOWN_ROWS = 5_000  # the realisasi table shows this many; the count and the check cover them all
+SHOWN_PROBLEMS = 5_000  # the problems table shows this many; the count and the export cover them all
+SEARCH_DELAY_MS = 300  # a typed filter is applied once typing pauses, not at every key
 
 
 def _rupiah(value: int) -> str:
@@ -81,22 +87,25 @@ class RealisasiPage(QWidget):
         rows_tab = QWidget()
         rows_layout = QVBoxLayout(rows_tab)
         rows_layout.setContentsMargins(0, 8, 0, 0)
-        self.rows_table = read_only_table(
-            [
-                _("NIK"),
-                _("Nama"),
-                _("Desa"),
-                _("Tanggal"),
-                _("Nilai"),
-                _("Jumlah"),
-                _("Saluran"),
-                _("Sumber"),
-            ],
-            "realisasi_rows",
-        )
-        for column, width in enumerate((150, 220, 100, 90, 110, 90, 110)):
-            self.rows_table.setColumnWidth(column, width)
-        rows_layout.addWidget(self.rows_table)
+        rows_layout.addLayout(self._filter_bar(may_record))
+        self.rows_model = RealisasiModel(db, user, self)
+        self.rows_view = QTableView()
+        self.rows_view.setObjectName("realisasi_rows")
+        self.rows_view.setModel(self.rows_model)
+        self.rows_view.verticalHeader().hide()
+        self.rows_view.verticalHeader().setDefaultSectionSize(26)
+        self.rows_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.rows_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.rows_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.rows_view.setAlternatingRowColors(True)
+        self.rows_view.setShowGrid(False)
+        self.rows_view.setWordWrap(False)
+        self.rows_view.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((150, 200, 95, 90, 105, 80, 95, 280)):
+            self.rows_view.setColumnWidth(column, width)
+        self.rows_view.selectionModel().selectionChanged.connect(lambda *_a: self._update_row_buttons())
+        self.rows_view.doubleClicked.connect(lambda _i: self.correct_selected())
+        rows_layout.addWidget(self.rows_view)
         self.tabs.addTab(rows_tab, _("Realisasi"))
 
         check_tab = QWidget()
@@ -133,6 +142,60 @@ class RealisasiPage(QWidget):
         )
         layout.addWidget(self.empty_label)
 
+    def _filter_bar(self, may_record: bool) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("realisasi_search")
+        self.search.setPlaceholderText(_("Cari NIK atau nama"))
+        self.search.setClearButtonEnabled(True)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.reload_rows)
+        self.search.textChanged.connect(lambda _t: self.search_timer.start())
+        bar.addWidget(self.search, 2)
+        self.desa_filter = compact_combo(QComboBox(), 16)
+        self.desa_filter.setObjectName("desa_filter")
+        self.channel_filter = channel_combo()
+        self.channel_filter.insertItem(0, _("Semua saluran"), "")
+        self.channel_filter.setCurrentIndex(0)
+        self.problems_only = QCheckBox(_("Hanya yang bermasalah"))
+        self.show_replaced = QCheckBox(_("Tampilkan yang digantikan/dibatalkan"))
+        for combo in (self.desa_filter, self.channel_filter):
+            combo.currentIndexChanged.connect(lambda _i: self.reload_rows())
+            bar.addWidget(combo)
+        for box in (self.problems_only, self.show_replaced):
+            box.toggled.connect(lambda _c: self.reload_rows())
+            bar.addWidget(box)
+        bar.addStretch(1)
+        self.correct_button = QPushButton(_("Koreksi…"))
+        self.cancel_button = QPushButton(_("Batalkan…"))
+        self.correct_button.clicked.connect(self.correct_selected)
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        for button in (self.correct_button, self.cancel_button):
+            button.setVisible(may_record)  # a courtesy: the services refuse anyway
+            button.setEnabled(False)
+            bar.addWidget(button)
+        return bar
+
+    def row_filter(self) -> RealisasiFilter:
+        return RealisasiFilter(
+            text=self.search.text().strip(),
+            kode_desa=self.desa_filter.currentData() or "",
+            saluran=self.channel_filter.currentData() or "",
+            problems_only=self.problems_only.isChecked(),
+            include_replaced=self.show_replaced.isChecked(),
+        )
+
+    def selected_row(self) -> RealisasiRow | None:
+        rows = self.rows_view.selectionModel().selectedRows()
+        return self.rows_model.row_at(rows[0].row()) if rows else None
+
+    def _update_row_buttons(self) -> None:
+        row = self.selected_row()
+        for button in (self.correct_button, self.cancel_button):
+            button.setEnabled(row is not None and row.current)
+
     # loading ---------------------------------------------------------------------------------------------
     def ensure_loaded(self) -> None:
         if not self.loaded:
@@ -166,43 +229,48 @@ class RealisasiPage(QWidget):
         return self.sk_combo.currentText().split(" — ")[0]
 
     def refresh_rows(self) -> None:
+        """A new SK: its desa for the filter, then its rows."""
         self.report = None
-        self.rows_table.setRowCount(0)
         self.problems_table.setRowCount(0)
         self.counts_label.setText("")
         sk_id = self.sk_id()
-        if sk_id is None:
-            self.summary.setText("")
-            return
+        self.desa_filter.blockSignals(True)
+        self.desa_filter.clear()
+        self.desa_filter.addItem(_("Semua desa"), "")
+        if sk_id is not None:
+            try:
+                for code, name in realisasi_desa(self.db, self.user, sk_id):
+                    self.desa_filter.addItem(f"{name} ({code})", code)
+            except Exception as error:  # shown or logged with an incident id
+                show_error(self, error)
+        self.desa_filter.blockSignals(False)
+        self.reload_rows()
+        if sk_id is not None and self.tabs.currentIndex() == 1:
+            self.run_check()
+
+    def reload_rows(self) -> None:
+        """The rows the filter shows, counted; the table fetches more as it is scrolled."""
+        self.search_timer.stop()
+        sk_id = self.sk_id()
         try:
-            rows = list_realisasi(self.db, self.user, sk_id)
+            count = self.rows_model.load(sk_id, self.row_filter())
         except Exception as error:  # shown or logged with an incident id
             show_error(self, error)
             return
-        self.rows_table.setUpdatesEnabled(False)
-        for row in rows[:SHOWN_ROWS]:
-            quantity = f"{thousands(row.jumlah_fisik)} {row.satuan}".strip() if row.jumlah_fisik else ""
-            channel = _(SALURAN_LABELS[Saluran(row.saluran)]) if row.saluran in set(Saluran) else row.saluran
-            fill_row(
-                self.rows_table,
-                [row.nik, row.nama, row.kode_desa, date_text(row.tanggal), _rupiah(row.nilai), quantity, channel,
-                 row.sumber],
-                row.id,
-                numeric={4, 5},
-            )  # fmt: skip
-        self.rows_table.setUpdatesEnabled(True)
-        self.summary.setText(
-            _("{n} baris realisasi, seluruhnya {total}.").format(
-                n=thousands(len(rows)), total=_rupiah(sum(r.nilai for r in rows))
-            )
-            + (
-                " " + _("Tabel menampilkan {shown} baris pertama.").format(shown=thousands(SHOWN_ROWS))
-                if len(rows) > SHOWN_ROWS
-                else ""
-            )
+        finally:
+            self._update_row_buttons()
+        if sk_id is None:
+            self.summary.setText("")
+            return
+        text = _("{n} baris realisasi, seluruhnya {total}.").format(
+            n=thousands(count.current_rows), total=_rupiah(count.current_nilai)
         )
-        if self.tabs.currentIndex() == 1:
-            self.run_check()
+        replaced = count.rows - count.current_rows
+        if replaced:
+            text += " " + _("{n} baris digantikan atau dibatalkan ikut ditampilkan, tidak dihitung.").format(
+                n=thousands(replaced)
+            )
+        self.summary.setText(text)
 
     # consistency -----------------------------------------------------------------------------------------
     def run_check(self) -> None:
@@ -229,7 +297,7 @@ class RealisasiPage(QWidget):
         table = self.problems_table
         table.setUpdatesEnabled(False)
         table.setRowCount(0)
-        for problem in report.problems[:SHOWN_ROWS]:
+        for problem in report.problems[:SHOWN_PROBLEMS]:
             fill_row(
                 table,
                 [problem.label, problem.nik, problem.sentence, "\n".join(e.text for e in problem.evidence)],
@@ -272,6 +340,22 @@ class RealisasiPage(QWidget):
         dialog = RealisasiEntryDialog(self.db, self.user, sk_id, self.sk_label(), self)
         if dialog.exec():
             self.refresh_rows()
+
+    def correct_selected(self) -> RealisasiCorrectionDialog | None:
+        return self._open_row_dialog(RealisasiCorrectionDialog)
+
+    def cancel_selected(self) -> RealisasiCancelDialog | None:
+        return self._open_row_dialog(RealisasiCancelDialog)
+
+    def _open_row_dialog(self, kind):
+        row = self.selected_row()
+        if row is None or not row.current or not self.user.can(RECORD_PERMISSION):
+            return None
+        dialog = kind(self.db, self.user, row, self)
+        dialog.accepted.connect(self.refresh_rows)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def import_realisasi(self) -> RealisasiImportDialog | None:
         sk_id = self.sk_id()

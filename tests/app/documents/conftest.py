@@ -87,3 +87,31 @@ def final_sk(office_db, operator, registry, program, tmp_path) -> FinalSk:
     sk = make_final_sk(office_db, operator, program.id, HEADS)
     record_death(office_db, operator, tmp_path)
     return sk
+
+
+def serve_many(db, user, sk_id: int, count: int) -> None:
+    """`count` realisasi rows of a bank's list for the SK (people it does not name: NIKs 7501011000000000,
+    ...01, ...; names PENERIMA 00000, ...), written as the import writes them."""
+    from app.documents.realisasi import sk_for_realisasi, write_rows
+    from tests.factories import DESA_LIMBOTO
+
+    with db.unit_of_work().writing() as uow:
+        sk = sk_for_realisasi(uow.session, user, sk_id)
+        rows = [
+            {
+                "nik": f"75010110{n:08d}",
+                "nama": f"PENERIMA {n:05d}",
+                "kode_desa": DESA_LIMBOTO,
+                "tanggal": date(2026, 3, 1),
+                "nilai": SK_VALUE,
+                "saluran": "bank",
+                "jumlah_fisik": 0.0,
+                "satuan": "",
+                "sumber": f"bank.xlsx baris {n + 2}",
+                "sk_penerima_id": None,
+                "person_id": None,
+            }
+            for n in range(count)
+        ]
+        write_rows(uow, user, sk, rows, "uji")
+        uow.commit()

@@ -1,6 +1,6 @@
 """SK penerima: the reason a row is outside a quota (or in over it) as data, shown in the reader's language
 
-Revision ID: 0009_polish11
+Revision ID: 0009_sk_reasons
 Revises: 0008_sk2
 Create Date: 2026-12-06 12:15:00
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-06 12:15:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_polish11"
+revision = "0009_sk_reasons"
 down_revision = "0008_sk2"
 branch_labels = None
 depends_on = None
