@@ -7,6 +7,7 @@ import os
 from datetime import date
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import func, select
 
@@ -76,6 +77,9 @@ def test_the_page_lists_the_sks_rows_and_the_consistency_problems(
     assert page.sk_combo.currentText().startswith("400/DINSOS/12/2026 — Bantuan Pangan Lansia")
     assert page.rows_model.rowCount() == 5
     assert "5 baris realisasi, seluruhnya Rp 1.650.000." == page.summary.text()
+    # The desa by name (its code in the tooltip), not as a 10-digit code.
+    desa = page.rows_model.index(0, 2)
+    assert not desa.data().isdigit() and desa.data(Qt.ItemDataRole.ToolTipRole).isdigit()
     page.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: page.report is not None, timeout=10_000)
     kinds = [page.problems_table.item(r, 0).text() for r in range(page.problems_table.rowCount())]

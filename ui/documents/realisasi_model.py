@@ -59,6 +59,8 @@ class RealisasiModel(QAbstractTableModel):
         self.chosen = RealisasiFilter()
         self.count = RealisasiCount(0, 0, 0)
         self.rows: list[RealisasiRow] = []
+        # Desa names by code, from the page's desa filter: an officer reads "Desa Bua", not 7501032002.
+        self.desa_names: dict[str, str] = {}
 
     def load(self, sk_id: int | None, chosen: RealisasiFilter) -> RealisasiCount:
         """Counts the rows the filter shows and reads the first page; raises what the services raise."""
@@ -107,8 +109,10 @@ class RealisasiModel(QAbstractTableModel):
             return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            if column == 2:
+                return self.desa_names.get(row.kode_desa, row.kode_desa)
             return self._text(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 7:
+        if role == Qt.ItemDataRole.ToolTipRole and column in (2, 7):
             return self._text(row, column)
         if role == Qt.ItemDataRole.ForegroundRole and not row.current:
             return REPLACED_COLOUR

@@ -237,10 +237,12 @@ class RealisasiPage(QWidget):
         self.desa_filter.blockSignals(True)
         self.desa_filter.clear()
         self.desa_filter.addItem(_("Semua desa"), "")
+        self.rows_model.desa_names = {}
         if sk_id is not None:
             try:
                 for code, name in realisasi_desa(self.db, self.user, sk_id):
                     self.desa_filter.addItem(f"{name} ({code})", code)
+                    self.rows_model.desa_names[code] = name
             except Exception as error:  # shown or logged with an incident id
                 show_error(self, error)
         self.desa_filter.blockSignals(False)
