@@ -265,3 +265,25 @@ def test_every_row_of_a_large_sk_is_reached_by_scrolling_and_the_filter_goes_to_
     page.search.clear()
     page.problems_only.setChecked(True)  # none of them is named by the SK: all are problems
     qtbot.waitUntil(lambda: model.count.rows == 5_200, timeout=5_000)
+
+
+def test_the_search_box_shows_a_whole_nik_at_the_laptops_width(qtbot, office_db, admin, realisasi_sk):
+    from PySide6.QtWidgets import QApplication
+
+    from ui.style import apply_style
+
+    app = QApplication.instance()
+    previous = app.styleSheet(), app.font()
+    apply_style(app)  # the program's padding and font, which the squeeze depended on
+    try:
+        page = RealisasiPage(office_db, admin)
+        qtbot.addWidget(page)
+        page.resize(1176, 700)  # 1366 px less the navigation
+        page.show()
+        page.ensure_loaded()
+        qtbot.wait(50)
+        # The filters once squeezed it to "Cari NI…".
+        assert page.search.width() >= page.search.fontMetrics().horizontalAdvance("7501011001000000") + 12
+    finally:
+        app.setStyleSheet(previous[0])
+        app.setFont(previous[1])

@@ -148,6 +148,7 @@ class RealisasiPage(QWidget):
         self.search.setObjectName("realisasi_search")
         self.search.setPlaceholderText(_("Cari NIK atau nama"))
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(200)  # a NIK (16 digits) or a name must show whole while typed
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DELAY_MS)
