@@ -11,37 +11,19 @@ from sqlalchemy import select
 
 from app.documents.consistency import ProblemKind, check_consistency, export_consistency
 from app.documents.realisasi import RealisasiInput, record_realisasi
-from app.documents.realisasi_import import RealisasiImport
 from app.errors import DomainError, Forbidden
 from db.models import AuditEntry
 from tests.app.documents.conftest import DEAD, HEADS, NOT_IN_SK, make_final_sk
 from tests.app.documents.monitoring_data import build_monitoring_data
-from tests.app.documents.test_realisasi_import import BANK_HEADERS, bank_row
+from tests.app.documents.test_realisasi_import import import_bank_list_with_problems
 from tests.app.screening.test_programs import make_outsider
-from tests.factories import write_csv
 
 
 @pytest.fixture
 def served(office_db, operator, final_sk, tmp_path):
     """HEADS[0] twice, HEADS[2] above the SK's value, DEAD (HEADS[1]) after death, NOT_IN_SK outside the
     SK; HEADS[3] (Limboto), HEADS[4] and HEADS[5] (Telaga) never served."""
-    rows = [
-        bank_row(HEADS[0]),
-        bank_row(HEADS[0], tanggal="05-04-2026"),
-        bank_row(HEADS[2], nominal="450.000"),
-        bank_row(DEAD, tanggal="20-03-2026"),
-        bank_row(NOT_IN_SK, nominal="300.000"),
-    ]
-    job = RealisasiImport(
-        office_db,
-        operator,
-        final_sk.id,
-        [write_csv(tmp_path / "bank.csv", rows, BANK_HEADERS)],
-        keep_outside_sk=True,
-    )
-    job.inspect()
-    job.prepare()
-    job.commit()
+    import_bank_list_with_problems(office_db, operator, final_sk.id, tmp_path)
     return final_sk
 
 

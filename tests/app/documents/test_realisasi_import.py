@@ -30,6 +30,24 @@ def bank_row(person, nominal="300.000", tanggal="05-03-2026", no=1) -> dict:
     }
 
 
+def import_bank_list_with_problems(db, user, sk_id: int, folder) -> None:
+    """A bank's list with one of each problem: HEADS[0] twice, HEADS[2] above the SK's value, DEAD after
+    death, NOT_IN_SK outside the SK (kept for checking)."""
+    rows = [
+        bank_row(HEADS[0]),
+        bank_row(HEADS[0], tanggal="05-04-2026"),
+        bank_row(HEADS[2], nominal="450.000"),
+        bank_row(DEAD, tanggal="20-03-2026"),
+        bank_row(NOT_IN_SK, nominal="300.000"),
+    ]
+    job = RealisasiImport(
+        db, user, sk_id, [write_csv(folder / "bank.csv", rows, BANK_HEADERS)], keep_outside_sk=True
+    )
+    job.inspect()
+    job.prepare()
+    job.commit()
+
+
 def importer(db, user, sk_id, path, **options) -> RealisasiImport:
     job = RealisasiImport(db, user, sk_id, [path], **options)
     job.inspect()

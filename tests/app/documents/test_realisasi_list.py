@@ -8,7 +8,6 @@ from datetime import date
 import pytest
 
 from app.documents.realisasi import RealisasiInput, record_realisasi
-from app.documents.realisasi_import import RealisasiImport
 from app.documents.realisasi_koreksi import cancel_realisasi, correct_realisasi
 from app.documents.realisasi_list import (
     RealisasiFilter,
@@ -18,32 +17,16 @@ from app.documents.realisasi_list import (
 )
 from app.errors import Forbidden
 from tests.app.documents.conftest import DEAD, HEADS, NOT_IN_SK, SK_VALUE, serve_many
-from tests.app.documents.test_realisasi_import import BANK_HEADERS, bank_row
+from tests.app.documents.test_realisasi_import import import_bank_list_with_problems
 from tests.app.screening.test_programs import make_outsider
-from tests.factories import DESA_LIMBOTO, DESA_TELAGA, write_csv
+from tests.factories import DESA_LIMBOTO, DESA_TELAGA
 
 
 @pytest.fixture
 def served(office_db, operator, final_sk, tmp_path):
     """HEADS[0] twice, HEADS[2] above the SK's value, DEAD after death, NOT_IN_SK outside the SK, HEADS[4]
     (Telaga) once by post office, as it should be."""
-    rows = [
-        bank_row(HEADS[0]),
-        bank_row(HEADS[0], tanggal="05-04-2026"),
-        bank_row(HEADS[2], nominal="450.000"),
-        bank_row(DEAD, tanggal="20-03-2026"),
-        bank_row(NOT_IN_SK, nominal="300.000"),
-    ]
-    job = RealisasiImport(
-        office_db,
-        operator,
-        final_sk.id,
-        [write_csv(tmp_path / "bank.csv", rows, BANK_HEADERS)],
-        keep_outside_sk=True,
-    )
-    job.inspect()
-    job.prepare()
-    job.commit()
+    import_bank_list_with_problems(office_db, operator, final_sk.id, tmp_path)
     record_realisasi(
         office_db, operator, final_sk.id, RealisasiInput(HEADS[4].nik, date(2026, 3, 7), SK_VALUE, "pos")
     )
