@@ -14,6 +14,7 @@ the ranking in `app.documents.sk_quota`, the import of SKs issued elsewhere in `
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -25,6 +26,7 @@ from app.auth.roles import CurrentUser, Permission, require, require_record_in_s
 from app.documents.sk_content import program_with_year
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
+from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.screening.desil import DesilLevel
 from app.screening.flags import Verdict
 from app.screening.programs import (
@@ -34,6 +36,7 @@ from app.screening.programs import (
     program_visible,
     unit_of_work,
 )
+from db.bulk_insert import insert_many
 from db.models import (
     DtksRecord,
     Office,
@@ -308,9 +311,14 @@ def desil_by_nik(session: Session, program: Program, niks: list[str]) -> dict[st
 
 
 def eligible_rows(session: Session, list_ids: list[int]):
-    """The rows that may enter an SK: LOLOS, or PERLU CEK cleared by the operator; in list and row order."""
+    """The rows that may enter an SK: LOLOS, or PERLU CEK cleared by the operator; in list and row order. Plain
+    values (an SK may be drafted from 100,000 rows), with the linked person's (None when not linked)."""
     return session.execute(
-        select(Proposal, Person)
+        select(
+            Proposal.id, Proposal.nik, Proposal.nik_padan, Proposal.list_id, Proposal.baris,
+            Person.id.label("person_id"), Person.nik.label("person_nik"), Person.nama, Person.alamat,
+            Person.kode_desa, Person.tgl_lahir,
+        )
         .outerjoin(Person, Person.id == Proposal.person_id)
         .where(
             Proposal.list_id.in_(list_ids),
@@ -319,48 +327,116 @@ def eligible_rows(session: Session, list_ids: list[int]):
             | ((Proposal.hasil == Verdict.CHECK.value) & Proposal.keputusan.in_(CLEARING_DECISIONS)),
         )
         .order_by(Proposal.list_id, Proposal.baris, Proposal.id)
-    ).all()
+    ).all()  # fmt: skip
 
 
-def penerima_from(session: Session, program: Program, list_ids: list[int], nilai: int) -> list[SkPenerima]:
+@dataclass(frozen=True)
+class Candidate:
+    """A row about to enter an SK: its SkPenerima columns, and what the ranking orders it by."""
+
+    values: dict
+    tgl_lahir: date | None
+    list_id: int
+    baris: int
+
+
+def penerima_from(session: Session, program: Program, list_ids: list[int], nilai: int) -> list[Candidate]:
     rows = eligible_rows(session, list_ids)
-    niks = [(p.nik_padan or p.nik) for p, _person in rows]
+    niks = [(r.nik_padan or r.nik) for r in rows]
     desil = desil_by_nik(session, program, niks)
-    out: list[SkPenerima] = []
+    out: list[Candidate] = []
     seen: set[int] = set()
-    for proposal, person in rows:
-        if person is None:  # a LOLOS row is always linked; an unlinked cleared row cannot be named
+    for r in rows:
+        if r.person_id is None:  # a LOLOS row is always linked; an unlinked cleared row cannot be named
             continue
-        if person.id in seen:  # the same person proposed in two lists: named once (the earlier row)
+        if r.person_id in seen:  # the same person proposed in two lists: named once (the earlier row)
             continue
-        seen.add(person.id)
-        nik = proposal.nik_padan or person.nik
-        out.append(
-            SkPenerima(
-                proposal_id=proposal.id,
-                person_id=person.id,
-                nik=nik,
-                nama=person.nama,
-                alamat=person.alamat,
-                kode_desa=person.kode_desa,
-                nilai=nilai,
-                desil=desil.get(nik),
-            )
-        )
+        seen.add(r.person_id)
+        nik = r.nik_padan or r.person_nik
+        values = {
+            "proposal_id": r.id,
+            "person_id": r.person_id,
+            "nik": nik,
+            "nama": r.nama,
+            "alamat": r.alamat,
+            "kode_desa": r.kode_desa,
+            "nilai": nilai,
+            "desil": desil.get(nik),
+        }
+        out.append(Candidate(values, r.tgl_lahir, r.list_id, r.baris))
     return out
 
 
+def insert_penerima(
+    uow, sk: SkPenetapan, rows: list[dict], progress: Progress, what: str, chunk: int = 10_000
+) -> None:
+    """Inserts the SK's rows (dicts of SkPenerima columns, `id` included) in one executemany per chunk, with
+    what the ORM would add (the columns' defaults, uid, device, times); cancel is looked at between chunks."""
+    now = utcnow()
+    common = {"sk_id": sk.id, "origin_device": uow.device_id, "created_at": now, "updated_at": now}
+    records = [SK_ROW_DEFAULTS | row | common | {"uid": uuid.uuid4()} for row in rows]
+    connection = uow.session.connection()
+    for start in range(0, len(records), chunk):
+        progress.check()
+        insert_many(
+            connection, SkPenerima.__table__, records[start : start + chunk], unique=UNIQUE_ROW_COLUMNS
+        )
+        report(progress, min(start + chunk, len(records)), len(records), what)
+
+
+def report(progress: Progress, done: int, total: int, what: str) -> None:
+    """Tells the progress of a long SK use case (`what`: a message id, shown in the reader's language); a call
+    without a progress to tell translates nothing."""
+    if progress is not NO_PROGRESS:
+        progress.report(done, total, _(what))
+
+
+# The ORM's defaults of SkPenerima's columns (db.models), for rows written without it.
+SK_ROW_DEFAULTS = {
+    "urutan": 0,
+    "proposal_id": None,
+    "person_id": None,
+    "nik": "",
+    "nama": "",
+    "alamat": "",
+    "kode_desa": "",
+    "nilai": 0,
+    "desil": None,
+    "peringkat": None,
+    "masuk": True,
+    "alasan": "",
+    "dipaksa_oleh": "",
+    "alasan_rinci": None,
+}
+UNIQUE_ROW_COLUMNS = ("id", "uid", "alasan_rinci")  # different on every row, or unhashable
+
+
+def next_penerima_id(session: Session) -> int:
+    """The id SQLite would give the next SK row: rows are numbered before they are written, since the ranking
+    breaks its last ties by this id."""
+    return (session.scalar(select(func.max(SkPenerima.id))) or 0) + 1
+
+
 # Use cases --------------------------------------------------------------------------------------------------
-def draft_sk(target, user: CurrentUser, program_id: int, list_ids: list[int], **fields: object) -> SkDetail:
+def draft_sk(
+    target,
+    user: CurrentUser,
+    program_id: int,
+    list_ids: list[int],
+    *,
+    progress: Progress = NO_PROGRESS,
+    **fields: object,
+) -> SkDetail:
     """A draft SK of the program from its screened lists; the lists become `in_sk`. Header fields default
     to the program's (value, funding source) and to decree text citing Pergub 52/2020; the rows are ranked
-    and cut by the program's quotas (`sk_quota.rank_rows`)."""
-    from app.documents.sk_quota import rank_rows
+    and cut by the program's quotas (`sk_quota.assign_ranking`) before they are written, in chunks. Cancel
+    (between chunks) changes nothing."""
+    from app.documents.sk_quota import assign_ranking, quota_state, rank_key
 
     require(user, Permission.SK_DRAFT)
     if not list_ids:
         raise DomainError(N_("Pilih minimal satu daftar usulan yang sudah disaring."))
-    with unit_of_work(target).writing() as uow:
+    with unit_of_work(target).writing(waiting_for_writer(progress)) as uow:
         session = uow.session
         program = program_visible(session, user, program_id)
         lists = [
@@ -389,8 +465,9 @@ def draft_sk(target, user: CurrentUser, program_id: int, list_ids: list[int], **
             sk.mengingat = "\n".join(DEFAULT_MENGINGAT)
         session.add(sk)
         session.flush()
-        rows = penerima_from(session, program, [pl.id for pl in lists], sk.nilai_per_penerima)
-        if not rows:
+        report(progress, 0, 0, N_("Membaca baris yang dapat masuk SK..."))
+        candidates = penerima_from(session, program, [pl.id for pl in lists], sk.nilai_per_penerima)
+        if not candidates:
             raise DomainError(
                 N_(
                     "Daftar {lists} tidak memuat baris LOLOS atau baris PERLU CEK yang sudah diputuskan; tidak "
@@ -398,16 +475,29 @@ def draft_sk(target, user: CurrentUser, program_id: int, list_ids: list[int], **
                 ),
                 lists=", ".join(f'"{pl.nama}"' for pl in lists),
             )
-        for row in rows:
-            row.sk_id = sk.id
-            row.origin_device = uow.device_id
-        session.add_all(rows)
+        first_id = next_penerima_id(session)
+        rows, keys = [], {}
+        for number, candidate in enumerate(candidates):
+            row_id = first_id + number
+            rows.append(
+                candidate.values | {"id": row_id, "dipaksa_oleh": "", "alasan": "", "alasan_rinci": None}
+            )
+            keys[row_id] = rank_key(
+                candidate.values["desil"],
+                candidate.tgl_lahir,
+                candidate.list_id or 0,
+                candidate.baris or 0,
+                row_id,
+            )
+        sk.total_nilai = assign_ranking(rows, keys, quota_state(session, sk))
+        rows.sort(key=lambda row: row["id"])  # written in list order, as numbered
+        insert_penerima(uow, sk, rows, progress, N_("Menyimpan baris SK..."))
         for proposal_list in lists:
             proposal_list.status = ListStatus.IN_SK.value
             proposal_list.sk_id = sk.id
             proposal_list.updated_at = utcnow()
         session.flush()
-        rank_rows(session, sk)
+        progress.check()
         uow.audit(
             user,
             "sk.draft",

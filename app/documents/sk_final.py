@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 
 from sqlalchemy import select, update
 
@@ -24,12 +25,17 @@ from app.documents.sk import (
     SkStatus,
     _detail,
     audit_view,
+    insert_penerima,
+    next_penerima_id,
+    report,
     sk_for_change,
     sk_in_scope,
 )
 from app.errors import DomainError
 from app.i18n import N_
+from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.screening.programs import unit_of_work
+from db.bulk_insert import insert_many
 from db.models import AidRecipient, SkPenerima, SkPenetapan, utcnow
 
 HASHED_FIELDS = (
@@ -71,15 +77,17 @@ def content_hash(sk: SkPenetapan, rows: list[SkPenerima]) -> str:
     return hashlib.sha256(canonical_content(sk, rows).encode("utf-8")).hexdigest()
 
 
-def lampiran_rows(session, sk_id: int) -> list[SkPenerima]:
-    """The rows the SK names, in lampiran order."""
-    return list(
-        session.scalars(
-            select(SkPenerima)
-            .where(SkPenerima.sk_id == sk_id, SkPenerima.masuk.is_(True), SkPenerima.deleted_at.is_(None))
-            .order_by(SkPenerima.urutan, SkPenerima.id)
-        )
-    )
+LAMPIRAN_COLUMNS = ("id", "person_id", *HASHED_ROW_FIELDS)
+
+
+def lampiran_rows(session, sk_id: int) -> list:
+    """The rows the SK names, in lampiran order: plain rows (attribute access, like the ORM's) of the columns
+    the lampiran, the hash and the recipients read."""
+    return session.execute(
+        select(*(getattr(SkPenerima, name) for name in LAMPIRAN_COLUMNS))
+        .where(SkPenerima.sk_id == sk_id, SkPenerima.masuk.is_(True), SkPenerima.deleted_at.is_(None))
+        .order_by(SkPenerima.urutan, SkPenerima.id)
+    ).all()
 
 
 def _normal_number(nomor: str) -> str:
@@ -137,14 +145,19 @@ def require_unique_number(session, sk: SkPenetapan) -> None:
             )
 
 
-def freeze(uow, user: CurrentUser, sk: SkPenetapan, rows: list[SkPenerima]) -> int:
-    """Hash, status final, recipients; supersedes an amended SK's recipients. Returns the recipients written."""
+RECIPIENT_CHUNK = 10_000  # recipients written between two looks at the progress' cancel
+
+
+def freeze(uow, user: CurrentUser, sk: SkPenetapan, rows: list, progress: Progress = NO_PROGRESS) -> int:
+    """Hash, status final, recipients; supersedes an amended SK's recipients. Returns the recipients written.
+    The recipients are written in chunks of one executemany each, cancel looked at between them."""
     session = uow.session
     now = utcnow()
     sk.total_nilai = sum(r.nilai for r in rows)
     sk.hash_isi = content_hash(sk, rows)
     sk.status = SkStatus.FINAL.value
     sk.final_at, sk.final_by = now, user.username
+    progress.check()
     superseded = 0
     if sk.mengubah_sk_id:
         superseded = session.execute(
@@ -152,24 +165,29 @@ def freeze(uow, user: CurrentUser, sk: SkPenetapan, rows: list[SkPenerima]) -> i
             .where(AidRecipient.sk_id == sk.mengubah_sk_id, AidRecipient.deleted_at.is_(None))
             .values(deleted_at=now, updated_at=now, origin_device=uow.device_id)
         ).rowcount
-    written = 0
-    for row in rows:
-        if len(row.nik) != 16:  # an imported row nobody could identify: named in the SK, not a recipient
-            continue
-        session.add(
-            AidRecipient(
-                program_id=sk.program_id,
-                nik=row.nik,
-                source="sk",
-                reference=sk.nomor,
-                tanggal=sk.tanggal,
-                sk_id=sk.id,
-                person_id=row.person_id,
-                origin_device=uow.device_id,
-            )
-        )
-        written += 1
+    common = {
+        "program_id": sk.program_id,
+        "source": "sk",
+        "reference": sk.nomor,
+        "tanggal": sk.tanggal,
+        "sk_id": sk.id,
+        "origin_device": uow.device_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+    recipients = [
+        common | {"nik": row.nik, "person_id": row.person_id, "uid": uuid.uuid4()}
+        for row in rows
+        if len(row.nik) == 16  # an imported row nobody could identify: named in the SK, not a recipient
+    ]
     session.flush()
+    connection = session.connection()
+    what = N_("Mencatat penerima program...")
+    for start in range(0, len(recipients), RECIPIENT_CHUNK):
+        progress.check()
+        insert_many(connection, AidRecipient.__table__, recipients[start : start + RECIPIENT_CHUNK])
+        report(progress, min(start + RECIPIENT_CHUNK, len(recipients)), len(recipients), what)
+    written = len(recipients)
     uow.audit(
         user,
         "sk.finalise",
@@ -186,24 +204,27 @@ def freeze(uow, user: CurrentUser, sk: SkPenetapan, rows: list[SkPenerima]) -> i
     return written
 
 
-def finalise_sk(target, user: CurrentUser, sk_id: int) -> SkDetail:
+def finalise_sk(target, user: CurrentUser, sk_id: int, progress: Progress = NO_PROGRESS) -> SkDetail:
     """Freezes a complete draft: refuses an empty SK, a missing number or date, a signatory without NIP, a
-    number already used in the same year; one transaction."""
-    with unit_of_work(target).writing() as uow:
+    number already used in the same year; one transaction, which cancel (between chunks) rolls back."""
+    with unit_of_work(target).writing(waiting_for_writer(progress)) as uow:
         session = uow.session
         sk = sk_for_change(session, user, sk_id)
+        report(progress, 0, 0, N_("Membaca lampiran SK..."))
         rows = lampiran_rows(session, sk.id)
         require_complete(session, sk, rows)
-        freeze(uow, user, sk, rows)
+        freeze(uow, user, sk, rows, progress)
+        progress.check()
         detail = _detail(session, sk)
         uow.commit()
         return detail
 
 
-def amend_sk(target, user: CurrentUser, sk_id: int) -> SkDetail:
+def amend_sk(target, user: CurrentUser, sk_id: int, progress: Progress = NO_PROGRESS) -> SkDetail:
     """A new draft SK correcting a final one: the same header (without number and date, which the new decree
-    gets) and the same rows, linked by `mengubah_sk_id`. Its finalisation replaces the old SK's recipients."""
-    with unit_of_work(target).writing() as uow:
+    gets) and the same rows, linked by `mengubah_sk_id`. Its finalisation replaces the old SK's recipients.
+    Cancel (between chunks of rows copied) changes nothing."""
+    with unit_of_work(target).writing(waiting_for_writer(progress)) as uow:
         session = uow.session
         old = sk_in_scope(session, user, sk_id)
         if old.status != SkStatus.FINAL:
@@ -242,24 +263,24 @@ def amend_sk(target, user: CurrentUser, sk_id: int) -> SkDetail:
         )
         session.add(sk)
         session.flush()
-        copied = 0
-        for row in session.scalars(
-            select(SkPenerima).where(SkPenerima.sk_id == old.id, SkPenerima.deleted_at.is_(None))
-        ):
-            session.add(
-                SkPenerima(
-                    sk_id=sk.id,
-                    **{
-                        name: getattr(row, name)
-                        for name in (
-                            "urutan", "proposal_id", "person_id", "nik", "nama", "alamat", "kode_desa", "nilai",
-                            "desil", "peringkat", "masuk", "alasan", "dipaksa_oleh", "alasan_rinci",
-                        )
-                    },
-                    origin_device=uow.device_id,
-                )
-            )  # fmt: skip
-            copied += 1
+        # The old SK's rows as they are (rank, reason, lampiran number), new rows of the new SK.
+        copied_columns = (
+            "urutan", "proposal_id", "person_id", "nik", "nama", "alamat", "kode_desa", "nilai", "desil",
+            "peringkat", "masuk", "alasan", "dipaksa_oleh", "alasan_rinci",
+        )  # fmt: skip
+        copies = [
+            dict(row._mapping) | {"id": next_id}
+            for next_id, row in enumerate(
+                session.execute(
+                    select(*(getattr(SkPenerima, name) for name in copied_columns))
+                    .where(SkPenerima.sk_id == old.id, SkPenerima.deleted_at.is_(None))
+                    .order_by(SkPenerima.id)
+                ),
+                start=next_penerima_id(session),
+            )
+        ]
+        insert_penerima(uow, sk, copies, progress, N_("Menyalin baris SK..."))
+        copied = len(copies)
         session.flush()
         uow.audit(
             user,

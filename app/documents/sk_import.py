@@ -18,8 +18,18 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.auth.roles import CurrentUser, Permission, require
-from app.documents.sk import SkDetail, SkOrigin, SkStatus, _detail, apply_fields, default_judul, desil_by_nik
-from app.documents.sk_final import freeze, require_complete
+from app.documents.sk import (
+    SkDetail,
+    SkOrigin,
+    SkStatus,
+    _detail,
+    apply_fields,
+    default_judul,
+    desil_by_nik,
+    insert_penerima,
+    next_penerima_id,
+)
+from app.documents.sk_final import freeze, lampiran_rows, require_complete
 from app.errors import DomainError
 from app.i18n import N_
 from app.jobs import NO_PROGRESS, Progress, cycle_collection_paused, waiting_for_writer
@@ -29,7 +39,7 @@ from app.screening.programs import ListStatus, program_visible
 from app.screening.proposal_import import ProposalImport
 from app.screening.registry_index import CACHE
 from app.screening.service import require_registry, screen_list_within
-from db.models import Person, Proposal, ProposalList, SkPenerima, SkPenetapan
+from db.models import Person, Proposal, ProposalList, SkPenetapan
 
 SHOWN_ISSUES = 10  # refused rows named in the message; the rest are counted
 
@@ -105,12 +115,13 @@ def import_sk(
             apply_fields(sk, dict(fields))
             session.add(sk)
             session.flush()
-            rows, unmatched = _rows_of(session, program, list_id, sk)
-            session.add_all(rows)
+            written, unmatched = _rows_of(session, program, list_id, sk)
+            insert_penerima(uow, sk, written, progress, N_("Menyimpan baris SK..."))
             proposal_list.status, proposal_list.sk_id = ListStatus.IN_SK.value, sk.id
             session.flush()
+            rows = lampiran_rows(session, sk.id)  # every row is in, numbered in the file's order
             require_complete(session, sk, rows, need_nip=False)
-            freeze(uow, user, sk, rows)
+            freeze(uow, user, sk, rows, progress)
             uow.audit(
                 user,
                 "sk.import",
@@ -128,33 +139,39 @@ def import_sk(
     return result
 
 
-def _rows_of(session, program, list_id: int, sk: SkPenetapan) -> tuple[list[SkPenerima], tuple[int, ...]]:
+def _rows_of(session, program, list_id: int, sk: SkPenetapan) -> tuple[list[dict], tuple[int, ...]]:
+    """The SK's rows (dicts of SkPenerima columns, numbered as written) and the file rows nobody matched."""
     found = session.execute(
-        select(Proposal, Person)
+        select(
+            Proposal.id, Proposal.baris, Proposal.nik, Proposal.nik_padan, Proposal.nama, Proposal.alamat,
+            Proposal.kode_desa, Person.id.label("person_id"), Person.nama.label("person_nama"),
+            Person.alamat.label("person_alamat"), Person.kode_desa.label("person_kode_desa"),
+        )
         .outerjoin(Person, Person.id == Proposal.person_id)
         .where(Proposal.list_id == list_id, Proposal.deleted_at.is_(None))
         .order_by(Proposal.baris, Proposal.id)
-    ).all()
-    niks = [p.nik_padan or p.nik for p, _person in found]
+    ).all()  # fmt: skip
+    niks = [p.nik_padan or p.nik for p in found]
     desil = desil_by_nik(session, program, [n for n in niks if n])
     rows, unmatched = [], []
-    for number, ((proposal, person), nik) in enumerate(zip(found, niks, strict=True), start=1):
-        if person is None:
-            unmatched.append(proposal.baris)
+    first_id = next_penerima_id(session)
+    for number, (p, nik) in enumerate(zip(found, niks, strict=True), start=1):
+        linked = p.person_id is not None
+        if not linked:
+            unmatched.append(p.baris)
         rows.append(
-            SkPenerima(
-                sk_id=sk.id,
-                urutan=number,
-                proposal_id=proposal.id,
-                person_id=person.id if person else None,
-                nik=(nik if nik.isdigit() else "")[:16],
-                nama=person.nama if person else proposal.nama,
-                alamat=person.alamat if person else proposal.alamat,
-                kode_desa=person.kode_desa if person else proposal.kode_desa,
-                nilai=sk.nilai_per_penerima,
-                desil=desil.get(nik),
-                masuk=True,
-                origin_device=sk.origin_device,
-            )
+            {
+                "id": first_id + number - 1,
+                "urutan": number,
+                "proposal_id": p.id,
+                "person_id": p.person_id,
+                "nik": (nik if nik.isdigit() else "")[:16],
+                "nama": p.person_nama if linked else p.nama,
+                "alamat": p.person_alamat if linked else p.alamat,
+                "kode_desa": p.person_kode_desa if linked else p.kode_desa,
+                "nilai": sk.nilai_per_penerima,
+                "desil": desil.get(nik),
+                "masuk": True,
+            }
         )
     return rows, tuple(unmatched)

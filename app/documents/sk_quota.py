@@ -24,11 +24,13 @@ from datetime import date
 from sqlalchemy import select
 
 from app.auth.roles import CurrentUser, Permission, require, require_record_in_scope
-from app.documents.sk import SkStatus, sk_for_change, sk_in_scope
+from app.documents.sk import SkStatus, report, sk_for_change, sk_in_scope
 from app.errors import DomainError, NotFound
 from app.i18n import N_, _
+from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.regions import display_name
 from app.screening.programs import program_visible, unit_of_work
+from db.bulk_insert import update_many
 from db.models import (
     KuotaWilayah,
     Person,
@@ -265,17 +267,23 @@ def rank_key(desil: int | None, tgl_lahir: date | None, list_order: int, baris: 
     return (desil is None, desil or 0, tgl_lahir is None, tgl_lahir or date.max, list_order, baris, row_id)
 
 
-def rank_rows(session, sk: SkPenetapan) -> None:
-    """Ranks the SK's rows, marks who falls outside a quota and why, numbers the lampiran (by desa, then
-    rank) and keeps the total. Called by every change of a draft's rows; never on a final SK."""
+# What the ranking decides for each row; `rank_rows` writes back only the rows where one of these changed.
+RANKED = ("peringkat", "masuk", "alasan", "alasan_rinci", "urutan")
+UPDATE_CHUNK = 10_000  # rows written between two looks at the progress' cancel
+
+
+@dataclass(frozen=True)
+class QuotaState:
+    """The quotas a ranking fills: (code, limit) in the order they are tried ("" = the program's total), and
+    the places the program's other final SKs already hold, by desa."""
+
+    quotas: list[tuple[str, int]]
+    taken_before: Counter
+    names: Callable[[str], str]
+
+
+def quota_state(session, sk: SkPenetapan) -> QuotaState:
     program = session.get(Program, sk.program_id)
-    rows = session.execute(
-        select(SkPenerima, Person.tgl_lahir, Proposal.list_id, Proposal.baris)
-        .outerjoin(Person, Person.id == SkPenerima.person_id)
-        .outerjoin(Proposal, Proposal.id == SkPenerima.proposal_id)
-        .where(SkPenerima.sk_id == sk.id, SkPenerima.deleted_at.is_(None))
-    ).all()
-    rows.sort(key=lambda r: rank_key(r[0].desil, r[1], r[2] or 0, r[3] or 0, r[0].id))
     quotas: list[tuple[str, int]] = [
         (q.kode_wilayah, q.kuota)
         for q in session.scalars(
@@ -286,43 +294,102 @@ def rank_rows(session, sk: SkPenetapan) -> None:
     ]
     if program is not None and program.kuota:
         quotas.append(("", program.kuota))
-    taken_before = _places_taken_elsewhere(session, sk)
-    used = {code: sum(n for desa, n in taken_before.items() if desa.startswith(code)) for code, _n in quotas}
-    names = _namer(session)
-    for rank, (row, *_rest) in enumerate(rows, start=1):
-        row.peringkat = rank
-        if row.dipaksa_oleh:
-            row.masuk = True
+    return QuotaState(quotas, _places_taken_elsewhere(session, sk), _namer(session))
+
+
+def assign_ranking(rows: list[dict], keys: dict[int, tuple], state: QuotaState) -> int:
+    """Sets each row's rank, whether it is in, why not, and its lampiran number (by desa, then rank), on plain
+    dicts (id, kode_desa, nilai, dipaksa_oleh, alasan, alasan_rinci); `keys`: each row's `rank_key` by id.
+    Returns the total value of the rows in."""
+    rows.sort(key=lambda row: keys[row["id"]])
+    quotas, taken_before = state.quotas, state.taken_before
+    before = {
+        code: sum(n for desa, n in taken_before.items() if desa.startswith(code)) for code, _n in quotas
+    }
+    used = dict(before)
+    covering_of: dict[str, list[tuple[str, int]]] = {}
+    for rank, row in enumerate(rows, start=1):
+        row["peringkat"] = rank
+        if row["dipaksa_oleh"]:
+            row["masuk"] = True
             continue
-        covering = [(code, limit) for code, limit in quotas if row.kode_desa.startswith(code)]
+        kode_desa = row["kode_desa"]
+        covering = covering_of.get(kode_desa)
+        if covering is None:
+            covering = covering_of[kode_desa] = [(c, n) for c, n in quotas if kode_desa.startswith(c)]
         full = next(((code, limit) for code, limit in covering if used[code] >= limit), None)
         if full is None:
-            row.masuk, row.alasan, row.alasan_rinci = True, "", None
+            row["masuk"], row["alasan"], row["alasan_rinci"] = True, "", None
             for code, _limit in covering:
                 used[code] += 1
             continue
         code, limit = full
-        before = sum(n for desa, n in taken_before.items() if desa.startswith(code))
-        row.masuk = False
-        row.alasan_rinci = {"kuota": code, "batas": limit, "sebelumnya": before, "peringkat": rank}
+        row["masuk"] = False
+        row["alasan_rinci"] = {"kuota": code, "batas": limit, "sebelumnya": before[code], "peringkat": rank}
         # Stored text, in the language of the decree (Indonesian), like a screening result's reason.
-        row.alasan = ranking_reason(row.alasan_rinci, names)
+        row["alasan"] = ranking_reason(row["alasan_rinci"], state.names)
     number = 0
-    for row, *_rest in sorted(rows, key=lambda r: (r[0].kode_desa, r[0].peringkat)):
-        if row.masuk:
+    for row in sorted(rows, key=lambda r: (r["kode_desa"], r["peringkat"])):
+        if row["masuk"]:
             number += 1
-            row.urutan = number
+            row["urutan"] = number
         else:
-            row.urutan = 0
-    sk.total_nilai = sum(r[0].nilai for r in rows if r[0].masuk)
+            row["urutan"] = 0
+    return sum(row["nilai"] for row in rows if row["masuk"])
+
+
+def rank_rows(session, sk: SkPenetapan, progress: Progress = NO_PROGRESS) -> None:
+    """Ranks the SK's rows, marks who falls outside a quota and why, numbers the lampiran (by desa, then
+    rank) and keeps the total. Called by every change of a draft's rows; never on a final SK.
+
+    Set-based: the rows are read as plain values, ranked in Python, and only the rows whose ranking changed
+    are written back, in one executemany (a province's SK has 100,000 rows)."""
+    found = session.execute(
+        select(
+            SkPenerima.id, SkPenerima.kode_desa, SkPenerima.nilai, SkPenerima.dipaksa_oleh,
+            *(getattr(SkPenerima, name) for name in RANKED),
+            SkPenerima.desil, Person.tgl_lahir, Proposal.list_id, Proposal.baris,
+        )
+        .outerjoin(Person, Person.id == SkPenerima.person_id)
+        .outerjoin(Proposal, Proposal.id == SkPenerima.proposal_id)
+        .where(SkPenerima.sk_id == sk.id, SkPenerima.deleted_at.is_(None))
+    ).all()  # fmt: skip
+    rows, keys, stored = [], {}, {}
+    for r in found:
+        rows.append(
+            {"id": r.id, "kode_desa": r.kode_desa, "nilai": r.nilai, "dipaksa_oleh": r.dipaksa_oleh}
+            | {name: getattr(r, name) for name in RANKED}
+        )
+        keys[r.id] = rank_key(r.desil, r.tgl_lahir, r.list_id or 0, r.baris or 0, r.id)
+        stored[r.id] = tuple(getattr(r, name) for name in RANKED)
+    sk.total_nilai = assign_ranking(rows, keys, quota_state(session, sk))
+    now = utcnow()
+    changed = [
+        {name: row[name] for name in RANKED} | {"updated_at": now, "id": row["id"]}
+        for row in rows
+        if tuple(row[name] for name in RANKED) != stored[row["id"]]
+    ]
+    connection = session.connection()
+    for start in range(0, len(changed), UPDATE_CHUNK):
+        progress.check()
+        update_many(
+            connection, SkPenerima.__table__, changed[start : start + UPDATE_CHUNK], unique=("alasan_rinci",)
+        )
+        report(progress, min(start + UPDATE_CHUNK, len(changed)), len(changed), N_("Menyusun peringkat..."))
+    # SK rows the session holds (a row just forced in or taken out) were written behind its back: read again.
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, SkPenerima):
+            session.expire(instance)
     session.flush()
 
 
-def requota_sk(target, user: CurrentUser, sk_id: int) -> list[RankingRow]:
-    """Ranks a draft again, after the program's quotas or the registry's desil changed."""
-    with unit_of_work(target).writing() as uow:
+def requota_sk(target, user: CurrentUser, sk_id: int, progress: Progress = NO_PROGRESS) -> list[RankingRow]:
+    """Ranks a draft again, after the program's quotas or the registry's desil changed. Cancel (between
+    chunks of rows written) changes nothing."""
+    with unit_of_work(target).writing(waiting_for_writer(progress)) as uow:
         sk = sk_for_change(uow.session, user, sk_id)
-        rank_rows(uow.session, sk)
+        rank_rows(uow.session, sk, progress)
+        progress.check()
         uow.audit(user, "sk.kuota_ulang", "sk_penetapan", sk.id, after={"total_nilai": sk.total_nilai})
         ranking = _ranking(uow.session, sk)
         uow.commit()
@@ -338,13 +405,17 @@ def sk_ranking(target, user: CurrentUser, sk_id: int) -> list[RankingRow]:
 def _ranking(session, sk: SkPenetapan) -> list[RankingRow]:
     names = _namer(session)
     rows = session.execute(
-        select(SkPenerima, Person.tgl_lahir, ProposalList.nama, Proposal.baris)
+        select(
+            SkPenerima.id, SkPenerima.peringkat, SkPenerima.urutan, SkPenerima.nik, SkPenerima.nama,
+            SkPenerima.kode_desa, SkPenerima.desil, Person.tgl_lahir, ProposalList.nama.label("daftar"),
+            Proposal.baris, SkPenerima.masuk, SkPenerima.dipaksa_oleh, SkPenerima.alasan, SkPenerima.alasan_rinci,
+        )
         .outerjoin(Person, Person.id == SkPenerima.person_id)
         .outerjoin(Proposal, Proposal.id == SkPenerima.proposal_id)
         .outerjoin(ProposalList, ProposalList.id == Proposal.list_id)
         .where(SkPenerima.sk_id == sk.id, SkPenerima.deleted_at.is_(None))
         .order_by(SkPenerima.peringkat, SkPenerima.urutan, SkPenerima.id)
-    ).all()
+    ).all()  # fmt: skip
     return [
         RankingRow(
             r.id,
@@ -355,15 +426,15 @@ def _ranking(session, sk: SkPenetapan) -> list[RankingRow]:
             r.kode_desa,
             names(r.kode_desa),
             r.desil,
-            tgl_lahir,
-            list_name or "",
-            baris,
+            r.tgl_lahir,
+            r.daftar or "",
+            r.baris,
             bool(r.masuk),
             r.dipaksa_oleh,
             # In the reader's language; rows ranked before the reasons were kept as data show the stored text.
             ranking_reason(r.alasan_rinci, names, _) if r.alasan_rinci else r.alasan,
         )
-        for r, tgl_lahir, list_name, baris in rows
+        for r in rows
     ]
 
 

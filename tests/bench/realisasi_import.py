@@ -178,6 +178,8 @@ def main() -> None:
                 "expected": expected,
                 "setup_seconds": round(setup_seconds, 1),
                 "sk_steps_seconds": built["seconds"],
+                "sk_steps_cpu_seconds": built["cpu_seconds"],
+                "sk_steps_load_average": built["load_average"],
                 "sk_recipients_built": built["rows"],
                 "peak_rss_mb": peak_rss_mb(),
             }

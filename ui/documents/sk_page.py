@@ -32,6 +32,7 @@ from app.i18n import _
 from app.office import OfficeDatabase
 from app.screening.programs import list_programs
 from ui.documents.sk_preview import open_sk_preview
+from ui.jobs import BackgroundJob, run_in_background
 from ui.messages import confirm, guarded, inform
 from ui.registry.detail_format import thousands
 from ui.screening.dialogs import ReasonDialog
@@ -51,6 +52,7 @@ class SkPage(QWidget):
         self.sks: list[SkSummary] = []
         self.ranking: list[RankingRow] = []
         self.dialog = None
+        self.background: BackgroundJob | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 14, 16, 10)
         layout.setSpacing(8)
@@ -335,10 +337,20 @@ class SkPage(QWidget):
         self.dialog.open()
         return self.dialog
 
+    def _in_background(self, title: str, work, on_success) -> None:
+        """A use case that may take long on a province's SK (100,000 rows), off the GUI thread, with Batal."""
+        if self.background is not None and self.background.running:
+            return
+        self.background = run_in_background(self, title, work, on_success)
+
     def requota(self) -> None:
         sk = self.selected_sk()
-        if sk and guarded(self, requota_sk, self.db.unit_of_work(), self.user, sk.id) is not None:
-            self.refresh(sk.id)
+        if sk is not None:
+            self._in_background(
+                _("Hitung ulang kuota"),
+                lambda progress: requota_sk(self.db, self.user, sk.id, progress),
+                lambda _ranking: self.refresh(sk.id),
+            )
 
     def finalise(self) -> None:
         sk = self.selected_sk()
@@ -373,9 +385,11 @@ class SkPage(QWidget):
             ).format(nomor=sk.nomor),
         ):
             return
-        detail = guarded(self, amend_sk, self.db.unit_of_work(), self.user, sk.id)
-        if detail is not None:
-            self.refresh(detail.summary.id)
+        self._in_background(
+            _("SK perubahan"),
+            lambda progress: amend_sk(self.db, self.user, sk.id, progress),
+            lambda detail: self.refresh(detail.summary.id),
+        )
 
     def delete(self) -> None:
         sk = self.selected_sk()

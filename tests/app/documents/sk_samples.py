@@ -1,15 +1,17 @@
-"""SK documents and stored SKs for the documents' tests: plain data for the PDF, rows through a unit of work
-for the readers (the SK use cases of issue 11 will build these instead)."""
+"""SK documents and stored SKs for the documents' tests: plain data for the PDF, and an SK built through the
+SK use cases for the readers."""
 
 from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from PIL import Image
 
 from app.documents.sk_content import Letterhead, SkDocument, SkRow
-from db.models import Program, SkPenerima, SkPenetapan
+from tests.factories import DESA_LIMBOTO, PersonRecord
 
 NOMOR = "400.9/DINSOS/123/2026"
 HASH = "3f7a9c2e" * 8
@@ -65,52 +67,52 @@ def sk_document(count: int = 3, final: bool = True, nilai: int = 1_500_000, **ch
     return SkDocument(**fields)
 
 
-def stored_sk(db, kode_wilayah: str = "7501", final: bool = False, desa: str = "7501011001") -> int:
-    """An SK with two recipients (and one over quota, not printed), written straight to its tables."""
-    with db.unit_of_work().writing() as uow:
-        program = Program(nama="Bantuan Sembako Lansia", sumber_dana="APBD_KABKOTA", tahun=2026)
-        uow.session.add(program)
-        uow.session.flush()
-        sk = SkPenetapan(
-            program_id=program.id,
-            nomor=NOMOR,
-            tanggal=date(2026, 3, 5),
-            tahun=2026,
-            judul="Penetapan Penerima Bantuan Sembako Lansia Tahun 2026",
-            instansi="Kepala Dinas Sosial Kabupaten Gorontalo",
-            penandatangan_nama="Drs. HARIS TAMBIPI, M.Si",
-            penandatangan_nip="19700115 199803 1 011",
-            penandatangan_jabatan="Kepala Dinas Sosial Kabupaten Gorontalo",
-            menimbang="bahwa satu;\nbahwa dua;",
-            mengingat="Undang-Undang Nomor 13 Tahun 2011;",
-            sumber_dana="APBD_KABKOTA",
-            nilai_per_penerima=1_500_000,
-            total_nilai=3_000_000,
-            kode_wilayah=kode_wilayah,
-            status="final" if final else "draft",
-            hash_isi=HASH if final else "",
-        )
-        uow.session.add(sk)
-        uow.session.flush()
-        for urutan, (nik, nama, masuk) in enumerate(
-            [
-                ("7501015207600001", "SITI LASENA", True),
-                ("7501011203550002", "RIZAL HULOPI", True),
-                ("7501014406700003", "HALIMAH AKUBA", False),
-            ],
-            start=1,
-        ):
-            uow.session.add(
-                SkPenerima(
-                    sk_id=sk.id,
-                    urutan=urutan,
-                    nik=nik,
-                    nama=nama,
-                    alamat="JL. RAJIMAN",
-                    kode_desa=desa,
-                    nilai=1_500_000,
-                    masuk=masuk,
-                )
-            )
-        uow.commit()
-        return sk.id
+# The three people of `stored_sk`: two fit the program's quota of 2, the youngest falls outside it.
+STORED_PEOPLE = [
+    PersonRecord("7501015207600001", "7501010102110001", "SITI LASENA", "LIMBOTO", "1960-07-12", "P",
+                 "JL. RAJIMAN", "001", "002", DESA_LIMBOTO, "KEPALA KELUARGA"),
+    PersonRecord("7501011203550002", "7501010102120002", "RIZAL HULOPI", "LIMBOTO", "1955-03-12", "L",
+                 "JL. RAJIMAN", "001", "002", DESA_LIMBOTO, "KEPALA KELUARGA"),
+    PersonRecord("7501014406700003", "7501010102130003", "HALIMAH AKUBA", "LIMBOTO", "1970-06-04", "P",
+                 "JL. RAJIMAN", "001", "002", DESA_LIMBOTO, "KEPALA KELUARGA"),
+]  # fmt: skip
+STORED_FIELDS = {
+    "nomor": NOMOR,
+    "tanggal": date(2026, 3, 5),
+    "judul": "Penetapan Penerima Bantuan Sembako Lansia Tahun 2026",
+    "instansi": "Kepala Dinas Sosial Kabupaten Gorontalo",
+    "penandatangan_nama": "Drs. HARIS TAMBIPI, M.Si",
+    "penandatangan_nip": "19700115 199803 1 011",
+    "penandatangan_jabatan": "Kepala Dinas Sosial Kabupaten Gorontalo",
+    "menimbang": "bahwa satu;\nbahwa dua;",
+    "mengingat": "Undang-Undang Nomor 13 Tahun 2011;",
+}
+
+
+def stored_sk(db, final: bool = False) -> int:
+    """An SK of Kel. Kayubulan with two recipients (and one over the program's quota, not printed), built as
+    an office builds it: the people in the registry, proposed in a list, screened, drafted (`draft_sk`) and,
+    when `final`, finalised. Needs the office's admin (every test office has one)."""
+    from app.auth.users import login
+    from app.documents.sk import draft_sk
+    from app.documents.sk_final import finalise_sk
+    from app.screening.programs import create_program
+    from tests.app.documents.sk_flow import screened_list
+    from tests.app.screening.test_engine import import_registry
+    from tests.conftest import ADMIN_PASSWORD
+
+    admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
+    with TemporaryDirectory() as folder:
+        import_registry(db, admin, Path(folder), STORED_PEOPLE)
+    program = create_program(
+        db, admin, nama="Bantuan Sembako Lansia", sumber_dana="APBD_KABKOTA", tahun=2026,
+        nilai_per_penerima=1_500_000, kuota=2,
+    )  # fmt: skip
+    list_id = screened_list(db, admin, STORED_PEOPLE, program.id, "usulan_kayubulan")
+    sk = draft_sk(db, admin, program.id, [list_id], **STORED_FIELDS)
+    assert (sk.summary.penerima, sk.summary.di_luar_kuota) == (2, 1), (
+        "the stored SK's people must pass screening"
+    )
+    if final:
+        finalise_sk(db, admin, sk.summary.id)
+    return sk.summary.id
