@@ -342,7 +342,8 @@ class Candidate:
 
 def penerima_from(session: Session, program: Program, list_ids: list[int], nilai: int) -> list[Candidate]:
     rows = eligible_rows(session, list_ids)
-    niks = [(r.nik_padan or r.nik) for r in rows]
+    # The NIK the row is named by below: the desil is looked up under the same one.
+    niks = [(r.nik_padan or r.person_nik) for r in rows]
     desil = desil_by_nik(session, program, niks)
     out: list[Candidate] = []
     seen: set[int] = set()
