@@ -117,8 +117,9 @@ class BackgroundJob(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self._finish()
-        if self.on_failure is not None:
-            self.on_failure(error)
+        # An `on_failure` that returns True has shown the error itself (a dialog's inline message).
+        if self.on_failure is not None and self.on_failure(error) is True:
+            return
         if not isinstance(error, Cancelled) or self.show_cancelled:
             show_error(self.parent_widget, error)
 

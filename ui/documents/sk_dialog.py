@@ -17,10 +17,12 @@ from PySide6.QtWidgets import (
 
 from app.auth.roles import CurrentUser
 from app.documents.sk import SkDetail, draft_sk, signatory_defaults, update_sk
+from app.errors import DomainError
 from app.i18n import _
 from app.office import OfficeDatabase
 from app.screening.programs import ListStatus, ProgramData, list_proposal_lists
 from ui.auth.dialogs import _FormDialog, _header
+from ui.jobs import run_in_background
 from ui.registry.detail_format import thousands
 
 
@@ -37,6 +39,7 @@ class SkDialog(_FormDialog):
         super().__init__(title, _("Susun SK") if detail is None else _("Simpan"), parent)
         self.db, self.user, self.program, self.detail = db, user, program, detail
         self.result: SkDetail | None = None
+        self.job = None
         _header(
             self.body,
             title,
@@ -163,7 +166,35 @@ class SkDialog(_FormDialog):
 
     def submit(self) -> bool:
         if self.detail is None:
-            self.result = draft_sk(self.db, self.user, self.program.id, self.chosen_lists(), **self.values())
+            self._draft_in_background(self.chosen_lists(), self.values())
+            return False  # accepted when the draft is written
         else:
             self.result = update_sk(self.db, self.user, self.detail.summary.id, **self.values())
         return True
+
+    def _draft_in_background(self, list_ids: list[int], values: dict) -> None:
+        """Ranking a province's lists (100,000 rows) takes seconds: off the GUI thread, with Batal; a refusal
+        is shown in the dialog like any other."""
+        if self.job is not None and self.job.running:
+            return
+
+        def drafted(detail: SkDetail) -> None:
+            self.result = detail
+            self.accept()
+
+        def refused(error: BaseException) -> bool:
+            if isinstance(error, DomainError):
+                self.show_problem(str(error))
+                return True
+            return False
+
+        self.job = run_in_background(
+            self,
+            _("Menyusun SK..."),
+            lambda progress: draft_sk(
+                self.db, self.user, self.program.id, list_ids, progress=progress, **values
+            ),
+            drafted,
+            refused,
+            show_cancelled=False,
+        )

@@ -364,8 +364,8 @@ class SkPage(QWidget):
         )
         if not confirm(self, _("Finalkan SK"), question):
             return
-        detail = guarded(self, finalise_sk, self.db.unit_of_work(), self.user, sk.id)
-        if detail is not None:
+
+        def finalised(detail) -> None:
             inform(
                 self,
                 _("Finalkan SK"),
@@ -374,6 +374,13 @@ class SkPage(QWidget):
                 ),
             )
             self.refresh(sk.id)
+
+        # Writing a province's recipients (100,000 rows) takes seconds: off the GUI thread, with Batal.
+        self._in_background(
+            _("Finalkan SK"),
+            lambda progress: finalise_sk(self.db, self.user, sk.id, progress=progress),
+            finalised,
+        )
 
     def amend(self) -> None:
         sk = self.selected_sk()
