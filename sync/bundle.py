@@ -287,8 +287,16 @@ def _malformed() -> BundleRefused:
 
 
 def _read_envelope(data: bytes) -> tuple[_Reader, bytes, dict[str, Any]]:
+    if not data:
+        raise BundleRefused(
+            "not_a_bundle",
+            N_(
+                "Berkas paket kosong (0 bita): penyalinan atau unduhannya belum selesai. "
+                "Tidak ada data yang diterapkan. Salin atau unduh ulang paketnya, lalu coba lagi."
+            ),
+        )
     if not data.startswith(MAGIC):
-        if len(data) < len(MAGIC) and MAGIC.startswith(data) and data:
+        if len(data) < len(MAGIC) and MAGIC.startswith(data):
             raise _truncated()
         raise BundleRefused(
             "not_a_bundle",
