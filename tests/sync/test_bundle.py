@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import zipfile
+import zlib
 
 import pytest
 
 from sync.bundle import (
     MAGIC,
     SIGNATURE_SIZE,
+    BundleHeader,
     BundleRefused,
     Signer,
     build_bundle,
@@ -358,15 +361,34 @@ def test_a_bundle_from_another_province_is_refused(laptop_keys, server_keys):
     assert "76" in str(refused.value) and "75" in str(refused.value)
 
 
-def test_refusals_read_in_english_when_english_is_chosen(laptop_keys, server_keys):
-    # The catalog is regenerated separately; until then the Indonesian text stands in, never a key or a crash.
-    from app.i18n import set_language
+def test_a_signed_chunk_with_two_records_on_one_line_is_refused(laptop_keys, server_keys):
+    # A signer's own bytes, validly signed, must still be one record per line: counts cannot be bent.
+    chunk = zlib.compress(b'{"seq":1},{"seq":2}')
+    header = BundleHeader(
+        bundle_id="7f0c2b9e-2d7a-4f57-9c43-0e6d5a1b8c21",
+        province="75",
+        sender=LAPTOP,
+        recipient=SERVER,
+        region="7501",
+        stream=f"up:{LAPTOP}",
+        seq_from=1,
+        seq_to=2,
+        prev_hash="",
+        created_at="2026-12-06T00:00:00+00:00",
+        chunk_count=1,
+        chunk_hashes=(hashlib.sha256(chunk).hexdigest(),),
+        records=2,
+    )
+    header_bytes = header.canonical_bytes()
+    signed = join_signed(header_bytes, laptop_keys.signing.sign(header_bytes), [chunk])
+    data = seal(
+        signed,
+        recipient=SERVER,
+        bundle_id=header.bundle_id,
+        recipient_key=server_keys.encryption.public_key(),
+    )
 
-    set_language("en")
-    with pytest.raises(BundleRefused) as refused:
-        open_as_server(b"PK\x03\x04", laptop_keys, server_keys)
-
-    assert str(refused.value)
+    assert refused_code(data, laptop_keys, server_keys) == "chunk_mismatch"
 
 
 def test_public_keys_travel_as_base64_json_and_private_keys_as_raw_bytes():
