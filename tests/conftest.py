@@ -65,3 +65,43 @@ def kecamatan_operator(office_db, admin) -> CurrentUser:
 @pytest.fixture
 def guest(office_db, admin) -> CurrentUser:
     return make_user(office_db, admin, "tamu", Role.GUEST, OFFICE_REGION)
+
+
+@pytest.fixture(scope="session")
+def monitoring_template(tmp_path_factory):
+    """The monitoring program year (tests/app/documents/monitoring_data.py) built once per test process through
+    the use cases, then copied for each test that reads it (`monitoring_copy`): building it costs seconds."""
+    from tests.app.documents.monitoring_data import build_monitoring_data
+
+    folder = tmp_path_factory.mktemp("monitoring-template")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EJPS_DATA_DIR", str(folder / "data"))
+        patch.setenv("EJPS_DB_PASSPHRASE", "frasa-sandi-uji")
+        db = create_office_database(
+            folder / "kantor.db", OFFICE_REGION, "admin", ADMIN_PASSWORD, "Admin Dinsos"
+        )
+        try:
+            admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
+            operator = make_user(db, admin, "operator", Role.OPERATOR, OFFICE_REGION)
+            data = build_monitoring_data(db, operator)
+        finally:
+            db.close()
+    return folder / "kantor.db", data
+
+
+@pytest.fixture
+def monitoring_copy(monitoring_template, tmp_path):
+    """A fresh copy of the monitoring template: (its office database, the data's ids); the user "operator"
+    exists in it."""
+    import shutil
+
+    from app.office import open_office_database
+
+    template, data = monitoring_template
+    for suffix in ("", "-wal", "-shm"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, tmp_path / f"kantor.db{suffix}")
+    db = open_office_database(tmp_path / "kantor.db")
+    yield db, data
+    db.close()

@@ -6,15 +6,26 @@ import openpyxl
 import pytest
 from PySide6.QtCharts import QBarSeries
 
+from app.auth.users import login
 from app.documents.monitoring import Semester
-from tests.app.documents.monitoring_data import build_monitoring_data
+from tests.conftest import USER_PASSWORD
 from ui.documents.monitoring_page import MonitoringPage
 from ui.main_window import MainWindow
 
 
 @pytest.fixture
-def data(office_db, operator):
-    return build_monitoring_data(office_db, operator)
+def office_db(monitoring_copy):
+    return monitoring_copy[0]
+
+
+@pytest.fixture
+def operator(office_db):
+    return login(office_db.unit_of_work(), "operator", USER_PASSWORD)
+
+
+@pytest.fixture
+def data(monitoring_copy):
+    return monitoring_copy[1]
 
 
 def open_page(qtbot, office_db, user, semester="2026-1") -> MonitoringPage:

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import pytest
 
+from app.auth.users import login
 from app.documents.consistency import ProblemKind, check_consistency
 from app.documents.monitoring import Accuracy, Consistency, Semester, monitoring_figures
 from app.documents.realisasi_import import RealisasiImport
 from app.documents.sk import list_sks
 from app.errors import DomainError, Forbidden, NotFound
-from tests.app.documents.monitoring_data import LIMBOTO, TELAGA, build_monitoring_data
+from tests.app.documents.monitoring_data import LIMBOTO, TELAGA
 from tests.app.screening.test_programs import make_outsider
+from tests.conftest import USER_PASSWORD
 from tests.factories import DESA_LIMBOTO, write_csv
 
 
 @pytest.fixture
-def data(office_db, operator):
-    return build_monitoring_data(office_db, operator)
+def office_db(monitoring_copy):
+    return monitoring_copy[0]
+
+
+@pytest.fixture
+def operator(office_db):
+    return login(office_db.unit_of_work(), "operator", USER_PASSWORD)
+
+
+@pytest.fixture
+def data(monitoring_copy):
+    return monitoring_copy[1]
 
 
 def rows_by_region(report, program_id):

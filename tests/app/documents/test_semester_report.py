@@ -6,22 +6,33 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from app.auth.users import login
 from app.documents.semester_report import write_semester_report
 from app.errors import DomainError, Forbidden
 from db.models import Office
-from tests.app.documents.monitoring_data import build_monitoring_data
 from tests.app.documents.pdf_fonts_check import unembedded_fonts
 from tests.app.screening.test_programs import make_outsider
+from tests.conftest import USER_PASSWORD
 
 
 @pytest.fixture
-def data(office_db, operator):
+def office_db(monitoring_copy):
+    return monitoring_copy[0]
+
+
+@pytest.fixture
+def operator(office_db):
+    return login(office_db.unit_of_work(), "operator", USER_PASSWORD)
+
+
+@pytest.fixture
+def data(office_db, monitoring_copy):
     with office_db.unit_of_work().writing() as uow:
         office = uow.session.query(Office).one()
         office.kop_baris_1, office.kop_baris_2 = "PEMERINTAH KABUPATEN GORONTALO", "DINAS SOSIAL"
         office.kop_alamat = "Jl. Ahmad A. Wahab No. 1, Limboto"
         uow.commit()
-    return build_monitoring_data(office_db, operator)
+    return monitoring_copy[1]
 
 
 def pdf_text(path) -> str:
