@@ -6,27 +6,45 @@ Layers, from the inside out:
   zlib-compressed;
 - the header: canonical JSON (sorted keys, no spaces, UTF-8) that lists every chunk's SHA-256, so that the
   Ed25519 signature over the header bytes signs the chunks too;
-- the signed bundle: header, signature, chunks, each length-prefixed;
+- the signed bundle: header, signature, chunks, each length-prefixed (what `unseal` returns and `seal` takes);
 - the file: magic `EJPSBNDL`, a version byte, a small clear envelope (format, bundle id, recipient), the content
-  key wrapped with HPKE to the recipient's X25519 key, then the signed bundle in AES-256-GCM segments whose
-  associated data is the envelope (see sync/crypto.py).
+  key wrapped with HPKE to the recipient's X25519 key, then AES-256-GCM segments whose associated data is the
+  envelope (see sync/crypto.py). The segments carry the length-prefixed chunks first, cut every
+  `segment_size` bytes, and the signed header (header + signature) alone in the **last** segment.
 
-`open_bundle` checks everything it can check alone (framing, recipient, decryption, signer, signature, chunks,
-counts, province) before it returns a single record. The stream checks (previous hash, sequence range) need
-the receiver's state and are the receiver's, on the returned header.
+Why the header goes last: a region snapshot (1.2M people) is written from a server query as it runs, each
+chunk compressed and encrypted as soon as it is full, and the header lists every chunk's hash and the record
+count, known only at the end. Written last, it needs no reserved slot (its size grows with the chunk count) and
+no going back into the file: the file is append-only, so a partial download is a prefix of the whole and a
+transfer continues with the bytes it lacks. A reader still checks the header first: the segments' length
+prefixes lead to the last segment without decrypting the others, and the segment flagged last authenticates
+only at its true place (STREAM nonces), so a file cut anywhere is `truncated`.
+
+`read_bundle` opens a file in two passes over the local copy: the first checks everything (framing,
+recipient, signer, signature, province, every segment, every chunk hash, record count) and keeps only where
+each chunk starts; the second yields records chunk by chunk, hashing each chunk again as it is read, with
+memory bounded by one chunk, from any chunk on (to resume an interrupted apply). `open_bundle` does the same in
+one pass for a bundle in memory. The stream checks (previous hash, sequence range) need the receiver's state
+and are the receiver's, on the returned header.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import hashlib
+import io
 import json
+import os
 import struct
+import tempfile
 import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -46,8 +64,15 @@ SIGNATURE_SIZE = 64
 # A signed chunk still must not expand without bound (a hostile signer's zip bomb): 5,000 records of a few
 # kilobytes each fit with room to spare.
 MAX_CHUNK_PLAIN = 256 << 20
+MAX_CHUNK_PACKED = MAX_CHUNK_PLAIN
+# What a reader accepts as one sealed segment: writers use 1 MiB; the bound keeps a hostile length prefix from
+# making the reader allocate gigabytes.
+MAX_SEGMENT = 64 << 20
 _MAX_ENVELOPE = 4096
+_MAX_WRAPPED_KEY = 256  # HPKE's encapsulated key (32) + the sealed content key (32 + 16)
+_HEAD = len(MAGIC) + 1 + 4 + _MAX_ENVELOPE + 4 + _MAX_WRAPPED_KEY
 _LENGTH = struct.Struct(">I")
+_READ_PIECE = 1 << 20
 
 _HEADER_FIELDS: dict[str, type | tuple[type, ...]] = {
     "format": int,
@@ -117,6 +142,15 @@ class SealedBundle:
 
 
 @dataclass(frozen=True)
+class WrittenBundle:
+    """A bundle written to a file: its header, its hash (as SealedBundle's) and the file's size in bytes."""
+
+    header: BundleHeader
+    hash: str
+    size: int
+
+
+@dataclass(frozen=True)
 class OpenedBundle:
     header: BundleHeader
     records: list[dict[str, Any]] = field(repr=False)
@@ -146,6 +180,152 @@ def _chunks(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[tuple[b
         yield zlib.compress("\n".join(batch).encode("utf-8"), COMPRESSION_LEVEL), len(batch)
 
 
+def _envelope(recipient: str, bundle_id: str) -> bytes:
+    return _canonical({"bundle_id": bundle_id, "format": FORMAT, "recipient": recipient})
+
+
+class _SealingWriter:
+    """Writes the file as its content comes: the clear head, then each segment as soon as it is full."""
+
+    def __init__(
+        self,
+        out: BinaryIO,
+        *,
+        recipient: str,
+        bundle_id: str,
+        recipient_key: X25519PublicKey,
+        segment_size: int,
+    ) -> None:
+        if not 0 < segment_size <= MAX_SEGMENT - crypto.TAG_SIZE:
+            raise ValueError(f"segment_size must be between 1 and {MAX_SEGMENT - crypto.TAG_SIZE}")
+        envelope = _envelope(recipient, bundle_id)
+        content_key = crypto.new_content_key()
+        self._out = out
+        self._sealer = crypto.SegmentSealer(content_key, envelope)
+        self._segment_size = segment_size
+        self._pending = bytearray()
+        self.size = 0
+        wrapped = crypto.wrap_key(content_key, recipient_key, envelope)
+        self._emit(MAGIC + bytes([FILE_VERSION]) + _frame(envelope) + _frame(wrapped))
+
+    def _emit(self, data: bytes) -> None:
+        self._out.write(data)
+        self.size += len(data)
+
+    def _emit_segment(self, plaintext: bytes | bytearray | memoryview, *, last: bool) -> None:
+        sealed = self._sealer.seal(plaintext, last=last)
+        self._emit(_LENGTH.pack(len(sealed)))
+        self._emit(sealed)
+
+    def write(self, data: bytes) -> None:
+        self._pending += data
+        size = self._segment_size
+        full = len(self._pending) // size * size
+        if full:
+            with memoryview(self._pending) as view:
+                for start in range(0, full, size):
+                    self._emit_segment(view[start : start + size], last=False)
+            del self._pending[:full]
+
+    def finish(self, signed_header: bytes) -> None:
+        """Seals what is left of the chunks, then the signed header alone as the last segment."""
+        if self._pending:
+            self._emit_segment(self._pending, last=False)
+            self._pending.clear()
+        self._emit_segment(signed_header, last=True)
+
+
+def _write(
+    out: BinaryIO,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    sender: str,
+    recipient: str,
+    region: str,
+    stream: str,
+    seq_from: int,
+    seq_to: int,
+    prev_hash: str,
+    signing_key: Ed25519PrivateKey,
+    recipient_key: X25519PublicKey,
+    province: str = PROVINCE,
+    bundle_id: str | None = None,
+    created_at: datetime | None = None,
+    chunk_records: int = CHUNK_RECORDS,
+    segment_size: int = crypto.SEGMENT_SIZE,
+) -> WrittenBundle:
+    bundle_id = bundle_id or str(uuid.uuid4())
+    writer = _SealingWriter(
+        out, recipient=recipient, bundle_id=bundle_id, recipient_key=recipient_key, segment_size=segment_size
+    )
+    hashes: list[str] = []
+    count = 0
+    for compressed, in_chunk in _chunks(records, chunk_records):
+        hashes.append(hashlib.sha256(compressed).hexdigest())
+        count += in_chunk
+        writer.write(_LENGTH.pack(len(compressed)))
+        writer.write(compressed)
+    header = BundleHeader(
+        bundle_id=bundle_id,
+        province=province,
+        sender=sender,
+        recipient=recipient,
+        region=region,
+        stream=stream,
+        seq_from=seq_from,
+        seq_to=seq_to,
+        prev_hash=prev_hash,
+        created_at=(created_at or datetime.now(UTC)).astimezone(UTC).isoformat(),
+        chunk_count=len(hashes),
+        chunk_hashes=tuple(hashes),
+        records=count,
+    )
+    header_bytes = header.canonical_bytes()
+    signature = signing_key.sign(header_bytes)
+    writer.finish(_frame(header_bytes) + signature)
+    return WrittenBundle(header, _bundle_hash(header_bytes, signature), writer.size)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder's entry is; Windows has no such call (and needs none).
+    if os.name != "posix":
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def write_bundle(
+    target: str | os.PathLike[str] | BinaryIO, records: Iterable[Mapping[str, Any]], **fields: Any
+) -> WrittenBundle:
+    """Signs `records` as one bundle encrypted to `recipient_key`, written to `target` as they come.
+
+    `fields` are build_bundle's keyword arguments. The records may be an iterator over a query: each chunk is
+    compressed, hashed and encrypted as soon as it is full, so memory holds one chunk and one segment, never
+    the bundle. A path gets the file only complete: it is written under a temporary name in the same folder
+    (already encrypted: no record ever lies in clear on disk), flushed to disk, then renamed; if the records
+    fail midway, nothing appears. An open binary file is written to as it is, from its current position.
+    """
+    if not isinstance(target, str | os.PathLike):
+        return _write(target, records, **fields)
+    path = Path(target)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb", buffering=_READ_PIECE) as out:
+            written = _write(out, records, **fields)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_folder(path.parent)
+    return written
+
+
 def build_bundle(
     records: Iterable[Mapping[str, Any]],
     *,
@@ -164,15 +344,11 @@ def build_bundle(
     chunk_records: int = CHUNK_RECORDS,
     segment_size: int = crypto.SEGMENT_SIZE,
 ) -> SealedBundle:
-    """Signs `records` (JSON-safe dicts, in order) as one bundle and encrypts it to `recipient_key`."""
-    chunks: list[bytes] = []
-    count = 0
-    for compressed, in_chunk in _chunks(records, chunk_records):
-        chunks.append(compressed)
-        count += in_chunk
-    header = BundleHeader(
-        bundle_id=bundle_id or str(uuid.uuid4()),
-        province=province,
+    """Signs `records` (JSON-safe dicts, in order) as one bundle and encrypts it to `recipient_key`, in memory."""
+    buffer = io.BytesIO()
+    written = _write(
+        buffer,
+        records,
         sender=sender,
         recipient=recipient,
         region=region,
@@ -180,26 +356,15 @@ def build_bundle(
         seq_from=seq_from,
         seq_to=seq_to,
         prev_hash=prev_hash,
-        created_at=(created_at or datetime.now(UTC)).astimezone(UTC).isoformat(),
-        chunk_count=len(chunks),
-        chunk_hashes=tuple(hashlib.sha256(chunk).hexdigest() for chunk in chunks),
-        records=count,
-    )
-    header_bytes = header.canonical_bytes()
-    signature = signing_key.sign(header_bytes)
-    signed = b"".join([_frame(header_bytes), signature, *(_frame(chunk) for chunk in chunks)])
-    data = seal(
-        signed,
-        recipient=recipient,
-        bundle_id=header.bundle_id,
+        signing_key=signing_key,
         recipient_key=recipient_key,
+        province=province,
+        bundle_id=bundle_id,
+        created_at=created_at,
+        chunk_records=chunk_records,
         segment_size=segment_size,
     )
-    return SealedBundle(data, header, _bundle_hash(header_bytes, signature))
-
-
-def _envelope(recipient: str, bundle_id: str) -> bytes:
-    return _canonical({"bundle_id": bundle_id, "format": FORMAT, "recipient": recipient})
+    return SealedBundle(buffer.getvalue(), written.header, written.hash)
 
 
 def seal(
@@ -210,19 +375,23 @@ def seal(
     recipient_key: X25519PublicKey,
     segment_size: int = crypto.SEGMENT_SIZE,
 ) -> bytes:
-    """The file bytes of an already signed bundle encrypted to `recipient_key`."""
-    envelope = _envelope(recipient, bundle_id)
-    content_key = crypto.new_content_key()
-    parts = [
-        MAGIC,
-        bytes([FILE_VERSION]),
-        _frame(envelope),
-        _frame(crypto.wrap_key(content_key, recipient_key, envelope)),
-    ]
-    parts.extend(
-        _frame(segment) for segment in crypto.encrypt_segments(content_key, signed, envelope, segment_size)
+    """The file bytes of an already signed bundle (header, signature, chunks) encrypted to `recipient_key`."""
+    reader = _Reader(signed)
+    header_bytes = reader.part()
+    signature = reader.take(SIGNATURE_SIZE)
+    if header_bytes is None or signature is None:
+        raise ValueError("a signed bundle starts with its framed header and its signature")
+    buffer = io.BytesIO()
+    writer = _SealingWriter(
+        buffer,
+        recipient=recipient,
+        bundle_id=bundle_id,
+        recipient_key=recipient_key,
+        segment_size=segment_size,
     )
-    return b"".join(parts)
+    writer.write(signed[reader.position :])
+    writer.finish(_frame(header_bytes) + signature)
+    return buffer.getvalue()
 
 
 def _bundle_hash(header_bytes: bytes, signature: bytes) -> str:
@@ -353,39 +522,117 @@ def _wrong_recipient(addressed_to: str, recipient: str) -> BundleRefused:
     )
 
 
-def _decrypt(data: bytes, recipient: str, private_key: X25519PrivateKey) -> tuple[bytes, dict[str, Any]]:
-    reader, envelope, fields = _read_envelope(data)
-    if fields["recipient"] != recipient:
-        raise _wrong_recipient(fields["recipient"], recipient)
-    wrapped = reader.part()
-    if wrapped is None:
-        raise _truncated()
-    content_key = crypto.unwrap_key(wrapped, private_key, envelope)
-    if content_key is None:
-        raise BundleRefused(
-            "wrong_recipient",
-            N_(
-                "Paket ini tidak dapat dibuka dengan kunci perangkat ini: paket dienkripsi untuk perangkat "
-                "lain, atau berkasnya rusak. Tidak ada data yang diterapkan."
-            ),
-        )
+class _SealedFile:
+    """A bundle file's segments: where each lies, found from the length prefixes alone, and how to open each.
 
-    def segments() -> Iterator[bytes]:
-        while not reader.at_end():
-            segment = reader.part()
-            if segment is None:
+    Reads from a seekable binary file; only the head and one segment at a time are ever in memory.
+    """
+
+    def __init__(self, source: BinaryIO, recipient: str, private_key: X25519PrivateKey) -> None:
+        source.seek(0)
+        reader, envelope, fields = _read_envelope(source.read(_HEAD))
+        if fields["recipient"] != recipient:
+            raise _wrong_recipient(fields["recipient"], recipient)
+        length = reader.take(_LENGTH.size)
+        if length is None:
+            raise _truncated()
+        if _LENGTH.unpack(length)[0] > _MAX_WRAPPED_KEY:
+            raise _malformed()
+        reader.position -= _LENGTH.size
+        wrapped = reader.part()
+        if wrapped is None:
+            raise _truncated()
+        content_key = crypto.unwrap_key(wrapped, private_key, envelope)
+        if content_key is None:
+            raise BundleRefused(
+                "wrong_recipient",
+                N_(
+                    "Paket ini tidak dapat dibuka dengan kunci perangkat ini: paket dienkripsi untuk perangkat "
+                    "lain, atau berkasnya rusak. Tidak ada data yang diterapkan."
+                ),
+            )
+        self.source = source
+        self.fields = fields
+        self._opener = crypto.SegmentOpener(content_key, envelope)
+        self.segments = self._locate(reader.position)
+        # Where each segment before the last (the chunks' segments) starts in the chunks' byte stream.
+        self.body_starts: list[int] = []
+        position = 0
+        for _, sealed_length in self.segments[:-1]:
+            self.body_starts.append(position)
+            position += sealed_length - crypto.TAG_SIZE
+
+    def _locate(self, position: int) -> list[tuple[int, int]]:
+        """(file offset, length) of every sealed segment; a file that ends inside one is truncated."""
+        size = self.source.seek(0, io.SEEK_END)
+        segments: list[tuple[int, int]] = []
+        while position < size:
+            self.source.seek(position)
+            prefix = self.source.read(_LENGTH.size)
+            if len(prefix) < _LENGTH.size:
                 raise _truncated()
-            yield segment
+            (length,) = _LENGTH.unpack(prefix)
+            if not crypto.TAG_SIZE <= length <= MAX_SEGMENT:
+                raise _tampered(len(segments))
+            if position + _LENGTH.size + length > size:
+                raise _truncated()
+            segments.append((position + _LENGTH.size, length))
+            position += _LENGTH.size + length
+        if not segments:
+            raise _truncated()
+        return segments
 
-    try:
-        return crypto.decrypt_segments(content_key, segments(), envelope), fields
-    except crypto.SegmentError as error:
-        raise _truncated() if error.kind == "truncated" else _tampered(error.index) from None
+    def _sealed(self, index: int) -> bytes:
+        offset, length = self.segments[index]
+        self.source.seek(offset)
+        sealed = self.source.read(length)
+        if len(sealed) != length:
+            raise _truncated()
+        return sealed
 
+    def signed_header(self) -> bytes:
+        """The last segment's plaintext: the framed header and its signature."""
+        last = len(self.segments) - 1
+        sealed = self._sealed(last)
+        plaintext = self._opener.open(last, sealed, last=True)
+        if plaintext is None:
+            # A whole number of segments whose final one is not flagged last: the file was cut between two.
+            if self._opener.open(last, sealed, last=False) is not None:
+                raise _truncated()
+            raise _tampered(last)
+        return plaintext
 
-def unseal(data: bytes, *, recipient: str, private_key: X25519PrivateKey) -> bytes:
-    """The signed bundle inside a file addressed to `recipient` (nothing verified beyond the encryption)."""
-    return _decrypt(data, recipient, private_key)[0]
+    def body(self, start: int = 0) -> Iterator[bytes]:
+        """The plaintext of the chunks' segments, from segment `start` on."""
+        for index in range(start, len(self.segments) - 1):
+            plaintext = self._opener.open(index, self._sealed(index), last=False)
+            if plaintext is None:
+                raise _tampered(index)
+            yield plaintext
+
+    def chunks(self, offset: int = 0) -> Iterator[tuple[int, bytes]]:
+        """(offset, compressed chunk) of each framed chunk from the one at `offset` in the chunks' stream."""
+        if not self.body_starts:
+            return
+        segment = max(0, bisect.bisect_right(self.body_starts, offset) - 1)
+        skip = offset - self.body_starts[segment]
+        pending = bytearray()
+        position = offset  # of pending[0]
+        for plaintext in self.body(segment):
+            pending += memoryview(plaintext)[skip:]
+            skip = 0
+            while len(pending) >= _LENGTH.size:
+                (length,) = _LENGTH.unpack_from(pending)
+                if length > MAX_CHUNK_PACKED:
+                    raise _chunk_mismatch()
+                end = _LENGTH.size + length
+                if len(pending) < end:
+                    break
+                yield position, bytes(pending[_LENGTH.size : end])
+                del pending[:end]
+                position += end
+        if pending:
+            raise _chunk_mismatch()
 
 
 def _parse_header(header_bytes: bytes) -> BundleHeader:
@@ -417,45 +664,15 @@ def _chunk_mismatch() -> BundleRefused:
     )
 
 
-def _decode_chunk(chunk: bytes) -> list[dict[str, Any]]:
-    inflater = zlib.decompressobj()
-    try:
-        text = inflater.decompress(chunk, MAX_CHUNK_PLAIN)
-    except zlib.error:
-        raise _chunk_mismatch() from None
-    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
-        raise _chunk_mismatch()
-    # One parse of the lines joined as an array is about twice as fast as one per line; a JSON text never
-    # holds a raw newline, so the line count must equal the record count.
-    try:
-        records = json.loads(b"[" + text.replace(b"\n", b",") + b"]")
-    except (UnicodeDecodeError, ValueError):
-        raise _chunk_mismatch() from None
-    if len(records) != text.count(b"\n") + 1 or not all(isinstance(record, dict) for record in records):
-        raise _chunk_mismatch()
-    return records
-
-
-def open_bundle(
-    data: bytes,
-    *,
-    recipient: str,
-    private_key: X25519PrivateKey,
-    signers: SignerLookup,
-    province: str = PROVINCE,
-) -> OpenedBundle:
-    """The verified header and records of a bundle file, or BundleRefused: nothing is returned unverified.
-
-    `recipient` is this receiver's identity (its device UUID, or "server"); `signers` maps a sender's
-    device id to what the receiver knows of it, or None when it knows nothing.
-    """
-    signed, envelope = _decrypt(bytes(data), recipient, private_key)
-    reader = _Reader(signed)
+def _open_signed(sealed: _SealedFile, signers: SignerLookup, province: str) -> tuple[BundleHeader, str]:
+    """The header of a file, checked against its envelope, its signer and the province; and the bundle's hash."""
+    reader = _Reader(sealed.signed_header())
     header_bytes = reader.part()
     signature = reader.take(SIGNATURE_SIZE)
-    if header_bytes is None or signature is None:
+    if header_bytes is None or signature is None or not reader.at_end():
         raise _malformed()
     header = _parse_header(header_bytes)
+    envelope = sealed.fields
     if header.recipient != envelope["recipient"] or header.bundle_id != envelope["bundle_id"]:
         raise BundleRefused(
             "wrong_recipient",
@@ -506,20 +723,163 @@ def open_bundle(
             province=header.province,
             expected=province,
         )
-    chunks: list[bytes] = []
-    while not reader.at_end():
-        chunk = reader.part()
-        if chunk is None:
-            raise _malformed()
-        chunks.append(chunk)
-    if len(chunks) != header.chunk_count or len(header.chunk_hashes) != header.chunk_count:
+    if len(header.chunk_hashes) != header.chunk_count:
         raise _chunk_mismatch()
-    for chunk, expected in zip(chunks, header.chunk_hashes, strict=True):
-        if hashlib.sha256(chunk).hexdigest() != expected:
+    return header, _bundle_hash(header_bytes, signature)
+
+
+def _verified(
+    header: BundleHeader, chunks: Iterator[tuple[int, bytes]], first: int = 0
+) -> Iterator[tuple[int, int, bytes]]:
+    """(index, offset, chunk) of each chunk whose SHA-256 is the one signed for its place; then checks the count."""
+    index = first
+    for offset, chunk in chunks:
+        if index >= header.chunk_count or hashlib.sha256(chunk).hexdigest() != header.chunk_hashes[index]:
             raise _chunk_mismatch()
+        yield index, offset, chunk
+        index += 1
+    if index != header.chunk_count:
+        raise _chunk_mismatch()
+
+
+def _decode_chunk(chunk: bytes) -> list[dict[str, Any]]:
+    inflater = zlib.decompressobj()
+    try:
+        text = inflater.decompress(chunk, MAX_CHUNK_PLAIN)
+    except zlib.error:
+        raise _chunk_mismatch() from None
+    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
+        raise _chunk_mismatch()
+    # One parse of the lines joined as an array is about twice as fast as one per line; a JSON text never
+    # holds a raw newline, so the line count must equal the record count.
+    try:
+        records = json.loads(b"[" + text.replace(b"\n", b",") + b"]")
+    except (UnicodeDecodeError, ValueError):
+        raise _chunk_mismatch() from None
+    if len(records) != text.count(b"\n") + 1 or not all(isinstance(record, dict) for record in records):
+        raise _chunk_mismatch()
+    return records
+
+
+def _count_lines(chunk: bytes) -> int:
+    """The records a chunk holds (one per line), inflated piece by piece so that memory stays small."""
+    inflater = zlib.decompressobj()
+    lines = size = 0
+    pending = chunk
+    try:
+        while True:
+            text = inflater.decompress(pending, _READ_PIECE)
+            size += len(text)
+            lines += text.count(b"\n")
+            if size > MAX_CHUNK_PLAIN:
+                raise _chunk_mismatch()
+            pending = inflater.unconsumed_tail
+            if not pending and (inflater.eof or not text):
+                break
+    except zlib.error:
+        raise _chunk_mismatch() from None
+    if not inflater.eof or inflater.unused_data or size == 0:
+        raise _chunk_mismatch()
+    return lines + 1
+
+
+class OpenedBundleStream:
+    """A bundle file already verified whole, whose records are read chunk by chunk; close it when done.
+
+    Each chunk is hashed again as it is read (the file is read a second time from disk) so that no record
+    comes from bytes that were not checked against the signed header.
+    """
+
+    def __init__(
+        self, sealed: _SealedFile, header: BundleHeader, bundle_hash: str, offsets: list[int], owned: bool
+    ) -> None:
+        self.header = header
+        self.hash = bundle_hash
+        self._sealed = sealed
+        self._offsets = offsets
+        self._owned = owned
+
+    def chunks(self, start: int = 0) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        """(index, records) of each chunk from chunk `start` on: an apply interrupted after chunk k-1 resumes at k."""
+        if not 0 <= start <= self.header.chunk_count:
+            raise ValueError(f"start must be between 0 and {self.header.chunk_count}, not {start}")
+        if start == self.header.chunk_count:
+            return iter(())
+        chunks = self._sealed.chunks(self._offsets[start])
+        return ((index, _decode_chunk(chunk)) for index, _, chunk in _verified(self.header, chunks, start))
+
+    def records(self, start_chunk: int = 0) -> Iterator[dict[str, Any]]:
+        for _, records in self.chunks(start_chunk):
+            yield from records
+
+    def close(self) -> None:
+        if self._owned:
+            self._sealed.source.close()
+
+    def __enter__(self) -> OpenedBundleStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def read_bundle(
+    source: str | os.PathLike[str] | BinaryIO,
+    *,
+    recipient: str,
+    private_key: X25519PrivateKey,
+    signers: SignerLookup,
+    province: str = PROVINCE,
+) -> OpenedBundleStream:
+    """A bundle file (a path, or a seekable binary file) verified whole, or BundleRefused as open_bundle.
+
+    Framing, recipient, signer, signature, province, every segment, every chunk's hash, the chunk and record
+    counts are all checked here, in one pass that decrypts and inflates without parsing and keeps only each
+    chunk's position, before the returned stream yields a single record.
+    """
+    owned = isinstance(source, str | os.PathLike)
+    file: BinaryIO = open(source, "rb") if owned else source  # noqa: SIM115  (closed by the stream)
+    try:
+        sealed = _SealedFile(file, recipient, private_key)
+        header, bundle_hash = _open_signed(sealed, signers, province)
+        offsets: list[int] = []
+        records = 0
+        for _, offset, chunk in _verified(header, sealed.chunks()):
+            offsets.append(offset)
+            records += _count_lines(chunk)
+        if records != header.records:
+            raise _chunk_mismatch()
+    except BaseException:
+        if owned:
+            file.close()
+        raise
+    return OpenedBundleStream(sealed, header, bundle_hash, offsets, owned)
+
+
+def open_bundle(
+    data: bytes,
+    *,
+    recipient: str,
+    private_key: X25519PrivateKey,
+    signers: SignerLookup,
+    province: str = PROVINCE,
+) -> OpenedBundle:
+    """The verified header and records of a bundle file, or BundleRefused: nothing is returned unverified.
+
+    `recipient` is this receiver's identity (its device UUID, or "server"); `signers` maps a sender's
+    device id to what the receiver knows of it, or None when it knows nothing.
+    """
+    sealed = _SealedFile(io.BytesIO(data), recipient, private_key)
+    header, bundle_hash = _open_signed(sealed, signers, province)
     records: list[dict[str, Any]] = []
-    for chunk in chunks:
+    for _, _, chunk in _verified(header, sealed.chunks()):
         records.extend(_decode_chunk(chunk))
     if len(records) != header.records:
         raise _chunk_mismatch()
-    return OpenedBundle(header, records, _bundle_hash(header_bytes, signature))
+    return OpenedBundle(header, records, bundle_hash)
+
+
+def unseal(data: bytes, *, recipient: str, private_key: X25519PrivateKey) -> bytes:
+    """The signed bundle inside a file addressed to `recipient` (nothing verified beyond the encryption)."""
+    sealed = _SealedFile(io.BytesIO(data), recipient, private_key)
+    return sealed.signed_header() + b"".join(sealed.body())
