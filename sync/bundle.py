@@ -522,6 +522,52 @@ def _wrong_recipient(addressed_to: str, recipient: str) -> BundleRefused:
     )
 
 
+def _open_unbuffered(path: str | os.PathLike[str]) -> BinaryIO:
+    # Segments are read whole (1 MiB), so a buffer would only copy them once more; and a buffer could serve
+    # bytes from before a change on disk, which the second pass must see (and refuse).
+    return open(path, "rb", buffering=0)  # noqa: SIM115  (closed by the caller)
+
+
+def _read_exactly(source: BinaryIO, size: int) -> bytes:
+    """`size` bytes, or fewer only at the end of the file (an unbuffered read may return less)."""
+    data = source.read(size) or b""
+    while len(data) < size:
+        more = source.read(size - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
+def _open_head(
+    source: BinaryIO, recipient: str, private_key: X25519PrivateKey
+) -> tuple[int, dict[str, Any], crypto.SegmentOpener]:
+    """Where the segments start, the clear envelope's fields and the opener of the segments."""
+    source.seek(0)
+    reader, envelope, fields = _read_envelope(_read_exactly(source, _HEAD))
+    if fields["recipient"] != recipient:
+        raise _wrong_recipient(fields["recipient"], recipient)
+    length = reader.take(_LENGTH.size)
+    if length is None:
+        raise _truncated()
+    if _LENGTH.unpack(length)[0] > _MAX_WRAPPED_KEY:
+        raise _malformed()
+    reader.position -= _LENGTH.size
+    wrapped = reader.part()
+    if wrapped is None:
+        raise _truncated()
+    content_key = crypto.unwrap_key(wrapped, private_key, envelope)
+    if content_key is None:
+        raise BundleRefused(
+            "wrong_recipient",
+            N_(
+                "Paket ini tidak dapat dibuka dengan kunci perangkat ini: paket dienkripsi untuk perangkat "
+                "lain, atau berkasnya rusak. Tidak ada data yang diterapkan."
+            ),
+        )
+    return reader.position, fields, crypto.SegmentOpener(content_key, envelope)
+
+
 class _SealedFile:
     """A bundle file's segments: where each lies, found from the length prefixes alone, and how to open each.
 
@@ -529,32 +575,9 @@ class _SealedFile:
     """
 
     def __init__(self, source: BinaryIO, recipient: str, private_key: X25519PrivateKey) -> None:
-        source.seek(0)
-        reader, envelope, fields = _read_envelope(source.read(_HEAD))
-        if fields["recipient"] != recipient:
-            raise _wrong_recipient(fields["recipient"], recipient)
-        length = reader.take(_LENGTH.size)
-        if length is None:
-            raise _truncated()
-        if _LENGTH.unpack(length)[0] > _MAX_WRAPPED_KEY:
-            raise _malformed()
-        reader.position -= _LENGTH.size
-        wrapped = reader.part()
-        if wrapped is None:
-            raise _truncated()
-        content_key = crypto.unwrap_key(wrapped, private_key, envelope)
-        if content_key is None:
-            raise BundleRefused(
-                "wrong_recipient",
-                N_(
-                    "Paket ini tidak dapat dibuka dengan kunci perangkat ini: paket dienkripsi untuk perangkat "
-                    "lain, atau berkasnya rusak. Tidak ada data yang diterapkan."
-                ),
-            )
+        start, self.fields, self._opener = _open_head(source, recipient, private_key)
         self.source = source
-        self.fields = fields
-        self._opener = crypto.SegmentOpener(content_key, envelope)
-        self.segments = self._locate(reader.position)
+        self.segments = self._locate(start)
         # Where each segment before the last (the chunks' segments) starts in the chunks' byte stream.
         self.body_starts: list[int] = []
         position = 0
@@ -568,7 +591,7 @@ class _SealedFile:
         segments: list[tuple[int, int]] = []
         while position < size:
             self.source.seek(position)
-            prefix = self.source.read(_LENGTH.size)
+            prefix = _read_exactly(self.source, _LENGTH.size)
             if len(prefix) < _LENGTH.size:
                 raise _truncated()
             (length,) = _LENGTH.unpack(prefix)
@@ -585,7 +608,7 @@ class _SealedFile:
     def _sealed(self, index: int) -> bytes:
         offset, length = self.segments[index]
         self.source.seek(offset)
-        sealed = self.source.read(length)
+        sealed = _read_exactly(self.source, length)
         if len(sealed) != length:
             raise _truncated()
         return sealed
@@ -838,7 +861,7 @@ def read_bundle(
     chunk's position, before the returned stream yields a single record.
     """
     owned = isinstance(source, str | os.PathLike)
-    file: BinaryIO = open(source, "rb") if owned else source  # noqa: SIM115  (closed by the stream)
+    file: BinaryIO = _open_unbuffered(source) if owned else source  # noqa: SIM115  (closed by the stream)
     try:
         sealed = _SealedFile(file, recipient, private_key)
         header, bundle_hash = _open_signed(sealed, signers, province)
@@ -877,6 +900,48 @@ def open_bundle(
     if len(records) != header.records:
         raise _chunk_mismatch()
     return OpenedBundle(header, records, bundle_hash)
+
+
+def verified_prefix(
+    source: str | os.PathLike[str] | BinaryIO, *, recipient: str, private_key: X25519PrivateKey
+) -> tuple[int, bool]:
+    """How much of a partly received bundle file is sound: (length, complete).
+
+    `length` is the size of the longest prefix made of the head and whole segments that authenticate, in
+    order; `complete` says whether it ends with the last segment (the file is whole: read_bundle it). A
+    transfer cut short (a killed process, a dropped connection, a torn write) keeps that prefix and asks for
+    the rest from there (an HTTP Range from `length`): the file is append-only, so nothing is fetched twice.
+    A head that is not there yet (or not this recipient's) gives (0, False); a file for another recipient, or
+    not a bundle at all, is refused as by read_bundle once its head is complete.
+    """
+    owned = isinstance(source, str | os.PathLike)
+    file: BinaryIO = _open_unbuffered(source) if owned else source  # noqa: SIM115  (closed below)
+    try:
+        try:
+            position, _, opener = _open_head(file, recipient, private_key)
+        except BundleRefused as refused:
+            if refused.code == "truncated" or file.seek(0, io.SEEK_END) == 0:
+                return 0, False
+            raise
+        size = file.seek(0, io.SEEK_END)
+        index = 0
+        while position + _LENGTH.size <= size:
+            file.seek(position)
+            (length,) = _LENGTH.unpack(_read_exactly(file, _LENGTH.size))
+            if not crypto.TAG_SIZE <= length <= MAX_SEGMENT or position + _LENGTH.size + length > size:
+                break
+            sealed = _read_exactly(file, length)
+            if opener.open(index, sealed, last=False) is not None:
+                position += _LENGTH.size + length
+                index += 1
+                continue
+            if opener.open(index, sealed, last=True) is not None:
+                return position + _LENGTH.size + length, True
+            break
+        return position, False
+    finally:
+        if owned:
+            file.close()
 
 
 def unseal(data: bytes, *, recipient: str, private_key: X25519PrivateKey) -> bytes:
