@@ -7,9 +7,9 @@ Layers, from the inside out:
 - the header: canonical JSON (sorted keys, no spaces, UTF-8) that lists every chunk's SHA-256, so that the
   Ed25519 signature over the header bytes signs the chunks too;
 - the signed bundle: header, signature, chunks, each length-prefixed (what `unseal` returns and `seal` takes);
-- the file: magic `EJPSBNDL`, a version byte, a small clear envelope (format, bundle id, recipient), the content
-  key wrapped with HPKE to the recipient's X25519 key, then AES-256-GCM segments whose associated data is the
-  envelope (see sync/crypto.py). The segments carry the length-prefixed chunks first, cut every
+- the file (sync/bundle_file.py): magic `EJPSBNDL`, a version byte, a small clear envelope (format, bundle id,
+  recipient), the content key wrapped with HPKE to the recipient's X25519 key, then AES-256-GCM segments whose
+  associated data is the envelope (see sync/crypto.py). The segments carry the length-prefixed chunks first, cut every
   `segment_size` bytes, and the signed header (header + signature) alone in the **last** segment.
 
 Why the header goes last: a region snapshot (1.2M people) is written from a server query as it runs, each
@@ -30,13 +30,11 @@ and are the receiver's, on the returned header.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import hashlib
 import io
 import json
 import os
-import struct
 import tempfile
 import uuid
 import zlib
@@ -52,13 +50,46 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
-from app.errors import DomainError
 from app.i18n import N_
 from sync import crypto
+from sync.bundle_file import (
+    FORMAT,
+    LENGTH,
+    MAGIC,
+    BundleRefused,
+    PartReader,
+    SealedFile,
+    SealingWriter,
+    canonical,
+    frame,
+    malformed,
+    open_unbuffered,
+    verified_prefix,
+)
 
-FORMAT = 1
-MAGIC = b"EJPSBNDL"
-FILE_VERSION = 1
+__all__ = [
+    "CHUNK_RECORDS",
+    "FORMAT",
+    "MAGIC",
+    "PROVINCE",
+    "SIGNATURE_SIZE",
+    "BundleHeader",
+    "BundleRefused",
+    "OpenedBundle",
+    "OpenedBundleStream",
+    "SealedBundle",
+    "Signer",
+    "SignerLookup",
+    "WrittenBundle",
+    "build_bundle",
+    "open_bundle",
+    "read_bundle",
+    "seal",
+    "unseal",
+    "verified_prefix",
+    "write_bundle",
+]
+
 PROVINCE = "75"
 CHUNK_RECORDS = 5_000
 COMPRESSION_LEVEL = 3  # measured on person records: 8 % smaller than 1 at the same speed; 6 is 2.5x slower
@@ -67,13 +98,6 @@ SIGNATURE_SIZE = 64
 # kilobytes each fit with room to spare.
 MAX_CHUNK_PLAIN = 256 << 20
 MAX_CHUNK_PACKED = MAX_CHUNK_PLAIN
-# What a reader accepts as one sealed segment: writers use 1 MiB; the bound keeps a hostile length prefix from
-# making the reader allocate gigabytes.
-MAX_SEGMENT = 64 << 20
-_MAX_ENVELOPE = 4096
-_MAX_WRAPPED_KEY = 256  # HPKE's encapsulated key (32) + the sealed content key (32 + 16)
-_HEAD = len(MAGIC) + 1 + 4 + _MAX_ENVELOPE + 4 + _MAX_WRAPPED_KEY
-_LENGTH = struct.Struct(">I")
 _READ_PIECE = 1 << 20
 
 _HEADER_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -92,14 +116,6 @@ _HEADER_FIELDS: dict[str, type | tuple[type, ...]] = {
     "chunk_hashes": list,
     "records": int,
 }
-
-
-class BundleRefused(DomainError):
-    """A bundle was refused whole; `code` is stable (for logs, receipts and tests), the message Indonesian."""
-
-    def __init__(self, code: str, message: str, **params: object) -> None:
-        super().__init__(message, **params)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -122,7 +138,7 @@ class BundleHeader:
     def canonical_bytes(self) -> bytes:
         data = asdict(self)
         data["chunk_hashes"] = list(self.chunk_hashes)
-        return _canonical(data)
+        return canonical(data)
 
 
 @dataclass(frozen=True)
@@ -157,14 +173,6 @@ class OpenedBundle:
     header: BundleHeader
     records: list[dict[str, Any]] = field(repr=False)
     hash: str
-
-
-def _canonical(data: Mapping[str, Any]) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _frame(part: bytes) -> bytes:
-    return _LENGTH.pack(len(part)) + part
 
 
 # --- building -------------------------------------------------------------------------------------------------
@@ -206,61 +214,6 @@ def _chunks(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[tuple[b
             yield (*packed.result(), count)
 
 
-def _envelope(recipient: str, bundle_id: str) -> bytes:
-    return _canonical({"bundle_id": bundle_id, "format": FORMAT, "recipient": recipient})
-
-
-class _SealingWriter:
-    """Writes the file as its content comes: the clear head, then each segment as soon as it is full."""
-
-    def __init__(
-        self,
-        out: BinaryIO,
-        *,
-        recipient: str,
-        bundle_id: str,
-        recipient_key: X25519PublicKey,
-        segment_size: int,
-    ) -> None:
-        if not 0 < segment_size <= MAX_SEGMENT - crypto.TAG_SIZE:
-            raise ValueError(f"segment_size must be between 1 and {MAX_SEGMENT - crypto.TAG_SIZE}")
-        envelope = _envelope(recipient, bundle_id)
-        content_key = crypto.new_content_key()
-        self._out = out
-        self._sealer = crypto.SegmentSealer(content_key, envelope)
-        self._segment_size = segment_size
-        self._pending = bytearray()
-        self.size = 0
-        wrapped = crypto.wrap_key(content_key, recipient_key, envelope)
-        self._emit(MAGIC + bytes([FILE_VERSION]) + _frame(envelope) + _frame(wrapped))
-
-    def _emit(self, data: bytes) -> None:
-        self._out.write(data)
-        self.size += len(data)
-
-    def _emit_segment(self, plaintext: bytes | bytearray | memoryview, *, last: bool) -> None:
-        sealed = self._sealer.seal(plaintext, last=last)
-        self._emit(_LENGTH.pack(len(sealed)))
-        self._emit(sealed)
-
-    def write(self, data: bytes) -> None:
-        self._pending += data
-        size = self._segment_size
-        full = len(self._pending) // size * size
-        if full:
-            with memoryview(self._pending) as view:
-                for start in range(0, full, size):
-                    self._emit_segment(view[start : start + size], last=False)
-            del self._pending[:full]
-
-    def finish(self, signed_header: bytes) -> None:
-        """Seals what is left of the chunks, then the signed header alone as the last segment."""
-        if self._pending:
-            self._emit_segment(self._pending, last=False)
-            self._pending.clear()
-        self._emit_segment(signed_header, last=True)
-
-
 def _write(
     out: BinaryIO,
     records: Iterable[Mapping[str, Any]],
@@ -281,7 +234,7 @@ def _write(
     segment_size: int = crypto.SEGMENT_SIZE,
 ) -> WrittenBundle:
     bundle_id = bundle_id or str(uuid.uuid4())
-    writer = _SealingWriter(
+    writer = SealingWriter(
         out, recipient=recipient, bundle_id=bundle_id, recipient_key=recipient_key, segment_size=segment_size
     )
     hashes: list[str] = []
@@ -289,7 +242,7 @@ def _write(
     for compressed, chunk_hash, in_chunk in _chunks(records, chunk_records):
         hashes.append(chunk_hash)
         count += in_chunk
-        writer.write(_LENGTH.pack(len(compressed)))
+        writer.write(LENGTH.pack(len(compressed)))
         writer.write(compressed)
     header = BundleHeader(
         bundle_id=bundle_id,
@@ -308,7 +261,7 @@ def _write(
     )
     header_bytes = header.canonical_bytes()
     signature = signing_key.sign(header_bytes)
-    writer.finish(_frame(header_bytes) + signature)
+    writer.finish(frame(header_bytes) + signature)
     return WrittenBundle(header, _bundle_hash(header_bytes, signature), writer.size)
 
 
@@ -402,13 +355,13 @@ def seal(
     segment_size: int = crypto.SEGMENT_SIZE,
 ) -> bytes:
     """The file bytes of an already signed bundle (header, signature, chunks) encrypted to `recipient_key`."""
-    reader = _Reader(signed)
+    reader = PartReader(signed)
     header_bytes = reader.part()
     signature = reader.take(SIGNATURE_SIZE)
     if header_bytes is None or signature is None:
         raise ValueError("a signed bundle starts with its framed header and its signature")
     buffer = io.BytesIO()
-    writer = _SealingWriter(
+    writer = SealingWriter(
         buffer,
         recipient=recipient,
         bundle_id=bundle_id,
@@ -416,7 +369,7 @@ def seal(
         segment_size=segment_size,
     )
     writer.write(signed[reader.position :])
-    writer.finish(_frame(header_bytes) + signature)
+    writer.finish(frame(header_bytes) + signature)
     return buffer.getvalue()
 
 
@@ -427,279 +380,22 @@ def _bundle_hash(header_bytes: bytes, signature: bytes) -> str:
 # --- opening --------------------------------------------------------------------------------------------------
 
 
-class _Reader:
-    """Length-prefixed parts of a byte string; running out of bytes is a truncated file."""
-
-    def __init__(self, data: bytes | memoryview, start: int = 0) -> None:
-        self.data = memoryview(data)
-        self.position = start
-
-    def at_end(self) -> bool:
-        return self.position >= len(self.data)
-
-    def take(self, size: int) -> bytes | None:
-        end = self.position + size
-        if end > len(self.data):
-            return None
-        piece = bytes(self.data[self.position : end])
-        self.position = end
-        return piece
-
-    def part(self) -> bytes | None:
-        length = self.take(_LENGTH.size)
-        return None if length is None else self.take(_LENGTH.unpack(length)[0])
-
-
-def _truncated() -> BundleRefused:
-    return BundleRefused(
-        "truncated",
-        N_(
-            "Berkas paket terpotong (tidak lengkap), mungkin karena salinan atau unduhan yang terputus. "
-            "Tidak ada data yang diterapkan. Salin atau unduh ulang paketnya, lalu coba lagi."
-        ),
-    )
-
-
-def _tampered(index: int) -> BundleRefused:
-    return BundleRefused(
-        "chunk_mismatch",
-        N_(
-            "Isi berkas paket rusak atau telah diubah (segmen {index}). Tidak ada data yang diterapkan. "
-            "Minta pengirim mengirim ulang paketnya."
-        ),
-        index=index + 1,
-    )
-
-
-def _malformed() -> BundleRefused:
-    return BundleRefused(
-        "not_a_bundle",
-        N_(
-            "Susunan isi paket sinkronisasi tidak sah. Tidak ada data yang diterapkan. "
-            "Minta pengirim membuat dan mengirim ulang paketnya."
-        ),
-    )
-
-
-def _read_envelope(data: bytes) -> tuple[_Reader, bytes, dict[str, Any]]:
-    if not data:
-        raise BundleRefused(
-            "not_a_bundle",
-            N_(
-                "Berkas paket kosong (0 bita): penyalinan atau unduhannya belum selesai. "
-                "Tidak ada data yang diterapkan. Salin atau unduh ulang paketnya, lalu coba lagi."
-            ),
-        )
-    if not data.startswith(MAGIC):
-        if len(data) < len(MAGIC) and MAGIC.startswith(data):
-            raise _truncated()
-        raise BundleRefused(
-            "not_a_bundle",
-            N_(
-                "Berkas ini bukan paket sinkronisasi e-JPS (tanda pengenal berkasnya tidak cocok). "
-                "Pilih berkas paket yang diekspor oleh e-JPS Desktop atau oleh server provinsi."
-            ),
-        )
-    reader = _Reader(data, len(MAGIC))
-    version = reader.take(1)
-    if version is None:
-        raise _truncated()
-    if version[0] != FILE_VERSION:
-        raise BundleRefused(
-            "not_a_bundle",
-            N_(
-                "Paket sinkronisasi ini memakai format versi {version} yang belum dikenal aplikasi ini. "
-                "Perbarui e-JPS Desktop, lalu coba lagi."
-            ),
-            version=version[0],
-        )
-    length = reader.take(_LENGTH.size)
-    if length is None:
-        raise _truncated()
-    if _LENGTH.unpack(length)[0] > _MAX_ENVELOPE:
-        raise _malformed()
-    reader.position -= _LENGTH.size
-    envelope = reader.part()
-    if envelope is None:
-        raise _truncated()
-    try:
-        fields = json.loads(envelope)
-    except (UnicodeDecodeError, ValueError):
-        raise _malformed() from None
-    if (
-        not isinstance(fields, dict)
-        or set(fields) != {"bundle_id", "format", "recipient"}
-        or not all(isinstance(fields[key], str) for key in ("bundle_id", "recipient"))
-        or _canonical(fields) != envelope
-    ):
-        raise _malformed()
-    return reader, envelope, fields
-
-
-def _wrong_recipient(addressed_to: str, recipient: str) -> BundleRefused:
-    return BundleRefused(
-        "wrong_recipient",
-        N_(
-            "Paket ini ditujukan ke {addressed_to}, bukan ke perangkat ini ({recipient}). "
-            "Tidak ada data yang diterapkan. Pastikan berkas paket memang untuk kantor ini."
-        ),
-        addressed_to=addressed_to,
-        recipient=recipient,
-    )
-
-
-def _open_unbuffered(path: str | os.PathLike[str]) -> BinaryIO:
-    # Segments are read whole (1 MiB), so a buffer would only copy them once more; and a buffer could serve
-    # bytes from before a change on disk, which the second pass must see (and refuse).
-    return open(path, "rb", buffering=0)  # noqa: SIM115  (closed by the caller)
-
-
-def _read_exactly(source: BinaryIO, size: int) -> bytes:
-    """`size` bytes, or fewer only at the end of the file (an unbuffered read may return less)."""
-    data = source.read(size) or b""
-    while len(data) < size:
-        more = source.read(size - len(data))
-        if not more:
-            break
-        data += more
-    return data
-
-
-def _open_head(
-    source: BinaryIO, recipient: str, private_key: X25519PrivateKey
-) -> tuple[int, dict[str, Any], crypto.SegmentOpener]:
-    """Where the segments start, the clear envelope's fields and the opener of the segments."""
-    source.seek(0)
-    reader, envelope, fields = _read_envelope(_read_exactly(source, _HEAD))
-    if fields["recipient"] != recipient:
-        raise _wrong_recipient(fields["recipient"], recipient)
-    length = reader.take(_LENGTH.size)
-    if length is None:
-        raise _truncated()
-    if _LENGTH.unpack(length)[0] > _MAX_WRAPPED_KEY:
-        raise _malformed()
-    reader.position -= _LENGTH.size
-    wrapped = reader.part()
-    if wrapped is None:
-        raise _truncated()
-    content_key = crypto.unwrap_key(wrapped, private_key, envelope)
-    if content_key is None:
-        raise BundleRefused(
-            "wrong_recipient",
-            N_(
-                "Paket ini tidak dapat dibuka dengan kunci perangkat ini: paket dienkripsi untuk perangkat "
-                "lain, atau berkasnya rusak. Tidak ada data yang diterapkan."
-            ),
-        )
-    return reader.position, fields, crypto.SegmentOpener(content_key, envelope)
-
-
-class _SealedFile:
-    """A bundle file's segments: where each lies, found from the length prefixes alone, and how to open each.
-
-    Reads from a seekable binary file; only the head and one segment at a time are ever in memory.
-    """
-
-    def __init__(self, source: BinaryIO, recipient: str, private_key: X25519PrivateKey) -> None:
-        start, self.fields, self._opener = _open_head(source, recipient, private_key)
-        self.source = source
-        self.segments = self._locate(start)
-        # Where each segment before the last (the chunks' segments) starts in the chunks' byte stream.
-        self.body_starts: list[int] = []
-        position = 0
-        for _, sealed_length in self.segments[:-1]:
-            self.body_starts.append(position)
-            position += sealed_length - crypto.TAG_SIZE
-
-    def _locate(self, position: int) -> list[tuple[int, int]]:
-        """(file offset, length) of every sealed segment; a file that ends inside one is truncated."""
-        size = self.source.seek(0, io.SEEK_END)
-        segments: list[tuple[int, int]] = []
-        while position < size:
-            self.source.seek(position)
-            prefix = _read_exactly(self.source, _LENGTH.size)
-            if len(prefix) < _LENGTH.size:
-                raise _truncated()
-            (length,) = _LENGTH.unpack(prefix)
-            if not crypto.TAG_SIZE <= length <= MAX_SEGMENT:
-                raise _tampered(len(segments))
-            if position + _LENGTH.size + length > size:
-                raise _truncated()
-            segments.append((position + _LENGTH.size, length))
-            position += _LENGTH.size + length
-        if not segments:
-            raise _truncated()
-        return segments
-
-    def _sealed(self, index: int) -> bytes:
-        offset, length = self.segments[index]
-        self.source.seek(offset)
-        sealed = _read_exactly(self.source, length)
-        if len(sealed) != length:
-            raise _truncated()
-        return sealed
-
-    def signed_header(self) -> bytes:
-        """The last segment's plaintext: the framed header and its signature."""
-        last = len(self.segments) - 1
-        sealed = self._sealed(last)
-        plaintext = self._opener.open(last, sealed, last=True)
-        if plaintext is None:
-            # A whole number of segments whose final one is not flagged last: the file was cut between two.
-            if self._opener.open(last, sealed, last=False) is not None:
-                raise _truncated()
-            raise _tampered(last)
-        return plaintext
-
-    def body(self, start: int = 0) -> Iterator[bytes]:
-        """The plaintext of the chunks' segments, from segment `start` on."""
-        for index in range(start, len(self.segments) - 1):
-            plaintext = self._opener.open(index, self._sealed(index), last=False)
-            if plaintext is None:
-                raise _tampered(index)
-            yield plaintext
-
-    def chunks(self, offset: int = 0) -> Iterator[tuple[int, bytes]]:
-        """(offset, compressed chunk) of each framed chunk from the one at `offset` in the chunks' stream."""
-        if not self.body_starts:
-            return
-        segment = max(0, bisect.bisect_right(self.body_starts, offset) - 1)
-        skip = offset - self.body_starts[segment]
-        pending = bytearray()
-        position = offset  # of pending[0]
-        for plaintext in self.body(segment):
-            pending += memoryview(plaintext)[skip:]
-            skip = 0
-            while len(pending) >= _LENGTH.size:
-                (length,) = _LENGTH.unpack_from(pending)
-                if length > MAX_CHUNK_PACKED:
-                    raise _chunk_mismatch()
-                end = _LENGTH.size + length
-                if len(pending) < end:
-                    break
-                yield position, bytes(pending[_LENGTH.size : end])
-                del pending[:end]
-                position += end
-        if pending:
-            raise _chunk_mismatch()
-
-
 def _parse_header(header_bytes: bytes) -> BundleHeader:
     try:
         data = json.loads(header_bytes)
     except (UnicodeDecodeError, ValueError):
-        raise _malformed() from None
+        raise malformed() from None
     if not isinstance(data, dict) or set(data) != set(_HEADER_FIELDS):
-        raise _malformed()
+        raise malformed()
     for key, kind in _HEADER_FIELDS.items():
         value = data[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise _malformed()
+            raise malformed()
     if data["format"] != FORMAT or not all(isinstance(item, str) for item in data["chunk_hashes"]):
-        raise _malformed()
+        raise malformed()
     header = BundleHeader(**{**data, "chunk_hashes": tuple(data["chunk_hashes"])})
     if header.canonical_bytes() != header_bytes:
-        raise _malformed()
+        raise malformed()
     return header
 
 
@@ -713,13 +409,13 @@ def _chunk_mismatch() -> BundleRefused:
     )
 
 
-def _open_signed(sealed: _SealedFile, signers: SignerLookup, province: str) -> tuple[BundleHeader, str]:
+def _open_signed(sealed: SealedFile, signers: SignerLookup, province: str) -> tuple[BundleHeader, str]:
     """The header of a file, checked against its envelope, its signer and the province; and the bundle's hash."""
-    reader = _Reader(sealed.signed_header())
+    reader = PartReader(sealed.signed_header())
     header_bytes = reader.part()
     signature = reader.take(SIGNATURE_SIZE)
     if header_bytes is None or signature is None or not reader.at_end():
-        raise _malformed()
+        raise malformed()
     header = _parse_header(header_bytes)
     envelope = sealed.fields
     if header.recipient != envelope["recipient"] or header.bundle_id != envelope["bundle_id"]:
@@ -775,6 +471,26 @@ def _open_signed(sealed: _SealedFile, signers: SignerLookup, province: str) -> t
     if len(header.chunk_hashes) != header.chunk_count:
         raise _chunk_mismatch()
     return header, _bundle_hash(header_bytes, signature)
+
+
+def _framed_chunks(sealed: SealedFile, offset: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(offset, compressed chunk) of each length-prefixed chunk from the one at `offset` in the chunks' stream."""
+    pending = bytearray()
+    position = offset  # of pending[0]
+    for piece in sealed.body_from(offset):
+        pending += piece
+        while len(pending) >= LENGTH.size:
+            (length,) = LENGTH.unpack_from(pending)
+            if length > MAX_CHUNK_PACKED:
+                raise _chunk_mismatch()
+            end = LENGTH.size + length
+            if len(pending) < end:
+                break
+            yield position, bytes(pending[LENGTH.size : end])
+            del pending[:end]
+            position += end
+    if pending:
+        raise _chunk_mismatch()
 
 
 def _verified(
@@ -840,7 +556,7 @@ class OpenedBundleStream:
     """
 
     def __init__(
-        self, sealed: _SealedFile, header: BundleHeader, bundle_hash: str, offsets: list[int], owned: bool
+        self, sealed: SealedFile, header: BundleHeader, bundle_hash: str, offsets: list[int], owned: bool
     ) -> None:
         self.header = header
         self.hash = bundle_hash
@@ -854,7 +570,7 @@ class OpenedBundleStream:
             raise ValueError(f"start must be between 0 and {self.header.chunk_count}, not {start}")
         if start == self.header.chunk_count:
             return iter(())
-        chunks = self._sealed.chunks(self._offsets[start])
+        chunks = _framed_chunks(self._sealed, self._offsets[start])
         return ((index, _decode_chunk(chunk)) for index, _, chunk in _verified(self.header, chunks, start))
 
     def records(self, start_chunk: int = 0) -> Iterator[dict[str, Any]]:
@@ -887,13 +603,13 @@ def read_bundle(
     chunk's position, before the returned stream yields a single record.
     """
     owned = isinstance(source, str | os.PathLike)
-    file: BinaryIO = _open_unbuffered(source) if owned else source  # noqa: SIM115  (closed by the stream)
+    file: BinaryIO = open_unbuffered(source) if owned else source  # noqa: SIM115  (closed by the stream)
     try:
-        sealed = _SealedFile(file, recipient, private_key)
+        sealed = SealedFile(file, recipient, private_key)
         header, bundle_hash = _open_signed(sealed, signers, province)
         offsets: list[int] = []
         records = 0
-        for _, offset, chunk in _verified(header, sealed.chunks()):
+        for _, offset, chunk in _verified(header, _framed_chunks(sealed)):
             offsets.append(offset)
             records += _count_lines(chunk)
         if records != header.records:
@@ -918,59 +634,17 @@ def open_bundle(
     `recipient` is this receiver's identity (its device UUID, or "server"); `signers` maps a sender's
     device id to what the receiver knows of it, or None when it knows nothing.
     """
-    sealed = _SealedFile(io.BytesIO(data), recipient, private_key)
+    sealed = SealedFile(io.BytesIO(data), recipient, private_key)
     header, bundle_hash = _open_signed(sealed, signers, province)
     records: list[dict[str, Any]] = []
-    for _, _, chunk in _verified(header, sealed.chunks()):
+    for _, _, chunk in _verified(header, _framed_chunks(sealed)):
         records.extend(_decode_chunk(chunk))
     if len(records) != header.records:
         raise _chunk_mismatch()
     return OpenedBundle(header, records, bundle_hash)
 
 
-def verified_prefix(
-    source: str | os.PathLike[str] | BinaryIO, *, recipient: str, private_key: X25519PrivateKey
-) -> tuple[int, bool]:
-    """How much of a partly received bundle file is sound: (length, complete).
-
-    `length` is the size of the longest prefix made of the head and whole segments that authenticate, in
-    order; `complete` says whether it ends with the last segment (the file is whole: read_bundle it). A
-    transfer cut short (a killed process, a dropped connection, a torn write) keeps that prefix and asks for
-    the rest from there (an HTTP Range from `length`): the file is append-only, so nothing is fetched twice.
-    A head that is not there yet (or not this recipient's) gives (0, False); a file for another recipient, or
-    not a bundle at all, is refused as by read_bundle once its head is complete.
-    """
-    owned = isinstance(source, str | os.PathLike)
-    file: BinaryIO = _open_unbuffered(source) if owned else source  # noqa: SIM115  (closed below)
-    try:
-        try:
-            position, _, opener = _open_head(file, recipient, private_key)
-        except BundleRefused as refused:
-            if refused.code == "truncated" or file.seek(0, io.SEEK_END) == 0:
-                return 0, False
-            raise
-        size = file.seek(0, io.SEEK_END)
-        index = 0
-        while position + _LENGTH.size <= size:
-            file.seek(position)
-            (length,) = _LENGTH.unpack(_read_exactly(file, _LENGTH.size))
-            if not crypto.TAG_SIZE <= length <= MAX_SEGMENT or position + _LENGTH.size + length > size:
-                break
-            sealed = _read_exactly(file, length)
-            if opener.open(index, sealed, last=False) is not None:
-                position += _LENGTH.size + length
-                index += 1
-                continue
-            if opener.open(index, sealed, last=True) is not None:
-                return position + _LENGTH.size + length, True
-            break
-        return position, False
-    finally:
-        if owned:
-            file.close()
-
-
 def unseal(data: bytes, *, recipient: str, private_key: X25519PrivateKey) -> bytes:
     """The signed bundle inside a file addressed to `recipient` (nothing verified beyond the encryption)."""
-    sealed = _SealedFile(io.BytesIO(data), recipient, private_key)
+    sealed = SealedFile(io.BytesIO(data), recipient, private_key)
     return sealed.signed_header() + b"".join(sealed.body())
