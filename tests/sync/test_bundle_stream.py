@@ -323,7 +323,7 @@ def test_memory_stays_bounded_while_200000_records_are_written_and_read(tmp_path
 
     assert last == noted(count - 1)
     assert written.size > 40_000_000
-    assert writing_peak < written.size / 8 and reading_peak < written.size / 8
+    assert writing_peak < written.size / 5 and reading_peak < written.size / 5
 
 
 def test_a_transfer_cut_at_half_keeps_its_sound_prefix_and_continues_to_a_whole_file(
