@@ -5,6 +5,10 @@ random 32-byte content key: `Suite` is single-shot, and a bundle may be far larg
 The content is then cut into segments sealed with that key. Each segment's nonce is its index with a flag on
 the last one (the STREAM construction), and every segment's associated data is the clear envelope naming the
 recipient and the bundle, so a reordered, dropped, truncated or re-addressed file fails authentication.
+
+`SegmentSealer` and `SegmentOpener` do the same one segment at a time, for bundles written and read as
+streams: a segment's nonce depends only on its index and on whether it is the last, so a reader can open any
+segment alone once it knows which index is the last one.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SEGMENT_SIZE = 1 << 20
 CONTENT_KEY_SIZE = 32
+TAG_SIZE = 16  # AES-GCM's tag: a sealed segment is its plaintext plus these bytes
 _SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 _WRAP_INFO = b"ejps-bundle-key-v1\x00"
 _NONCE = struct.Struct(">Q3xB")  # 8-byte segment index, 3 zero bytes, 1 if last: 12 bytes
@@ -53,6 +58,38 @@ def unwrap_key(wrapped: bytes, private_key: X25519PrivateKey, context: bytes) ->
 
 def _nonce(index: int, last: bool) -> bytes:
     return _NONCE.pack(index, 1 if last else 0)
+
+
+class SegmentSealer:
+    """Seals segments one after the other, as the content comes; the last one must say so."""
+
+    def __init__(self, content_key: bytes, context: bytes) -> None:
+        self._aead = AESGCM(content_key)
+        self._context = context
+        self._index = 0
+        self._finished = False
+
+    def seal(self, plaintext: bytes | bytearray | memoryview, *, last: bool) -> bytes:
+        if self._finished:
+            raise ValueError("the last segment was already sealed")
+        sealed = self._aead.encrypt(_nonce(self._index, last), plaintext, self._context)
+        self._index += 1
+        self._finished = last
+        return sealed
+
+
+class SegmentOpener:
+    """Opens one sealed segment given its index and whether it is the last; None when it does not authenticate."""
+
+    def __init__(self, content_key: bytes, context: bytes) -> None:
+        self._aead = AESGCM(content_key)
+        self._context = context
+
+    def open(self, index: int, sealed: bytes, *, last: bool) -> bytes | None:
+        try:
+            return self._aead.decrypt(_nonce(index, last), sealed, self._context)
+        except InvalidTag:
+            return None
 
 
 def encrypt_segments(
