@@ -132,3 +132,20 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
 def postgres_url(postgres_cluster: PostgresCluster) -> str:
     """A fresh PostgreSQL database at the newest schema, for this test only."""
     return postgres_cluster.new_database()
+
+
+@pytest.fixture(scope="session")
+def sqlite_server_template(tmp_path_factory) -> Path:
+    """A server SQLite file migrated once; each test copies it."""
+    from sync.server.database import open_server_database
+
+    path = tmp_path_factory.mktemp("server-template") / "server.db"
+    open_server_database(str(path)).close()
+    return path
+
+
+@pytest.fixture
+def sqlite_server_url(sqlite_server_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "server.db"
+    shutil.copyfile(sqlite_server_template, path)
+    return str(path)
