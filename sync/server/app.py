@@ -10,7 +10,7 @@ plain functions: FastAPI runs them on its thread pool, as SQLAlchemy's sessions 
 Every refusal is a JSON object `{"code": stable code, "message": Indonesian sentence}`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
 
 import os
 import uuid

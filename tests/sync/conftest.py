@@ -16,7 +16,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,3 +152,24 @@ def sqlite_server_url(sqlite_server_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "server.db"
     shutil.copyfile(sqlite_server_template, path)
     return str(path)
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serves an ASGI app with uvicorn on a free port of 127.0.0.1 (a real socket), for the block; yields
+    its base URL."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{server.config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
