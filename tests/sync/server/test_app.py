@@ -92,3 +92,32 @@ def test_a_malformed_enrollment_request_is_refused_in_indonesian(server_url, cha
     if field:
         assert field in answer.json()["message"]
     assert "tidak sah" in answer.json()["message"]
+
+
+def test_two_server_processes_on_one_postgresql_answer_alike(postgres_url):
+    """Nothing is kept in a process: what one server wrote, the other answers at once."""
+    from app.auth.users import login
+    from sync.server.database import open_server_database
+    from sync.server.setup import create_first_admin
+    from tests.conftest import ADMIN_PASSWORD
+
+    first, second = open_server_database(postgres_url), open_server_database(postgres_url)
+    try:
+        create_first_admin(first.unit_of_work(), "admin", ADMIN_PASSWORD)
+        admin = login(second.unit_of_work(), "admin", ADMIN_PASSWORD)
+        device = uuid.uuid4()
+        with serving(create_app(first)) as one, serving(create_app(second)) as two:
+            with SyncClient(one) as client_one, SyncClient(two) as client_two:
+                assert client_one.server_info().keys.to_json() == client_two.server_info().keys.to_json()
+                ticket = client_one.request_enrollment(
+                    device, "Kantor", "7501", DeviceKeys.generate().public()
+                )
+                assert client_two.device_status(device).status == "pending"
+                approve_device(second.unit_of_work(), admin, ticket.code)
+                assert client_one.device_status(device).status == "approved"
+                revoke_device(first.unit_of_work(), admin, device, "Kantor ditutup")
+                with pytest.raises(ServerRefused):
+                    client_two.device_status(device)
+    finally:
+        first.close()
+        second.close()
