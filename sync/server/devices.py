@@ -33,7 +33,6 @@ from sync.keys import (
     PublicKeys,
     encryption_public_key,
     public_key_bytes,
-    public_key_text,
     signing_public_key,
 )
 
@@ -320,10 +319,3 @@ def list_devices(uow: UnitOfWork, actor: CurrentUser) -> list[DeviceSummary]:
         found = [_summary(d) for d in devices if actor.covers(d.region or d.requested_region)]
         order = {DeviceStatus.PENDING: 0, DeviceStatus.APPROVED: 1, DeviceStatus.REVOKED: 2}
         return sorted(found, key=lambda d: order[d.status])
-
-
-def public_keys_text(summary: DeviceSummary) -> dict[str, str]:
-    return {
-        "signing": public_key_text(summary.keys.signing),
-        "encryption": public_key_text(summary.keys.encryption),
-    }
