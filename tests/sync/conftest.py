@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ class PostgresCluster:
     folder: Path
     port: int
     as_postgres: bool
-    _numbers: Iterator[int] = itertools.count(1)
+    _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def run(self, *command: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if self.as_postgres else []
@@ -84,19 +84,31 @@ def _start_cluster() -> PostgresCluster | None:
     folder = Path(tempfile.mkdtemp(prefix="ejps-pg-"))
     if as_postgres:
         shutil.chown(folder, "postgres", "postgres")
-    cluster = PostgresCluster(binaries, folder, _free_port(), as_postgres)
+    cluster = PostgresCluster(binaries, folder, 0, as_postgres)
     data = folder / "data"
-    cluster.run(
-        str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-        "--no-locale", "--no-sync",
-    )  # fmt: skip
-    options = (
-        f"-p {cluster.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{folder}' "
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    cluster.run(
-        str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"
-    )
+    try:
+        cluster.run(
+            str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+            "--no-locale", "--no-sync",
+        )  # fmt: skip
+        for attempt in range(3):  # another process (an xdist worker) may take the free port first
+            cluster.port = _free_port()
+            options = (
+                f"-p {cluster.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{folder}' "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            )
+            try:
+                cluster.run(
+                    str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w",
+                    "start",
+                )  # fmt: skip
+                return cluster
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    raise
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return cluster
 
 
@@ -160,14 +172,19 @@ def serving(app) -> Iterator[str]:
     its base URL."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
+    for attempt in range(3):  # the free port may be taken by another process before uvicorn binds it
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if server.started:
+            break
+        server.should_exit = True
+        thread.join(timeout=5)
+        if attempt == 2:
             raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{server.config.port}"
     finally:
