@@ -1177,6 +1177,271 @@ def _main_epilog() -> str:
     )
 
 
+# the provincial server and device enrollment (sync) ---------------------------------------------------------
+
+
+def _server_database(args):
+    from sync.server.database import open_server_database
+
+    return open_server_database(args.db)
+
+
+def _server_login(args):
+    from app.auth.users import login
+
+    db = _server_database(args)
+    username = os.environ.get("EJPS_USER") or (input(_("Nama pengguna: ")) if sys.stdin.isatty() else "")
+    if not username:
+        db.close()
+        raise DomainError(
+            _("Nama pengguna tidak diberikan: isi variabel EJPS_USER atau jalankan secara interaktif.")
+        )
+    try:
+        return db, login(db.unit_of_work(), username, _password(_("Kata sandi: ")))
+    except BaseException:
+        db.close()
+        raise
+
+
+def _shown_url(url: str | None) -> str:
+    from sqlalchemy.engine import make_url
+
+    from db.server_engine import normalized_url
+    from sync.server.database import default_server_url
+
+    return make_url(normalized_url(url or default_server_url())).render_as_string(hide_password=True)
+
+
+def cmd_server_init(args) -> int:
+    from sync.server.setup import create_first_admin
+
+    db = _server_database(args)
+    try:
+        password = _password(_("Kata sandi admin baru: "), confirm=True)
+        create_first_admin(db.unit_of_work(), args.admin, password, args.full_name or "")
+        _print(
+            _("Server disiapkan: {url}. Admin provinsi: {admin}.").format(
+                url=_shown_url(args.db), admin=args.admin
+            )
+        )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from sync.server.database import SERVER_DB_ENV
+
+    _server_database(args).close()  # migrated, keys made, and a wrong URL said now rather than per worker
+    if args.db:
+        os.environ[SERVER_DB_ENV] = args.db
+    _print(
+        _("Server e-JPS di http://{host}:{port} (basis data {url}). Hentikan dengan Ctrl-C.").format(
+            host=args.host, port=args.port, url=_shown_url(args.db)
+        )
+    )
+    uvicorn.run(
+        "sync.server.app:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+    return EXIT_OK
+
+
+def _print_device(device) -> None:
+    when = device.approved_at or device.requested_at
+    _print(
+        f"{device.device}  {device.status.value:<8} {device.region or device.requested_region:<10} "
+        f"{device.fingerprint}  {when:%Y-%m-%d}  {device.office_name}"
+    )
+
+
+def cmd_device_approve(args) -> int:
+    from sync.server.devices import approve_device
+
+    db, admin = _server_login(args)
+    try:
+        device = approve_device(db.unit_of_work(), admin, args.code, args.region, args.office)
+        _print(
+            _(
+                "Perangkat {device} ({office}) disetujui untuk wilayah {region}. Sidik kunci: {fingerprint}."
+            ).format(
+                device=device.device,
+                office=device.office_name,
+                region=device.region,
+                fingerprint=device.fingerprint,
+            )
+        )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_device_revoke(args) -> int:
+    from sync.server.devices import revoke_device
+
+    try:
+        device_uuid = uuid.UUID(args.device)
+    except ValueError:
+        raise DomainError(
+            _("{text} bukan UUID perangkat (lihat 'ejps device list').").format(text=args.device)
+        ) from None
+    db, admin = _server_login(args)
+    try:
+        device = revoke_device(db.unit_of_work(), admin, device_uuid, args.reason)
+        _print(
+            _("Perangkat {device} ({office}) dicabut.").format(
+                device=device.device, office=device.office_name
+            )
+        )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_device_list(args) -> int:
+    from sync.server.devices import list_devices
+
+    db, admin = _server_login(args)
+    try:
+        for device in list_devices(db.unit_of_work(), admin):
+            _print_device(device)
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_device_enroll(args) -> int:
+    from sync.client import SyncClient
+    from sync.enrollment import request_office_enrollment
+    from sync.keys import DeviceKeys
+
+    db, user = _login(args)
+    try:
+        # The keys are made here and not yet kept: the office's key store (device_key) comes with the change log.
+        keys = DeviceKeys.generate()
+        with SyncClient(args.server) as client:
+            reply = request_office_enrollment(db.unit_of_work(), user, client, keys)
+        _print(_("Permintaan pendaftaran terkirim. Kode sekali pakai untuk admin provinsi:"))
+        _print(f"    {reply.code}")
+        _print(
+            _("Sidik kunci perangkat: {fingerprint}. Kode berlaku sampai {until:%Y-%m-%d}.").format(
+                fingerprint=reply.fingerprint, until=reply.expires_at
+            )
+        )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_device_status(args) -> int:
+    from sync.client import SyncClient
+    from sync.enrollment import office_enrollment_status
+
+    db, user = _login(args)
+    try:
+        with SyncClient(args.server) as client:
+            reply = office_enrollment_status(db.unit_of_work(), user, client)
+        labels = {"pending": _("menunggu persetujuan"), "approved": _("disetujui")}
+        _print(
+            _("Perangkat {device}: {status}; wilayah {region}.").format(
+                device=reply.device,
+                status=labels.get(reply.status, reply.status),
+                region=reply.region or reply.requested_region,
+            )
+        )
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def _add_sync_server_commands(sub) -> None:
+    server_db_help = _(
+        "basis data server: postgresql://pengguna@host/nama atau berkas SQLite (bawaan: EJPS_SERVER_DB)"
+    )
+
+    def server_command(group, name: str, help_text: str, handler) -> argparse.ArgumentParser:
+        command = group.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("--db", default=argparse.SUPPRESS, metavar="URL", help=server_db_help)
+        command.set_defaults(handler=handler)
+        return command
+
+    def name_server_db(command) -> None:  # `sub` gave it the office database's --db
+        for action in command._actions:
+            if action.dest == "db":
+                action.metavar, action.help = "URL", server_db_help
+
+    serve = sub("serve", _("jalankan server provinsi (HTTP) untuk sinkronisasi kantor"), cmd_serve)
+    name_server_db(serve)
+    serve.add_argument("--host", default="127.0.0.1", help=_("alamat yang didengarkan (bawaan: 127.0.0.1)"))
+    serve.add_argument("--port", type=int, default=8750, help=_("porta (bawaan: 8750)"))
+    serve.add_argument("--workers", type=int, default=1, metavar="N", help=_("jumlah proses (bawaan: 1)"))
+    serve.epilog = _examples(
+        ("ejps serve", N_("berkas SQLite di folder data")),
+        ("ejps serve --db postgresql://ejps@db/ejps --host 0.0.0.0 --workers 4", ""),
+    )
+
+    server = sub("server", _("kelola server provinsi"), None)
+    name_server_db(server)
+    server_commands = server.add_subparsers(dest="server_command", required=True, metavar=_("PERINTAH"))
+    init = server_command(
+        server_commands, "init", _("siapkan server baru dan admin provinsinya"), cmd_server_init
+    )
+    init.add_argument("--admin", required=True, metavar=_("NAMA"), help=_("nama pengguna admin provinsi"))
+    init.add_argument("--full-name", metavar=_("NAMA"), help=_("nama lengkap admin"))
+
+    device = sub("device", _("pendaftaran perangkat kantor pada server provinsi"), None)
+    for action in device._actions:
+        if action.dest == "db":
+            action.help = _("basis data kantor (enroll, status) atau server (approve, revoke, list)")
+    device_commands = device.add_subparsers(dest="device_command", required=True, metavar=_("PERINTAH"))
+    approve = server_command(
+        device_commands,
+        "approve",
+        _("setujui perangkat dengan kode sekali pakai (server)"),
+        cmd_device_approve,
+    )
+    approve.add_argument("code", metavar=_("KODE"))
+    approve.add_argument("--region", metavar=_("KODE"), help=_("wilayah yang diikat (bawaan: yang diminta)"))
+    approve.add_argument("--office", metavar=_("NAMA"), help=_("nama kantor (bawaan: yang diminta)"))
+    revoke = server_command(device_commands, "revoke", _("cabut perangkat (server)"), cmd_device_revoke)
+    revoke.add_argument("device", metavar="UUID")
+    revoke.add_argument("--reason", required=True, metavar=_("TEKS"), help=_("alasan pencabutan"))
+    server_command(device_commands, "list", _("daftar perangkat (server)"), cmd_device_list)
+    for name, help_text, handler in (
+        (
+            "enroll",
+            _("minta pendaftaran perangkat ini ke server (kantor); mencetak kode sekali pakai"),
+            cmd_device_enroll,
+        ),
+        ("status", _("status pendaftaran perangkat ini di server (kantor)"), cmd_device_status),
+    ):
+        command = device_commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument(
+            "--db", default=argparse.SUPPRESS, metavar=_("BERKAS"), help=_("berkas basis data kantor")
+        )
+        command.add_argument(
+            "--server",
+            required=True,
+            metavar="URL",
+            help=_("alamat server, mis. https://ejps.gorontaloprov.go.id"),
+        )
+        command.set_defaults(handler=handler)
+    device.epilog = _examples(
+        ("ejps device enroll --server https://server", N_("di kantor: mencetak kode sekali pakai")),
+        (
+            "ejps device approve ABCD-EFGH-IJKL-MNOP --db postgresql://ejps@db/ejps",
+            N_("di server, oleh admin"),
+        ),
+        ("ejps device revoke 0b9f… --reason 'laptop hilang' --db postgresql://ejps@db/ejps", ""),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ejps",
@@ -1418,6 +1683,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=cmd_user_list)
 
     _add_sk_commands(sub, subcommand, imp)
+    _add_sync_server_commands(sub)
 
     demo = sub("demo", _("buat wilayah demo sintetis (dan buka programnya dengan --open)"), cmd_demo)
     demo.add_argument(

@@ -101,6 +101,25 @@ def create_encrypted_engine(path: Path, key: DatabaseKey) -> Engine:
         # so DDL (temporary staging tables, migrations) is transactional too.
         dbapi_connection.isolation_level = None
 
+    use_explicit_transactions(engine)
+
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+    except DatabaseBusy:
+        engine.dispose()
+        raise
+    except Exception as error:  # sqlcipher3.DatabaseError: "file is not a database"
+        engine.dispose()
+        raise DatabaseUnreadable(path) from error
+    return engine
+
+
+def use_explicit_transactions(engine: Engine) -> None:
+    """SQLite transactions begun by SQLAlchemy, as a use case's unit of work asks (`write_options`: BEGIN
+    IMMEDIATE, waiting for the lock), and SQLite's busy failures raised as DatabaseBusy. The connections
+    must have the driver's own transaction handling off (`isolation_level = None`)."""
+
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         options = connection.get_execution_options()
@@ -115,17 +134,6 @@ def create_encrypted_engine(path: Path, key: DatabaseKey) -> Engine:
     def _busy(context) -> None:
         if _is_busy(context.original_exception):
             raise DatabaseBusy() from context.original_exception
-
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
-    except DatabaseBusy:
-        engine.dispose()
-        raise
-    except Exception as error:  # sqlcipher3.DatabaseError: "file is not a database"
-        engine.dispose()
-        raise DatabaseUnreadable(path) from error
-    return engine
 
 
 def _begin_waiting(connection: Connection, statement: str, while_waiting: Callable[[], None]) -> None:

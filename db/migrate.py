@@ -8,11 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from db.engine import WRITE_TRANSACTION
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x454A5053_4D494752  # "EJPSMIGR": the advisory lock key of schema upgrades on PostgreSQL
 
 
 def alembic_config() -> Config:
@@ -36,6 +37,12 @@ def upgrade_to_head(engine: Engine) -> bool:
         return False
     config = alembic_config()
     with engine.connect().execution_options(**WRITE_TRANSACTION) as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            # Several server processes may start at once on one database: one migrates, the others wait
+            # here and then find the schema at head. (SQLite's BEGIN IMMEDIATE does the same for a file.)
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            if MigrationContext.configure(connection).get_current_revision() == head_revision():
+                return False
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return True

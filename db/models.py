@@ -559,3 +559,7 @@ class RegistryMatchIndex(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     part: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# The sync's tables share this metadata (Alembic sees them); imported last, as they build on `Base`.
+from db import sync_models  # noqa: E402, F401

@@ -43,6 +43,9 @@ class Permission(StrEnum):
     # Pergub 52/2020 Pasal 7 ayat 3-4: the written monitoring report is the TKPK's (officers), not a guest's.
     REPORT_PRINT = "report.print"
     FORM1_EDIT = "form1.edit"  # Pergub 72/2018 A.1: the desa petugas registers households on Form 1
+    # Enrolling and revoking an office's installation on the provincial server: the admin's, who keeps the
+    # data safe (Lampiran I).
+    DEVICE_MANAGE = "device.manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -255,7 +255,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("kop_alamat", sa.String(length=300), server_default="", nullable=False))
         batch_op.add_column(sa.Column("logo_png", sa.LargeBinary(), nullable=True))
         batch_op.add_column(
-            sa.Column("nik_penuh_di_dokumen", sa.Boolean(), server_default=sa.text("0"), nullable=False)
+            sa.Column("nik_penuh_di_dokumen", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
 
     _add_reference("proposal_list", "sk_id", "sk_penetapan", "fk_proposal_list_sk_id")

@@ -1,0 +1,133 @@
+"""Tables of the sync (issue 12). Same `Base` as db/models.py, so Alembic's metadata holds them.
+
+Each part keeps its classes in one block under a heading, so that parts merge cleanly.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models import Base, utcnow
+
+# --- server: enrolled devices, their streams, the numbered change log, conflicts, the server's keys ----------
+
+
+class Device(Base):
+    """An office installation known to the server: requested by the laptop, approved by an admin with the
+    one-time code, which binds it to an office and a region; revoked devices are kept, and refused."""
+
+    __tablename__ = "device"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)  # Office.device_id of the installation
+    office_name: Mapped[str] = mapped_column(String(200))
+    requested_region: Mapped[str] = mapped_column(String(10))
+    region: Mapped[str] = mapped_column(String(10), default="")  # bound by the admin on approval
+    signing_key: Mapped[bytes] = mapped_column(LargeBinary)  # Ed25519 public key, raw 32 bytes
+    encryption_key: Mapped[bytes] = mapped_column(LargeBinary)  # X25519 public key, raw 32 bytes
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | approved | revoked
+    # SHA-256 of the one-time code while the request waits (the code has 80 random bits: a slow password hash
+    # would add nothing); cleared once used, so a code approves one device once.
+    enrollment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str] = mapped_column(String(60), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str] = mapped_column(String(60), default="")
+    revoke_reason: Mapped[str] = mapped_column(String(300), default="")
+
+
+class DeviceStream(Base):
+    """Where a device's two streams stand: the last accepted device `seq` and bundle hash going up, the last
+    bundle hash sent down (the next bundle's `prev_hash`)."""
+
+    __tablename__ = "device_stream"
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), primary_key=True)
+    up_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    up_last_hash: Mapped[str] = mapped_column(String(64), default="")
+    down_last_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+class StreamCounter(Base):
+    """One row: the last `change_log.stream_seq` given out. Taking numbers updates this row, whose lock is held
+    until commit, so numbers are given in commit order (sync/server/stream.py)."""
+
+    __tablename__ = "change_stream_counter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ChangeLog(Base):
+    """Every change the server accepted, numbered in the province's one stream: an office pulls those with
+    `stream_seq` above its cursor whose `region` or `region_before` lies inside its region."""
+
+    __tablename__ = "change_log"
+    stream_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    device: Mapped[uuid.UUID] = mapped_column(Uuid)  # the sender; with `seq`, the change's identity
+    seq: Mapped[int] = mapped_column(BigInteger)
+    entity: Mapped[str] = mapped_column(String(40))
+    uid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    op: Mapped[str] = mapped_column(String(8))  # upsert | delete
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    base: Mapped[int] = mapped_column(BigInteger, default=0)
+    region: Mapped[str] = mapped_column(String(10), default="")
+    region_before: Mapped[str | None] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("device", "seq", name="uq_change_log_device_seq"),
+        # The conflict rules read a record's changes since a base version.
+        Index("ix_change_log_record", "entity", "uid", "stream_seq"),
+    )
+
+
+class SyncConflict(Base):
+    """A change that could not be applied silently: kept with what it was based on, until someone resolves it
+    (the resolution is itself a change)."""
+
+    __tablename__ = "sync_conflict"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    uid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    base: Mapped[int] = mapped_column(BigInteger, default=0)
+    mine: Mapped[dict] = mapped_column(JSON, default=dict)  # the incoming change's fields
+    theirs: Mapped[dict] = mapped_column(JSON, default=dict)  # the server's values of those fields
+    kind: Mapped[str] = mapped_column(String(30), default="")  # which conflict rule held
+    device: Mapped[uuid.UUID] = mapped_column(Uuid)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the incoming change's device seq
+    username: Mapped[str] = mapped_column(String(60), default="")
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open | resolved
+    resolution: Mapped[dict | None] = mapped_column(JSON)
+    resolved_by: Mapped[str] = mapped_column(String(60), default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_sync_conflict_record", "entity", "uid", "state"),)
+
+
+class ServerKey(Base):
+    """The server's own Ed25519 (signing) and X25519 (encryption) private keys, raw; one row, generated once.
+
+    They live in the province's database, protected by its access control like the data they sign. A
+    production server should keep them in a KMS or the OS keyring instead and leave here only the public keys.
+    """
+
+    __tablename__ = "server_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    signing_private: Mapped[bytes] = mapped_column(LargeBinary)
+    encryption_private: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

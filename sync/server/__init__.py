@@ -1,0 +1,1 @@
+"""The provincial server: its database (PostgreSQL or a plain SQLite file), its use cases and its HTTP app."""
