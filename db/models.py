@@ -345,9 +345,10 @@ class ScreeningRun(SyncedMixin, Base):
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class ScreeningResult(Base):
+class ScreeningResult(SyncedMixin, Base):
     """The result of one row in one run, with the evidence and a copy of the registry record it rests on,
-    so the result can be explained later even after the registry changed."""
+    so the result can be explained later even after the registry changed. Synced upward, append-only: a
+    re-screen adds results, it never edits one."""
 
     __tablename__ = "screening_result"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -559,3 +560,7 @@ class RegistryMatchIndex(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     part: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# The sync's tables share this metadata (Alembic sees them); imported last, as they build on `Base`.
+from db import sync_models  # noqa: E402, F401
