@@ -53,12 +53,13 @@ def apply_changes(
     transaction; records each change's `server_seq` in sync_version. Returns what it did."""
     connection = target.connection() if isinstance(target, Session) else target
     changes = [c if isinstance(c, Change) else Change.from_dict(dict(c)) for c in changes]
-    rank = {name: i for i, name in enumerate(ENTITY_ORDER)}
-    changes.sort(key=lambda c: rank[c.entity])  # stable: a record's own changes keep their order
     with capture_suspended(connection):
         run = _Apply(connection, office_region, _unjudged_fields(connection, changes))
-        for name in ENTITY_ORDER:
-            group = [c for c in changes if c.entity == name]
+        by_entity: dict[str, list[Change]] = defaultdict(list)
+        for change in changes:  # a record's own changes keep their order
+            by_entity[change.entity].append(change)
+        for name in ENTITY_ORDER:  # parents before children, whatever the order given
+            group = by_entity.get(name)
             if group:
                 run.apply_entity(entities()[name], group)
         run.resolve_forward_references()

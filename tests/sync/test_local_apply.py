@@ -32,7 +32,9 @@ def other_office(tmp_path):
 def changes_of(db, after_seq: int = 0) -> list[Change]:
     """The office's outbox as the server would pass it on: each change numbered in the server's stream."""
     with db.engine.connect() as connection:
-        return [replace(c, server_seq=1000 + c.seq) for c in outbox(connection, db.office.device_id, after_seq)]
+        return [
+            replace(c, server_seq=1000 + c.seq) for c in outbox(connection, db.office.device_id, after_seq)
+        ]
 
 
 def apply_to(db, changes) -> object:
@@ -104,7 +106,9 @@ def test_applied_changes_are_not_captured_and_their_versions_are_recorded(
     with other_office.engine.connect() as connection:
         assert len(outbox(connection, other_office.office.device_id)) == before
         versions = dict(
-            connection.exec_driver_sql("SELECT uid, server_seq FROM sync_version WHERE entity = 'person'").all()
+            connection.exec_driver_sql(
+                "SELECT uid, server_seq FROM sync_version WHERE entity = 'person'"
+            ).all()
         )
     people = [c for c in incoming if c.entity == "person"]
     assert versions == {uuid.UUID(c.uid).hex: c.server_seq for c in people}
@@ -116,7 +120,9 @@ def test_a_person_moving_out_of_the_region_is_evicted_with_references_to_them_em
     run_office_work(office_db, operator, tmp_path)
     apply_to(other_office, changes_of(office_db))
     with office_db.sessions() as session:
-        mover = session.scalar(select(Person).join(AidRecipient, AidRecipient.person_id == Person.id).limit(1))
+        mover = session.scalar(
+            select(Person).join(AidRecipient, AidRecipient.person_id == Person.id).limit(1)
+        )
         mover_uid = mover.uid
     start = changes_of(office_db)[-1].seq
     with office_db.unit_of_work().writing() as uow:
@@ -135,7 +141,8 @@ def test_a_person_moving_out_of_the_region_is_evicted_with_references_to_them_em
         kept = session.scalars(select(AidRecipient).where(AidRecipient.nik == mover.nik)).all()
         assert kept and all(r.person_id is None for r in kept)
         assert all(
-            r.person_id is None for r in session.scalars(select(SkPenerima).where(SkPenerima.nik == mover.nik))
+            r.person_id is None
+            for r in session.scalars(select(SkPenerima).where(SkPenerima.nik == mover.nik))
         )
         history = session.scalars(select(RecordHistory).where(RecordHistory.entity == "person")).all()
         people = set(session.scalars(select(Person.id)))
@@ -179,7 +186,9 @@ def test_a_delete_change_soft_deletes_the_record(office_db, operator, other_offi
 
     assert counts.deleted == 1
     with other_office.sessions() as session:
-        assert session.scalar(select(Person).where(Person.uid == uuid.UUID(person.uid))).deleted_at is not None
+        assert (
+            session.scalar(select(Person).where(Person.uid == uuid.UUID(person.uid))).deleted_at is not None
+        )
 
 
 def test_a_reference_to_a_record_not_held_here_becomes_empty(office_db, operator, other_office, tmp_path):
@@ -189,7 +198,9 @@ def test_a_reference_to_a_record_not_held_here_becomes_empty(office_db, operator
     apply_to(other_office, people)
 
     with other_office.sessions() as session:
-        assert session.scalar(select(Person.last_batch_id).where(Person.uid == uuid.UUID(people[0].uid))) is None
+        assert (
+            session.scalar(select(Person.last_batch_id).where(Person.uid == uuid.UUID(people[0].uid))) is None
+        )
 
 
 def test_changes_given_child_first_are_applied_parent_first(office_db, operator, other_office, tmp_path):
