@@ -44,13 +44,20 @@ class ApplyCounts:
     deleted: int = 0  # soft deletes (op "delete")
     evicted: int = 0  # records taken out of this copy (another region's now), dependents included
     kept_local: int = 0  # incoming field values not written over a local change still to be judged
+    incomplete: int = 0  # records first seen through a partial change: not inserted, the whole record awaited
 
 
 def apply_changes(
-    target: Connection | Session, changes: Iterable[Change | Mapping[str, Any]], *, office_region: str
+    target: Connection | Session,
+    changes: Iterable[Change | Mapping[str, Any]],
+    *,
+    office_region: str,
+    pulled_upto: int | None = None,
 ) -> ApplyCounts:
-    """Writes `changes` (in the order given, parents before children) into the copy, in the caller's
-    transaction; records each change's `server_seq` in sync_version. Returns what it did."""
+    """Writes `changes` (parents before children, a record's own changes in the order given) into the copy,
+    in the caller's transaction; records each change's `server_seq` in sync_version. `pulled_upto`: the down
+    stream's cursor after these changes (the bundle's `seq_to`), advanced in the same transaction as the data
+    so that it is never ahead of it. Returns what it did."""
     connection = target.connection() if isinstance(target, Session) else target
     changes = [c if isinstance(c, Change) else Change.from_dict(dict(c)) for c in changes]
     with capture_suspended(connection):
@@ -65,7 +72,9 @@ def apply_changes(
         run.resolve_forward_references()
         run.evict_all()
         _record_versions(connection, changes)
-    return ApplyCounts(run.inserted, run.updated, run.deleted, run.evicted, run.kept_local)
+        if pulled_upto is not None:
+            _advance_cursor(connection, pulled_upto)
+    return ApplyCounts(run.inserted, run.updated, run.deleted, run.evicted, run.kept_local, run.incomplete)
 
 
 def _chunks(values: list, size: int = _LOOKUP_CHUNK):
@@ -115,7 +124,7 @@ class _Apply:
         self.office_region = office_region
         self.kept = kept
         self.now = utcnow()
-        self.inserted = self.updated = self.deleted = self.evicted = self.kept_local = 0
+        self.inserted = self.updated = self.deleted = self.evicted = self.kept_local = self.incomplete = 0
         # (entity, record uid hex, column, target table, referenced uid hex): references whose record was not
         # here when the change was written; looked up again once the whole batch is in.
         self.forward: list[tuple[str, str, str, str, str]] = []
@@ -215,6 +224,8 @@ class _Apply:
                 if not c.nullable and c.name != "id" and c.server_default is None
             ):
                 complete.append(row)
+            else:
+                self.incomplete += 1
         json_columns = tuple(c.name for c in table.columns if isinstance(c.type, JSON))
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for row in complete:
@@ -318,3 +329,12 @@ def _record_versions(connection: Connection, changes: list[Change]) -> None:
             "DO UPDATE SET server_seq = max(server_seq, excluded.server_seq)",
             [(name, uid_hex, seq) for (name, uid_hex), seq in latest.items()],
         )
+
+
+def _advance_cursor(connection: Connection, pulled_upto: int) -> None:
+    connection.exec_driver_sql(
+        "INSERT INTO sync_state (id, server_url, enrollment, device_region, pulled_upto, up_last_hash, "
+        "down_last_hash, enrollment_code) VALUES (1, '', 'none', '', ?, '', '', '') "
+        "ON CONFLICT (id) DO UPDATE SET pulled_upto = max(pulled_upto, excluded.pulled_upto)",
+        (pulled_upto,),
+    )

@@ -222,3 +222,31 @@ def test_the_admin_of_office_b_still_logs_in_after_applying(office_db, operator,
     run_office_work(office_db, operator, tmp_path)
     apply_to(other_office, changes_of(office_db))
     assert login(other_office.unit_of_work(), "admin", ADMIN_PASSWORD).username == "admin"
+
+
+def test_the_down_cursor_advances_with_the_data_and_never_back(office_db, operator, other_office, tmp_path):
+    import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
+    incoming = changes_of(office_db)
+    with other_office.unit_of_work().writing() as uow:
+        apply_changes(uow.session, incoming, office_region=OFFICE_REGION, pulled_upto=5000)
+        uow.commit()
+    with pytest.raises(RuntimeError), other_office.unit_of_work().writing() as uow:
+        apply_changes(uow.session, incoming, office_region=OFFICE_REGION, pulled_upto=6000)
+        raise RuntimeError("terputus sebelum commit")
+    with other_office.unit_of_work().writing() as uow:
+        apply_changes(uow.session, [], office_region=OFFICE_REGION, pulled_upto=4000)
+        uow.commit()
+    with other_office.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT pulled_upto FROM sync_state").scalar_one() == 5000
+
+
+def test_a_record_first_seen_through_a_partial_change_waits_for_the_whole_record(
+    office_db, operator, other_office, tmp_path
+):
+    import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
+    person = next(c for c in changes_of(office_db) if c.entity == "person")
+    partial = replace(person, fields={"alamat": "JL. BARU"})
+
+    counts = apply_to(other_office, [partial])
+
+    assert (counts.inserted, counts.incomplete) == (0, 1)
