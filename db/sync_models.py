@@ -27,8 +27,9 @@ class SyncChange(Base):
     entity: Mapped[str] = mapped_column(String(40))
     uid: Mapped[uuid.UUID] = mapped_column(Uuid)
     op: Mapped[str] = mapped_column(String(8))  # upsert | delete
-    # Only the fields that changed (all travelling fields of a new record), in their wire form (sync/values.py).
-    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Only the fields that changed (all travelling fields of a new record), in their wire form (sync/values.py);
+    # NULL: the whole record, read from it when sent (a registry import's millions, sync/changes.py).
+    fields: Mapped[dict | None] = mapped_column(JSON)
     # The server stream number of the record as this device last saw it (sync_version); 0 for a new record.
     base: Mapped[int] = mapped_column(BigInteger, default=0)
     region: Mapped[str] = mapped_column(String(10), default="")

@@ -536,11 +536,13 @@ def _record_changes(connection, target, batch_id: int, now, before: tuple[int, i
     changed ones whole, gone ones by their mark, the households the import wrote, the history it kept."""
     last_record, last_history = before
     table = target.table
-    record_rows(connection, table, "t.id > ?", (last_record,))
+    # Whole records are read when sent (whole_when_read): a first import writes 1.2 million of them.
+    record_rows(connection, table, "t.id > ?", (last_record,), whole_when_read=True)
     record_rows(
         connection,
         table,
         f"t.id IN (SELECT record_id FROM {bulk.DIFF} WHERE change IN ('ubah', 'kembali') OR was_missing)",
+        whole_when_read=True,
     )
     record_rows(
         connection,
@@ -549,5 +551,7 @@ def _record_changes(connection, target, batch_id: int, now, before: tuple[int, i
         columns=("missing_since_batch_id",),
     )
     if table == "person":
-        record_rows(connection, "household", "t.updated_at = ?", (bulk.timestamp_text(now),))
+        record_rows(
+            connection, "household", "t.updated_at = ?", (bulk.timestamp_text(now),), whole_when_read=True
+        )
     record_rows(connection, "record_history", "t.id > ?", (last_history,))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -14,8 +15,7 @@ from app.documents.realisasi import RealisasiInput, record_realisasi
 from app.documents.realisasi_koreksi import correct_realisasi
 from app.screening import service
 from db.models import Person, Proposal, ProposalList
-from db.sync_models import SyncChange
-from sync.changes import capture_suspended, outbox
+from sync.changes import Change, capture_suspended, outbox
 from sync.entities import entities
 from tests.app.documents.conftest import (
     HEADS,
@@ -50,9 +50,15 @@ def run_office_work(db, user, folder) -> None:
     create_form1(db, user, a_form1())
 
 
-def outbox_rows(db) -> list[SyncChange]:
-    with db.sessions() as session:
-        return list(session.scalars(select(SyncChange).order_by(SyncChange.seq)))
+def outbox_rows(db) -> list[Change]:
+    """The outbox as it travels, its uids as UUIDs (to compare with the records')."""
+    with db.engine.connect() as connection:
+        return [replace(c, uid=uuid.UUID(c.uid)) for c in outbox(connection, db.office.device_id)]
+
+
+def outbox_states(db) -> set[str]:
+    with db.engine.connect() as connection:
+        return set(connection.exec_driver_sql("SELECT DISTINCT state FROM sync_change").scalars())
 
 
 def synced_uids(db) -> dict[str, set[uuid.UUID]]:
@@ -70,7 +76,7 @@ def test_the_main_use_cases_put_every_synced_record_in_the_outbox_with_dense_num
     changes = outbox_rows(office_db)
 
     assert [c.seq for c in changes] == list(range(1, len(changes) + 1))
-    assert {c.state for c in changes} == {"pending"}
+    assert outbox_states(office_db) == {"pending"}
     kinds = Counter((c.entity, c.op) for c in changes)
     assert set(kinds) == {
         ("audit_log", "upsert"),
@@ -97,10 +103,10 @@ def test_the_main_use_cases_put_every_synced_record_in_the_outbox_with_dense_num
         captured.setdefault(change.entity, set()).add(change.uid)
     held = {name: uids for name, uids in synced_uids(office_db).items() if uids}
     assert captured == held
-    # The death recorded by the second import changes the person: one more change of that record, its
-    # status among the fields.
+    # The death recorded by the second import changes the person: one more change of that record. Both are
+    # whole records read when sent (an import's), so both carry the status as it is now.
     dead = [c for c in changes if c.entity == "person" and c.fields.get("status") == "meninggal"]
-    assert len(dead) == 1
+    assert len(dead) == 2 and len({c.uid for c in dead}) == 1
     # The correction: the wrong row is kept, marked superseded (its status alone), and a new row names it.
     wrong, superseded, fixed = [c for c in changes if c.entity == "realisasi"]
     assert superseded.uid == wrong.uid and superseded.fields == {"status": "digantikan"}
@@ -238,3 +244,20 @@ def test_a_use_case_that_fails_after_writing_leaves_the_outbox_as_it_was(office_
         uow.session.flush()
         raise RuntimeError("gagal setelah menulis")
     assert len(outbox_rows(office_db)) == before
+
+
+def test_a_registry_import_keeps_its_records_whole_to_be_read_when_sent(office_db, operator, tmp_path):
+    import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
+    with office_db.engine.connect() as connection:
+        kept = dict(
+            connection.exec_driver_sql(
+                "SELECT entity, count(*) FROM sync_change WHERE fields IS NULL GROUP BY entity"
+            ).all()
+        )
+    assert kept == {"person": len(REGISTRY_AT_SK), "household": 6}
+    people = [c for c in outbox_rows(office_db) if c.entity == "person"]
+    assert {c.fields["nik"] for c in people} == {p.nik for p in REGISTRY_AT_SK}
+    assert all(
+        set(c.fields) == set(entities()["person"].fields) | {"missing_since_batch_uid", "last_batch_uid"}
+        for c in people
+    )

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("entity", sa.String(length=40), nullable=False),
         sa.Column("uid", sa.Uuid(), nullable=False),
         sa.Column("op", sa.String(length=8), nullable=False),
-        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=True),
         sa.Column("base", sa.BigInteger(), nullable=False),
         sa.Column("region", sa.String(length=10), nullable=False),
         sa.Column("region_before", sa.String(length=10), nullable=True),
