@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Date, DateTime, Engine, Uuid, event, inspect, select
@@ -27,8 +26,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
 from db.models import utcnow
+from db.sync_models import SyncChange
 from sync.entities import Entity, entities, is_synced, region_sql
-from sync.values import DATETIME_FORMAT
 
 _CAPTURING = "sync_capture"
 _SUSPENDED = "sync_capture_suspended"
@@ -392,7 +391,8 @@ def outbox(
     """The changes of the outbox after `after_seq` in `state`, in order, as they travel: a whole record kept
     without its fields (`record_rows(whole_when_read=True)`) is read from the record now."""
     sql = (
-        "SELECT seq, entity, uid, op, fields, base, region, region_before, recorded_at FROM sync_change "
+        f"SELECT seq, entity, {_uuid_text('uid')}, op, fields, base, region, region_before, "
+        f"{_sql_value(SyncChange.__table__.c.recorded_at, 'sync_change')} FROM sync_change "
         "WHERE seq > ? AND state = ? ORDER BY seq"
     )
     params: tuple = (after_seq, state)
@@ -404,20 +404,21 @@ def outbox(
         connection, [(seq, name) for seq, name, _u, _o, fields, *_ in rows if fields is None]
     )
     device = str(device)
+    loads = json.loads
     return [
         Change(
             device,
             seq,
             name,
-            str(uuid.UUID(uid_hex)),
+            uid,
             op,
-            json.loads(fields) if fields is not None else whole.get(seq, {}),
+            loads(fields) if fields is not None else whole.get(seq, {}),
             base,
             region,
             region_before,
-            datetime.fromisoformat(recorded_at).strftime(DATETIME_FORMAT),
+            recorded_at,
         )
-        for seq, name, uid_hex, op, fields, base, region, region_before, recorded_at in rows
+        for seq, name, uid, op, fields, base, region, region_before, recorded_at in rows
     ]
 
 

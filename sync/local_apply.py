@@ -21,6 +21,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Connection
@@ -96,7 +97,8 @@ def _ids_by_uid(connection: Connection, table: str, uids: Iterable[str]) -> dict
 
 
 def _hex(uid: str) -> str:
-    return uuid.UUID(uid).hex
+    """The stored form of a uid (32 hex digits) from its canonical text."""
+    return uid.replace("-", "").lower()
 
 
 def _unjudged_fields(connection: Connection, changes: list[Change]) -> dict[tuple[str, str], set[str]]:
@@ -129,6 +131,12 @@ class _Apply:
         # here when the change was written; looked up again once the whole batch is in.
         self.forward: list[tuple[str, str, str, str, str]] = []
         self.to_evict: dict[str, set[str]] = defaultdict(set)
+        self.devices: dict[str, uuid.UUID | None] = {}
+
+    def _device(self, device: str) -> uuid.UUID | None:
+        if device not in self.devices:
+            self.devices[device] = uuid.UUID(device) if device and device != "server" else None
+        return self.devices[device]
 
     # --------------------------------------------------------------------------------------------- upserts
     def apply_entity(self, entity: Entity, changes: list[Change]) -> None:
@@ -144,7 +152,7 @@ class _Apply:
                 self.to_evict[entity.name].add(uid_hex)
                 continue
             self.to_evict[entity.name].discard(uid_hex)  # moved away and back within the batch
-            device = uuid.UUID(change.device) if change.device and change.device != "server" else None
+            device = self._device(change.device)
             if change.op == DELETE:
                 values = {"deleted_at": self.now, "updated_at": self.now, "origin_device": device}
             else:
@@ -158,7 +166,8 @@ class _Apply:
                 inserts[uid_hex].update(values)
             elif change.op != DELETE:
                 inserts[uid_hex] = {"uid": uuid.UUID(uid_hex)} | values
-        self._insert(entity, list(inserts.values()))
+        # In uid order: uids made by one import increase, and the uid index then grows at its edge.
+        self._insert(entity, [inserts[uid_hex] for uid_hex in sorted(inserts)])
         self._update(entity, existing, updates)
 
     def _referenced_ids(self, entity: Entity, changes: list[Change]) -> dict[str, dict[str, int]]:
@@ -206,23 +215,17 @@ class _Apply:
         if not rows:
             return
         table = entity.table
+        scalar, made, required = _defaults(entity)
         complete = []
         for row in rows:
-            for column in table.columns:
-                if column.name in row or column.name == "id":
-                    continue
-                default = column.default
-                if default is not None and default.is_scalar:
-                    row[column.name] = default.arg
-                elif default is not None and default.is_callable:
-                    row[column.name] = default.arg(None)
+            for name, value in scalar.items():
+                row.setdefault(name, value)
+            for name, make in made.items():
+                if name not in row:
+                    row[name] = make(None)
             # A record first seen through a partial change lacks what the server never sent: it waits for
             # the whole record (the server sends it whole to an office it enters).
-            if all(
-                c.name in row
-                for c in table.columns
-                if not c.nullable and c.name != "id" and c.server_default is None
-            ):
+            if required <= row.keys():
                 complete.append(row)
             else:
                 self.incomplete += 1
@@ -338,3 +341,27 @@ def _advance_cursor(connection: Connection, pulled_upto: int) -> None:
         "ON CONFLICT (id) DO UPDATE SET pulled_upto = max(pulled_upto, excluded.pulled_upto)",
         (pulled_upto,),
     )
+
+
+@cache
+def _defaults(entity: Entity) -> tuple[dict[str, Any], dict[str, Any], frozenset[str]]:
+    """The model's own defaults of a table's columns (scalar values, functions), and the columns a new row
+    cannot go without."""
+    scalar, made = {}, {}
+    for column in entity.table.columns:
+        default = column.default
+        if column.name == "id" or default is None:
+            continue
+        if default.is_scalar:
+            scalar[column.name] = default.arg
+        elif default.is_callable:
+            made[column.name] = default.arg
+    required = frozenset(
+        c.name
+        for c in entity.table.columns
+        if not c.nullable
+        and c.name != "id"
+        and c.server_default is None
+        and c.name not in scalar | made.keys()
+    )
+    return scalar, made, required

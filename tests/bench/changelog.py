@@ -30,9 +30,14 @@ REGION = "7501"
 def _people(count: int) -> list[dict]:
     from datetime import date
 
+    from db.models import utcnow
+
+    now = utcnow()
     return [
         {
             "uid": uuid.uuid4(),
+            "created_at": now,
+            "updated_at": now,
             "nik": f"750101{n:010d}",
             "no_kk": f"750101{n // 4:010d}",
             "nama": f"PENDUDUK {n:06d}",
