@@ -116,8 +116,15 @@ def _unjudged_fields(connection: Connection, changes: list[Change]) -> dict[tupl
                 "AND uid IN (SELECT value FROM json_each(?))",
                 (name, *UNJUDGED, json.dumps(part)),
             ):
-                kept[name, uid_hex].update(json.loads(fields))
+                # NULL: a whole record (a registry import's), every field of it still to be judged.
+                kept[name, uid_hex].update(json.loads(fields) if fields is not None else _wire_fields(name))
     return kept
+
+
+@cache
+def _wire_fields(name: str) -> frozenset[str]:
+    entity = entities()[name]
+    return frozenset(entity.fields) | {r.field for r in entity.references}
 
 
 class _Apply:

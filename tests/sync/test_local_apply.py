@@ -250,3 +250,19 @@ def test_a_record_first_seen_through_a_partial_change_waits_for_the_whole_record
     counts = apply_to(other_office, [partial])
 
     assert (counts.inserted, counts.incomplete) == (0, 1)
+
+
+def test_a_record_imported_here_and_not_yet_sent_keeps_all_its_fields(office_db, operator, tmp_path):
+    # A registry import's changes are whole records read when sent: every field of them is still unjudged.
+    import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
+    with office_db.sessions() as session:
+        uid, alamat = session.execute(select(Person.uid, Person.alamat).order_by(Person.id).limit(1)).one()
+    incoming = Change(
+        "server", 1, "person", str(uid), "upsert", {"alamat": "JL. DARI SERVER"}, 0, "7501011001"
+    )
+
+    counts = apply_to(office_db, [replace(incoming, server_seq=7)])
+
+    assert counts.kept_local == 1
+    with office_db.sessions() as session:
+        assert session.scalar(select(Person.alamat).where(Person.uid == uid)) == alamat
