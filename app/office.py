@@ -20,6 +20,7 @@ from db.engine import DatabaseUnreadable, create_encrypted_engine, session_facto
 from db.keys import CredentialStoreUnavailable, KeyNotFound, database_key
 from db.migrate import upgrade_to_head
 from db.models import Office, User
+from sync.changes import install_capture
 
 APP_NAME = "e-JPS Desktop"
 
@@ -84,6 +85,7 @@ def create_office_database(
     engine = _encrypted_engine(path, create=True)
     try:
         upgrade_to_head(engine)
+        install_capture(engine)
         with UnitOfWork(session_factory(engine)).writing() as uow:
             load_region_reference(uow.session)
             from db.models import Region
@@ -138,6 +140,8 @@ def open_office_database(path: Path) -> OfficeDatabase:
         )
     engine = _encrypted_engine(path, create=False)
     upgrade_to_head(engine)
+    # Every write of a synced record goes to the sync's outbox in its own transaction (sync/changes.py).
+    install_capture(engine)
     sessions = session_factory(engine)
     with sessions() as session:
         office = session.scalars(select(Office)).first()

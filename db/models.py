@@ -345,9 +345,10 @@ class ScreeningRun(SyncedMixin, Base):
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class ScreeningResult(Base):
+class ScreeningResult(SyncedMixin, Base):
     """The result of one row in one run, with the evidence and a copy of the registry record it rests on,
-    so the result can be explained later even after the registry changed."""
+    so the result can be explained later even after the registry changed. Synced upward, append-only: a
+    re-screen adds results, it never edits one."""
 
     __tablename__ = "screening_result"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

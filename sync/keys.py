@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from sqlalchemy.orm import Session
+
+from db.sync_models import DeviceKey
 
 KEY_SIZE = 32
 
@@ -102,3 +105,34 @@ def encryption_public_key(value: bytes | str) -> X25519PublicKey:
         return X25519PublicKey.from_public_bytes(_raw(value))
     except ValueError as error:
         raise InvalidKey(str(error)) from None
+
+
+# --- the device's own keys, in the encrypted office database ----------------------------------------------------
+def store_device_keys(session: Session, keys: DeviceKeys) -> None:
+    """Keeps this installation's private keys in table `device_key` (the SQLCipher-encrypted database: never a
+    plain file), replacing any kept before. In the caller's transaction."""
+    signing, encryption = keys.private_bytes()
+    row = session.get(DeviceKey, 1)
+    if row is None:
+        session.add(DeviceKey(id=1, signing_private=signing, encryption_private=encryption))
+    else:
+        row.signing_private, row.encryption_private = signing, encryption
+    session.flush()
+
+
+def load_device_keys(session: Session) -> DeviceKeys | None:
+    """This installation's keys, or None when none were made yet."""
+    row = session.get(DeviceKey, 1)
+    if row is None:
+        return None
+    return DeviceKeys.from_private_bytes(row.signing_private, row.encryption_private)
+
+
+def device_keys(session: Session) -> DeviceKeys:
+    """This installation's keys, made and kept the first time they are asked for: one pair per installation,
+    so the server knows the device by them for as long as it exists."""
+    keys = load_device_keys(session)
+    if keys is None:
+        keys = DeviceKeys.generate()
+        store_device_keys(session, keys)
+    return keys

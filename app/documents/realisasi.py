@@ -28,6 +28,7 @@ from app.screening.programs import overlaps, unit_of_work
 from app.uow import UnitOfWork
 from db.bulk_insert import insert_many
 from db.models import AidRecipient, Person, Program, Realisasi, SkPenerima, SkPenetapan, utcnow
+from sync.changes import record_ids, record_uids
 
 # Recording realisasi is the operator's "input/import ... dalam wilayahnya" (Lampiran I–II); reading it
 # shows names and NIKs, so it needs the right to read personal records. A guest has neither.
@@ -218,6 +219,7 @@ def write_rows(uow: UnitOfWork, user: CurrentUser, sk: SkRef, rows: list[dict], 
     ]
     connection = session.connection()
     insert_many(connection, Realisasi.__table__, records)
+    record_ids(connection, "realisasi", [r["id"] for r in records])
     known = set(
         session.scalars(
             select(AidRecipient.nik).where(AidRecipient.sk_id == sk.id, AidRecipient.source == AID_SOURCE)
@@ -242,6 +244,7 @@ def write_rows(uow: UnitOfWork, user: CurrentUser, sk: SkRef, rows: list[dict], 
             | {k: v for k, v in common.items() if k not in ("created_by", "status")}
         )
     insert_many(connection, AidRecipient.__table__, recipients)
+    record_uids(connection, "aid_recipient", [r["uid"] for r in recipients])
     return [r["id"] for r in records]
 
 

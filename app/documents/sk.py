@@ -48,6 +48,7 @@ from db.models import (
     SkPenetapan,
     utcnow,
 )
+from sync.changes import record_uids
 
 
 class SkStatus(StrEnum):
@@ -379,9 +380,9 @@ def insert_penerima(
     connection = uow.session.connection()
     for start in range(0, len(records), chunk):
         progress.check()
-        insert_many(
-            connection, SkPenerima.__table__, records[start : start + chunk], unique=UNIQUE_ROW_COLUMNS
-        )
+        part = records[start : start + chunk]
+        insert_many(connection, SkPenerima.__table__, part, unique=UNIQUE_ROW_COLUMNS)
+        record_uids(connection, "sk_penerima", [r["uid"] for r in part])
         report(progress, min(start + chunk, len(records)), len(records), what)
 
 

@@ -37,6 +37,7 @@ from app.jobs import NO_PROGRESS, Progress, waiting_for_writer
 from app.screening.programs import unit_of_work
 from db.bulk_insert import insert_many
 from db.models import AidRecipient, SkPenerima, SkPenetapan, utcnow
+from sync.changes import record_uids
 
 HASHED_FIELDS = (
     "program_id",
@@ -185,7 +186,9 @@ def freeze(uow, user: CurrentUser, sk: SkPenetapan, rows: list, progress: Progre
     what = N_("Mencatat penerima program...")
     for start in range(0, len(recipients), RECIPIENT_CHUNK):
         progress.check()
-        insert_many(connection, AidRecipient.__table__, recipients[start : start + RECIPIENT_CHUNK])
+        part = recipients[start : start + RECIPIENT_CHUNK]
+        insert_many(connection, AidRecipient.__table__, part)
+        record_uids(connection, "aid_recipient", [r["uid"] for r in part])
         report(progress, min(start + RECIPIENT_CHUNK, len(recipients)), len(recipients), what)
     written = len(recipients)
     uow.audit(

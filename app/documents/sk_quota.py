@@ -42,6 +42,7 @@ from db.models import (
     SkPenetapan,
     utcnow,
 )
+from sync.changes import record_ids
 
 QUOTA_LEVELS = {6: N_("kecamatan"), 10: N_("desa/kelurahan")}
 
@@ -372,9 +373,9 @@ def rank_rows(session, sk: SkPenetapan, progress: Progress = NO_PROGRESS) -> Non
     connection = session.connection()
     for start in range(0, len(changed), UPDATE_CHUNK):
         progress.check()
-        update_many(
-            connection, SkPenerima.__table__, changed[start : start + UPDATE_CHUNK], unique=("alasan_rinci",)
-        )
+        part = changed[start : start + UPDATE_CHUNK]
+        update_many(connection, SkPenerima.__table__, part, unique=("alasan_rinci",))
+        record_ids(connection, "sk_penerima", [r["id"] for r in part], columns=RANKED)
         report(progress, min(start + UPDATE_CHUNK, len(changed)), len(changed), N_("Menyusun peringkat..."))
     # SK rows the session holds (a row just forced in or taken out) were written behind its back: read again.
     for instance in list(session.identity_map.values()):

@@ -46,6 +46,7 @@ from app.scratch import new_scratch_file
 from app.uow import UnitOfWork
 from db import bulk
 from db.models import ColumnMapping, ImportBatch, ImportIssue, Region, utcnow
+from sync.changes import record_rows
 
 _DESIL_COLUMNS = frozenset({"desil", "desil_provinsi", "desil_kabupaten_kota"})
 _DTKS_TARGET = bulk.BulkTarget(
@@ -437,7 +438,9 @@ class RegistryImport:
                 )
                 session.add(batch)
                 session.flush()
+                before = _last_ids(connection, target.table)
                 counts = bulk.apply_staged(connection, target, batch.id, now, self.db.office.device_id)
+                _record_changes(connection, target, batch.id, now, before)
                 progress.check()
                 batch.added, batch.changed, batch.gone = counts.added, counts.changed, counts.gone
                 batch.unchanged = counts.unchanged
@@ -520,3 +523,35 @@ class RegistryImport:
 
 def field_labels(kind: ExtractKind) -> dict[str, str]:
     return {f.name: _(f.label) for f in fields_of(kind)}
+
+
+def _last_ids(connection, table: str) -> tuple[int, int]:
+    return connection.exec_driver_sql(
+        f"SELECT (SELECT coalesce(max(id), 0) FROM {table}), (SELECT coalesce(max(id), 0) FROM record_history)"
+    ).one()
+
+
+def _record_changes(connection, target, batch_id: int, now, before: tuple[int, int]) -> None:
+    """The import's changes, for the sync's outbox in the same transaction (sync/changes.py): new records and
+    changed ones whole, gone ones by their mark, the households the import wrote, the history it kept."""
+    last_record, last_history = before
+    table = target.table
+    # Whole records are read when sent (whole_when_read): a first import writes 1.2 million of them.
+    record_rows(connection, table, "t.id > ?", (last_record,), whole_when_read=True)
+    record_rows(
+        connection,
+        table,
+        f"t.id IN (SELECT record_id FROM {bulk.DIFF} WHERE change IN ('ubah', 'kembali') OR was_missing)",
+        whole_when_read=True,
+    )
+    record_rows(
+        connection,
+        table,
+        f"t.id IN (SELECT record_id FROM {bulk.DIFF} WHERE change = 'hilang')",
+        columns=("missing_since_batch_id",),
+    )
+    if table == "person":
+        record_rows(
+            connection, "household", "t.updated_at = ?", (bulk.timestamp_text(now),), whole_when_read=True
+        )
+    record_rows(connection, "record_history", "t.id > ?", (last_history,))

@@ -11,6 +11,7 @@ new ones appear, and the duplicate and household relations with the other rows a
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -56,6 +57,7 @@ from db.models import (
     ScreeningRun,
     utcnow,
 )
+from sync.changes import record_ids
 
 DECISIONS = {
     "accepted": N_("Terima padanan yang disarankan"),
@@ -326,18 +328,21 @@ def _store_results(session, run: ScreeningRun, results: list[RowResult], only_ch
             return
     first_id = (raw.execute("SELECT coalesce(max(id), 0) FROM screening_result").fetchone()[0]) + 1
     ids = {r.key: first_id + i for i, r in enumerate(results)}
+    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # the form SQLAlchemy stores DateTime in on SQLite
+    device = run.origin_device.hex if run.origin_device else None
     raw.executemany(
         "INSERT INTO screening_result (id, run_id, proposal_id, hasil, person_id, nik_padan, skor_padan, tanda, "
-        "duplikat_dari, alasan, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "duplikat_dari, alasan, detail, uid, created_at, updated_at, origin_device) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 ids[r.key], run.id, r.key, r.hasil.value, r.person_id, r.nik_padan, r.skor_padan, r.tanda,
                 r.duplikat_dari, r.alasan, json.dumps(r.detail(), default=str, separators=(",", ":")),
+                uuid.uuid4().hex, now, now, device,
             )
             for r in results
         ],
     )  # fmt: skip
-    now = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")  # the form SQLAlchemy stores DateTime in on SQLite
     raw.executemany(
         "UPDATE proposal SET hasil = ?, person_id = ?, nik_padan = ?, skor_padan = ?, tanda = ?, duplikat_dari = ?, "
         "alasan = ?, result_id = ?, updated_at = ? WHERE id = ?",
@@ -349,7 +354,23 @@ def _store_results(session, run: ScreeningRun, results: list[RowResult], only_ch
             for r in results
         ],
     )  # fmt: skip
+    # For the sync's outbox, in the run's transaction: the new results, the proposals' new verdicts.
+    connection = session.connection()
+    record_ids(connection, "screening_result", sorted(ids.values()))
+    record_ids(connection, "proposal", sorted(ids), columns=_VERDICT_COLUMNS)
     session.expire_all()  # the ORM's copies of the proposals are stale now
+
+
+_VERDICT_COLUMNS = (
+    "hasil",
+    "person_id",
+    "nik_padan",
+    "skor_padan",
+    "tanda",
+    "duplikat_dari",
+    "alasan",
+    "result_id",
+)
 
 
 # ---------------------------------------------------------------------------------------------- decisions

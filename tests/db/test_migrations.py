@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -169,4 +172,60 @@ def test_the_realisasi_correction_migration_adds_its_columns_in_place_keeping_ro
         d for d in differences if not (d[0] == "remove_table" and d[1].name.startswith("person_fts"))
     ] == []
     assert Realisasi.__table__.c.menggantikan_id.foreign_keys
+    engine.dispose()
+
+
+def test_the_change_log_migration_gives_existing_screening_results_their_own_uids(tmp_path):
+    """0011 makes screening results synced records: the rows already there get a distinct uid each and their
+    run's time and device; down and up again keeps them."""
+    from sqlalchemy import insert
+
+    from db.models import ProposalList, ScreeningRun
+
+    engine = _plain_engine(tmp_path / "kantor.db")
+    _migrate(engine, "upgrade", "0010_realisasi_koreksi")
+    device = "0b6c1f3e8a514c1e9a576f5a2d0c9e11"
+    with engine.begin() as connection:
+        listed = connection.execute(
+            insert(ProposalList.__table__).values(nama="Usulan")
+        ).inserted_primary_key[0]
+        connection.execute(
+            text(
+                "INSERT INTO proposal (id, list_id, baris, input, nik, nama, jenis_kelamin, alamat, kode_desa, hasil, "
+                "nik_padan, tanda, alasan, keputusan_alasan, uid, created_at, updated_at) VALUES (1, :l, 2, '{}', "
+                "'', 'SITI', 'P', '', '', '', '', '', '', '', :uid, '2026-03-01', '2026-03-01')"
+            ),
+            {"l": listed, "uid": "1" * 32},
+        )
+        run = connection.execute(
+            insert(ScreeningRun.__table__).values(
+                list_id=listed,
+                username="op",
+                engine_version="1",
+                started_at=datetime(2026, 3, 1, 8, 0),
+                origin_device=uuid.UUID(device),
+            )
+        ).inserted_primary_key[0]
+        for number in (1, 2, 3):
+            connection.execute(
+                text(
+                    "INSERT INTO screening_result (id, run_id, proposal_id, hasil, nik_padan, tanda, alasan, detail) "
+                    "VALUES (:id, :run, 1, 'LOLOS', '', '', '', '{}')"
+                ),
+                {"id": number, "run": run},
+            )
+    _migrate(engine, "upgrade", "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT uid, created_at, origin_device FROM screening_result")).all()
+        assert len({uid for uid, _at, _device in rows}) == 3
+        assert all(len(uid) == 32 and uid[12] == "4" for uid, _at, _device in rows)
+        assert {(str(at)[:16], dev) for _uid, at, dev in rows} == {("2026-03-01 08:00", device)}
+    _migrate(engine, "downgrade", "0010_realisasi_koreksi")
+    _migrate(engine, "upgrade", "head")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM screening_result")).scalar_one() == 3
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert [
+        d for d in differences if not (d[0] == "remove_table" and d[1].name.startswith("person_fts"))
+    ] == []
     engine.dispose()
