@@ -20,10 +20,10 @@ TEMPLATE = LOCALE / "ejps.pot"
 ENGLISH = LOCALE / "en" / "LC_MESSAGES" / "ejps.po"
 # The same options as the commands in the README ("Texts and translation").
 EXTRACT_OPTIONS = ["-k", "_", "-k", "N_", "--no-location", "--sort-output"]
-SOURCES = ["app", "ui", "cli.py"]
+SOURCES = ["app", "ui", "sync", "cli.py"]
 HOW_TO_UPDATE = (
     "Run the README's commands (section 'Texts and translation'):\n"
-    "  pybabel extract -k _ -k N_ --no-location --sort-output -o resources/locale/ejps.pot app ui cli.py\n"
+    "  pybabel extract -k _ -k N_ --no-location --sort-output -o resources/locale/ejps.pot app ui sync cli.py\n"
     "  pybabel update -i resources/locale/ejps.pot -d resources/locale -D ejps -l en\n"
     "then translate the new entries in resources/locale/en/LC_MESSAGES/ejps.po (no empty or fuzzy msgstr)."
 )
