@@ -1,0 +1,99 @@
+"""Offices enrolled on a server of the test, and what they hold: shared by the exchange tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import inspect, select, text
+
+from app.auth.roles import CurrentUser, Role
+from app.auth.users import login
+from app.office import OfficeDatabase, create_office_database
+from db.models import Person
+from sync.keys import device_keys
+from sync.laptop import export_usb, import_usb_answer, remember_server
+from sync.server.database import ServerDatabase, server_keys
+from sync.server.devices import approve_device, request_enrollment
+from sync.server.exchange import answer_file
+from tests.app.documents.conftest import import_people
+from tests.conftest import ADMIN_PASSWORD, make_user
+from tests.factories import household
+
+
+@dataclass
+class Office:
+    db: OfficeDatabase
+    user: CurrentUser
+    folder: Path
+    name: str
+
+    @property
+    def device(self) -> uuid.UUID:
+        return self.db.office.device_id
+
+
+def enrolled_office(folder: Path, server: ServerDatabase, province_admin, name: str, region: str) -> Office:
+    folder.mkdir(parents=True, exist_ok=True)
+    db = create_office_database(folder / f"{name}.db", region, "admin", ADMIN_PASSWORD, f"Admin {name}")
+    admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
+    user = make_user(db, admin, "operator", Role.OPERATOR, region)
+    with db.unit_of_work().writing() as uow:
+        keys = device_keys(uow.session)
+        uow.commit()
+    ticket = request_enrollment(server.unit_of_work(), db.office.device_id, name, region, keys.public())
+    approve_device(server.unit_of_work(), province_admin, ticket.code)
+    with server.unit_of_work() as uow:
+        public = server_keys(uow.session).public()
+    remember_server(db, public, region)
+    return Office(db, user, folder, name)
+
+
+def usb_round(office: Office, server: ServerDatabase, tag: str = "1"):
+    """Office exports, the server imports and answers, the office imports the answer; the answer's parts."""
+    bundle_path = office.folder / f"{office.name}-{tag}.ejps"
+    answer_path = office.folder / f"{office.name}-{tag}.answer"
+    outgoing = export_usb(office.db, office.user, bundle_path)
+    if outgoing is None:
+        return None
+    with server.unit_of_work().writing() as uow:
+        answer_file(uow, bundle_path, answer_path)
+    return import_usb_answer(office.db, office.user, answer_path)
+
+
+def import_households(office: Office, kode_desa: str, count: int = 2, start: int = 0):
+    records = [p for i in range(start, start + count) for p in household(i, kode_desa)]
+    import_people(office.db, office.user, office.folder, records)
+    return records
+
+
+def people(db) -> dict[str, dict]:
+    """nik → a few fields of every live person of a copy (office or server)."""
+    with db.unit_of_work() as uow:
+        rows = uow.session.scalars(select(Person).where(Person.deleted_at.is_(None))).all()
+        return {p.nik: {"nama": p.nama, "kode_desa": p.kode_desa, "uid": str(p.uid)} for p in rows}
+
+
+def edit_person(office: Office, nik: str, **values) -> None:
+    """An office edits a person (an ORM write: captured in the outbox like the GUI's)."""
+    with office.db.unit_of_work().writing() as uow:
+        person = uow.session.scalars(select(Person).where(Person.nik == nik)).one()
+        for name, value in values.items():
+            setattr(person, name, value)
+        uow.commit()
+
+
+def fingerprint(database) -> dict[str, str]:
+    """Row count and content hash of every table of a database (server or office): equal before and after an
+    operation that must change nothing."""
+    engine = database.engine
+    found = {}
+    with engine.connect() as connection:
+        for table in sorted(inspect(connection).get_table_names()):
+            rows = connection.execute(text(f"SELECT * FROM {table}")).all()
+            digest = hashlib.sha256(json.dumps(sorted(map(repr, rows))).encode()).hexdigest()
+            found[table] = f"{len(rows)}:{digest}"
+    return found
