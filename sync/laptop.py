@@ -37,7 +37,7 @@ from app.i18n import N_
 from app.office import OfficeDatabase
 from db.models import Office, utcnow
 from db.sync_models import DownloadProgress, OutboxBundle, SyncChange, SyncConflict, SyncState
-from sync.answer import read_answer_file
+from sync.answer import UsbRequest, read_answer_file, write_request_file
 from sync.bundle import BundleRefused, Signer, build_bundle, read_bundle
 from sync.changes import UPSERT, outbox
 from sync.entities import entities
@@ -394,18 +394,16 @@ def _sum(a: ApplyCounts, b: ApplyCounts) -> ApplyCounts:
 
 # ------------------------------------------------------------------------------------------------------ USB
 def export_usb(db: OfficeDatabase, user: CurrentUser, path: str | os.PathLike[str]) -> OutgoingBundle | None:
-    """Writes the bundle to send (the unanswered one again, else a new one) to `path`; None when nothing
-    waits (no file written)."""
+    """Writes the USB file for the server (sync/answer.py): the bundle to send — the unanswered one again, else
+    a new one; none when nothing waits — and this office's down cursor, so the answer brings what is new."""
     bundle = prepare_upload(db, user)
-    if bundle is None:
-        return None
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.partial")
-    with open(temporary, "wb") as file:
-        file.write(bundle.data)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, target)
+    with db.unit_of_work() as uow:
+        context = _allowed(uow.session, user)
+        state = uow.session.get(SyncState, 1)
+        request = UsbRequest(
+            str(context.device), state.pulled_upto, state.down_last_hash, bundle.data if bundle else b""
+        )
+    write_request_file(path, request)
     return bundle
 
 
@@ -415,8 +413,9 @@ def import_usb_answer(
     path: str | os.PathLike[str],
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-) -> tuple[ReceiptSummary, DownloadSummary | None]:
-    """Imports the server's answer file: the receipt first, then the down bundle it carries (if any)."""
+) -> tuple[ReceiptSummary | None, DownloadSummary | None]:
+    """Imports the server's answer file: the receipt first, then the down bundle it carries (each may be
+    absent)."""
     with db.unit_of_work() as uow:
         _allowed(uow.session, user)
     try:
@@ -426,7 +425,7 @@ def import_usb_answer(
             N_("Berkas {path} tidak dapat dibaca: {error}"), path=str(path), error=error.strerror
         ) from None
     receipt_bytes, down = read_answer_file(data)
-    receipt = apply_receipt(db, user, receipt_bytes)
+    receipt = apply_receipt(db, user, receipt_bytes) if receipt_bytes else None
     if not down:
         return receipt, None
     descriptor, temporary = tempfile.mkstemp(prefix="ejps-down-", suffix=".bundle")

@@ -36,8 +36,18 @@ from app.i18n import N_
 from app.uow import UnitOfWork
 from db.models import utcnow
 from db.sync_models import BundleReceipt, ChangeLog, Device, DeviceStream, SyncConflict
-from sync.answer import write_answer_file
-from sync.bundle import PROVINCE, BundleRefused, Signer, open_bundle, write_bundle
+from sync.answer import read_request_file, write_answer_file
+from sync.bundle import (
+    CHUNK_RECORDS,
+    PROVINCE,
+    BundleRefused,
+    Signer,
+    open_bundle,
+    write_bundle,
+)
+from sync.bundle import (
+    MAGIC as BUNDLE_MAGIC,
+)
 from sync.bundle_file import _read_envelope
 from sync.changes import DELETE, UPSERT, Change
 from sync.conflicts import EntityRules, HeldRecord, Outcome, decide
@@ -54,6 +64,9 @@ SERVER_DEVICE = uuid.UUID(int=0)
 CONFLICT_ENTITY = "sync_conflict"
 DOWN_LIMIT = 50_000
 WIDER_REGION_ENTITIES = frozenset({"kuota_wilayah", "sk_penerima", "realisasi", "aid_recipient"})
+# Records an office may move out of its region (a Dukcapil extract says the family moved): the change's
+# region_before must be inside the office's region; the offices of the new region receive the record whole.
+MOVABLE_ENTITIES = frozenset({"person", "household", "dtks_record"})
 # realisasi: once written, only what marks it cancelled or superseded may change (issue 12).
 REALISASI_MUTABLE = frozenset({"status", "dibatalkan_at", "dibatalkan_oleh", "alasan_batal"})
 
@@ -169,7 +182,15 @@ def _checked_changes(records: list[dict[str, Any]], sender: str, seq_from: int, 
                 ),
                 seq=expected,
             )
-        if not (_allowed(change, change.region, region) and _allowed(change, change.region_before, region)):
+        moving_out = (
+            change.entity in MOVABLE_ENTITIES
+            and change.region_before is not None
+            and change.region_before.startswith(region)
+        )
+        if not (
+            (moving_out or _allowed(change, change.region, region))
+            and _allowed(change, change.region_before, region)
+        ):
             raise _region_outside(change, region)
         changes.append(change)
     if len(changes) != seq_to - seq_from + 1:
@@ -678,6 +699,8 @@ def build_download(
     prev_hash: str,
     limit: int,
     target: str | os.PathLike[str] | BinaryIO,
+    *,
+    chunk_records: int = CHUNK_RECORDS,
 ) -> DownloadInfo:
     """Writes to `target` the down bundle of `device`: the changes of its region numbered after `since`
     (at most `limit`), or its region's snapshot when `since` is 0 (a first install). Nothing is written when
@@ -717,6 +740,7 @@ def build_download(
             prev_hash=prev_hash,
             signing_key=keys.signing,
             recipient_key=encryption_public_key(row.encryption_key),
+            chunk_records=chunk_records,
         )
         stream = session.get(DeviceStream, row.id)
         if stream is not None:
@@ -734,28 +758,45 @@ def build_download(
 # -------------------------------------------------------------------------------------------- USB answer
 def answer_file(
     session_or_uow: Session | UnitOfWork,
-    bundle: bytes | str | os.PathLike[str],
+    usb_file: bytes | str | os.PathLike[str],
     out: str | os.PathLike[str],
     limit: int = DOWN_LIMIT,
-) -> Receipt:
-    """`ejps server import FILE --answer OUT`: applies the laptop's bundle, then writes the answer file:
-    magic EJPSANSW, the signed receipt, the device's down bundle (continuing where the last one this server
-    made for it stopped; empty when nothing is new), each length-prefixed. Returns the receipt."""
+) -> Receipt | None:
+    """`ejps server import FILE --answer OUT`: applies the bundle of a laptop's USB file (sync/answer.py), then
+    writes the answer file: the signed receipt and the device's down bundle from the cursor the file states.
+    A bare bundle file is accepted too (its down bundle then continues the last one made for the device).
+    Returns the receipt (None when the file carried no bundle); BundleRefused for a file that is neither."""
     from sync.receipts import open_receipt
 
     session = _session(session_or_uow)
-    signed = apply_upload(session, bundle)
+    data = usb_file if isinstance(usb_file, bytes) else Path(usb_file).read_bytes()
+    if data.startswith(BUNDLE_MAGIC):
+        request = None
+        bundle = data
+    else:
+        request = read_request_file(data)
+        bundle = request.bundle
+    signed = apply_upload(session, bundle) if bundle else b""
     keys = server_keys(session)
+    receipt = None
+    if signed:
+        receipt = open_receipt(signed, server_key=keys.public().signing, device=_receipt_device(signed))
     session.rollback()
-    receipt = open_receipt(signed, server_key=keys.public().signing, device=_receipt_device(signed))
+    device_text = request.device if request is not None else (receipt.device if receipt else "")
     down = io.BytesIO()
-    if receipt.device:
-        device = uuid.UUID(receipt.device)
-        row = session.scalars(select(Device).where(Device.uuid == device)).first()
-        stream = session.get(DeviceStream, row.id) if row is not None else None
-        session.rollback()
-        if stream is not None and row.status == "approved":
-            build_download(session, device, stream.down_seq, stream.down_last_hash, limit, down)
+    if device_text:
+        device = uuid.UUID(device_text)
+        if request is not None:
+            since, prev_hash = request.since, request.prev_hash
+        else:
+            row = session.scalars(select(Device).where(Device.uuid == device)).first()
+            stream = session.get(DeviceStream, row.id) if row is not None else None
+            since, prev_hash = (stream.down_seq, stream.down_last_hash) if stream is not None else (0, "")
+            session.rollback()
+        try:
+            build_download(session, device, since, prev_hash, limit, down)
+        except BundleRefused:
+            down = io.BytesIO()  # a device not (or no longer) approved gets its refusal, and no data
     write_answer_file(out, signed, down.getvalue())
     return receipt
 

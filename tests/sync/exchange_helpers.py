@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, select, text
 
 from app.auth.roles import CurrentUser, Role
 from app.auth.users import login
-from app.office import OfficeDatabase, create_office_database
+from app.office import OfficeDatabase, create_office_database, open_office_database
 from db.models import Person
 from sync.keys import device_keys
 from sync.laptop import export_usb, import_usb_answer, remember_server
@@ -20,7 +22,7 @@ from sync.server.database import ServerDatabase, server_keys
 from sync.server.devices import approve_device, request_enrollment
 from sync.server.exchange import answer_file
 from tests.app.documents.conftest import import_people
-from tests.conftest import ADMIN_PASSWORD, make_user
+from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD, make_user
 from tests.factories import household
 
 
@@ -36,11 +38,48 @@ class Office:
         return self.db.office.device_id
 
 
-def enrolled_office(folder: Path, server: ServerDatabase, province_admin, name: str, region: str) -> Office:
-    folder.mkdir(parents=True, exist_ok=True)
+# The offices of the tests: two of Kab. Gorontalo, one of Kab. Boalemo.
+OFFICES = (("kantor-a", "7501"), ("kantor-b", "7501"), ("kantor-c", "7502"))
+
+
+def _new_office(folder: Path, name: str, region: str) -> Path:
     db = create_office_database(folder / f"{name}.db", region, "admin", ADMIN_PASSWORD, f"Admin {name}")
-    admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
-    user = make_user(db, admin, "operator", Role.OPERATOR, region)
+    try:
+        admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
+        make_user(db, admin, "operator", Role.OPERATOR, region)
+        with db.unit_of_work().writing() as uow:
+            device_keys(uow.session)
+            uow.commit()
+    finally:
+        db.close()
+    return folder / f"{name}.db"
+
+
+@pytest.fixture(scope="session")
+def office_templates(tmp_path_factory) -> dict[str, Path]:
+    """Each office's database made once per test process (its device id and keys its own), copied per test:
+    making one costs seconds."""
+    folder = tmp_path_factory.mktemp("office-templates")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EJPS_DATA_DIR", str(folder / "data"))
+        patch.setenv("EJPS_DB_PASSPHRASE", "frasa-sandi-uji")
+        return {name: _new_office(folder, name, region) for name, region in OFFICES}
+
+
+def copy_office(template: Path, folder: Path) -> OfficeDatabase:
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, folder / (template.name + suffix))
+    return open_office_database(folder / template.name)
+
+
+def enrolled_office(
+    template: Path, folder: Path, server: ServerDatabase, province_admin, name: str, region: str
+) -> Office:
+    db = copy_office(template, folder)
+    user = login(db.unit_of_work(), "operator", USER_PASSWORD)
     with db.unit_of_work().writing() as uow:
         keys = device_keys(uow.session)
         uow.commit()
@@ -56,9 +95,7 @@ def usb_round(office: Office, server: ServerDatabase, tag: str = "1"):
     """Office exports, the server imports and answers, the office imports the answer; the answer's parts."""
     bundle_path = office.folder / f"{office.name}-{tag}.ejps"
     answer_path = office.folder / f"{office.name}-{tag}.answer"
-    outgoing = export_usb(office.db, office.user, bundle_path)
-    if outgoing is None:
-        return None
+    export_usb(office.db, office.user, bundle_path)
     with server.unit_of_work().writing() as uow:
         answer_file(uow, bundle_path, answer_path)
     return import_usb_answer(office.db, office.user, answer_path)

@@ -12,10 +12,12 @@ from sync.server.database import open_server_database
 from sync.server.setup import create_first_admin
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import DESA_BOALEMO, DESA_LIMBOTO, DESA_TELAGA
-from tests.sync.exchange_helpers import (
+from tests.sync.exchange_helpers import (  # noqa: F401  (office_templates: a fixture)
+    OFFICES,
     edit_person,
     enrolled_office,
     import_households,
+    office_templates,
     people,
     usb_round,
 )
@@ -36,10 +38,11 @@ def province_admin(server):
 
 
 @pytest.fixture
-def offices(tmp_path, server, province_admin):
-    a = enrolled_office(tmp_path / "a", server, province_admin, "kantor-a", "7501")
-    b = enrolled_office(tmp_path / "b", server, province_admin, "kantor-b", "7501")
-    c = enrolled_office(tmp_path / "c", server, province_admin, "kantor-c", "7502")
+def offices(tmp_path, server, province_admin, office_templates):  # noqa: F811
+    a, b, c = (
+        enrolled_office(office_templates[name], tmp_path / name, server, province_admin, name, region)
+        for name, region in OFFICES
+    )
     yield a, b, c
     for office in (a, b, c):
         office.db.close()
@@ -56,7 +59,8 @@ def test_an_edit_goes_up_by_usb_and_reaches_the_other_office_of_the_kabupaten_on
     usb_round(c, server)
 
     # B's first pull: the region's snapshot — A's people, not C's.
-    _receipt, snapshot = usb_round_empty(b, server)
+    receipt, snapshot = usb_round(b, server)
+    assert snapshot.verdict == "applied"
     assert set(people(b.db)) == {r.nik for r in records}
 
     edit_person(a, records[0].nik, nama="NAMA BARU")
@@ -64,34 +68,11 @@ def test_an_edit_goes_up_by_usb_and_reaches_the_other_office_of_the_kabupaten_on
     assert receipt.applied == 1
     assert people(server)[records[0].nik]["nama"] == "NAMA BARU"
 
-    usb_round_empty(b, server, "2")
+    usb_round(b, server, "2")
     assert people(b.db)[records[0].nik]["nama"] == "NAMA BARU"
     # The other kabupaten holds its own people and nothing of A's.
-    usb_round_empty(c, server, "2")
+    usb_round(c, server, "2")
     assert set(people(c.db)) == {r.nik for r in boalemo}
-
-
-def usb_round_empty(office, server, tag="1"):
-    """A round for an office with nothing to send: the server's answer to an office comes with its bundle,
-    so it sends a small change of its own first (an audit entry of the export is enough: none here), else
-    pulls over the snapshot path directly."""
-    from sync.server.exchange import build_download
-
-    result = usb_round(office, server, tag)
-    if result is not None:
-        return result
-    from db.sync_models import SyncState
-    from sync.laptop import apply_download
-
-    with office.db.unit_of_work() as uow:
-        state = uow.session.get(SyncState, 1)
-        since, prev = state.pulled_upto, state.down_last_hash
-    path = office.folder / f"down-{tag}.bundle"
-    with server.unit_of_work().writing() as uow:
-        info = build_download(uow, office.device, since, prev, 50_000, path)
-    if not info.bundle_id:
-        return None, None
-    return None, apply_download(office.db, office.user, path)
 
 
 def test_a_guest_may_not_sync(offices, tmp_path):
