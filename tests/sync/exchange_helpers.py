@@ -18,9 +18,10 @@ from app.office import OfficeDatabase, create_office_database, open_office_datab
 from db.models import Person
 from sync.keys import device_keys
 from sync.laptop import export_usb, import_usb_answer, remember_server
-from sync.server.database import ServerDatabase, server_keys
+from sync.server.database import ServerDatabase, open_server_database, server_keys
 from sync.server.devices import approve_device, request_enrollment
 from sync.server.exchange import answer_file
+from sync.server.setup import create_first_admin
 from tests.app.documents.conftest import import_people
 from tests.conftest import ADMIN_PASSWORD, USER_PASSWORD, make_user
 from tests.factories import household
@@ -134,3 +135,33 @@ def fingerprint(database) -> dict[str, str]:
             digest = hashlib.sha256(json.dumps(sorted(map(repr, rows))).encode()).hexdigest()
             found[table] = f"{len(rows)}:{digest}"
     return found
+
+
+# --- fixtures (imported by the test modules) ---
+@pytest.fixture(params=["sqlite", "postgresql"])
+def exchange_server(request):
+    """The server's database on each backend: the embedded SQLite file and PostgreSQL."""
+    fixture = "sqlite_server_url" if request.param == "sqlite" else "postgres_url"
+    database = open_server_database(request.getfixturevalue(fixture))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def exchange_admin(exchange_server):
+    create_first_admin(exchange_server.unit_of_work(), "admin", ADMIN_PASSWORD, "Admin Dinsos Provinsi")
+    return login(exchange_server.unit_of_work(), "admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def offices(tmp_path, exchange_server, exchange_admin, office_templates):
+    """Offices A and B of Kab. Gorontalo, C of Kab. Boalemo, enrolled on `exchange_server`."""
+    a, b, c = (
+        enrolled_office(
+            office_templates[name], tmp_path / name, exchange_server, exchange_admin, name, region
+        )
+        for name, region in OFFICES
+    )
+    yield a, b, c
+    for office in (a, b, c):
+        office.db.close()
