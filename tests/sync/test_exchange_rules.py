@@ -18,11 +18,18 @@ from sync.bundle import build_bundle
 from sync.conflicts import Outcome, decide
 from sync.entities import entity
 from sync.keys import device_keys
-from sync.laptop import apply_receipt, open_conflicts, prepare_upload, resolve_conflict
+from sync.laptop import (
+    apply_receipt,
+    export_usb,
+    import_usb_answer,
+    open_conflicts,
+    prepare_upload,
+    resolve_conflict,
+)
 from sync.receipts import open_receipt
 from sync.server.database import server_keys
 from sync.server.devices import revoke_device
-from sync.server.exchange import apply_upload, entity_rules
+from sync.server.exchange import answer_file, apply_upload, entity_rules
 from sync.streams import up_stream
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import DESA_BOALEMO, DESA_LIMBOTO
@@ -214,15 +221,21 @@ def test_disjoint_edits_of_one_person_merge_and_the_device_own_earlier_changes_a
 ):
     a, b, _c = offices
     nik = _shared_person(offices, exchange_server)
-
     edit_person(a, nik, alamat="JL. DARI A")
     usb_round(a, exchange_server, "2")
-    # Two edits of B before any answer: both based on the same version.
-    edit_person(b, nik, rt="009")
-    edit_person(b, nik, rt="010", rw="004")
-    receipt, _down = usb_round(b, exchange_server, "2")
 
-    assert (receipt.applied, receipt.conflict) == (2, 0)
+    # B edits, its bundle is applied, and B edits the same field again before importing the answer: the
+    # second change carries the same base as the first, which the server must not count against it.
+    edit_person(b, nik, rt="009")
+    sent, answer = b.folder / "b-2.ejps", b.folder / "b-2.answer"
+    export_usb(b.db, b.user, sent)
+    with exchange_server.unit_of_work().writing() as uow:
+        answer_file(uow, sent, answer)
+    edit_person(b, nik, rt="010", rw="004")
+    import_usb_answer(b.db, b.user, answer)
+    receipt, _down = usb_round(b, exchange_server, "3")
+
+    assert (receipt.applied, receipt.conflict) == (1, 0)
     with exchange_server.unit_of_work() as uow:
         person = uow.session.scalars(select(Person).where(Person.nik == nik)).one()
         assert (person.alamat, person.rt, person.rw) == ("JL. DARI A", "010", "004")
