@@ -247,9 +247,10 @@ def apply_upload(session_or_uow: Session | UnitOfWork, bundle: bytes | str | os.
         )
         if verdict is StreamVerdict.DUPLICATE:
             stored = session.get(BundleReceipt, bundle_hash)
+            stored_receipt = stored.receipt if stored is not None else None
             session.rollback()
-            if stored is not None:
-                return stored.receipt
+            if stored_receipt is not None:
+                return stored_receipt
             return sign_receipt(
                 Receipt(
                     header.bundle_id, bundle_hash, header.sender, header.stream, DUPLICATE,

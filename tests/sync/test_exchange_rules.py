@@ -319,3 +319,22 @@ def test_a_guest_may_not_apply_a_receipt(offices, exchange_server):
     guest = make_user(a.db, admin, "tamu", Role.GUEST, "7501")
     with pytest.raises(Forbidden):
         apply_receipt(a.db, guest, b"EJPSRCPT")
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_an_answer_made_for_another_office_is_refused_and_changes_nothing(offices, exchange_server):
+    from sync.bundle import BundleRefused
+
+    a, b, _c = offices
+    import_households(a, DESA_LIMBOTO)
+    sent, answer = a.folder / "a.ejps", a.folder / "a.answer"
+    export_usb(a.db, a.user, sent)
+    with exchange_server.unit_of_work().writing() as uow:
+        answer_file(uow, sent, answer)
+    before = fingerprint(b.db)
+
+    with pytest.raises(BundleRefused) as refused:
+        import_usb_answer(b.db, b.user, answer)
+
+    assert refused.value.code == "wrong_recipient"
+    assert fingerprint(b.db) == before
