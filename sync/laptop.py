@@ -39,8 +39,8 @@ from db.models import Office, utcnow
 from db.sync_models import DownloadProgress, OutboxBundle, SyncChange, SyncConflict, SyncState
 from sync.answer import UsbRequest, read_answer_file, write_request_file
 from sync.bundle import BundleRefused, Signer, build_bundle, read_bundle
-from sync.changes import UPSERT, outbox
-from sync.entities import entities
+from sync.changes import UPSERT, Change, outbox
+from sync.entities import entities, region_overlaps
 from sync.keys import PublicKeys, device_keys
 from sync.local_apply import ApplyCounts, apply_changes
 from sync.receipts import REFUSED, open_receipt
@@ -241,12 +241,12 @@ def apply_receipt(db: OfficeDatabase, user: CurrentUser, receipt_bytes: bytes) -
         answers = receipt.answers_by_seq()
         stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
         rows = connection.exec_driver_sql(
-            "SELECT seq, entity, uid FROM sync_change WHERE bundle_id = ? ORDER BY seq",
+            "SELECT seq, entity, uid, region FROM sync_change WHERE bundle_id = ? ORDER BY seq",
             (bundle.bundle_id.hex,),
         ).all()
-        updates, versions = [], {}
+        updates, versions, moved_away = [], {}, {}
         counts = {"applied": 0, "duplicate": 0, "conflict": 0, "refused": 0}
-        for seq, entity, uid_hex in rows:
+        for seq, entity, uid_hex, region in rows:
             answer = answers.get(seq)
             outcome = answer.outcome if answer is not None else "duplicate"
             counts[outcome] += 1
@@ -254,6 +254,10 @@ def apply_receipt(db: OfficeDatabase, user: CurrentUser, receipt_bytes: bytes) -
             updates.append((outcome, stamp, stream_seq, seq))
             if outcome == "applied" and stream_seq is not None and entity != CONFLICT_ENTITY:
                 versions[entity, uid_hex] = max(versions.get((entity, uid_hex), 0), stream_seq)
+                if region and not region_overlaps(region, context.region):
+                    moved_away[entity, uid_hex] = region
+                else:
+                    moved_away.pop((entity, uid_hex), None)
         if updates:
             connection.exec_driver_sql(
                 "UPDATE sync_change SET state = ?, answered_at = ?, server_seq = ? WHERE seq = ?", updates
@@ -264,6 +268,14 @@ def apply_receipt(db: OfficeDatabase, user: CurrentUser, receipt_bytes: bytes) -
                 "DO UPDATE SET server_seq = max(server_seq, excluded.server_seq)",
                 [(name, uid_hex, seq) for (name, uid_hex), seq in versions.items()],
             )
+        if moved_away:
+            # This office moved them out of its region (a family moved away) and the server took it: they
+            # leave this copy as they leave the other offices' of the region (sync/local_apply.py evicts).
+            leaving = [
+                Change("server", 0, entity, str(uuid.UUID(uid_hex)), UPSERT, {}, region=region)
+                for (entity, uid_hex), region in moved_away.items()
+            ]
+            apply_changes(session, leaving, office_region=context.region)
         state = session.get(SyncState, 1)
         state.up_last_hash = receipt.accepted_hash or bundle.hash
         uow.commit()

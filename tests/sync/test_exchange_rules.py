@@ -276,6 +276,7 @@ def test_a_person_moving_to_another_kabupaten_leaves_one_office_and_arrives_whol
 
     usb_round(b, exchange_server, "2")
     usb_round(c, exchange_server, "2")
+    assert nik not in people(a.db)  # the office that moved them keeps no copy either, once the server took it
     assert nik not in people(b.db)
     assert people(c.db)[nik]["kode_desa"] == DESA_BOALEMO
     with c.db.unit_of_work() as uow:
