@@ -1360,6 +1360,100 @@ def cmd_device_status(args) -> int:
         db.close()
 
 
+# the exchange: USB files on the laptop and on the server ---------------------------------------------------------
+
+
+def cmd_sync(args) -> int:
+    from sync.laptop import export_usb, import_usb_answer
+
+    db, user = _login(args)
+    try:
+        if args.export:
+            bundle = export_usb(db, user, args.export)
+            if bundle is None:
+                _print(
+                    _("Tidak ada perubahan yang menunggu; berkas {path} hanya meminta data baru.").format(
+                        path=args.export
+                    )
+                )
+            else:
+                _print(
+                    _(
+                        "{count} perubahan (nomor {first}–{last}) ditulis ke {path}. Bawa ke server provinsi."
+                    ).format(
+                        count=bundle.records, first=bundle.seq_from, last=bundle.seq_to, path=args.export
+                    )
+                )
+            return EXIT_OK
+        receipt, down = import_usb_answer(db, user, args.import_file)
+        if receipt is not None and receipt.verdict == "refused":
+            _print(_("Server menolak paket: {message}").format(message=receipt.refusal_message))
+        elif receipt is not None and not receipt.already_answered:
+            _print(
+                _(
+                    "Tanda terima: {applied} diterapkan, {duplicate} duplikat, {conflict} konflik, {refused} ditolak."
+                ).format(
+                    applied=receipt.applied,
+                    duplicate=receipt.duplicate,
+                    conflict=receipt.conflict,
+                    refused=receipt.refused,
+                )
+            )
+        if down is not None:
+            _print(
+                _("Data dari server: {records} perubahan; posisi sinkronisasi {cursor}.").format(
+                    records=down.records, cursor=down.pulled_upto
+                )
+            )
+        return EXIT_ERROR if receipt is not None and receipt.verdict == "refused" else EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_server_import(args) -> int:
+    from sync.server.exchange import answer_file
+
+    db = _server_database(args)
+    try:
+        with db.unit_of_work().writing() as uow:
+            receipt = answer_file(uow, args.file, args.answer)
+        if receipt is not None and receipt.verdict == "refused":
+            _print(_("Paket ditolak: {message}").format(message=receipt.refusal_message))
+        elif receipt is not None:
+            _print(
+                _("Paket perangkat {device} diterapkan ({verdict}).").format(
+                    device=receipt.device, verdict=receipt.verdict
+                )
+            )
+        _print(
+            _("Berkas jawaban ditulis ke {path}; impor di kantor dengan 'ejps sync --import'.").format(
+                path=args.answer
+            )
+        )
+        return EXIT_ERROR if receipt is not None and receipt.verdict == "refused" else EXIT_OK
+    finally:
+        db.close()
+
+
+def _add_exchange_commands(sub, server_commands, server_command) -> None:
+    sync = sub("sync", _("sinkronisasi kantor dengan server provinsi lewat berkas (USB)"), cmd_sync)
+    way = sync.add_mutually_exclusive_group(required=True)
+    way.add_argument("--export", metavar=_("BERKAS"), help=_("tulis perubahan kantor ke berkas untuk server"))
+    way.add_argument(
+        "--import", dest="import_file", metavar=_("BERKAS"), help=_("terapkan berkas jawaban dari server")
+    )
+    imported = server_command(
+        server_commands,
+        "import",
+        _("terapkan berkas kiriman kantor dan tulis berkas jawabannya (server)"),
+        cmd_server_import,
+    )
+    imported.add_argument("file", metavar=_("BERKAS"), help=_("berkas dari 'ejps sync --export'"))
+    imported.add_argument(
+        "--answer", required=True, metavar=_("BERKAS"), help=_("berkas jawaban untuk kantor")
+    )
+
+
 def _add_sync_server_commands(sub) -> None:
     server_db_help = _(
         "basis data server: postgresql://pengguna@host/nama atau berkas SQLite (bawaan: EJPS_SERVER_DB)"
@@ -1395,6 +1489,7 @@ def _add_sync_server_commands(sub) -> None:
     init.add_argument("--admin", required=True, metavar=_("NAMA"), help=_("nama pengguna admin provinsi"))
     init.add_argument("--full-name", metavar=_("NAMA"), help=_("nama lengkap admin"))
 
+    _add_exchange_commands(sub, server_commands, server_command)
     device = sub("device", _("pendaftaran perangkat kantor pada server provinsi"), None)
     for action in device._actions:
         if action.dest == "db":

@@ -61,6 +61,9 @@ class DeviceStream(Base):
     up_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     up_last_hash: Mapped[str] = mapped_column(String(64), default="")
     down_last_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The stream number the last down bundle reached (its seq_to): where a USB answer continues, the laptop
+    # bringing no cursor of its own (exchange).
+    down_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class StreamCounter(Base):
@@ -116,6 +119,10 @@ class SyncConflict(Base):
     resolved_by: Mapped[str] = mapped_column(String(60), default="")
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The conflict's own identity and region (exchange): it travels down as a record of entity
+    # `sync_conflict` to the offices whose region overlaps the record's, and its resolution travels up.
+    conflict_uid: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
+    region: Mapped[str] = mapped_column(String(10), default="", server_default="")
 
     __table_args__ = (Index("ix_sync_conflict_record", "entity", "uid", "state"),)
 
@@ -204,3 +211,47 @@ class DeviceKey(Base):
 
 
 # --- end laptop ------------------------------------------------------------------------------------------------
+
+
+# --- exchange: bundles sent and answered, receipts kept, a snapshot's progress ----------------------------------
+
+
+class OutboxBundle(Base):
+    """Laptop: an outgoing bundle, sealed to the server, kept until a receipt answers it. The same bytes are
+    sent again until then (a lost receipt is answered "duplicate" with the stored one)."""
+
+    __tablename__ = "sync_outbox_bundle"
+    bundle_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    seq_from: Mapped[int] = mapped_column(BigInteger)
+    seq_to: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verdict: Mapped[str] = mapped_column(String(10), default="")  # applied | duplicate | refused
+
+
+class BundleReceipt(Base):
+    """Server: the signed receipt of every applied bundle, by the bundle's hash: the answer to a duplicate."""
+
+    __tablename__ = "bundle_receipt"
+    bundle_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bundle_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    device: Mapped[uuid.UUID] = mapped_column(Uuid)
+    receipt: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DownloadProgress(Base):
+    """Laptop: how far a down bundle applied chunk by chunk got (one row), so that a kill resumes at the next
+    chunk; the cursor moves only with the last chunk."""
+
+    __tablename__ = "sync_download_progress"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    bundle_hash: Mapped[str] = mapped_column(String(64))
+    chunks_done: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- end exchange ------------------------------------------------------------------------------------------------

@@ -46,6 +46,9 @@ class Permission(StrEnum):
     # Enrolling and revoking an office's installation on the provincial server: the admin's, who keeps the
     # data safe (Lampiran I).
     DEVICE_MANAGE = "device.manage"
+    # Sending the office's work to the provincial server and applying what it sends back: the operator's and the
+    # admin's; a guest only reads.
+    SYNC_RUN = "sync.run"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -61,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SK_DRAFT,
             Permission.REPORT_PRINT,
             Permission.FORM1_EDIT,
+            Permission.SYNC_RUN,
         }
     ),
     Role.GUEST: frozenset({Permission.AGGREGATE_READ}),

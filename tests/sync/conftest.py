@@ -190,3 +190,7 @@ def serving(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+# --- exchange: the server and the enrolled offices of the exchange tests ---------------------------------------
+from tests.sync.exchange_helpers import exchange_admin, exchange_server, office_templates, offices  # noqa: E402, F401

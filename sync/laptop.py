@@ -1,0 +1,565 @@
+"""The office's side of the exchange (sync-design.md "Wave 2"): the use cases the sync panel, the CLI and the
+HTTP transport call.
+
+- `prepare_upload`: the one outgoing bundle — re-used while unanswered, else built from the outbox (at most
+  `UPLOAD_LIMIT` changes), stored sealed in `sync_outbox_bundle` and its changes marked `sent`, in one
+  transaction. The same bytes go again until a receipt answers them.
+- `apply_receipt`: the server's signed receipt marks each change applied / duplicate / conflict / refused, and
+  records the server's numbers as the records' versions (the base of their next change). A refused bundle puts
+  its changes back to `pending`: the next bundle carries them again once the cause is fixed.
+- `apply_download`: a down bundle checked against the down stream, applied through sync/local_apply.py with the
+  cursor and the down hash advanced in the data's transaction. A bundle of several chunks (a first install's
+  snapshot) applies chunk by chunk, each chunk its own transaction that records how far it got
+  (`sync_download_progress`), so a kill resumes at the next chunk; the cursor moves only with the last.
+- `export_usb` / `import_usb_answer`: the same, through files on a USB stick.
+- `resolve_conflict`: a conflict the server sent down, resolved here: an ordinary change of the record plus the
+  conflict's resolution, both synced up.
+
+Each use case takes the office database and the acting user: syncing is an operator's or an admin's.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.roles import CurrentUser, Permission, require
+from app.errors import DomainError
+from app.i18n import N_
+from app.office import OfficeDatabase
+from db.models import Office, utcnow
+from db.sync_models import DownloadProgress, OutboxBundle, SyncChange, SyncConflict, SyncState
+from sync.answer import UsbRequest, read_answer_file, write_request_file
+from sync.bundle import BundleRefused, Signer, build_bundle, read_bundle
+from sync.changes import UPSERT, Change, outbox
+from sync.entities import entities, region_overlaps
+from sync.keys import PublicKeys, device_keys
+from sync.local_apply import ApplyCounts, apply_changes
+from sync.receipts import REFUSED, open_receipt
+from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
+
+UPLOAD_LIMIT = 50_000
+CONFLICT_ENTITY = "sync_conflict"
+
+
+class SyncCancelled(DomainError):
+    """The user cancelled; what was applied so far stays (whole chunks), the rest resumes next time."""
+
+
+@dataclass(frozen=True)
+class OutgoingBundle:
+    bundle_id: str
+    hash: str
+    seq_from: int
+    seq_to: int
+    records: int
+    data: bytes
+    reused: bool  # the unanswered bundle of an earlier attempt, sent again as it was
+
+
+@dataclass(frozen=True)
+class ReceiptSummary:
+    bundle_id: str
+    verdict: str  # applied | duplicate | refused
+    applied: int = 0
+    duplicate: int = 0
+    conflict: int = 0
+    refused: int = 0
+    refusal_code: str = ""
+    refusal_message: str = ""
+    already_answered: bool = False  # this answer was imported before: nothing changed
+
+
+@dataclass(frozen=True)
+class DownloadSummary:
+    bundle_id: str
+    verdict: str  # applied | duplicate
+    records: int
+    pulled_upto: int
+    counts: ApplyCounts
+    conflicts: int = 0
+    chunks_applied: int = 0
+
+
+@dataclass(frozen=True)
+class _Context:
+    device: uuid.UUID
+    region: str
+    server: PublicKeys
+
+
+def _context(session: Session) -> _Context:
+    office = session.scalars(select(Office)).one()
+    state = session.get(SyncState, 1)
+    if state is None or not state.server_keys:
+        raise DomainError(
+            N_(
+                "Perangkat ini belum terdaftar di server provinsi. Daftarkan dulu (menu Sinkronisasi, atau "
+                "'ejps device enroll'), lalu minta admin provinsi menyetujuinya."
+            )
+        )
+    return _Context(
+        office.device_id, state.device_region or office.region_code, PublicKeys.from_json(state.server_keys)
+    )
+
+
+def _allowed(session: Session, user: CurrentUser) -> _Context:
+    context = _context(session)
+    require(user, Permission.SYNC_RUN, region=context.region)
+    return context
+
+
+def remember_server(
+    db: OfficeDatabase, server_keys: PublicKeys, device_region: str, server_url: str = ""
+) -> None:
+    """Keeps what the server told this device on approval: its public keys and the region it bound the device
+    to (enrollment calls this once the server answers "approved")."""
+    with db.unit_of_work().writing() as uow:
+        state = uow.session.get(SyncState, 1)
+        if state is None:
+            state = SyncState(id=1)
+            uow.session.add(state)
+        state.server_keys = server_keys.to_json()
+        state.device_region = device_region
+        state.enrollment = "approved"
+        if server_url:
+            state.server_url = server_url
+        uow.commit()
+
+
+# --------------------------------------------------------------------------------------------------- upload
+def _outgoing(row: OutboxBundle, reused: bool) -> OutgoingBundle:
+    return OutgoingBundle(
+        str(row.bundle_id), row.hash, row.seq_from, row.seq_to, row.records, row.data, reused
+    )
+
+
+def prepare_upload(db: OfficeDatabase, user: CurrentUser) -> OutgoingBundle | None:
+    """The bundle to send now, or None when nothing waits."""
+    with db.unit_of_work().writing() as uow:
+        session = uow.session
+        context = _allowed(session, user)
+        waiting = session.scalars(select(OutboxBundle).where(OutboxBundle.answered_at.is_(None))).first()
+        if waiting is not None:
+            return _outgoing(waiting, reused=True)
+        connection = session.connection()
+        changes = outbox(connection, context.device, limit=UPLOAD_LIMIT)
+        if not changes:
+            return None
+        state = session.get(SyncState, 1)
+        keys = device_keys(session)
+        sealed = build_bundle(
+            (change.to_dict() for change in changes),
+            sender=str(context.device),
+            recipient="server",
+            region=context.region,
+            stream=up_stream(str(context.device)),
+            seq_from=changes[0].seq,
+            seq_to=changes[-1].seq,
+            prev_hash=state.up_last_hash,
+            signing_key=keys.signing,
+            recipient_key=context.server.encryption,
+        )
+        row = OutboxBundle(
+            bundle_id=uuid.UUID(sealed.header.bundle_id),
+            hash=sealed.hash,
+            prev_hash=state.up_last_hash,
+            seq_from=changes[0].seq,
+            seq_to=changes[-1].seq,
+            records=len(changes),
+            data=sealed.data,
+            verdict="",
+        )
+        session.add(row)
+        connection.exec_driver_sql(
+            "UPDATE sync_change SET state = 'sent', bundle_id = ? WHERE seq BETWEEN ? AND ? AND state = 'pending'",
+            (row.bundle_id.hex, row.seq_from, row.seq_to),
+        )
+        uow.commit()
+        return _outgoing(row, reused=False)
+
+
+def _open(data: bytes, context: _Context, waiting: set[str]):
+    try:
+        return open_receipt(data, server_key=context.server.signing, device=str(context.device))
+    except BundleRefused as error:
+        if error.code != "wrong_recipient":
+            raise
+        # A bundle the server could not even open is refused without knowing its sender: accepted for the
+        # bundle this device is waiting an answer for, and only as a refusal.
+        receipt = open_receipt(data, server_key=context.server.signing, device="", expected=waiting or {"-"})
+        if receipt.verdict != REFUSED:
+            raise
+        return receipt
+
+
+def apply_receipt(db: OfficeDatabase, user: CurrentUser, receipt_bytes: bytes) -> ReceiptSummary:
+    with db.unit_of_work().writing() as uow:
+        session = uow.session
+        context = _allowed(session, user)
+        waiting = {
+            str(b)
+            for b in session.scalars(select(OutboxBundle.bundle_id).where(OutboxBundle.answered_at.is_(None)))
+        }
+        receipt = _open(receipt_bytes, context, waiting)
+        bundle = session.get(OutboxBundle, uuid.UUID(receipt.bundle_id)) if receipt.bundle_id else None
+        if bundle is None:
+            raise BundleRefused(
+                "wrong_recipient",
+                N_(
+                    "Tanda terima ini untuk paket {bundle} yang tidak pernah dikirim dari kantor ini. Tidak ada "
+                    "yang diubah."
+                ),
+                bundle=receipt.bundle_id,
+            )
+        if bundle.answered_at is not None:
+            return ReceiptSummary(receipt.bundle_id, receipt.verdict, already_answered=True)
+        connection = session.connection()
+        now = utcnow()
+        bundle.answered_at = now
+        bundle.verdict = receipt.verdict
+        if receipt.verdict == REFUSED:
+            connection.exec_driver_sql(
+                "UPDATE sync_change SET state = 'pending', bundle_id = NULL WHERE bundle_id = ?",
+                (bundle.bundle_id.hex,),
+            )
+            uow.commit()
+            return ReceiptSummary(
+                receipt.bundle_id,
+                REFUSED,
+                refusal_code=receipt.refusal_code,
+                refusal_message=receipt.refusal_message,
+            )
+        answers = receipt.answers_by_seq()
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+        rows = connection.exec_driver_sql(
+            "SELECT seq, entity, uid, region FROM sync_change WHERE bundle_id = ? ORDER BY seq",
+            (bundle.bundle_id.hex,),
+        ).all()
+        updates, versions, moved_away = [], {}, {}
+        counts = {"applied": 0, "duplicate": 0, "conflict": 0, "refused": 0}
+        for seq, entity, uid_hex, region in rows:
+            answer = answers.get(seq)
+            outcome = answer.outcome if answer is not None else "duplicate"
+            counts[outcome] += 1
+            stream_seq = answer.stream_seq if answer is not None else None
+            updates.append((outcome, stamp, stream_seq, seq))
+            if outcome == "applied" and stream_seq is not None and entity != CONFLICT_ENTITY:
+                versions[entity, uid_hex] = max(versions.get((entity, uid_hex), 0), stream_seq)
+                if region and not region_overlaps(region, context.region):
+                    moved_away[entity, uid_hex] = region
+                else:
+                    moved_away.pop((entity, uid_hex), None)
+        if updates:
+            connection.exec_driver_sql(
+                "UPDATE sync_change SET state = ?, answered_at = ?, server_seq = ? WHERE seq = ?", updates
+            )
+        if versions:
+            connection.exec_driver_sql(
+                "INSERT INTO sync_version (entity, uid, server_seq) VALUES (?, ?, ?) ON CONFLICT (entity, uid) "
+                "DO UPDATE SET server_seq = max(server_seq, excluded.server_seq)",
+                [(name, uid_hex, seq) for (name, uid_hex), seq in versions.items()],
+            )
+        if moved_away:
+            # This office moved them out of its region (a family moved away) and the server took it: they
+            # leave this copy as they leave the other offices' of the region (sync/local_apply.py evicts).
+            leaving = [
+                Change("server", 0, entity, str(uuid.UUID(uid_hex)), UPSERT, {}, region=region)
+                for (entity, uid_hex), region in moved_away.items()
+            ]
+            apply_changes(session, leaving, office_region=context.region)
+        state = session.get(SyncState, 1)
+        state.up_last_hash = receipt.accepted_hash or bundle.hash
+        uow.commit()
+        return ReceiptSummary(receipt.bundle_id, receipt.verdict, **counts)
+
+
+# ------------------------------------------------------------------------------------------------- download
+def _conflict_rows(session: Session, records: list[dict[str, Any]]) -> int:
+    """Keeps the conflicts the server sent (new or resolved) in this copy's sync_conflict."""
+    for record in records:
+        fields = record.get("fields") or {}
+        conflict_uid = uuid.UUID(record["uid"])
+        row = session.scalars(select(SyncConflict).where(SyncConflict.conflict_uid == conflict_uid)).first()
+        if row is None:
+            row = SyncConflict(conflict_uid=conflict_uid)
+            session.add(row)
+        row.entity = fields.get("entity", "")
+        row.uid = uuid.UUID(fields["uid"])
+        row.base = fields.get("base", 0)
+        row.mine = fields.get("mine") or {}
+        row.theirs = fields.get("theirs") or {}
+        row.kind = fields.get("kind", "")
+        row.device = uuid.UUID(fields["device"])
+        row.seq = fields.get("seq", 0)
+        row.username = fields.get("username", "")
+        row.region = fields.get("region", "")
+        if row.state != "resolved":  # resolved here and not yet echoed: stays resolved
+            row.state = fields.get("state", "open")
+            row.resolution = fields.get("resolution")
+            row.resolved_by = fields.get("resolved_by", "")
+    session.flush()
+    return len(records)
+
+
+def apply_download(
+    db: OfficeDatabase,
+    user: CurrentUser,
+    path: str | os.PathLike[str],
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> DownloadSummary:
+    """Applies a down bundle file (verified whole first). `progress(chunks done, chunks)` after each chunk
+    committed; `cancelled()` asked before each chunk (SyncCancelled: the chunks done stay, the rest resumes)."""
+    with db.unit_of_work().writing() as uow:  # writing: the keys are made the first time they are asked for
+        context = _allowed(uow.session, user)
+        keys = device_keys(uow.session)
+        uow.commit()
+
+    def signers(sender: str) -> Signer | None:
+        return Signer(context.server.signing) if sender == "server" else None
+
+    with read_bundle(
+        path, recipient=str(context.device), private_key=keys.encryption, signers=signers
+    ) as bundle:
+        header = bundle.header
+        total = header.chunk_count
+        counts = ApplyCounts()
+        conflicts = 0
+        start = 0
+        done = 0
+        while True:
+            if cancelled is not None and cancelled():
+                raise SyncCancelled(
+                    N_("Sinkronisasi dibatalkan. Bagian yang sudah diterapkan tetap tersimpan.")
+                )
+            with db.unit_of_work().writing() as uow:
+                session = uow.session
+                state = session.get(SyncState, 1)
+                verdict = check_stream(
+                    header,
+                    bundle.hash,
+                    stream=down_stream(str(context.device)),
+                    position=StreamPosition(state.pulled_upto, state.down_last_hash),
+                )
+                if verdict is StreamVerdict.DUPLICATE:
+                    return DownloadSummary(
+                        header.bundle_id, "duplicate", header.records, state.pulled_upto, counts
+                    )
+                progress_row = session.get(DownloadProgress, 1)
+                if progress_row is not None and progress_row.bundle_hash == bundle.hash:
+                    start = max(start, progress_row.chunks_done)
+                if start >= total:  # every chunk in, or none at all: the cursor moves
+                    _finish(session, header.seq_to, bundle.hash)
+                    uow.commit()
+                    return DownloadSummary(
+                        header.bundle_id, "applied", header.records, header.seq_to, counts, conflicts, done
+                    )
+                index, records = next(bundle.chunks(start))
+                last = index == total - 1
+                plain = [r for r in records if r.get("entity") != CONFLICT_ENTITY]
+                travelling = [r for r in records if r.get("entity") == CONFLICT_ENTITY]
+                applied = apply_changes(
+                    session, plain, office_region=context.region, pulled_upto=header.seq_to if last else None
+                )
+                conflicts += _conflict_rows(session, travelling)
+                counts = _sum(counts, applied)
+                if last:
+                    _finish(session, header.seq_to, bundle.hash)
+                else:
+                    if progress_row is None:
+                        progress_row = DownloadProgress(id=1)
+                        session.add(progress_row)
+                    progress_row.bundle_hash = bundle.hash
+                    progress_row.chunks_done = index + 1
+                uow.commit()
+            start = index + 1
+            done += 1
+            if progress is not None:
+                progress(start, total)
+            if last:
+                return DownloadSummary(
+                    header.bundle_id, "applied", header.records, header.seq_to, counts, conflicts, done
+                )
+
+
+def _finish(session: Session, seq_to: int, bundle_hash: str) -> None:
+    state = session.get(SyncState, 1)
+    state.pulled_upto = max(state.pulled_upto, seq_to)
+    state.down_last_hash = bundle_hash
+    progress_row = session.get(DownloadProgress, 1)
+    if progress_row is not None:
+        session.delete(progress_row)
+
+
+def _sum(a: ApplyCounts, b: ApplyCounts) -> ApplyCounts:
+    return ApplyCounts(*(x + y for x, y in zip(a.__dict__.values(), b.__dict__.values(), strict=True)))
+
+
+# ------------------------------------------------------------------------------------------------------ USB
+def export_usb(db: OfficeDatabase, user: CurrentUser, path: str | os.PathLike[str]) -> OutgoingBundle | None:
+    """Writes the USB file for the server (sync/answer.py): the bundle to send — the unanswered one again, else
+    a new one; none when nothing waits — and this office's down cursor, so the answer brings what is new."""
+    bundle = prepare_upload(db, user)
+    with db.unit_of_work() as uow:
+        context = _allowed(uow.session, user)
+        state = uow.session.get(SyncState, 1)
+        request = UsbRequest(
+            str(context.device), state.pulled_upto, state.down_last_hash, bundle.data if bundle else b""
+        )
+    write_request_file(path, request)
+    return bundle
+
+
+def import_usb_answer(
+    db: OfficeDatabase,
+    user: CurrentUser,
+    path: str | os.PathLike[str],
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> tuple[ReceiptSummary | None, DownloadSummary | None]:
+    """Imports the server's answer file: the receipt first, then the down bundle it carries (each may be
+    absent)."""
+    with db.unit_of_work() as uow:
+        _allowed(uow.session, user)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise DomainError(
+            N_("Berkas {path} tidak dapat dibaca: {error}"), path=str(path), error=error.strerror
+        ) from None
+    receipt_bytes, down = read_answer_file(data)
+    receipt = apply_receipt(db, user, receipt_bytes) if receipt_bytes else None
+    if not down:
+        return receipt, None
+    descriptor, temporary = tempfile.mkstemp(prefix="ejps-down-", suffix=".bundle")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(down)
+        return receipt, apply_download(db, user, temporary, progress, cancelled)
+    finally:
+        os.unlink(temporary)
+
+
+# ------------------------------------------------------------------------------------------------ conflicts
+def open_conflicts(db: OfficeDatabase, user: CurrentUser) -> list[dict[str, Any]]:
+    """The conflicts of this office's region still to resolve, as plain data (for the sync panel)."""
+    with db.unit_of_work() as uow:
+        context = _allowed(uow.session, user)
+        rows = uow.session.scalars(
+            select(SyncConflict).where(SyncConflict.state == "open").order_by(SyncConflict.id)
+        )
+        return [
+            {
+                "conflict_uid": str(row.conflict_uid),
+                "entity": row.entity,
+                "uid": str(row.uid),
+                "kind": row.kind,
+                "mine": row.mine,
+                "theirs": row.theirs,
+                "username": row.username,
+                "device": str(row.device),
+                "own": row.device == context.device,
+            }
+            for row in rows
+        ]
+
+
+def resolve_conflict(
+    db: OfficeDatabase, user: CurrentUser, conflict_uid: str | uuid.UUID, choice: str | dict[str, Any]
+) -> None:
+    """Resolves a conflict: "theirs" keeps the server's values, "mine" takes the values of the change that
+    conflicted, a dict gives the values (field → wire value). Either way the record's change (based on the
+    server's version) and the resolution go into the outbox, in one transaction."""
+    with db.unit_of_work().writing() as uow:
+        session = uow.session
+        context = _allowed(session, user)
+        row = session.scalars(
+            select(SyncConflict).where(SyncConflict.conflict_uid == uuid.UUID(str(conflict_uid)))
+        ).first()
+        if row is None or row.state != "open":
+            raise DomainError(
+                N_("Konflik {uid} tidak ditemukan atau sudah diselesaikan."), uid=str(conflict_uid)
+            )
+        if choice == "theirs":
+            values = dict(row.theirs)
+        elif choice == "mine":
+            values = dict(row.mine)
+        elif isinstance(choice, dict):
+            values = dict(choice)
+        else:
+            raise DomainError(N_("Pilihan penyelesaian konflik tidak dikenal: {choice}."), choice=str(choice))
+        entity = entities().get(row.entity)
+        if entity is None:
+            raise DomainError(N_("Jenis data {entity} tidak dikenal."), entity=row.entity)
+        connection = session.connection()
+        base = (
+            connection.exec_driver_sql(
+                "SELECT server_seq FROM sync_version WHERE entity = ? AND uid = ?", (row.entity, row.uid.hex)
+            ).scalar()
+            or 0
+        )
+        # The server's values may differ from this copy's (the office's own losing value stays here until
+        # resolved): the record takes the chosen values now, and the change carries them up.
+        if values:
+            _write_local(connection, entity, row.uid, values)
+        next_seq = connection.exec_driver_sql(
+            "SELECT coalesce(max(seq), 0) + 1 FROM sync_change"
+        ).scalar_one()
+        now = utcnow()
+        session.add(
+            SyncChange(
+                seq=next_seq, entity=row.entity, uid=row.uid, op=UPSERT, fields=values, base=base,
+                region=row.region, recorded_at=now, state="pending",
+            )
+        )  # fmt: skip
+        row.state = "resolved"
+        row.resolution = {"choice": choice if isinstance(choice, str) else "value", "values": values}
+        row.resolved_by = user.username
+        row.resolved_at = now
+        session.add(
+            SyncChange(
+                seq=next_seq + 1, entity=CONFLICT_ENTITY, uid=row.conflict_uid, op=UPSERT,
+                fields={"resolution": row.resolution, "resolved_by": user.username}, base=0,
+                region=row.region or context.region, recorded_at=now, state="pending",
+            )
+        )  # fmt: skip
+        uow.audit(user, "sync.conflict.resolve", row.entity, str(row.uid), after=row.resolution)
+        uow.commit()
+
+
+def _write_local(connection, entity, uid: uuid.UUID, values: dict[str, Any]) -> None:
+    """Writes wire `values` of plain fields into this copy's record, outside capture (the change is added by
+    the caller with the right base)."""
+    from sync.changes import capture_suspended
+    from sync.values import decode_fields
+
+    plain = decode_fields(entity.table, {k: v for k, v in values.items() if k in entity.fields})
+    if not plain:
+        return
+    with capture_suspended(connection):
+        connection.execute(entity.table.update().where(entity.table.c.uid == uid).values(**plain))
+
+
+__all__ = [
+    "DownloadSummary",
+    "OutgoingBundle",
+    "ReceiptSummary",
+    "SyncCancelled",
+    "apply_download",
+    "apply_receipt",
+    "export_usb",
+    "import_usb_answer",
+    "open_conflicts",
+    "prepare_upload",
+    "remember_server",
+    "resolve_conflict",
+]
