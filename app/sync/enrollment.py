@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -24,8 +25,9 @@ from app.i18n import N_
 from app.uow import UnitOfWork
 from db.models import Office, utcnow
 from db.sync_models import SyncEnrollment, SyncState
-from sync.client import ServerRefused, SyncClient
-from sync.keys import device_keys
+
+if TYPE_CHECKING:  # the HTTP and key stacks load when enrollment runs, not with the GUI
+    from sync.client import SyncClient
 
 NOT_ENROLLED, PENDING, APPROVED, REVOKED = "none", "pending", "approved", "revoked"
 
@@ -87,6 +89,8 @@ def enroll_device(
 ) -> EnrollmentState:
     """Asks the server at `client.base_url` to enroll this installation; returns the state with the one-time
     code to hand to the province's admin. Asking again while pending replaces the code."""
+    from sync.keys import device_keys
+
     with uow.writing():
         office = _office(uow, user)
         state = uow.session.get(SyncState, 1)
@@ -127,6 +131,8 @@ def enroll_device(
 
 def check_enrollment(uow: UnitOfWork, user: CurrentUser, client: SyncClient) -> EnrollmentState:
     """Asks the server where this installation's enrollment stands and records the answer."""
+    from sync.client import ServerRefused
+
     with uow:
         device = _office(uow, user).device_id
     status, region, office_name, note = PENDING, "", "", ""

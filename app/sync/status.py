@@ -25,7 +25,7 @@ from app.i18n import N_, _
 from app.output_files import atomic_output
 from app.sync.enrollment import APPROVED, EnrollmentState, read_enrollment
 from app.uow import UnitOfWork
-from db.models import Base, utcnow
+from db.models import Base
 from db.sync_models import SyncAttempt, SyncChange, SyncConflict, SyncState
 
 READ_PERMISSION = Permission.AGGREGATE_READ
@@ -443,25 +443,3 @@ def export_ledger_csv(db, user: CurrentUser, path: Path, filters: LedgerFilter =
     if filters.text.strip():  # a search by NIK or name is a look at personal data: audited like an export
         audit_export(db.unit_of_work(), user, "export.sync_ledger", "sync_change", "", path, len(rows))
     return len(rows)
-
-
-# --------------------------------------------------------------------------------------------- attempts
-def record_sync_attempt(
-    uow: UnitOfWork, user: CurrentUser, kind: str, started_at: datetime, ok: bool, message: str = ""
-) -> None:
-    """Writes down one sync tried from here and how it ended (the panel's "last sync")."""
-    with uow.writing():
-        require_sync_start(user)
-        if kind not in ATTEMPT_KINDS:
-            raise ValueError(kind)
-        uow.session.add(
-            SyncAttempt(
-                kind=kind,
-                started_at=started_at,
-                finished_at=utcnow(),
-                ok=ok,
-                message=message[:2000],
-                username=user.username,
-            )
-        )
-        uow.commit()

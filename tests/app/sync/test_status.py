@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from app.errors import Forbidden
+from app.sync.attempts import record_sync_attempt
 from app.sync.status import (
     LedgerFilter,
     export_ledger_csv,
     ledger_kinds,
     open_conflicts,
-    record_sync_attempt,
     require_sync_start,
     sync_ledger,
     sync_overview,
