@@ -102,7 +102,7 @@ def test_revoked_says_why_and_what_to_do(qtbot, sent_office):
 
     assert page.enrollment.currentIndex() == 3
     assert "Perangkat X telah dicabut" in page.revoked_text.text()
-    assert "Hubungi admin" in page.revoked_text.text() and _visible(page.reenroll_button)
+    assert "admin Dinas Sosial Provinsi" in page.revoked_text.text() and _visible(page.reenroll_button)
     assert not page.sync_button.isEnabled() and not page.auto_timer.isActive()
 
 

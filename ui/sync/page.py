@@ -54,7 +54,7 @@ from ui.messages import inform
 from ui.registry.detail_format import local_time, thousands
 from ui.style import FLAGGED_COLOUR, REFUSED_COLOUR, set_role
 from ui.widgets.stat_card import StatCard
-from ui.widgets.tables import fill_row, read_only_table, row_data
+from ui.widgets.tables import fill_row, header_fits, read_only_table, row_data
 
 AUTO_SYNC_MINUTES = 5  # the pause between automatic tries while the server answers
 AUTO_SYNC_MAX_MINUTES = 60  # the longest pause while it does not: an office cut off for a day still retries
@@ -234,7 +234,8 @@ class SyncPage(QWidget):
         self.waiting_table = read_only_table(
             [_("Jenis data"), _("Perubahan belum terkirim")], "waiting_by_kind"
         )
-        self.waiting_table.setColumnWidth(0, 260)
+        self.waiting_table.horizontalHeader().setStretchLastSection(False)
+        header_fits(self.waiting_table, {0: 300, 1: 200})
         box.addWidget(self.waiting_table)
         self.waiting_empty = set_role(
             QLabel(_("Tidak ada yang menunggu: semua perubahan sudah terkirim.")), "ok"
@@ -257,16 +258,17 @@ class SyncPage(QWidget):
         self.search.setObjectName("ledger_search")
         self.search.setPlaceholderText(_("Cari NIK atau nama"))
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(220)
         self.search.setVisible(self.user.can(SEARCH_PERMISSION))
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DELAY_MS)
         self.search_timer.timeout.connect(self.reload_ledger)
         self.search.textChanged.connect(lambda _t: self.search_timer.start())
-        bar.addWidget(self.search, 1)
+        self.search.setMinimumWidth(260)
+        bar.addWidget(self.search)
         self.ledger_count = set_role(QLabel(""), "count")
         bar.addWidget(self.ledger_count)
+        bar.addStretch(1)
         self.ledger_export = QPushButton(_("Ekspor CSV…"))
         self.ledger_export.clicked.connect(self.export_ledger)
         bar.addWidget(self.ledger_export)
@@ -286,8 +288,7 @@ class SyncPage(QWidget):
             ],
             "sync_ledger",
         )
-        for column, width in enumerate((125, 130, 90, 95, 85, 75, 75, 120, 130)):
-            self.ledger_table.setColumnWidth(column, width)
+        header_fits(self.ledger_table, dict(enumerate((125, 120, 80, 85, 75, 65, 65, 110, 130))))
         box.addWidget(self.ledger_table)
         self.ledger_empty = set_role(
             QLabel(_("Belum ada yang terkirim. Kiriman dan jawaban server akan tercatat di sini.")), "info"
@@ -403,12 +404,17 @@ class SyncPage(QWidget):
             self.recheck_button.setVisible(may_enroll)
         elif state.status == REVOKED:
             self._show_panel(3)
+            reason = state.note or _(
+                "Perangkat ini telah dicabut oleh admin provinsi dan tidak dapat bersinkron."
+            )
             self.revoked_text.setText(
-                _(
-                    "Perangkat ini telah dicabut oleh admin provinsi dan tidak dapat bersinkron. {reason} "
-                    "Data di komputer ini tetap aman dan perubahan yang belum terkirim tetap tersimpan. Hubungi "
-                    "admin Dinas Sosial Provinsi; bila perangkat ini boleh dipakai lagi, daftarkan ulang."
-                ).format(reason=state.note)
+                reason
+                + "\n"
+                + _(
+                    "Data di komputer ini tetap aman dan perubahan yang belum terkirim tetap tersimpan. Tanyakan "
+                    "alasannya kepada admin Dinas Sosial Provinsi; bila perangkat ini boleh dipakai lagi, "
+                    "daftarkan ulang."
+                )
             )
             self.reenroll_button.setVisible(may_enroll)
         else:
@@ -471,7 +477,7 @@ class SyncPage(QWidget):
                 colours[5] = FLAGGED_COLOUR
             if row.unanswered:
                 colours[7] = FLAGGED_COLOUR
-            fill_row(
+            line = fill_row(
                 self.ledger_table,
                 [
                     local_time(row.sent_at) or "–",
@@ -489,6 +495,7 @@ class SyncPage(QWidget):
                 colours=colours,
                 numeric={2, 3, 4, 5, 6, 7},
             )
+            self.ledger_table.item(line, 9).setToolTip(", ".join(row.kinds))
         filtered = bool(filters.kind or filters.text)
         self.ledger_count.setText(
             _("{shown} dari {total} kiriman").format(
@@ -601,7 +608,13 @@ class SyncPage(QWidget):
             minutes = max(1, round(self.auto_timer.remainingTime() / 60_000))
             parts.append(_("Dicoba lagi otomatis dalam {n} menit.").format(n=minutes))
         elif overview.may_sync and not overview.ready:
-            parts.append(_("Sinkronisasi otomatis menunggu perangkat disetujui server."))
+            status = overview.enrollment.status
+            if status == REVOKED:
+                parts.append(_("Sinkronisasi berhenti: perangkat ini dicabut."))
+            elif status == PENDING:
+                parts.append(_("Sinkronisasi dimulai setelah admin provinsi menyetujui perangkat ini."))
+            else:
+                parts.append(_("Sinkronisasi dimulai setelah perangkat ini terdaftar dan disetujui server."))
         self.status_line.setText(" ".join(parts))
 
     def auto_sync_tick(self) -> None:
