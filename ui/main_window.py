@@ -112,7 +112,9 @@ class MainWindow(QMainWindow):
         if can(Permission.AGGREGATE_READ):  # sync: a guest sees its region's ledger, cannot start one
             from ui.sync.page import SyncPage
 
-            self._add_page("sync", _("Sinkronisasi"), SyncPage(self.db, self.user))
+            sync_page = SyncPage(self.db, self.user)
+            self._add_page("sync", _("Sinkronisasi"), sync_page)
+            sync_page.start_automatic()  # retries by itself even if the page is never opened
 
     def _page_selected(self, row: int) -> None:
         self.stack.setCurrentIndex(row)

@@ -251,6 +251,16 @@ def sync_overview(uow: UnitOfWork, user: CurrentUser) -> SyncOverview:
         )
 
 
+def sync_ready(uow: UnitOfWork, user: CurrentUser) -> bool:
+    """Whether this user may sync now over the network: approved, with a server set (a cheap read, for the
+    automatic retry)."""
+    if not may_start_sync(user):
+        return False
+    with uow:
+        state = uow.session.get(SyncState, 1)
+        return state is not None and state.enrollment == APPROVED and bool(state.server_url)
+
+
 def waiting_by_kind(uow: UnitOfWork, user: CurrentUser) -> list[KindCount]:
     """The changes not yet sent, by kind of record, most first."""
     with uow:

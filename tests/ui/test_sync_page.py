@@ -22,6 +22,7 @@ from sync.server.setup import create_first_admin
 from tests.app.sync.sent_office import sent_office, sent_office_template  # noqa: F401
 from tests.conftest import ADMIN_PASSWORD
 from tests.sync.conftest import serving
+from ui.main_window import MainWindow
 from ui.sync.page import SyncPage
 
 
@@ -212,3 +213,15 @@ def test_enrolling_from_the_page_against_a_real_server_then_checking_after_appro
             assert "wilayah 750101" in page.approved_text.text()
     finally:
         server.close()
+
+
+def test_the_window_arms_the_automatic_retry_without_the_page_being_opened(qtbot, sent_office):
+    _approved(sent_office.db)
+    window = MainWindow(sent_office.db, sent_office.operator)
+    qtbot.addWidget(window)
+    page = window.pages["sync"]
+    assert not page.loaded and page.auto_timer.isActive()
+
+    guest_window = MainWindow(sent_office.db, sent_office.guest)
+    qtbot.addWidget(guest_window)
+    assert not guest_window.pages["sync"].auto_timer.isActive()

@@ -47,6 +47,7 @@ from app.sync.status import (
     open_conflicts,
     sync_ledger,
     sync_overview,
+    sync_ready,
     waiting_by_kind,
 )
 from ui.jobs import BackgroundJob, _Worker
@@ -89,6 +90,7 @@ class SyncPage(QWidget):
         # The exchange a sync button runs: app/sync/attempts.run_exchange (replaceable in tests).
         self.exchange = attempts.run_exchange
         self.auto_minutes = AUTO_SYNC_MINUTES
+        self.automatic_ready = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 12)
         top = QHBoxLayout()
@@ -572,8 +574,16 @@ class SyncPage(QWidget):
     def sync_running(self) -> bool:
         return self.job is not None and self.job.running
 
+    def start_automatic(self) -> None:
+        """Arms the automatic retry from the window's start, before the page is ever shown: an office that
+        never opens this page still sends its work when the server is reachable."""
+        self.automatic_ready = sync_ready(self.db.unit_of_work(), self.user)
+        self._schedule_auto()
+
     def _schedule_auto(self) -> None:
-        if self.overview is not None and self.overview.ready and self.overview.may_sync:
+        if self.overview is not None:
+            self.automatic_ready = self.overview.ready and self.overview.may_sync
+        if self.automatic_ready:
             if not self.auto_timer.isActive():
                 self.auto_timer.start(self.auto_minutes * 60_000)
             self.clock.start()
@@ -619,7 +629,9 @@ class SyncPage(QWidget):
 
     def auto_sync_tick(self) -> None:
         """The timer's try: never a second sync while one runs; nothing while not approved."""
-        if self.overview is None or not (self.overview.ready and self.overview.may_sync):
+        self.automatic_ready = sync_ready(self.db.unit_of_work(), self.user)
+        if not self.automatic_ready:
+            self._schedule_auto()
             return
         if self.sync_running:
             self._show_status(_("Sinkronisasi otomatis dilewati: sinkronisasi lain sedang berjalan."))
