@@ -1317,21 +1317,18 @@ def cmd_device_list(args) -> int:
 
 
 def cmd_device_enroll(args) -> int:
+    from app.sync.enrollment import enroll_device
     from sync.client import SyncClient
-    from sync.enrollment import request_office_enrollment
-    from sync.keys import DeviceKeys
 
     db, user = _login(args)
     try:
-        # The keys are made here and not yet kept: the office's key store (device_key) comes with the change log.
-        keys = DeviceKeys.generate()
         with SyncClient(args.server) as client:
-            reply = request_office_enrollment(db.unit_of_work(), user, client, keys)
+            state = enroll_device(db.unit_of_work(), user, client)
         _print(_("Permintaan pendaftaran terkirim. Kode sekali pakai untuk admin provinsi:"))
-        _print(f"    {reply.code}")
+        _print(f"    {state.code}")
         _print(
             _("Sidik kunci perangkat: {fingerprint}. Kode berlaku sampai {until:%Y-%m-%d}.").format(
-                fingerprint=reply.fingerprint, until=reply.expires_at
+                fingerprint=state.fingerprint, until=state.code_expires_at
             )
         )
         return EXIT_OK
@@ -1340,19 +1337,22 @@ def cmd_device_enroll(args) -> int:
 
 
 def cmd_device_status(args) -> int:
+    from app.sync.enrollment import REVOKED, check_enrollment
     from sync.client import SyncClient
-    from sync.enrollment import office_enrollment_status
 
     db, user = _login(args)
     try:
         with SyncClient(args.server) as client:
-            reply = office_enrollment_status(db.unit_of_work(), user, client)
-        labels = {"pending": _("menunggu persetujuan"), "approved": _("disetujui")}
+            state = check_enrollment(db.unit_of_work(), user, client)
+        if state.note:  # revoked, or unknown to the server: the server's own words
+            print(state.note, file=sys.stderr)
+            return EXIT_ERROR
+        labels = {"pending": _("menunggu persetujuan"), "approved": _("disetujui"), REVOKED: _("dicabut")}
         _print(
             _("Perangkat {device}: {status}; wilayah {region}.").format(
-                device=reply.device,
-                status=labels.get(reply.status, reply.status),
-                region=reply.region or reply.requested_region,
+                device=db.office.device_id,
+                status=labels.get(state.status, state.status),
+                region=state.region or db.office.region_code,
             )
         )
         return EXIT_OK

@@ -255,3 +255,38 @@ class DownloadProgress(Base):
 
 
 # --- end exchange ------------------------------------------------------------------------------------------------
+
+
+# --- laptop, the sync panel: what enrollment left, and each sync attempt --------------------------------------
+
+
+class SyncEnrollment(Base):
+    """One row: what the office was told when it asked to be enrolled and last checked (the rest is in
+    `sync_state`): the key fingerprint to read out to the admin, until when the code holds, the office name
+    the server bound, and the server's last word (a revocation's reason)."""
+
+    __tablename__ = "sync_enrollment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    fingerprint: Mapped[str] = mapped_column(String(100), default="")
+    office_name: Mapped[str] = mapped_column(String(200), default="")
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    code_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SyncAttempt(Base):
+    """One sync tried from this office (HTTP, USB export or USB answer import), with how it ended: the panel's
+    "last sync", and the trail of attempts when someone asks why nothing arrived."""
+
+    __tablename__ = "sync_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # http | usb_export | usb_import
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ok: Mapped[bool] = mapped_column(default=False)
+    message: Mapped[str] = mapped_column(Text, default="")
+    username: Mapped[str] = mapped_column(String(60), default="")
+
+
+# --- end sync panel --------------------------------------------------------------------------------------------

@@ -109,6 +109,12 @@ class MainWindow(QMainWindow):
             self._add_page("users", _("Pengguna"), UsersPage(self.db, self.user, load_now=False))
         if can(Permission.AUDIT_READ):
             self._add_page("audit", _("Audit"), AuditPage(self.db, self.user))
+        if can(Permission.AGGREGATE_READ):  # sync: a guest sees its region's ledger, cannot start one
+            from ui.sync.page import SyncPage
+
+            sync_page = SyncPage(self.db, self.user)
+            self._add_page("sync", _("Sinkronisasi"), sync_page)
+            sync_page.start_automatic()  # retries by itself even if the page is never opened
 
     def _page_selected(self, row: int) -> None:
         self.stack.setCurrentIndex(row)

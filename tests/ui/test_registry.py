@@ -131,6 +131,7 @@ def test_main_window_shows_pages_by_role(qtbot, office_db, admin, operator, gues
         "Monitoring",
         "Pengguna",
         "Audit",
+        "Sinkronisasi",
     ]
     assert "Admin" in window.status_text() and "Kabupaten Gorontalo (7501)" in window.status_text()
     operator_window = MainWindow(office_db, operator)
@@ -145,6 +146,7 @@ def test_main_window_shows_pages_by_role(qtbot, office_db, admin, operator, gues
         "Form 1",
         "Ringkasan",
         "Monitoring",
+        "Sinkronisasi",
     ]
 
 
@@ -152,7 +154,7 @@ def test_guest_main_window_shows_only_the_published_figures(qtbot, office_db, gu
     window = MainWindow(office_db, guest)
     qtbot.addWidget(window)
     # Pergub 52/2020 Lampiran I-II: a guest monitors published figures (counts, no names).
-    assert window.page_titles() == ["Ringkasan", "Monitoring"]
+    assert window.page_titles() == ["Ringkasan", "Monitoring", "Sinkronisasi"]
     assert not window.import_dukcapil_action.isEnabled()
     assert "Tamu" in window.status_text()
     summary = window.pages["summary"]
