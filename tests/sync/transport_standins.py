@@ -10,6 +10,7 @@ test needs a large one).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import subprocess
@@ -284,3 +285,82 @@ def server_process(database_url: str, *, filler: int = 0) -> Iterator[tuple[str,
     finally:
         process.kill()
         process.wait(timeout=10)
+
+
+# --- a server that misbehaves on the requests a test chooses -------------------------------------------------
+
+
+@dataclass
+class Fault:
+    """What to do to requests of `method` on paths starting with `path`, after letting `after` of them pass.
+
+    kind: "html" (a captive portal's page), "stall" (answer nothing for `seconds`), "status" (answer `status`
+    with `headers`), or, for downloads, "cut_at" / "stall_at" / "corrupt_at" byte `at` of the bundle file."""
+
+    method: str
+    path: str
+    kind: str
+    after: int = 0
+    at: int = 0
+    seconds: float = 1.0
+    status: int = 200
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+class Misbehaving:
+    """An ASGI wrapper around the real app: passes requests through, except those its `fault` chooses; keeps
+    the Range header of every download request."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.fault: Fault | None = None
+        self.ranges: list[str | None] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        requested = dict(scope["headers"]).get(b"range")
+        if scope["method"] == "GET" and scope["path"].startswith("/v1/downloads/"):
+            self.ranges.append(requested.decode() if requested else None)
+        fault = self.fault
+        if fault is None or scope["method"] != fault.method or not scope["path"].startswith(fault.path):
+            return await self.app(scope, receive, send)
+        if fault.after > 0:
+            fault.after -= 1
+            return await self.app(scope, receive, send)
+        if fault.kind in ("html", "stall", "status"):
+            while (await receive()).get("more_body"):
+                pass
+            if fault.kind == "stall":
+                await asyncio.sleep(fault.seconds)
+                return None
+            status, headers, body = fault.status, list(fault.headers), b""
+            if fault.kind == "html":
+                headers, body = [(b"content-type", b"text/html")], b"<html>Login hotspot</html>"
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            return await send({"type": "http.response.body", "body": body})
+        position = int(requested.decode().split("=")[1].rstrip("-")) if requested else 0
+
+        async def faulty_send(message) -> None:
+            nonlocal position
+            if message["type"] != "http.response.body":
+                return await send(message)
+            body = message.get("body", b"")
+            start, position = position, position + len(body)
+            if fault.kind == "corrupt_at":
+                if position > fault.at:
+                    cut = max(0, fault.at - start)
+                    body = body[:cut] + bytes(b ^ 0xFF for b in body[cut:])
+                return await send({**message, "body": body})
+            if start >= fault.at:
+                return None  # nothing more leaves: the answer ends short of its length
+            if position > fault.at:
+                await send(
+                    {"type": "http.response.body", "body": body[: fault.at - start], "more_body": True}
+                )
+                if fault.kind == "stall_at":
+                    await asyncio.sleep(fault.seconds)
+                return None
+            return await send(message)
+
+        return await self.app(scope, receive, faulty_send)
