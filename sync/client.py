@@ -395,26 +395,30 @@ class SyncClient:
         *,
         device: uuid.UUID | str,
         private_key: X25519PrivateKey,
+        size: int | None = None,
     ) -> Path:
         """Downloads a prepared bundle to `target` (still encrypted, as the server sealed it to this device),
         continuing a partial download; returns `target` once the whole file verifies.
 
         `device` and `private_key` (this device's X25519 key) verify what was received before resuming after
-        it. Cancelled between pieces; TransferInterrupted when the server is gone or answers nothing usable
-        for long: what was received stays in `<target>.partial` for the next call."""
+        it; `size`, the size request_download announced, if known: a server answering another size is not
+        serving this bundle. Cancelled between pieces; TransferInterrupted when the server is gone or answers
+        nothing usable for long: what was received stays in `<target>.partial` for the next call."""
         bundle_id = str(uuid.UUID(str(bundle_id)))
         target = Path(target)
         partial = partial_path(target)
         recipient = str(device)
         held, complete = sound_partial(partial, bundle_id, recipient, private_key)
-        total: int | None = None
+        total = size
         failures = 0
         while not complete:
             before = held
+            seen: dict[str, int] = {}
             try:
-                total = self._fetch(bundle_id, partial, held, total, progress, cancelled)
+                total = self._fetch(bundle_id, partial, held, total, progress, cancelled, seen)
             except (httpx.TransportError, _Retry) as error:
                 held = partial.stat().st_size if partial.exists() else 0
+                total = seen.get("total", total)
                 failures = 0 if held > before else failures + 1
                 if failures >= self.attempts:
                     raise self._download_interrupted(held, total, error) from None
@@ -445,8 +449,10 @@ class SyncClient:
         total: int | None,
         progress: TransferProgress | None,
         cancelled: Callable[[], bool] | None,
+        seen: dict[str, int],
     ) -> int:
-        """Appends the rest of the bundle from byte `held` to the partial file; returns the bundle's size."""
+        """Appends the rest of the bundle from byte `held` to the partial file; returns the bundle's size (also
+        put in `seen` as soon as the answer tells it, for the message if the transfer stops midway)."""
         headers = {"Range": f"bytes={held}-"} if held else {}
         with self._http.stream("GET", f"/v1/downloads/{bundle_id}", headers=headers) as response:
             if response.status_code in RETRIED_STATUSES:
@@ -466,11 +472,12 @@ class SyncClient:
             if total is not None and size != total:
                 partial.unlink(missing_ok=True)
                 raise self._mismatch(total, size)
+            seen["total"] = size
             done = start
             with open(partial, "r+b" if partial.exists() else "wb") as out:
                 out.truncate(start)
                 out.seek(start)
-                for piece in response.iter_bytes(PART_SIZE):
+                for piece in response.iter_bytes():  # as it arrives: a stall keeps what came before it
                     if done + len(piece) > size:
                         raise self._garbage()
                     out.write(piece)

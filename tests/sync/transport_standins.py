@@ -340,6 +340,7 @@ class Misbehaving:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             return await send({"type": "http.response.body", "body": body})
         position = int(requested.decode().split("=")[1].rstrip("-")) if requested else 0
+        stalled: list[bool] = []
 
         async def faulty_send(message) -> None:
             nonlocal position
@@ -352,15 +353,15 @@ class Misbehaving:
                     cut = max(0, fault.at - start)
                     body = body[:cut] + bytes(b ^ 0xFF for b in body[cut:])
                 return await send({**message, "body": body})
-            if start >= fault.at:
-                return None  # nothing more leaves: the answer ends short of its length
-            if position > fault.at:
+            if position <= fault.at:
+                return await send(message)
+            if start < fault.at:
                 await send(
                     {"type": "http.response.body", "body": body[: fault.at - start], "more_body": True}
                 )
-                if fault.kind == "stall_at":
-                    await asyncio.sleep(fault.seconds)
-                return None
-            return await send(message)
+            if fault.kind == "stall_at" and not stalled:
+                stalled.append(True)
+                await asyncio.sleep(fault.seconds)
+            return None  # nothing more leaves: the answer ends short of its length
 
         return await self.app(scope, receive, faulty_send)
