@@ -7,7 +7,9 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from db.sync_models import ChangeLog
 from sync.client import (
     ServerAnswerInvalid,
     SyncClient,
@@ -15,7 +17,9 @@ from sync.client import (
     TransferMismatch,
     partial_path,
 )
+from sync.receipts import DUPLICATE, open_receipt
 from sync.server import transfers
+from sync.server.database import server_keys
 from tests.sync import transport_standins
 from tests.sync.conftest import serving
 from tests.sync.test_transport_download import stored_bytes
@@ -82,6 +86,22 @@ def test_a_server_that_stops_answering_midway_through_an_upload_is_said_and_the_
             reports = []
             client.upload(upload.header.bundle_id, upload.data, lambda d, t: reports.append(d))
     assert reports[0] == MB
+
+
+def test_a_lost_answer_to_the_apply_is_recovered_by_sending_again_and_answered_duplicate(
+    server_database, upload
+):
+    """The server applied the bundle and dropped its pieces, but the receipt never arrived: the client asks
+    again, learns the server holds nothing, sends the bundle again and gets the stored answer."""
+    app = Misbehaving(standin_app(server_database))
+    app.fault = Fault("POST", "/v1/uploads/", "cut_at", at=0, once=True)
+    with serving(app) as url, SyncClient(url, backoff=0.01) as client:
+        answer = client.upload(upload.header.bundle_id, upload.data)
+    with server_database.unit_of_work() as uow:
+        key = server_keys(uow.session).public().signing
+        logged = uow.session.scalar(select(func.count()).select_from(ChangeLog))
+    receipt = open_receipt(answer, server_key=key, device=upload.header.sender)
+    assert (receipt.verdict, logged) == (DUPLICATE, 700)
 
 
 @pytest.fixture

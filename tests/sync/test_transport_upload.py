@@ -188,6 +188,8 @@ def test_a_piece_is_taken_only_where_the_held_ones_end_and_a_repeated_piece_chan
         assert (early.status_code, early.json()["code"]) == (409, "upload_incomplete")
         assert _put(url, bundle_id, half, data[half:], total).json() == {"received": total, "total": total}
         assert httpx.get(f"{url}/v1/uploads/{bundle_id}").json() == {"received": total, "total": total}
+        # The last piece again (its answer was lost): taken as already held.
+        assert _put(url, bundle_id, half, data[half:], total).json() == {"received": total, "total": total}
 
 
 @pytest.mark.parametrize(

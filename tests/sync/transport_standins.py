@@ -305,6 +305,7 @@ class Fault:
     seconds: float = 1.0
     status: int = 200
     headers: tuple[tuple[bytes, bytes], ...] = ()
+    once: bool = False  # only the first request it chooses
 
 
 class Misbehaving:
@@ -328,6 +329,8 @@ class Misbehaving:
         if fault.after > 0:
             fault.after -= 1
             return await self.app(scope, receive, send)
+        if fault.once:
+            self.fault = None
         if fault.kind in ("html", "stall", "status"):
             while (await receive()).get("more_body"):
                 pass
