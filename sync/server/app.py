@@ -8,6 +8,12 @@ database and reads what it needs there, so several processes behind one PostgreS
 plain functions: FastAPI runs them on its thread pool, as SQLAlchemy's sessions are synchronous.
 
 Every refusal is a JSON object `{"code": stable code, "message": Indonesian sentence}`.
+
+Bundles travel through resumable transfers kept in the database (sync/server/transfers.py): an upload in
+pieces (`PUT /v1/uploads/{id}` with Content-Range, `GET` to resume, `POST .../apply` for the signed receipt),
+a download prepared per device (`POST /v1/downloads`) and read with Range (`GET /v1/downloads/{id}`). The
+apply and the build are the exchange's (sync/server/exchange.py), passed in or imported when first needed;
+each receives a fresh unit of work, not yet entered, which it enters and commits itself.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
@@ -18,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.concurrency import run_in_threadpool
@@ -160,7 +166,9 @@ def _exchange_apply_upload(uow: UnitOfWork, bundle: bytes | Path) -> bytes:
     return apply_upload(uow, bundle)
 
 
-def _exchange_build_download(uow: UnitOfWork, device, since, prev_hash, limit, target):  # noqa: ANN001
+def _exchange_build_download(
+    uow: UnitOfWork, device: uuid.UUID, since: int, prev_hash: str, limit: int, target: BinaryIO
+) -> object:
     try:
         from sync.server.exchange import build_download
     except ImportError:
