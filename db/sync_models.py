@@ -141,6 +141,55 @@ class ServerKey(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# --- transport: resumable uploads and prepared downloads, held in the database ---------------------------------
+
+
+class UploadPart(Base):
+    """One received piece of a bundle being uploaded (`PUT /v1/uploads/{bundle_id}`), kept in the database and
+    not in a file or a process, so that any server process behind the same database continues an upload.
+    Pieces are contiguous from 0: a piece is taken only where the held ones end (sync/server/transfers.py)."""
+
+    __tablename__ = "upload_part"
+    bundle_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)  # the whole bundle's size, as the sender announced it
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    # Abandoned uploads are cleared by age.
+    __table_args__ = (Index("ix_upload_part_received_at", "received_at"),)
+
+
+class DownloadBundle(Base):
+    """A bundle prepared for one device to download (`POST /v1/downloads`), one per device at a time; its bytes
+    lie in `download_part`, read piece by piece by `GET /v1/downloads/{bundle_id}`, until `expires_at`."""
+
+    __tablename__ = "download_bundle"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bundle_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    seq_to: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class DownloadPart(Base):
+    """A piece (1 MiB) of a prepared download's bytes, at byte `start` of the bundle file."""
+
+    __tablename__ = "download_part"
+    download_id: Mapped[int] = mapped_column(
+        ForeignKey("download_bundle.id", ondelete="CASCADE"), primary_key=True
+    )
+    start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- end transport ---------------------------------------------------------------------------------------------
+
+
 # --- laptop: the office's change log, its sync state and its device keys ---------------------------------------
 
 

@@ -8,28 +8,38 @@ database and reads what it needs there, so several processes behind one PostgreS
 plain functions: FastAPI runs them on its thread pool, as SQLAlchemy's sessions are synchronous.
 
 Every refusal is a JSON object `{"code": stable code, "message": Indonesian sentence}`.
+
+Bundles travel through resumable transfers kept in the database (sync/server/transfers.py): an upload in
+pieces (`PUT /v1/uploads/{id}` with Content-Range, `GET` to resume, `POST .../apply` for the signed receipt),
+a download prepared per device (`POST /v1/downloads`) and read with Range (`GET /v1/downloads/{id}`). The
+apply and the build are the exchange's (sync/server/exchange.py), passed in or imported when first needed;
+each receives a fresh unit of work, not yet entered, which it enters and commits itself.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
 
 import os
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, BinaryIO
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.errors import DomainError, Forbidden
 from app.i18n import N_
 from app.uow import UnitOfWork
 from sync.bundle import FORMAT, PROVINCE
 from sync.keys import InvalidKey, PublicKeys, public_key_bytes
-from sync.server import devices
+from sync.server import devices, transfers
 from sync.server.database import SERVER_DB_ENV, ServerDatabase, open_server_database, server_keys
 
 API_VERSION = 1
@@ -43,7 +53,21 @@ STATUS_OF_CODE = {
     "forbidden": 403,
     "invalid_request": 422,
     "not_found": 404,
+    transfers.DeviceNotApproved.code: 403,
+    transfers.UploadOffsetMismatch.code: 409,
+    transfers.UploadIncomplete.code: 409,
+    transfers.UploadUnknown.code: 404,
+    transfers.InvalidPart.code: 400,
+    transfers.NotABundleUpload.code: 422,
+    transfers.DownloadUnknown.code: 404,
+    transfers.DownloadExpired.code: 410,
+    transfers.RangeNotSatisfiable.code: 416,
+    "part_too_large": 413,
+    "not_implemented": 501,
 }
+
+# exchange's apply_upload(uow, bundle bytes or path) -> the signed receipt's bytes.
+ApplyUpload = Callable[[UnitOfWork, bytes | Path], bytes]
 
 
 class KeysIn(BaseModel):
@@ -87,6 +111,26 @@ class ErrorOut(BaseModel):
     message: str
 
 
+class UploadOut(BaseModel):
+    received: int = Field(description="Bita paket yang sudah dipegang server, dari awal: lanjutkan dari sini")
+    total: int = Field(description="Ukuran paket seperti diumumkan pengirim; 0 bila belum ada yang diterima")
+
+
+class DownloadIn(BaseModel):
+    device: uuid.UUID
+    since: int = Field(ge=0, description="Nomor alur terakhir yang sudah diterapkan kantor (pulled_upto)")
+    prev_hash: str = Field(default="", pattern=r"^([0-9a-f]{64})?$", description="Hash paket turun terakhir")
+    limit: int = Field(default=50_000, ge=1, le=50_000, description="Perubahan paling banyak dalam paket")
+
+
+class DownloadOut(BaseModel):
+    bundle_id: uuid.UUID
+    size: int
+    seq_to: int
+    records: int
+    expires_at: datetime
+
+
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"code": code, "message": message}, status_code=status)
 
@@ -108,7 +152,88 @@ def _device_out(summary: devices.DeviceSummary) -> DeviceOut:
     )
 
 
-def create_app(database: ServerDatabase) -> FastAPI:
+def _not_implemented() -> DomainError:
+    error = DomainError(N_("Server ini belum dapat menerapkan atau menyusun paket sinkronisasi."))
+    error.code = "not_implemented"
+    return error
+
+
+def _exchange_apply_upload(uow: UnitOfWork, bundle: bytes | Path) -> bytes:
+    try:
+        from sync.server.exchange import apply_upload
+    except ImportError:
+        raise _not_implemented() from None
+    return apply_upload(uow, bundle)
+
+
+def _exchange_build_download(
+    uow: UnitOfWork, device: uuid.UUID, since: int, prev_hash: str, limit: int, target: BinaryIO
+) -> object:
+    try:
+        from sync.server.exchange import build_download
+    except ImportError:
+        raise _not_implemented() from None
+    return build_download(uow, device, since, prev_hash, limit, target)
+
+
+_CONTENT_RANGE = re.compile(r"bytes (\d{1,15})-(\d{1,15})/(\d{1,15})")
+_RANGE = re.compile(r"bytes=(\d{1,15})-")  # from a byte to the end: what resuming asks
+
+
+def _content_range(header: str | None) -> tuple[int, int, int]:
+    match = _CONTENT_RANGE.fullmatch((header or "").strip())
+    if match is None or int(match[1]) > int(match[2]):
+        raise transfers.InvalidPart(
+            N_(
+                "Kepala Content-Range '{header}' tidak sah: harus berbentuk 'bytes awal-akhir/ukuran', misalnya "
+                "'bytes 0-1048575/5242880'."
+            ),
+            header=header or "",
+        )
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+async def _part_body(request: Request, expected: int) -> bytes:
+    """The request's body, at most MAX_PART bytes, and exactly the length its Content-Range announced: a
+    piece cut short by a dropped connection is never stored."""
+    if expected > transfers.MAX_PART:
+        error = DomainError(
+            N_("Bagian paket terlalu besar ({size} bita; paling besar {limit} bita per permintaan)."),
+            size=expected,
+            limit=transfers.MAX_PART,
+        )
+        error.code = "part_too_large"
+        raise error
+    data = bytearray()
+    try:
+        async for piece in request.stream():
+            data += piece
+            if len(data) > expected:
+                break
+    except ClientDisconnect:
+        pass
+    if len(data) != expected:
+        raise transfers.InvalidPart(
+            N_(
+                "Bagian paket tidak lengkap atau berlebih: {got} bita diterima, Content-Range menyebut {expected}. "
+                "Bagian ini tidak disimpan; kirim ulang."
+            ),
+            got=len(data),
+            expected=expected,
+        )
+    return bytes(data)
+
+
+def create_app(
+    database: ServerDatabase,
+    *,
+    apply_upload: ApplyUpload | None = None,
+    build_download: transfers.BuildDownload | None = None,
+) -> FastAPI:
+    """The server's app on `database`. `apply_upload` and `build_download` are the exchange's (by default
+    sync.server.exchange's, imported when first needed)."""
+    apply_upload = apply_upload or _exchange_apply_upload
+    build_download = build_download or _exchange_build_download
     app = FastAPI(
         title="e-JPS server provinsi",
         version=str(API_VERSION),
@@ -125,6 +250,19 @@ def create_app(database: ServerDatabase) -> FastAPI:
     def _refused(_request: Request, error: DomainError) -> JSONResponse:
         code = _refusal_code(error)
         return _error(STATUS_OF_CODE.get(code, 400), code, str(error))
+
+    @app.exception_handler(transfers.UploadOffsetMismatch)
+    @app.exception_handler(transfers.UploadIncomplete)
+    def _upload_position(_request: Request, error: transfers.UploadOffsetMismatch) -> JSONResponse:
+        # The answer says where the held pieces end, so that the laptop continues from there.
+        body = {"code": error.code, "message": str(error), "received": error.received, "total": error.total}
+        return JSONResponse(body, status_code=409)
+
+    @app.exception_handler(transfers.RangeNotSatisfiable)
+    def _unsatisfiable(_request: Request, error: transfers.RangeNotSatisfiable) -> JSONResponse:
+        response = _error(416, error.code, str(error))
+        response.headers["Content-Range"] = f"bytes */{error.size}"
+        return response
 
     @app.exception_handler(RequestValidationError)
     def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -180,6 +318,94 @@ def create_app(database: ServerDatabase) -> FastAPI:
     )
     def device_status(device: uuid.UUID, uow: Uow) -> DeviceOut:
         return _device_out(devices.device_status(uow, device))
+
+    # --- transport: resumable upload of a laptop's bundle, download of the bundle prepared for it ------------
+
+    @app.put(
+        "/v1/uploads/{bundle_id}",
+        response_model=UploadOut,
+        summary="Satu bagian paket (Content-Range: bytes awal-akhir/ukuran), mulai dari yang sudah dipegang",
+        responses={409: {"model": ErrorOut}, 413: {"model": ErrorOut}},
+    )
+    async def put_upload_part(bundle_id: uuid.UUID, request: Request) -> UploadOut:
+        start, end, total = _content_range(request.headers.get("content-range"))
+        data = await _part_body(request, end - start + 1)
+        held = await run_in_threadpool(
+            transfers.store_upload_part, database.unit_of_work(), bundle_id, start, total, data
+        )
+        return UploadOut(received=held.received, total=held.total)
+
+    @app.get("/v1/uploads/{bundle_id}", response_model=UploadOut, summary="Berapa bita paket sudah diterima")
+    def get_upload(bundle_id: uuid.UUID, uow: Uow) -> UploadOut:
+        held = transfers.upload_status(uow, bundle_id)
+        return UploadOut(received=held.received, total=held.total)
+
+    @app.post(
+        "/v1/uploads/{bundle_id}/apply",
+        response_class=Response,
+        summary="Menerapkan paket yang sudah diterima lengkap; jawabannya tanda terima bertanda tangan",
+        responses={200: {"content": {"application/octet-stream": {}}}, 409: {"model": ErrorOut}},
+    )
+    def apply_uploaded(bundle_id: uuid.UUID) -> Response:
+        received = transfers.received_upload(database.unit_of_work(), bundle_id)
+        try:
+            receipt = apply_upload(database.unit_of_work(), received.content)
+        finally:
+            received.discard()
+        transfers.finish_upload(database.unit_of_work(), bundle_id, receipt)
+        return Response(receipt, media_type="application/octet-stream")
+
+    @app.post(
+        "/v1/downloads",
+        response_model=DownloadOut,
+        summary="Menyusun paket turun berikutnya untuk perangkat (menggantikan yang sebelumnya)",
+        responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+    )
+    def post_download(body: DownloadIn) -> DownloadOut:
+        offer = transfers.prepare_download(
+            database.unit_of_work, body.device, body.since, body.prev_hash, body.limit, build_download
+        )
+        return DownloadOut(
+            bundle_id=offer.bundle_id,
+            size=offer.size,
+            seq_to=offer.seq_to,
+            records=offer.records,
+            expires_at=offer.expires_at,
+        )
+
+    @app.get(
+        "/v1/downloads/{bundle_id}",
+        response_class=StreamingResponse,
+        summary="Isi paket turun; dengan Range: bytes=awal- untuk melanjutkan (206)",
+        responses={
+            200: {"content": {"application/octet-stream": {}}},
+            206: {"content": {"application/octet-stream": {}}},
+            404: {"model": ErrorOut},
+            410: {"model": ErrorOut},
+            416: {"model": ErrorOut},
+        },
+    )
+    def get_download(bundle_id: uuid.UUID, range: Annotated[str | None, Header()] = None) -> Response:  # noqa: A002
+        prepared = transfers.prepared_download(database.unit_of_work(), bundle_id)
+        start = 0
+        if range is not None:
+            match = _RANGE.fullmatch(range.strip())
+            if match is None:
+                raise transfers.InvalidPart(
+                    N_("Kepala Range '{header}' tidak sah: harus berbentuk 'bytes=awal-'."), header=range
+                )
+            start = int(match[1])
+        if start >= prepared.size:
+            raise transfers.RangeNotSatisfiable(start, prepared.size)
+        headers = {"Content-Length": str(prepared.size - start), "Accept-Ranges": "bytes"}
+        if range is not None:
+            headers["Content-Range"] = f"bytes {start}-{prepared.size - 1}/{prepared.size}"
+        return StreamingResponse(
+            transfers.read_download(database.unit_of_work, prepared, start),
+            status_code=206 if range is not None else 200,
+            media_type="application/octet-stream",
+            headers=headers,
+        )
 
     return app
 

@@ -1,0 +1,161 @@
+"""Benchmark: the provincial server under 50 offices syncing at once (issue 12: no error, p95 apply ≤ 2 s).
+
+A throwaway PostgreSQL (the test fixture's), 50 devices enrolled through the devices use cases (request, then
+the admin's approval), each with a real bundle of 1,000 changes signed with its own key and sealed to the
+server; uvicorn with 2 worker processes on loopback; 50 threads start together, each uploading its bundle
+(resumable upload, 1 MiB pieces) and having it applied. "apply" is the time of `POST .../apply`, from the last
+piece's answer to the receipt; "sync" the whole upload.
+
+Until sync.server.exchange is merged, the apply is the transport tests' stand-in (verify the bundle, number
+its changes in the change stream, advance the device's stream, sign the receipt: one transaction); set
+EJPS_BENCH_REAL_APPLY=1 to run the exchange's.
+
+    python tests/bench/sync_server_load.py          → one JSON object
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402, F401  (the repository on sys.path, scratch folders)
+from sqlalchemy import func, select  # noqa: E402
+
+from db.sync_models import ChangeLog  # noqa: E402
+from sync.client import SyncClient  # noqa: E402
+from sync.receipts import APPLIED, open_receipt  # noqa: E402
+from sync.server.database import SERVER_DB_ENV, open_server_database, server_keys  # noqa: E402
+from tests.sync.conftest import _free_port, _start_cluster, _stop_cluster  # noqa: E402
+from tests.sync.transport_standins import change_records, enroll, province_admin, up_bundle  # noqa: E402
+
+OFFICES = 50
+CHANGES = 1_000
+WORKERS = 2
+FACTORY = "tests.sync.transport_standins:app_from_environment"
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 3)
+
+
+def _serve(url: str) -> tuple[str, object]:
+    import subprocess
+
+    import httpx
+
+    port = _free_port()
+    factory = "sync.server.app:app_from_environment" if os.environ.get("EJPS_BENCH_REAL_APPLY") else FACTORY
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(WORKERS), "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=common.ROOT, env=os.environ | {SERVER_DB_ENV: url})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/v1/server", timeout=2).status_code == 200:
+                return base, process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("uvicorn did not start")
+
+
+def main() -> dict:
+    cluster = _start_cluster()
+    if cluster is None:
+        raise SystemExit("PostgreSQL tidak terpasang (initdb/pg_ctl tidak ditemukan)")
+    process = None
+    try:
+        url = cluster.new_database(template=None)
+        database = open_server_database(url)
+        admin = province_admin(database)
+        regions = ["7501", "7502", "7503", "7504", "7505", "7571"]
+        devices = [enroll(database, regions[n % len(regions)], admin) for n in range(OFFICES)]
+        bundles = [up_bundle(database, d, change_records(d, CHANGES)) for d in devices]
+        with database.unit_of_work() as uow:
+            server_signing = server_keys(uow.session).public().signing
+        base, process = _serve(url)
+
+        start = threading.Barrier(OFFICES)
+        results: list[dict] = []
+
+        def office(index: int) -> dict:
+            device, bundle = devices[index], bundles[index]
+            sent_at: list[float] = []
+            with SyncClient(base) as client:
+                start.wait()
+                began = time.perf_counter()
+                try:
+                    answer = client.upload(
+                        bundle.header.bundle_id,
+                        bundle.data,
+                        lambda done, total: sent_at.append(time.perf_counter()) if done == total else None,
+                    )
+                    receipt = open_receipt(answer, server_key=server_signing, device=str(device.uuid))
+                    ok = receipt.verdict == APPLIED and len(receipt.answers) == CHANGES
+                    error = "" if ok else f"receipt {receipt.verdict} {len(receipt.answers)}"
+                except Exception as failure:  # counted, not raised: the benchmark reports every error
+                    error = f"{type(failure).__name__}: {failure}"
+                ended = time.perf_counter()
+            return {
+                "sync": ended - began,
+                "apply": ended - sent_at[-1] if sent_at else None,
+                "error": error,
+                "bytes": len(bundle.data),
+            }
+
+        began = time.perf_counter()
+        with ThreadPoolExecutor(OFFICES) as pool:
+            results = list(pool.map(office, range(OFFICES)))
+        wall = time.perf_counter() - began
+        with database.unit_of_work() as uow:
+            logged = uow.session.scalar(select(func.count()).select_from(ChangeLog))
+        database.close()
+        applies = [r["apply"] for r in results if r["apply"] is not None and not r["error"]]
+        syncs = [r["sync"] for r in results if not r["error"]]
+        errors = [r["error"] for r in results if r["error"]]
+        return {
+            "benchmark": "sync_server_load",
+            "apply": "exchange" if os.environ.get("EJPS_BENCH_REAL_APPLY") else "stand-in (transport tests)",
+            "offices": OFFICES,
+            "changes_each": CHANGES,
+            "bundle_bytes_each": results[0]["bytes"],
+            "uvicorn_workers": WORKERS,
+            "database": "postgresql",
+            "apply_seconds": {
+                "p50": _percentile(applies, 0.5) if applies else None,
+                "p95": _percentile(applies, 0.95) if applies else None,
+                "max": round(max(applies), 3) if applies else None,
+            },
+            "sync_seconds": {
+                "p50": _percentile(syncs, 0.5) if syncs else None,
+                "p95": _percentile(syncs, 0.95) if syncs else None,
+                "max": round(max(syncs), 3) if syncs else None,
+                "mean": round(statistics.mean(syncs), 3) if syncs else None,
+            },
+            "wall_seconds": round(wall, 3),
+            "errors": len(errors),
+            "error_samples": errors[:3],
+            "changes_in_stream": logged,
+            "target": "p95 apply <= 2 s, no error",
+            "met": bool(applies) and not errors and _percentile(applies, 0.95) <= 2.0,
+        }
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=20)
+        _stop_cluster(cluster)
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))
