@@ -1,15 +1,15 @@
 """transport: resumable uploads and prepared downloads, their bytes kept in the database in pieces
 
-Revision ID: 0013_transport
-Revises: 0012_changelog
+Revision ID: 0015_transport
+Revises: 0014_panel
 Create Date: 2026-12-06 16:15:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_transport"
-down_revision = "0012_changelog"
+revision = "0015_transport"
+down_revision = "0014_panel"
 branch_labels = None
 depends_on = None
 
