@@ -374,7 +374,7 @@ class SyncClient:
         data = self._json("POST", "/v1/downloads", json=body, timeout=BUILD_TIMEOUT_SECONDS)
         try:
             reply = DownloadReply(
-                str(uuid.UUID(data["bundle_id"])),
+                str(uuid.UUID(data["bundle_id"])) if data["bundle_id"] is not None else "",
                 int(data["size"]),
                 int(data["seq_to"]),
                 int(data["records"]),
@@ -382,7 +382,7 @@ class SyncClient:
             )
         except (KeyError, TypeError, ValueError):
             raise self._garbage() from None
-        if reply.size <= 0 or reply.records < 0:
+        if (reply.bundle_id and reply.size <= 0) or reply.records < 0:
             raise self._garbage()
         return reply
 

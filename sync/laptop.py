@@ -11,6 +11,8 @@ HTTP transport call.
   cursor and the down hash advanced in the data's transaction. A bundle of several chunks (a first install's
   snapshot) applies chunk by chunk, each chunk its own transaction that records how far it got
   (`sync_download_progress`), so a kill resumes at the next chunk; the cursor moves only with the last.
+- `sync_now`: the whole exchange over HTTPS — the outgoing bundle up (resumable), its receipt applied, then
+  down bundles fetched (resumable) and applied until the office is up to date.
 - `export_usb` / `import_usb_answer`: the same, through files on a USB stick.
 - `resolve_conflict`: a conflict the server sent down, resolved here: an ordinary change of the record plus the
   conflict's resolution, both synced up.
@@ -33,13 +35,15 @@ from sqlalchemy.orm import Session
 
 from app.auth.roles import CurrentUser, Permission, require
 from app.errors import DomainError
-from app.i18n import N_
-from app.office import OfficeDatabase
+from app.i18n import N_, _
+from app.jobs import NO_PROGRESS, Progress
+from app.office import OfficeDatabase, data_dir
 from db.models import Office, utcnow
 from db.sync_models import DownloadProgress, OutboxBundle, SyncChange, SyncConflict, SyncState
 from sync.answer import UsbRequest, read_answer_file, write_request_file
 from sync.bundle import BundleRefused, Signer, build_bundle, read_bundle
 from sync.changes import UPSERT, Change, outbox
+from sync.client import DOWNLOAD_LIMIT, SyncClient
 from sync.entities import entities, region_overlaps
 from sync.keys import PublicKeys, device_keys
 from sync.local_apply import ApplyCounts, apply_changes
@@ -549,6 +553,97 @@ def _write_local(connection, entity, uid: uuid.UUID, values: dict[str, Any]) -> 
         connection.execute(entity.table.update().where(entity.table.c.uid == uid).values(**plain))
 
 
+# ---------------------------------------------------------------------------------------------------- HTTP
+# Down bundles wait here, still encrypted to this device, so that a download cut off (or a laptop switched off)
+# continues from what arrived at the next sync, even after a restart; removed once applied.
+DOWNLOAD_FOLDER = "sync-unduhan"
+DOWNLOAD_ROUNDS = 100  # 100 × 50,000 changes: far beyond a province; a guard against a server that never ends
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    sent: ReceiptSummary | None
+    received: tuple[DownloadSummary, ...]
+
+    def __str__(self) -> str:
+        parts = []
+        if self.sent is not None:
+            parts.append(
+                _("dikirim: {applied} diterima, {conflict} konflik, {refused} ditolak").format(
+                    applied=self.sent.applied + self.sent.duplicate,
+                    conflict=self.sent.conflict,
+                    refused=self.sent.refused,
+                )
+            )
+        parts.append(_("diterima dari server: {n} perubahan").format(n=sum(d.records for d in self.received)))
+        return "; ".join(parts)
+
+
+def sync_now(db: OfficeDatabase, user: CurrentUser, progress: Progress = NO_PROGRESS) -> SyncResult:
+    """Sends what waits and fetches what is new, over HTTP, with the server this device enrolled with. Every
+    step is resumable: a cut connection, a cancel or a killed laptop continue at the next call from where
+    things stood (the outgoing bundle is the same bytes until answered; a download continues its .partial
+    file; the cursor moves only with the data)."""
+    with db.unit_of_work().writing() as uow:  # writing: the keys are made the first time they are asked for
+        context = _allowed(uow.session, user)
+        keys = device_keys(uow.session)
+        server_url = uow.session.get(SyncState, 1).server_url
+        uow.commit()
+    if not server_url:
+        raise DomainError(
+            N_("Alamat server provinsi belum diisi. Daftarkan perangkat ini di halaman Sinkronisasi dulu.")
+        )
+
+    def transfer_progress(what: str):
+        return lambda done, total: progress.report(done, total, what)
+
+    cancelled = progress.cancelled
+    sent = None
+    received: list[DownloadSummary] = []
+    with SyncClient(server_url) as client:
+        outgoing = prepare_upload(db, user)
+        if outgoing is not None:
+            progress.check()
+            receipt = client.upload(
+                outgoing.bundle_id, outgoing.data, transfer_progress(_("Mengirim perubahan…")), cancelled
+            )
+            sent = apply_receipt(db, user, receipt)
+        folder = data_dir() / DOWNLOAD_FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{context.device}.bundle"
+        for _round in range(DOWNLOAD_ROUNDS):
+            progress.check()
+            with db.unit_of_work() as uow:
+                state = uow.session.get(SyncState, 1)
+                since, prev_hash = state.pulled_upto, state.down_last_hash
+            reply = client.request_download(context.device, since, prev_hash)
+            if not reply.bundle_id:
+                break
+            client.download(
+                reply.bundle_id,
+                target,
+                transfer_progress(_("Mengunduh perubahan dari server…")),
+                cancelled,
+                device=context.device,
+                private_key=keys.encryption,
+                size=reply.size,
+            )
+            try:
+                summary = apply_download(
+                    db,
+                    user,
+                    target,
+                    lambda done, total: progress.report(done, total, _("Menerapkan perubahan dari server…")),
+                    cancelled,
+                )
+            finally:
+                target.unlink(missing_ok=True)
+            received.append(summary)
+            if reply.records < DOWNLOAD_LIMIT or summary.pulled_upto <= since:
+                break
+    return SyncResult(sent, tuple(received))
+
+
 __all__ = [
     "DownloadSummary",
     "OutgoingBundle",
@@ -562,4 +657,5 @@ __all__ = [
     "prepare_upload",
     "remember_server",
     "resolve_conflict",
+    "sync_now",
 ]

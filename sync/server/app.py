@@ -124,7 +124,7 @@ class DownloadIn(BaseModel):
 
 
 class DownloadOut(BaseModel):
-    bundle_id: uuid.UUID
+    bundle_id: uuid.UUID | None  # None: nothing new for this device (its cursor is at the stream's head)
     size: int
     seq_to: int
     records: int
@@ -163,7 +163,9 @@ def _exchange_apply_upload(uow: UnitOfWork, bundle: bytes | Path) -> bytes:
         from sync.server.exchange import apply_upload
     except ImportError:
         raise _not_implemented() from None
-    return apply_upload(uow, bundle)
+    # The exchange commits itself, inside the unit of work it is handed: one transaction per bundle.
+    with uow.writing():
+        return apply_upload(uow, bundle)
 
 
 def _exchange_build_download(
@@ -173,7 +175,8 @@ def _exchange_build_download(
         from sync.server.exchange import build_download
     except ImportError:
         raise _not_implemented() from None
-    return build_download(uow, device, since, prev_hash, limit, target)
+    with uow.writing():  # it records how far the device's down stream was sent
+        return build_download(uow, device, since, prev_hash, limit, target)
 
 
 _CONTENT_RANGE = re.compile(r"bytes (\d{1,15})-(\d{1,15})/(\d{1,15})")

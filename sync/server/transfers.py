@@ -141,7 +141,7 @@ class UploadStatus:
 
 @dataclass(frozen=True)
 class DownloadOffer:
-    bundle_id: uuid.UUID
+    bundle_id: uuid.UUID | None  # None: nothing new, no bundle kept
     size: int
     seq_to: int
     records: int
@@ -389,6 +389,8 @@ def prepare_download(
         device_id = _approved_device(uow, device_uuid).id
     with tempfile.TemporaryFile(prefix="ejps-download-") as target:
         info = build(units(), device_uuid, since, prev_hash, limit, target)
+        if not info.bundle_id:  # the office is up to date: nothing to keep, nothing to fetch
+            return DownloadOffer(None, 0, info.seq_to, 0, utcnow())
         size = target.seek(0, os.SEEK_END)
         try:
             return _store_download(units(), device_id, info, target, size)
