@@ -1364,10 +1364,15 @@ def cmd_device_status(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    from sync.laptop import export_usb, import_usb_answer
+    from sync.laptop import export_usb, import_usb_answer, sync_now
 
     db, user = _login(args)
     try:
+        if not args.export and not args.import_file:
+            with _progress() as progress:
+                result = sync_now(db, user, progress, server_url=args.server or "")
+            _print(_("Sinkronisasi selesai: {result}.").format(result=result))
+            return EXIT_OK if result.sent is None or result.sent.verdict != "refused" else EXIT_ERROR
         if args.export:
             bundle = export_usb(db, user, args.export)
             if bundle is None:
@@ -1436,8 +1441,15 @@ def cmd_server_import(args) -> int:
 
 
 def _add_exchange_commands(sub, server_commands, server_command) -> None:
-    sync = sub("sync", _("sinkronisasi kantor dengan server provinsi lewat berkas (USB)"), cmd_sync)
-    way = sync.add_mutually_exclusive_group(required=True)
+    sync = sub(
+        "sync",
+        _("sinkronisasi kantor dengan server provinsi: lewat jaringan (bawaan) atau lewat berkas (USB)"),
+        cmd_sync,
+    )
+    way = sync.add_mutually_exclusive_group()
+    way.add_argument(
+        "--server", metavar="URL", help=_("alamat server (bawaan: server tempat perangkat ini terdaftar)")
+    )
     way.add_argument("--export", metavar=_("BERKAS"), help=_("tulis perubahan kantor ke berkas untuk server"))
     way.add_argument(
         "--import", dest="import_file", metavar=_("BERKAS"), help=_("terapkan berkas jawaban dari server")

@@ -73,3 +73,18 @@ def test_an_office_imports_a_zip_as_answer_clearly_refused_and_nothing_changes(
     assert {t: v for t, v in after.items() if t not in logged_in} == {
         t: v for t, v in before.items() if t not in logged_in
     }
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_sync_over_the_network_from_the_command_line(offices, exchange_server, as_operator, capsys):
+    from sync.server.app import create_app
+    from tests.sync.conftest import serving
+
+    a, _b, _c = offices
+    records = import_households(a, DESA_LIMBOTO)
+    office = str(a.db.path)
+    with serving(create_app(exchange_server)) as url:
+        # No --server: the server the device enrolled with; here the address is given, as after a move.
+        assert main(["sync", "--server", url, "--db", office]) == EXIT_OK
+    assert {r.nik for r in records} <= set(people(exchange_server))
+    assert "Sinkronisasi selesai" in capsys.readouterr().out
