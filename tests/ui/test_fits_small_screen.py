@@ -12,6 +12,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication, QWidget
 
+from app.auth.users import login
 from app.documents.form1 import create_form1, get_form1
 from app.documents.form1_checks import AnggotaInput
 from app.documents.sk_pdf import sk_pdf_bytes
@@ -22,6 +23,7 @@ from app.screening.proposal_entry import get_proposal
 from app.screening.results import list_results
 from tests.app.documents.form1_data import a_form1
 from tests.app.documents.sk_samples import LETTERHEAD, sk_document
+from tests.conftest import ADMIN_PASSWORD
 from tests.ui.test_screening_results import screened  # noqa: F401  (a fixture)
 from ui.auth.dialogs import ChangePasswordDialog, FirstRunDialog, LoginDialog, PassphraseDialog
 from ui.auth.users_page import UserDialog
@@ -219,6 +221,17 @@ def test_the_realisasi_page_and_dialogs_fit(qtbot, office_db, operator, tmp_path
     qtbot.addWidget(page)
     page.ensure_loaded()
     assert_fits(page, f"realisasi page ({language})", opening=False)
+    # In the window, beside the navigation, with the program's stylesheet (its padding widens every control),
+    # for an admin, who also sees the correction buttons.
+    apply_style(QApplication.instance())
+    for user in (operator, login(office_db.unit_of_work(), "admin", ADMIN_PASSWORD)):
+        window = MainWindow(office_db, user)
+        qtbot.addWidget(window)
+        window.show()
+        window.show_page("realisasi")
+        assert_fits(
+            window, f"main window on the realisasi page as {user.username} ({language})", opening=False
+        )
     for name, dialog in {
         "realisasi entry": RealisasiEntryDialog(
             office_db, operator, sk.id, "400/1234/DINSOS-KAB.GTO/XII/2026"

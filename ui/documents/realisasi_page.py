@@ -142,8 +142,14 @@ class RealisasiPage(QWidget):
         )
         layout.addWidget(self.empty_label)
 
-    def _filter_bar(self, may_record: bool) -> QHBoxLayout:
+    def _filter_bar(self, may_record: bool) -> QVBoxLayout:
+        # Two rows: in one, the Indonesian labels of the filters and buttons needed 1,255 px with the
+        # stylesheet's padding, wider than a 1366 px screen leaves beside the navigation.
+        rows = QVBoxLayout()
         bar = QHBoxLayout()
+        second = QHBoxLayout()
+        rows.addLayout(bar)
+        rows.addLayout(second)
         self.search = QLineEdit()
         self.search.setObjectName("realisasi_search")
         self.search.setPlaceholderText(_("Cari NIK atau nama"))
@@ -167,8 +173,8 @@ class RealisasiPage(QWidget):
             bar.addWidget(combo)
         for box in (self.problems_only, self.show_replaced):
             box.toggled.connect(lambda _c: self.reload_rows())
-            bar.addWidget(box)
-        bar.addStretch(1)
+            second.addWidget(box)
+        second.addStretch(1)
         self.correct_button = QPushButton(_("Koreksi…"))
         self.cancel_button = QPushButton(_("Batalkan…"))
         self.correct_button.clicked.connect(self.correct_selected)
@@ -176,8 +182,8 @@ class RealisasiPage(QWidget):
         for button in (self.correct_button, self.cancel_button):
             button.setVisible(may_record)  # a courtesy: the services refuse anyway
             button.setEnabled(False)
-            bar.addWidget(button)
-        return bar
+            second.addWidget(button)
+        return rows
 
     def row_filter(self) -> RealisasiFilter:
         return RealisasiFilter(
