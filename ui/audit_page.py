@@ -73,6 +73,12 @@ ACTION_LABELS = {
     "form1.create": N_("Form 1 dicatat"),
     "form1.update": N_("Form 1 diubah"),
     "form1.delete": N_("Form 1 dihapus"),
+    "device.enroll": N_("Perangkat didaftarkan ke server provinsi"),
+    "device.status": N_("Status pendaftaran perangkat diperiksa"),
+    "device.request": N_("Permintaan pendaftaran perangkat diterima"),
+    "device.approve": N_("Perangkat disetujui"),
+    "device.revoke": N_("Izin perangkat dicabut"),
+    "sync.conflict.resolve": N_("Konflik sinkronisasi diputuskan"),
 }
 # The "what" filter: groups of actions by the start of their code.
 ACTION_GROUPS = (
@@ -87,6 +93,8 @@ ACTION_GROUPS = (
     ("kuota.", N_("Kuota")),
     ("realisasi.", N_("Realisasi")),
     ("form1.", N_("Form 1")),
+    ("device.", N_("Perangkat dan pendaftaran")),
+    ("sync.", N_("Sinkronisasi")),
 )
 # What the "Objek" column names: the kind of record, then its number or name.
 ENTITY_LABELS = {
@@ -101,6 +109,8 @@ ENTITY_LABELS = {
     "sk_penerima": N_("Baris SK"),
     "realisasi": N_("Realisasi"),
     "form1": N_("Form 1"),
+    "device": N_("Perangkat"),
+    "person": N_("Penduduk"),
 }
 
 

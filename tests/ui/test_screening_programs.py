@@ -224,7 +224,7 @@ def test_a_list_is_typed_nik_first_and_enter_adds_the_row(qtbot, office_db, oper
 def test_a_guest_gets_no_screening_page(qtbot, office_db, guest, operator, admin):
     window = MainWindow(office_db, guest)
     qtbot.addWidget(window)
-    assert window.page_titles() == ["Ringkasan", "Monitoring"]
+    assert window.page_titles() == ["Ringkasan", "Monitoring", "Sinkronisasi"]
     assert "programs" not in window.pages and "results" not in window.pages
     admin_window = MainWindow(office_db, admin)
     qtbot.addWidget(admin_window)

@@ -298,6 +298,7 @@ def test_the_main_window_opens_a_list_on_the_results_page(qtbot, office_db, oper
         "Form 1",
         "Ringkasan",
         "Monitoring",
+        "Sinkronisasi",
     ]
     page = window.open_results(screened)
     assert window.stack.currentWidget() is page
