@@ -103,10 +103,10 @@ def small_streamed(server_keys, laptop_keys, count=12, **overrides) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_streamed_bundle_of_50000_records_round_trips_in_small_chunks(tmp_path, server_keys, laptop_keys):
-    count = 50_000
+def test_a_streamed_bundle_of_20000_records_round_trips_in_small_chunks(tmp_path, server_keys, laptop_keys):
+    count = 20_000
     path = tmp_path / "snapshot.ejpsb"
-    fields = snapshot_fields(server_keys, laptop_keys, count, chunk_records=500, segment_size=4096)
+    fields = snapshot_fields(server_keys, laptop_keys, count, chunk_records=200, segment_size=4096)
 
     written = write_bundle(path, (person(seq) for seq in range(1, count + 1)), **fields)
 
@@ -301,8 +301,8 @@ def test_bytes_changed_on_disk_after_the_verifying_pass_are_refused_not_read(
     assert refused.value.code == "chunk_mismatch"
 
 
-def test_memory_stays_bounded_while_200000_records_are_written_and_read(tmp_path, server_keys, laptop_keys):
-    count = 200_000
+def test_memory_stays_bounded_while_60000_records_are_written_and_read(tmp_path, server_keys, laptop_keys):
+    count = 60_000
     path = tmp_path / "snapshot.ejpsb"
     fields = snapshot_fields(
         server_keys, laptop_keys, count, chunk_records=1_000, segment_size=crypto.SEGMENT_SIZE
@@ -322,8 +322,9 @@ def test_memory_stays_bounded_while_200000_records_are_written_and_read(tmp_path
         tracemalloc.stop()
 
     assert last == noted(count - 1)
-    assert written.size > 40_000_000
-    assert writing_peak < written.size / 5 and reading_peak < written.size / 5
+    assert written.size > 12_000_000
+    # Holding the file, or its records, whole would take more than its size; a few chunks' worth stays far below.
+    assert writing_peak < written.size / 2 and reading_peak < written.size / 2
 
 
 def test_a_transfer_cut_at_half_keeps_its_sound_prefix_and_continues_to_a_whole_file(
