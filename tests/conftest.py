@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -11,7 +13,7 @@ import pytest  # noqa: E402
 from app.auth.roles import CurrentUser, Role  # noqa: E402
 from app.auth.users import create_user, login  # noqa: E402
 from app.i18n import set_language  # noqa: E402
-from app.office import OfficeDatabase, create_office_database  # noqa: E402
+from app.office import OfficeDatabase, create_office_database, open_office_database  # noqa: E402
 
 ADMIN_PASSWORD = "rahasia-admin-1"
 USER_PASSWORD = "rahasia-user-1"
@@ -30,11 +32,63 @@ def isolated_environment(tmp_path, monkeypatch):
     set_language("id")
 
 
+def copy_database_files(template: Path, target: Path) -> None:
+    """Copy an office database file with its WAL companions, as a closed database leaves them."""
+    for suffix in ("", "-wal", "-shm"):
+        source = template.with_name(template.name + suffix)
+        if source.exists():
+            shutil.copyfile(source, target.with_name(target.name + suffix))
+
+
+@pytest.fixture(scope="session")
+def office_template(tmp_path_factory) -> Path:
+    """A new office database made once per test process: creating one (all migrations, the region reference,
+    the admin's password hash) costs far more than copying the file, and most tests start from one."""
+    folder = tmp_path_factory.mktemp("office-template")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EJPS_DATA_DIR", str(folder / "data"))
+        patch.setenv("EJPS_DB_PASSPHRASE", "frasa-sandi-uji")
+        create_office_database(
+            folder / "kantor.db", OFFICE_REGION, "admin", ADMIN_PASSWORD, "Admin Dinsos"
+        ).close()
+    return folder / "kantor.db"
+
+
 @pytest.fixture
-def office_db(tmp_path) -> OfficeDatabase:
-    db = create_office_database(
-        tmp_path / "kantor.db", OFFICE_REGION, "admin", ADMIN_PASSWORD, "Admin Dinsos"
-    )
+def office_recipe():
+    """What a test's office database holds before the test starts: None for a new office. A conftest may
+    override it with a (name, build) recipe for the tests that need the same data: `build(db, operator, folder)`
+    runs once per test process, returns the fixtures' values (`office_values`), and each test gets a copy."""
+    return None
+
+
+_BUILT_OFFICES: dict[str, tuple[Path, dict]] = {}
+
+
+def _built_office(tmp_path_factory, office_template: Path, name: str, build) -> tuple[Path, dict]:
+    if name not in _BUILT_OFFICES:
+        folder = tmp_path_factory.mktemp(f"office-{name}")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("EJPS_DATA_DIR", str(folder / "data"))
+            patch.setenv("EJPS_DB_PASSPHRASE", "frasa-sandi-uji")
+            copy_database_files(office_template, folder / "kantor.db")
+            db = open_office_database(folder / "kantor.db")
+            try:
+                admin = login(db.unit_of_work(), "admin", ADMIN_PASSWORD)
+                values = build(db, make_user(db, admin, "operator", Role.OPERATOR, OFFICE_REGION), folder)
+            finally:
+                db.close()
+        _BUILT_OFFICES[name] = (folder / "kantor.db", values)
+    return _BUILT_OFFICES[name]
+
+
+@pytest.fixture
+def office_db(office_recipe, office_template, tmp_path_factory, tmp_path) -> OfficeDatabase:
+    template = office_template
+    if office_recipe is not None:
+        template, _values = _built_office(tmp_path_factory, office_template, *office_recipe)
+    copy_database_files(template, tmp_path / "kantor.db")
+    db = open_office_database(tmp_path / "kantor.db")
     yield db
     db.close()
 
@@ -52,7 +106,15 @@ def make_user(db: OfficeDatabase, admin: CurrentUser, username: str, role: Role,
 
 
 @pytest.fixture
-def operator(office_db, admin) -> CurrentUser:
+def office_values(office_recipe, office_db) -> dict:
+    """The values the recipe's build returned ({} for a new office)."""
+    return {} if office_recipe is None else _BUILT_OFFICES[office_recipe[0]][1]
+
+
+@pytest.fixture
+def operator(office_db, admin, office_recipe) -> CurrentUser:
+    if office_recipe is not None:  # the recipe's build made the operator
+        return login(office_db.unit_of_work(), "operator", USER_PASSWORD)
     return make_user(office_db, admin, "operator", Role.OPERATOR, OFFICE_REGION)
 
 
@@ -93,15 +155,8 @@ def monitoring_template(tmp_path_factory):
 def monitoring_copy(monitoring_template, tmp_path):
     """A fresh copy of the monitoring template: (its office database, the data's ids); the user "operator"
     exists in it."""
-    import shutil
-
-    from app.office import open_office_database
-
     template, data = monitoring_template
-    for suffix in ("", "-wal", "-shm"):
-        source = template.with_name(template.name + suffix)
-        if source.exists():
-            shutil.copyfile(source, tmp_path / f"kantor.db{suffix}")
+    copy_database_files(template, tmp_path / "kantor.db")
     db = open_office_database(tmp_path / "kantor.db")
     yield db, data
     db.close()

@@ -72,18 +72,35 @@ def make_final_sk(db, user, program_id: int, people, nomor: str = "400/DINSOS/12
     return FinalSk(sk_id, program_id, nomor, tuple(people))
 
 
-@pytest.fixture
-def registry(office_db, operator, tmp_path):
-    import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
+def _office_with_final_sk(db, operator, folder) -> dict:
+    import_people(db, operator, folder, REGISTRY_AT_SK)
+    program = make_program(db, operator, tahun=2026)
+    sk = make_final_sk(db, operator, program.id, HEADS)
+    record_death(db, operator, folder)
+    return {"program": program, "final_sk": sk}
 
 
 @pytest.fixture
-def program(office_db, operator):
-    return make_program(office_db, operator, tahun=2026)
+def office_recipe(request):
+    # Building the final SK (import, screening, draft, finalisation) costs seconds: done once per process.
+    return ("final-sk", _office_with_final_sk) if "final_sk" in request.fixturenames else None
 
 
 @pytest.fixture
-def final_sk(office_db, operator, registry, program, tmp_path) -> FinalSk:
+def registry(office_db, operator, tmp_path, office_values):
+    if not office_values:
+        import_people(office_db, operator, tmp_path, REGISTRY_AT_SK)
+
+
+@pytest.fixture
+def program(office_db, operator, office_values):
+    return office_values.get("program") or make_program(office_db, operator, tahun=2026)
+
+
+@pytest.fixture
+def final_sk(office_db, operator, registry, program, tmp_path, office_values) -> FinalSk:
+    if office_values:
+        return office_values["final_sk"]
     sk = make_final_sk(office_db, operator, program.id, HEADS)
     record_death(office_db, operator, tmp_path)
     return sk

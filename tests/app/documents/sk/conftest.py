@@ -47,28 +47,45 @@ SIGNED = {
 }
 
 
-@pytest.fixture
-def registry(office_db, operator, tmp_path):
-    import_registry(office_db, operator, tmp_path, REGISTRY, registry_dtks())
-
-
-@pytest.fixture
-def program(office_db, operator, registry):
-    return make_program(office_db, operator, kuota=0)
-
-
 def screened_list(db, user, tmp_path, rows, program_id, name):
     list_id = import_list(db, user, write_proposals(tmp_path / f"{name}.csv", rows), program_id, name)
     service.screen_list(db, user, list_id)
     return list_id
 
 
-@pytest.fixture
-def lists(office_db, operator, program, tmp_path):
+def _screened_lists(db, user, folder, program_id: int) -> tuple[int, int]:
     return (
-        screened_list(office_db, operator, tmp_path, LIST_A, program.id, "usulan_kayubulan"),
-        screened_list(office_db, operator, tmp_path, LIST_B, program.id, "usulan_bulila"),
+        screened_list(db, user, folder, LIST_A, program_id, "usulan_kayubulan"),
+        screened_list(db, user, folder, LIST_B, program_id, "usulan_bulila"),
     )
+
+
+def _office_with_lists(db, operator, folder) -> dict:
+    import_registry(db, operator, folder, REGISTRY, registry_dtks())
+    program = make_program(db, operator, kuota=0)
+    return {"program": program, "lists": _screened_lists(db, operator, folder, program.id)}
+
+
+@pytest.fixture
+def office_recipe(request):
+    # Importing the registry and screening both lists costs seconds: done once per process, copied per test.
+    return ("sk-lists", _office_with_lists) if "lists" in request.fixturenames else None
+
+
+@pytest.fixture
+def registry(office_db, operator, tmp_path, office_values):
+    if not office_values:
+        import_registry(office_db, operator, tmp_path, REGISTRY, registry_dtks())
+
+
+@pytest.fixture
+def program(office_db, operator, registry, office_values):
+    return office_values.get("program") or make_program(office_db, operator, kuota=0)
+
+
+@pytest.fixture
+def lists(office_db, operator, program, tmp_path, office_values):
+    return office_values.get("lists") or _screened_lists(office_db, operator, tmp_path, program.id)
 
 
 def row_of(db, user, list_id, baris):
