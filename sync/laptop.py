@@ -22,13 +22,13 @@ Each use case takes the office database and the acting user: syncing is an opera
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -317,11 +317,11 @@ def _conflict_rows(session: Session, records: list[dict[str, Any]]) -> int:
 def apply_download(
     db: OfficeDatabase,
     user: CurrentUser,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | BinaryIO,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> DownloadSummary:
-    """Applies a down bundle file (verified whole first). `progress(chunks done, chunks)` after each chunk
+    """Applies a down bundle file, or an open seekable binary file (verified whole first). `progress(chunks done, chunks)` after each chunk
     committed; `cancelled()` asked before each chunk (SyncCancelled: the chunks done stay, the rest resumes)."""
     with db.unit_of_work().writing() as uow:  # writing: the keys are made the first time they are asked for
         context = _allowed(uow.session, user)
@@ -444,13 +444,8 @@ def import_usb_answer(
     receipt = apply_receipt(db, user, receipt_bytes) if receipt_bytes else None
     if not down:
         return receipt, None
-    descriptor, temporary = tempfile.mkstemp(prefix="ejps-down-", suffix=".bundle")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(down)
-        return receipt, apply_download(db, user, temporary, progress, cancelled)
-    finally:
-        os.unlink(temporary)
+    # Read from memory, not a temporary file: a laptop switched off midway would leave the file behind.
+    return receipt, apply_download(db, user, io.BytesIO(down), progress, cancelled)
 
 
 # ------------------------------------------------------------------------------------------------ conflicts

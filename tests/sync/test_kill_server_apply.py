@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from sync.laptop import prepare_upload
@@ -43,8 +43,8 @@ def _drop(server_url: str, name: str) -> None:
         admin.dispose()
 
 
-def _apply(url: str, data: bytes) -> bytes:
-    engine = create_engine(url)
+def _apply(url: str | Engine, data: bytes) -> bytes:
+    engine = create_engine(url) if isinstance(url, str) else url
     try:
         with Session(engine) as session:
             signed = apply_upload(session, data)
@@ -52,14 +52,15 @@ def _apply(url: str, data: bytes) -> bytes:
             session.execute(text("SELECT count(*) FROM bundle_receipt")).scalar()
             return signed
     finally:
-        engine.dispose()
+        if engine is not url:
+            engine.dispose()
 
 
-def _state(url: str, device: uuid.UUID, bundle_hash: str) -> dict:
+def _state(url: str | Engine, device: uuid.UUID, bundle_hash: str) -> dict:
     """What a kill must leave whole: the change log, the counter, the device's cursor, the receipt, and every
     record of the province in its travelling form (local ids and clocks left out: a killed transaction's
     sequence numbers are not given back, so the ids of a retry differ from a clean run's)."""
-    engine = create_engine(url)
+    engine = create_engine(url) if isinstance(url, str) else url
     try:
         with Session(engine) as session:
             rows = session.execute(
@@ -84,7 +85,9 @@ def _state(url: str, device: uuid.UUID, bundle_hash: str) -> dict:
                 text("SELECT count(*) FROM bundle_receipt WHERE bundle_hash = :hash"), {"hash": bundle_hash}
             ).scalar()
             conflicts = session.execute(
-                text("SELECT entity, uid, base, mine, theirs, kind, seq, state FROM sync_conflict ORDER BY seq")
+                text(
+                    "SELECT entity, uid, base, mine, theirs, kind, seq, state FROM sync_conflict ORDER BY seq"
+                )
             ).all()
             records = {
                 (r["entity"], r["uid"]): (r["fields"], r["base"], r["region"])
@@ -99,7 +102,8 @@ def _state(url: str, device: uuid.UUID, bundle_hash: str) -> dict:
                 "records": records,
             }
     finally:
-        engine.dispose()
+        if engine is not url:
+            engine.dispose()
 
 
 @pytest.mark.parametrize("exchange_server", ["postgresql"], indirect=True)
@@ -150,7 +154,8 @@ def test_a_kill_at_any_point_of_a_server_apply_leaves_all_or_nothing_and_the_ret
         name = f"kill_at_{point}"
         url = _copy(template_url, template, name)
         assert run_killed_at(point, lambda url=url: _apply(url, bundle.data))
-        after = _state(url, b.device, bundle.hash)
+        engine = create_engine(url)
+        after = _state(engine, b.device, bundle.hash)
         mine = carried(after)
         assert len({row[2] for row in mine}) == len(mine), f"a change logged twice (point {point})"
         numbers = [row[0] for row in after["log"]]
@@ -164,9 +169,10 @@ def test_a_kill_at_any_point_of_a_server_apply_leaves_all_or_nothing_and_the_ret
             assert len(mine) == len(own)
             outcomes["all"] += 1
 
-        again = open_receipt(_apply(url, bundle.data), server_key=signing, device=str(b.device))
+        again = open_receipt(_apply(engine, bundle.data), server_key=signing, device=str(b.device))
         assert again.verdict == "applied"
         assert again.answers == clean_receipt.answers
-        assert _state(url, b.device, bundle.hash) == clean
+        assert _state(engine, b.device, bundle.hash) == clean
+        engine.dispose()
         _drop(template_url, name)
     assert outcomes["none"] > 0 and outcomes["all"] > 0
