@@ -34,10 +34,13 @@ def _apply(server, data: bytes) -> bytes:
         return apply_upload(uow, data)
 
 
-def _refusal(server, signed: bytes, device: str = "") -> tuple[str, str]:
-    """(code, message) of the server's answer, which must be a refusal."""
+def _server_key(server):
     with server.unit_of_work() as uow:
-        key = server_keys(uow.session).public().signing
+        return server_keys(uow.session).public().signing
+
+
+def _refusal(key, signed: bytes, device: str = "") -> tuple[str, str]:
+    """(code, message) of the server's answer, which must be a refusal."""
     try:
         receipt = open_receipt(signed, server_key=key, device=device)
     except BundleRefused:  # a refusal of a bundle whose sender could not be read names no device
@@ -61,18 +64,17 @@ def test_every_byte_of_an_upload_changed_in_turn_is_refused_by_the_server_and_ch
     bundle = prepare_upload(a.db, a.user)  # the office's first changes: its users, a handful
     assert bundle is not None and bundle.records <= 10
     before = fingerprint(exchange_server)
+    key = _server_key(exchange_server)
 
     unclear = []
     for position, damaged in _flipped(bundle.data):
-        code, message = _refusal(exchange_server, _apply(exchange_server, damaged), str(a.device))
+        code, message = _refusal(key, _apply(exchange_server, damaged), str(a.device))
         if not code or len(message) < 20:
             unclear.append((position, code, message))
 
     assert unclear == []
     assert fingerprint(exchange_server) == before
     # The bundle itself, untouched, still applies.
-    with exchange_server.unit_of_work() as uow:
-        key = server_keys(uow.session).public().signing
     receipt = open_receipt(_apply(exchange_server, bundle.data), server_key=key, device=str(a.device))
     assert receipt.verdict == "applied"
 
@@ -168,8 +170,9 @@ def test_a_bundle_signed_by_another_device_replayed_truncated_or_from_a_pending_
         "unknown_signer": forged(str(stranger_uuid), stranger.signing),  # enrolled, never approved
     }
     before = fingerprint(exchange_server)
+    key = _server_key(exchange_server)
     for expected, data in cases.items():
-        code, message = _refusal(exchange_server, _apply(exchange_server, data), str(a.device))
+        code, message = _refusal(key, _apply(exchange_server, data), str(a.device))
         assert code == expected and message
         assert fingerprint(exchange_server) == before, expected
 
