@@ -550,7 +550,8 @@ def _write_local(connection, entity, uid: uuid.UUID, values: dict[str, Any]) -> 
 
 # ---------------------------------------------------------------------------------------------------- HTTP
 # Down bundles wait here, still encrypted to this device, so that a download cut off (or a laptop switched off)
-# continues from what arrived at the next sync, even after a restart; removed once applied.
+# continues from what arrived at the next sync, even after a restart; a bundle received whole stays until
+# applied whole, so that an apply cut midway goes on at its next chunk.
 DOWNLOAD_FOLDER = "sync-unduhan"
 DOWNLOAD_ROUNDS = 100  # 100 × 50,000 changes: far beyond a province; a guard against a server that never ends
 
@@ -580,7 +581,8 @@ def sync_now(
     """Sends what waits and fetches what is new, over HTTP, with the server this device enrolled with. Every
     step is resumable: a cut connection, a cancel or a killed laptop continue at the next call from where
     things stood (the outgoing bundle is the same bytes until answered; a download continues its .partial
-    file; the cursor moves only with the data). `server_url`: another address of the same server (its keys,
+    file; a bundle received but not applied whole goes on at its next chunk; the cursor moves only with the
+    data). `server_url`: another address of the same server (its keys,
     learnt at enrollment, still verify every answer)."""
     with db.unit_of_work().writing() as uow:  # writing: the keys are made the first time they are asked for
         context = _allowed(uow.session, user)
@@ -609,6 +611,25 @@ def sync_now(
         folder = data_dir() / DOWNLOAD_FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{context.device}.bundle"
+
+        def apply_received() -> DownloadSummary:
+            summary = apply_download(
+                db,
+                user,
+                target,
+                lambda done, total: progress.report(done, total, _("Menerapkan perubahan dari server…")),
+                cancelled,
+            )
+            target.unlink()
+            return summary
+
+        if target.exists():
+            # A bundle received whole whose apply stopped midway (cancelled, or the laptop switched off): it
+            # goes on at its next chunk; a new bundle would start a snapshot over from its first.
+            try:
+                received.append(apply_received())
+            except BundleRefused:
+                target.unlink()  # applied already and overtaken, or unsound: what is new is fetched below
         for _round in range(DOWNLOAD_ROUNDS):
             progress.check()
             with db.unit_of_work() as uow:
@@ -627,15 +648,10 @@ def sync_now(
                 size=reply.size,
             )
             try:
-                summary = apply_download(
-                    db,
-                    user,
-                    target,
-                    lambda done, total: progress.report(done, total, _("Menerapkan perubahan dari server…")),
-                    cancelled,
-                )
-            finally:
-                target.unlink(missing_ok=True)
+                summary = apply_received()
+            except BundleRefused:
+                target.unlink()
+                raise
             received.append(summary)
             if reply.records < DOWNLOAD_LIMIT or summary.pulled_upto <= since:
                 break

@@ -15,14 +15,25 @@ from pathlib import Path
 
 import pytest
 
-from app.office import open_office_database
+from app.office import data_dir, open_office_database
 from db import keys
 from sync.answer import write_answer_file
-from sync.laptop import apply_receipt, import_usb_answer, prepare_upload
+from sync.laptop import (
+    DOWNLOAD_FOLDER,
+    apply_download,
+    apply_receipt,
+    import_usb_answer,
+    prepare_upload,
+    sync_now,
+)
+from sync.server.app import create_app
 from sync.server.exchange import apply_upload, build_download
 from tests.factories import DESA_LIMBOTO, DESA_TELAGA
+from tests.sync.conftest import serving
 from tests.sync.crash_points import count_points, run_killed_at, spread
 from tests.sync.exchange_helpers import edit_person, import_households, usb_round
+from tests.sync.test_exchange_http import point_at
+from tests.sync.test_exchange_snapshot import records
 from tests.sync.test_local_apply import copy_of
 
 KILL_POINTS = 50
@@ -228,3 +239,39 @@ def test_a_kill_at_any_point_of_a_receipt_apply_marks_all_changes_answered_or_no
             db.close()
         remove_database(path)
     assert outcomes["none"] > 0 and outcomes["all"] > 0
+
+
+def test_a_sync_killed_while_applying_resumes_the_bundle_it_received_at_its_next_chunk(
+    offices, exchange_server, tmp_path
+):
+    a, b, _c = offices
+    import_households(a, DESA_LIMBOTO, count=4)
+    usb_round(a, exchange_server)
+    # What sync_now leaves when the laptop dies while applying: the bundle received whole, still encrypted, in
+    # the download folder, and the chunks applied so far recorded.
+    target = data_dir() / DOWNLOAD_FOLDER / f"{b.device}.bundle"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with exchange_server.unit_of_work().writing() as uow:
+        snapshot = build_download(uow, b.device, 0, "", 50_000, target, chunk_records=4)
+    chunks = -(-snapshot.records // 4)
+    assert chunks >= 3
+    b.db.close()
+    path = b.folder / "kantor-b.db"
+
+    def apply(db) -> None:
+        apply_download(db, b.user, target)
+
+    total = count_points(apply, lambda: open_office_database(copy_database(path, tmp_path / "dry.db")))
+    assert run_killed_at(total // 2, apply, lambda: open_office_database(path))
+    b.db = open_office_database(path)
+    done = down_stage(b.db)[2][1]
+    assert 0 < done < chunks and target.exists()
+
+    with serving(create_app(exchange_server)) as url:
+        point_at(b, url)
+        result = sync_now(b.db, b.user)
+
+    assert result.received[0].bundle_id == snapshot.bundle_id  # the same bundle, not a new one from chunk 0
+    assert result.received[0].chunks_applied == chunks - done
+    assert not target.exists()
+    assert records(b.db, "7501") == records(exchange_server, "7501")
