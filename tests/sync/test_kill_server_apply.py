@@ -22,25 +22,25 @@ from tests.sync.exchange_helpers import edit_person, import_households, usb_roun
 KILL_POINTS = 50
 
 
-def _copy(server_url: str, template: str, name: str) -> str:
-    """A database cloned from `template` (a file copy: far cheaper than building the state again)."""
-    admin = create_engine(server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"))
-    finally:
-        admin.dispose()
-    return server_url.rsplit("/", 1)[0] + "/" + name
+class _Clones:
+    """Databases cloned from the test's server database: CREATE DATABASE … TEMPLATE is a file copy, far
+    cheaper than building the state again for each kill."""
 
+    def __init__(self, server_url: str) -> None:
+        self.base, self.template = server_url.rsplit("/", 1)
+        self.admin = create_engine(self.base + "/postgres", isolation_level="AUTOCOMMIT")
 
-def _drop(server_url: str, name: str) -> None:
-    admin = create_engine(server_url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    finally:
-        admin.dispose()
+    def clone(self, name: str) -> str:
+        with self.admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name} TEMPLATE {self.template} STRATEGY FILE_COPY"))
+        return f"{self.base}/{name}"
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+
+    def close(self) -> None:
+        self.admin.dispose()
 
 
 def _apply(url: str | Engine, data: bytes) -> bytes:
@@ -123,12 +123,11 @@ def test_a_kill_at_any_point_of_a_server_apply_leaves_all_or_nothing_and_the_ret
     bundle = prepare_upload(b.db, b.user)
     with exchange_server.unit_of_work() as uow:
         signing = server_keys(uow.session).public().signing
-    template_url = exchange_server.engine.url.render_as_string(hide_password=False)
-    template = template_url.rsplit("/", 1)[1]
     exchange_server.close()  # a template may have no connection open
+    clones = _Clones(exchange_server.engine.url.render_as_string(hide_password=False))
 
-    before = _state(_copy(template_url, template, "kill_before"), b.device, bundle.hash)
-    clean_url = _copy(template_url, template, "kill_clean")
+    before = _state(clones.clone("kill_before"), b.device, bundle.hash)
+    clean_url = clones.clone("kill_clean")
     clean_receipt = open_receipt(_apply(clean_url, bundle.data), server_key=signing, device=str(b.device))
     clean = _state(clean_url, b.device, bundle.hash)
     assert clean_receipt.verdict == "applied"
@@ -145,14 +144,14 @@ def test_a_kill_at_any_point_of_a_server_apply_leaves_all_or_nothing_and_the_ret
 
     own = carried(clean)
 
-    dry_url = _copy(template_url, template, "kill_dry")
+    dry_url = clones.clone("kill_dry")
     total = count_points(lambda: _apply(dry_url, bundle.data))
     points = spread(total, KILL_POINTS)
     assert len(points) >= KILL_POINTS
     outcomes = {"none": 0, "all": 0}
     for point in points:
         name = f"kill_at_{point}"
-        url = _copy(template_url, template, name)
+        url = clones.clone(name)
         assert run_killed_at(point, lambda url=url: _apply(url, bundle.data))
         engine = create_engine(url)
         after = _state(engine, b.device, bundle.hash)
@@ -174,5 +173,8 @@ def test_a_kill_at_any_point_of_a_server_apply_leaves_all_or_nothing_and_the_ret
         assert again.answers == clean_receipt.answers
         assert _state(engine, b.device, bundle.hash) == clean
         engine.dispose()
-        _drop(template_url, name)
+        clones.drop(name)
+    for name in ("kill_before", "kill_clean", "kill_dry"):
+        clones.drop(name)
+    clones.close()
     assert outcomes["none"] > 0 and outcomes["all"] > 0
