@@ -321,8 +321,9 @@ def apply_download(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> DownloadSummary:
-    """Applies a down bundle file, or an open seekable binary file (verified whole first). `progress(chunks done, chunks)` after each chunk
-    committed; `cancelled()` asked before each chunk (SyncCancelled: the chunks done stay, the rest resumes)."""
+    """Applies a down bundle file, or an open seekable binary file (verified whole first). `progress(chunks
+    done, chunks)` after each chunk committed; `cancelled()` asked before each chunk (SyncCancelled: the chunks
+    done stay, the rest resumes)."""
     with db.unit_of_work().writing() as uow:  # writing: the keys are made the first time they are asked for
         context = _allowed(uow.session, user)
         keys = device_keys(uow.session)
@@ -582,8 +583,8 @@ def sync_now(
     step is resumable: a cut connection, a cancel or a killed laptop continue at the next call from where
     things stood (the outgoing bundle is the same bytes until answered; a download continues its .partial
     file; a bundle received but not applied whole goes on at its next chunk; the cursor moves only with the
-    data). `server_url`: another address of the same server (its keys,
-    learnt at enrollment, still verify every answer)."""
+    data). `server_url`: another address of the same server (its keys, learnt at enrollment, still verify
+    every answer)."""
     with db.unit_of_work().writing() as uow:  # writing: the keys are made the first time they are asked for
         context = _allowed(uow.session, user)
         keys = device_keys(uow.session)
@@ -627,7 +628,9 @@ def sync_now(
             # A bundle received whole whose apply stopped midway (cancelled, or the laptop switched off): it
             # goes on at its next chunk; a new bundle would start a snapshot over from its first.
             try:
-                received.append(apply_received())
+                leftover = apply_received()
+                if leftover.verdict == "applied":
+                    received.append(leftover)
             except BundleRefused:
                 target.unlink()  # applied already and overtaken, or unsound: what is new is fetched below
         for _round in range(DOWNLOAD_ROUNDS):
