@@ -22,13 +22,13 @@ Each use case takes the office database and the acting user: syncing is an opera
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -317,12 +317,13 @@ def _conflict_rows(session: Session, records: list[dict[str, Any]]) -> int:
 def apply_download(
     db: OfficeDatabase,
     user: CurrentUser,
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | BinaryIO,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> DownloadSummary:
-    """Applies a down bundle file (verified whole first). `progress(chunks done, chunks)` after each chunk
-    committed; `cancelled()` asked before each chunk (SyncCancelled: the chunks done stay, the rest resumes)."""
+    """Applies a down bundle file, or an open seekable binary file (verified whole first). `progress(chunks
+    done, chunks)` after each chunk committed; `cancelled()` asked before each chunk (SyncCancelled: the chunks
+    done stay, the rest resumes)."""
     with db.unit_of_work().writing() as uow:  # writing: the keys are made the first time they are asked for
         context = _allowed(uow.session, user)
         keys = device_keys(uow.session)
@@ -444,13 +445,8 @@ def import_usb_answer(
     receipt = apply_receipt(db, user, receipt_bytes) if receipt_bytes else None
     if not down:
         return receipt, None
-    descriptor, temporary = tempfile.mkstemp(prefix="ejps-down-", suffix=".bundle")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(down)
-        return receipt, apply_download(db, user, temporary, progress, cancelled)
-    finally:
-        os.unlink(temporary)
+    # Read from memory, not a temporary file: a laptop switched off midway would leave the file behind.
+    return receipt, apply_download(db, user, io.BytesIO(down), progress, cancelled)
 
 
 # ------------------------------------------------------------------------------------------------ conflicts
@@ -555,7 +551,8 @@ def _write_local(connection, entity, uid: uuid.UUID, values: dict[str, Any]) -> 
 
 # ---------------------------------------------------------------------------------------------------- HTTP
 # Down bundles wait here, still encrypted to this device, so that a download cut off (or a laptop switched off)
-# continues from what arrived at the next sync, even after a restart; removed once applied.
+# continues from what arrived at the next sync, even after a restart; a bundle received whole stays until
+# applied whole, so that an apply cut midway goes on at its next chunk.
 DOWNLOAD_FOLDER = "sync-unduhan"
 DOWNLOAD_ROUNDS = 100  # 100 × 50,000 changes: far beyond a province; a guard against a server that never ends
 
@@ -585,8 +582,9 @@ def sync_now(
     """Sends what waits and fetches what is new, over HTTP, with the server this device enrolled with. Every
     step is resumable: a cut connection, a cancel or a killed laptop continue at the next call from where
     things stood (the outgoing bundle is the same bytes until answered; a download continues its .partial
-    file; the cursor moves only with the data). `server_url`: another address of the same server (its keys,
-    learnt at enrollment, still verify every answer)."""
+    file; a bundle received but not applied whole goes on at its next chunk; the cursor moves only with the
+    data). `server_url`: another address of the same server (its keys, learnt at enrollment, still verify
+    every answer)."""
     with db.unit_of_work().writing() as uow:  # writing: the keys are made the first time they are asked for
         context = _allowed(uow.session, user)
         keys = device_keys(uow.session)
@@ -614,6 +612,27 @@ def sync_now(
         folder = data_dir() / DOWNLOAD_FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{context.device}.bundle"
+
+        def apply_received() -> DownloadSummary:
+            summary = apply_download(
+                db,
+                user,
+                target,
+                lambda done, total: progress.report(done, total, _("Menerapkan perubahan dari server…")),
+                cancelled,
+            )
+            target.unlink()
+            return summary
+
+        if target.exists():
+            # A bundle received whole whose apply stopped midway (cancelled, or the laptop switched off): it
+            # goes on at its next chunk; a new bundle would start a snapshot over from its first.
+            try:
+                leftover = apply_received()
+                if leftover.verdict == "applied":
+                    received.append(leftover)
+            except BundleRefused:
+                target.unlink()  # applied already and overtaken, or unsound: what is new is fetched below
         for _round in range(DOWNLOAD_ROUNDS):
             progress.check()
             with db.unit_of_work() as uow:
@@ -632,15 +651,10 @@ def sync_now(
                 size=reply.size,
             )
             try:
-                summary = apply_download(
-                    db,
-                    user,
-                    target,
-                    lambda done, total: progress.report(done, total, _("Menerapkan perubahan dari server…")),
-                    cancelled,
-                )
-            finally:
-                target.unlink(missing_ok=True)
+                summary = apply_received()
+            except BundleRefused:
+                target.unlink()
+                raise
             received.append(summary)
             if reply.records < DOWNLOAD_LIMIT or summary.pulled_upto <= since:
                 break

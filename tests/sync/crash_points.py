@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -18,27 +19,45 @@ from sqlalchemy.engine import Engine
 TIMEOUT_SECONDS = 120
 
 
-def _child(kill_at: int | None, work: Callable[[], None], counted) -> None:
+def _child(kill_at: int | None, work: Callable[..., None], counted, opening, vm_steps: int) -> None:
+    opened = opening() if opening is not None else None
     seen = 0
 
-    def point(*_args, **_kwargs) -> None:
+    def point(*_args, **_kwargs) -> int:
         nonlocal seen
         seen += 1
         if kill_at is not None and seen >= kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
+        return 0  # the progress handler's "go on"
 
     event.listen(Engine, "before_cursor_execute", point)
     event.listen(Engine, "commit", point)
-    work()
+    if vm_steps:
+
+        def inside_statements(connection, *_args) -> None:
+            connection.connection.driver_connection.set_progress_handler(point, vm_steps)
+
+        event.listen(Engine, "engine_connect", inside_statements)
+    if opening is None:
+        work()
+    else:
+        work(opened)
     counted.value = seen
     os._exit(0)  # no atexit, no pytest teardown in the child
 
 
-def count_points(work: Callable[[], None]) -> int:
-    """How many statements and commits `work` runs (in a child; the parent's state is untouched)."""
+def count_points(
+    work: Callable[..., None], opening: Callable[[], Any] | None = None, vm_steps: int = 0
+) -> int:
+    """How many statements and commits `work` runs (in a child; the parent's state is untouched).
+
+    `opening`, when given, runs first in the child, uncounted and never killed (opening a database: its
+    migrations check is not the work under test); `work` then gets what it returned. `vm_steps` (SQLite
+    only): also a point every that many steps of SQLite's virtual machine, so that a kill lands inside a
+    statement too (an executemany of many rows is one statement)."""
     context = multiprocessing.get_context("fork")
     counted = context.Value("i", -1)
-    child = context.Process(target=_child, args=(None, work, counted))
+    child = context.Process(target=_child, args=(None, work, counted, opening, vm_steps))
     child.start()
     child.join(TIMEOUT_SECONDS)
     if child.exitcode != 0 or counted.value < 0:
@@ -46,12 +65,14 @@ def count_points(work: Callable[[], None]) -> int:
     return counted.value
 
 
-def run_killed_at(point: int, work: Callable[[], None]) -> bool:
+def run_killed_at(
+    point: int, work: Callable[..., None], opening: Callable[[], Any] | None = None, vm_steps: int = 0
+) -> bool:
     """Runs `work` in a child killed just before its `point`-th statement or commit (1-based); True when it
-    was killed, False when the work ended first."""
+    was killed, False when the work ended first. `opening`, `vm_steps`: as for count_points."""
     context = multiprocessing.get_context("fork")
     counted = context.Value("i", -1)
-    child = context.Process(target=_child, args=(point, work, counted))
+    child = context.Process(target=_child, args=(point, work, counted, opening, vm_steps))
     child.start()
     child.join(TIMEOUT_SECONDS)
     if child.exitcode is None:
