@@ -10,8 +10,8 @@ and decides, each decision audited:
   so no moment exists where the revoked device could sync), the region bound at approval still limits it;
 - discard: its changes are dropped (the row stays, without its bytes, as the record of the decision).
 
-The laptop of a revoked device sends its unanswered bundle again at every attempt: the same bytes are held
-once (by their hash).
+The laptop of a revoked device sends its unanswered changes again at every attempt: they are held once (by
+the bundle's hash, or its device and sequence range).
 """
 
 from __future__ import annotations
@@ -75,32 +75,55 @@ def _summary(row: HeldBundle, device: Device) -> HeldSummary:
     )
 
 
-def hold_refused(uow: UnitOfWork, device_uuid: uuid.UUID, bundle: bytes | Path) -> HeldSummary | None:
-    """Keeps a revoked device's refused bundle for review, if it verifies as that device's; None otherwise
-    (then it is not its bundle, or not a whole one, and nothing is kept)."""
+def hold_refused(uow: UnitOfWork, device_uuid: uuid.UUID | None, bundle: bytes | Path) -> HeldSummary | None:
+    """Keeps a revoked device's refused bundle for review, if it verifies whole as signed by a revoked device
+    (`device_uuid`, when the transfer's signature named it already); None otherwise: then it is nobody's
+    bundle to hold, and nothing is kept."""
     data = bundle if isinstance(bundle, bytes) else Path(bundle).read_bytes()
     with uow.writing():
         session = uow.session
-        device = session.scalars(select(Device).where(Device.uuid == device_uuid)).first()
-        if device is None or device.status != DeviceStatus.REVOKED:
-            return None
-        key = signing_public_key(device.signing_key)
+        signer_device: dict[str, Device] = {}
 
-        def only_this_device(sender: str) -> Signer | None:
-            return Signer(key) if sender == str(device_uuid) else None
+        def revoked_signer(sender: str) -> Signer | None:
+            try:
+                sender_uuid = uuid.UUID(sender)
+            except ValueError:
+                return None
+            if device_uuid is not None and sender_uuid != device_uuid:
+                return None
+            found = session.scalars(select(Device).where(Device.uuid == sender_uuid)).first()
+            if found is None or found.status != DeviceStatus.REVOKED:
+                return None
+            signer_device[sender] = found
+            # Verified as if valid: the point is to know the bundle is whole and truly this device's.
+            return Signer(signing_public_key(found.signing_key))
 
         try:
             opened = open_bundle(
                 data,
                 recipient="server",
                 private_key=server_keys(session).encryption,
-                signers=only_this_device,
+                signers=revoked_signer,
             )
         except BundleRefused:
             return None
-        row = session.scalars(select(HeldBundle).where(HeldBundle.bundle_hash == opened.hash)).first()
+        device = signer_device[opened.header.sender]
+        device_uuid = device.uuid
+        header = opened.header
+        # The laptop, refused, builds its bundle again at the next attempt (another id, the same changes):
+        # the changes (device, seq range) are held once.
+        row = session.scalars(
+            select(HeldBundle).where(
+                (HeldBundle.bundle_hash == opened.hash)
+                | (
+                    (HeldBundle.device_id == device.id)
+                    & (HeldBundle.seq_from == header.seq_from)
+                    & (HeldBundle.seq_to == header.seq_to)
+                    & (HeldBundle.state == HELD)
+                )
+            )
+        ).first()
         if row is None:
-            header = opened.header
             row = HeldBundle(
                 device_id=device.id,
                 bundle_id=uuid.UUID(header.bundle_id),
@@ -126,6 +149,16 @@ def hold_refused(uow: UnitOfWork, device_uuid: uuid.UUID, bundle: bytes | Path) 
         summary = _summary(row, device)
         uow.commit()
         return summary
+
+
+def hold_usb_file(uow: UnitOfWork, usb_file: str | Path) -> HeldSummary | None:
+    """The same for a laptop's USB file (`ejps server import`): its bundle, bare or inside the request file."""
+    from sync.answer import read_request_file
+    from sync.bundle_file import MAGIC
+
+    data = Path(usb_file).read_bytes()
+    bundle = data if data.startswith(MAGIC) else read_request_file(data).bundle
+    return hold_refused(uow, None, bundle) if bundle else None
 
 
 def list_held(uow: UnitOfWork, actor: CurrentUser, *, every: bool = False) -> list[HeldSummary]:
