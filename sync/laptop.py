@@ -23,7 +23,6 @@ Each use case takes the office database and the acting user: syncing is an opera
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -444,13 +443,16 @@ def import_usb_answer(
     receipt = apply_receipt(db, user, receipt_bytes) if receipt_bytes else None
     if not down:
         return receipt, None
-    descriptor, temporary = tempfile.mkstemp(prefix="ejps-down-", suffix=".bundle")
+    # In this process's scratch space of the data folder (owner-only, swept at the next start if the process is
+    # killed), not the system's temp folder: the office's data never lies outside its data folder.
+    from app.scratch import new_scratch_file
+
+    temporary = new_scratch_file("jawaban-usb-", ".bundle")
     try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(down)
+        temporary.write_bytes(down)
         return receipt, apply_download(db, user, temporary, progress, cancelled)
     finally:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------------------------------------ conflicts
