@@ -45,7 +45,7 @@ KIND_LABELS: dict[str, str] = {
     "aid_recipient": N_("Penerima bantuan"),
     "form1": N_("Form 1"),
     "form1_anggota": N_("Anggota Form 1"),
-    "person": N_("Penduduk"),
+    "person": N_("Data penduduk"),  # one record's kind ("Penduduk" alone is the population, "Residents")
     "household": N_("Keluarga"),
     "dtks_record": N_("Data DTKS"),
     "record_history": N_("Riwayat data"),

@@ -56,8 +56,8 @@ def test_the_conflict_detail_shows_field_labels_and_values_in_words(qtbot, sent_
     page = _page(qtbot, sent_office.db, sent_office.operator)
     page.conflict_list.selectRow(0)
 
-    assert page.conflict_list.item(0, 1).text() == "Penduduk"
-    assert page.conflict_heading.text().startswith("Penduduk: ")
+    assert page.conflict_list.item(0, 1).text() == "Data penduduk"
+    assert page.conflict_heading.text().startswith("Data penduduk: ")
     # The fields that differ first; the column names never shown.
     assert _detail(page) == [
         ["Jenis kelamin", "Perempuan", "Laki-laki"],
