@@ -317,8 +317,9 @@ class SyncPage(QWidget):
         box.addWidget(self.conflicts_empty)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.conflict_list = read_only_table([_("Data"), _("Jenis"), _("Oleh")], "conflict_list")
-        self.conflict_list.setColumnWidth(0, 240)
-        self.conflict_list.setColumnWidth(1, 110)
+        # NIK and name whole at 1366 px: the officer recognises the person by them.
+        self.conflict_list.setColumnWidth(0, 330)
+        self.conflict_list.setColumnWidth(1, 120)
         self.conflict_list.itemSelectionChanged.connect(self._show_conflict)
         splitter.addWidget(self.conflict_list)
         detail = QWidget()
@@ -345,7 +346,7 @@ class SyncPage(QWidget):
         buttons.addStretch(1)
         detail_box.addLayout(buttons)
         splitter.addWidget(detail)
-        splitter.setSizes([420, 620])
+        splitter.setSizes([560, 580])
         self.conflict_splitter = splitter
         box.addWidget(splitter, 1)
         return tab
