@@ -1316,6 +1316,55 @@ def cmd_device_list(args) -> int:
         db.close()
 
 
+# --- a revoked device's held bundles: list, release, discard (server, DEVICE_MANAGE) ---
+def _held_id(text: str) -> int:
+    if not text.isdigit():
+        raise DomainError(
+            _("{text} bukan nomor paket tertahan (lihat 'ejps device held').").format(text=text)
+        )
+    return int(text)
+
+
+def cmd_device_held(args) -> int:
+    from sync.server.held import list_held
+
+    db, admin = _server_login(args)
+    try:
+        found = list_held(db.unit_of_work(), admin)
+        for held in found:
+            _print(
+                f"{held.id:>5}  {held.received_at:%Y-%m-%d %H:%M}  {held.device}  {held.region:<10} "
+                + _("perubahan {first}–{last} ({n})").format(
+                    first=held.seq_from, last=held.seq_to, n=held.records
+                )
+                + f"  {held.office_name}"
+            )
+        if not found:
+            _print(_("Tidak ada paket tertahan."))
+        return EXIT_OK
+    finally:
+        db.close()
+
+
+def cmd_device_decide_held(args) -> int:
+    from sync.server.held import discard_held, release_held
+
+    decide = release_held if args.device_command == "release" else discard_held
+    held_id = _held_id(args.id)
+    db, admin = _server_login(args)
+    try:
+        held = decide(db.unit_of_work(), admin, held_id)
+        message = (
+            _("Paket tertahan {id} dari {office} diterapkan ({n} perubahan).")
+            if args.device_command == "release"
+            else _("Paket tertahan {id} dari {office} dibuang ({n} perubahan tidak diterapkan).")
+        )
+        _print(message.format(id=held.id, office=held.office_name, n=held.records))
+        return EXIT_OK
+    finally:
+        db.close()
+
+
 def cmd_device_enroll(args) -> int:
     from app.sync.enrollment import enroll_device
     from sync.client import SyncClient
@@ -1424,6 +1473,11 @@ def cmd_server_import(args) -> int:
             receipt = answer_file(uow, args.file, args.answer)
         if receipt is not None and receipt.verdict == "refused":
             _print(_("Paket ditolak: {message}").format(message=receipt.refusal_message))
+            if receipt.refusal_code == "revoked_signer":  # kept for the province's review
+                from sync.server.held import hold_usb_file
+
+                if hold_usb_file(db.unit_of_work(), args.file) is not None:
+                    _print(_("Paket itu ditahan untuk ditinjau admin: lihat 'ejps device held'."))
         elif receipt is not None:
             _print(
                 _("Paket perangkat {device} diterapkan ({verdict}).").format(
@@ -1520,6 +1574,16 @@ def _add_sync_server_commands(sub) -> None:
     revoke.add_argument("device", metavar="UUID")
     revoke.add_argument("--reason", required=True, metavar=_("TEKS"), help=_("alasan pencabutan"))
     server_command(device_commands, "list", _("daftar perangkat (server)"), cmd_device_list)
+    server_command(
+        device_commands, "held", _("paket perangkat yang dicabut, ditahan (server)"), cmd_device_held
+    )
+    for name, help_text in (
+        ("release", _("terapkan paket tertahan seolah perangkatnya masih sah (server)")),
+        ("discard", _("buang paket tertahan (server)")),
+    ):
+        server_command(device_commands, name, help_text, cmd_device_decide_held).add_argument(
+            "id", metavar=_("NOMOR")
+        )
     for name, help_text, handler in (
         (
             "enroll",

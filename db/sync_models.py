@@ -156,9 +156,31 @@ class UploadPart(Base):
     total: Mapped[int] = mapped_column(BigInteger)  # the whole bundle's size, as the sender announced it
     data: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The device whose signed requests sent the piece: no other device may continue or read this upload.
+    device: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     # Abandoned uploads are cleared by age.
     __table_args__ = (Index("ix_upload_part_received_at", "received_at"),)
+
+
+class HeldBundle(Base):
+    """A revoked device's bundle, verified as signed by it, refused and kept for the province's review: the admin
+    releases it (applied as if the device were still valid) or discards it (sync/server/held.py)."""
+
+    __tablename__ = "held_bundle"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), index=True)
+    bundle_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    bundle_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    seq_from: Mapped[int] = mapped_column(BigInteger)
+    seq_to: Mapped[int] = mapped_column(BigInteger)
+    records: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # emptied once decided
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    state: Mapped[str] = mapped_column(String(10), default="held")  # held | released | discarded
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str] = mapped_column(String(60), default="")
 
 
 class DownloadBundle(Base):

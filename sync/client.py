@@ -6,6 +6,11 @@ is not retried: asking again would be refused again. Every request here is safe 
 enrollment request, which a repetition only replaces, a piece of an upload, which the server recognises, or
 an apply, which the server answers "duplicate" the second time.
 
+Every request is signed with the device's Ed25519 key when the client is given a signer
+(sync/request_signing.py): the server takes upload and download requests from enrolled devices only. The
+signature's time is the server's clock, learnt from its answers, never this laptop's own: a laptop whose clock
+is a year off is told the server's time by the first refusal, signs again, and goes on.
+
 Transfers resume where they stopped. An upload asks the server how much it holds and sends the rest in pieces
 of 1 MiB. A download is written, still encrypted, to `<target>.partial`; before asking for the rest (HTTP
 Range), the partial file is cut back to its verified prefix (whole segments that authenticate: a killed
@@ -14,6 +19,7 @@ process's torn tail is not trusted), and it takes the target's name only once th
 
 from __future__ import annotations
 
+import json as json_module
 import os
 import random
 import re
@@ -34,6 +40,7 @@ from app.jobs import Cancelled
 from sync import receipts
 from sync.bundle_file import FILE_VERSION, FORMAT, MAGIC, BundleRefused, canonical, frame, verified_prefix
 from sync.keys import InvalidKey, PublicKeys
+from sync.request_signing import RequestSigner
 
 CONNECT_TIMEOUT_SECONDS = 10
 # A server applying a large bundle may think for a while before it answers.
@@ -203,8 +210,11 @@ class SyncClient:
         timeout: httpx.Timeout | None = None,
         attempts: int = ATTEMPTS,
         backoff: float = BACKOFF_SECONDS,
+        signer: RequestSigner | None = None,
     ) -> None:
+        """`signer`: this device's, for the transfer requests (uploads, downloads); enrollment needs none."""
         self.base_url = base_url.rstrip("/")
+        self.signer = signer
         self.attempts = max(1, attempts)
         self.backoff = backoff
         self._http = httpx.Client(
@@ -453,10 +463,16 @@ class SyncClient:
     ) -> int:
         """Appends the rest of the bundle from byte `held` to the partial file; returns the bundle's size (also
         put in `seen` as soon as the answer tells it, for the message if the transfer stops midway)."""
+        path = f"/v1/downloads/{bundle_id}"
         headers = {"Range": f"bytes={held}-"} if held else {}
-        with self._http.stream("GET", f"/v1/downloads/{bundle_id}", headers=headers) as response:
+        with self._http.stream("GET", path, headers=headers | self._signature("GET", path, b"")) as response:
+            self._learn_time(response)
             if response.status_code in RETRIED_STATUSES:
                 raise _Retry(f"HTTP {response.status_code}")
+            if response.status_code == 401 and self.signer is not None:
+                response.read()
+                if self._stale(response):
+                    raise _Retry("signed again in the server's time")
             if response.status_code == 416:
                 match = _UNSATISFIED_RANGE.fullmatch(response.headers.get("content-range", ""))
                 partial.unlink(missing_ok=True)
@@ -578,12 +594,28 @@ class SyncClient:
         extra: dict[str, Any] = {}
         if timeout is not None:
             extra["timeout"] = httpx.Timeout(timeout, connect=CONNECT_TIMEOUT_SECONDS)
-        for attempt in range(self.attempts):
+        headers = dict(headers or {})
+        if json is not None:
+            # Serialised here, not by httpx: the signature covers exactly the bytes sent.
+            content = json_module.dumps(json, separators=(",", ":")).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        body = content or b""
+        resigned = False
+        attempt = 0
+        while True:
             last = attempt == self.attempts - 1
             try:
                 response = self._http.request(
-                    method, path, json=json, content=content, headers=headers, **extra
+                    method,
+                    path,
+                    content=content,
+                    headers=headers | self._signature(method, path, body),
+                    **extra,
                 )
+                self._learn_time(response)
+                if response.status_code == 401 and not resigned and self._stale(response):
+                    resigned = True  # once: the clock is corrected now, a second refusal is a real one
+                    continue
             except httpx.TimeoutException:
                 if last:
                     raise ServerTimeout(
@@ -617,7 +649,29 @@ class SyncClient:
                         n=self.attempts,
                     )
             self._pause(attempt)
-        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+            attempt += 1
+
+    def _signature(self, method: str, path: str, body: bytes) -> dict[str, str]:
+        return self.signer.headers(method, path, body) if self.signer is not None else {}
+
+    def _learn_time(self, response: httpx.Response) -> None:
+        if self.signer is not None:
+            self.signer.learn_from_date(response.headers.get("date"))
+
+    def _stale(self, response: httpx.Response) -> bool:
+        """Whether the server refused the request's time (and told its own, now learnt)."""
+        if self.signer is None:
+            return False
+        try:
+            data = response.json()
+        except ValueError:
+            return False
+        if not isinstance(data, dict) or data.get("code") != "stale_request":
+            return False
+        server_time = data.get("server_time")
+        if isinstance(server_time, int | float):
+            self.signer.learn_server_time(float(server_time))
+        return True
 
     def _garbage(self) -> ServerAnswerInvalid:
         return ServerAnswerInvalid(

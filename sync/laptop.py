@@ -601,7 +601,9 @@ def sync_now(
     cancelled = progress.cancelled
     sent = None
     received: list[DownloadSummary] = []
-    with SyncClient(server_url) as client:
+    from sync.request_signing import RequestSigner
+
+    with SyncClient(server_url, signer=RequestSigner(context.device, keys.signing)) as client:
         outgoing = prepare_upload(db, user)
         if outgoing is not None:
             progress.check()

@@ -78,6 +78,9 @@ ACTION_LABELS = {
     "device.request": N_("Permintaan pendaftaran perangkat diterima"),
     "device.approve": N_("Perangkat disetujui"),
     "device.revoke": N_("Izin perangkat dicabut"),
+    "device.hold": N_("Paket perangkat yang dicabut ditahan untuk ditinjau"),
+    "device.release_held": N_("Paket tertahan diterapkan"),
+    "device.discard_held": N_("Paket tertahan dibuang"),
     "sync.conflict.resolve": N_("Konflik sinkronisasi diputuskan"),
 }
 # The "what" filter: groups of actions by the start of their code.

@@ -45,7 +45,7 @@ KIND_LABELS: dict[str, str] = {
     "aid_recipient": N_("Penerima bantuan"),
     "form1": N_("Form 1"),
     "form1_anggota": N_("Anggota Form 1"),
-    "person": N_("Penduduk"),
+    "person": N_("Data penduduk"),  # one record's kind ("Penduduk" alone is the population, "Residents")
     "household": N_("Keluarga"),
     "dtks_record": N_("Data DTKS"),
     "record_history": N_("Riwayat data"),
@@ -175,6 +175,33 @@ class ConflictView:
     username: str
     device: uuid.UUID
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class ConflictField:
+    """One field of a conflict in words: its label as the registry and the audit log show it, both values."""
+
+    name: str  # the column: what a resolution with a value names
+    label: str
+    mine: str
+    theirs: str
+    differs: bool
+
+
+def conflict_fields(conflict: ConflictView) -> list[ConflictField]:
+    """The conflict's fields with their Indonesian labels and values in words (the audit log's: one naming of
+    the registry's fields throughout the program), those that differ first, then by label."""
+    from app.audit import CHANGE_LABELS
+    from app.audit import _value_text as value_text
+
+    found = []
+    for name in set(conflict.mine) | set(conflict.theirs):
+        mine, theirs = conflict.mine.get(name), conflict.theirs.get(name)
+        label = _(CHANGE_LABELS[name]) if name in CHANGE_LABELS else name
+        found.append(
+            ConflictField(name, label, value_text(name, mine), value_text(name, theirs), mine != theirs)
+        )
+    return sorted(found, key=lambda f: (not f.differs, f.label.casefold()))
 
 
 # --------------------------------------------------------------------------------------------- scoping

@@ -37,9 +37,10 @@ from starlette.requests import ClientDisconnect
 from app.errors import DomainError, Forbidden
 from app.i18n import N_
 from app.uow import UnitOfWork
+from sync import request_signing
 from sync.bundle import FORMAT, PROVINCE
 from sync.keys import InvalidKey, PublicKeys, public_key_bytes
-from sync.server import devices, transfers
+from sync.server import devices, held, transfers
 from sync.server.database import SERVER_DB_ENV, ServerDatabase, open_server_database, server_keys
 
 API_VERSION = 1
@@ -50,6 +51,9 @@ STATUS_OF_CODE = {
     devices.DeviceRevoked.code: 403,
     devices.AlreadyEnrolled.code: 409,
     devices.InvalidEnrollmentCode.code: 400,
+    devices.RequestNotSigned.code: 401,
+    devices.RequestStale.code: 401,
+    devices.DeviceMismatch.code: 403,
     "forbidden": 403,
     "invalid_request": 422,
     "not_found": 404,
@@ -227,6 +231,21 @@ async def _part_body(request: Request, expected: int) -> bytes:
     return bytes(data)
 
 
+def _target(request: Request) -> str:
+    """The path and query of a request as the client signed it: from `/v1/` on, so that a server published
+    under a prefix by a reverse proxy (https://host/ejps/v1/...) checks the same text."""
+    path, query = request.url.path, request.url.query
+    return path[max(path.find(f"/v{API_VERSION}/"), 0) :] + (f"?{query}" if query else "")
+
+
+async def _raw_body(request: Request) -> bytes:
+    # Read once and kept by Starlette: the body model of the endpoint is parsed from the same bytes.
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(_raw_body)]
+
+
 def create_app(
     database: ServerDatabase,
     *,
@@ -249,6 +268,18 @@ def create_app(
 
     Uow = Annotated[UnitOfWork, Depends(unit_of_work)]
 
+    def signer(request: Request, body: bytes, *, allow_revoked: bool = False) -> devices.DeviceSummary:
+        """The enrolled device that signed this transfer request (sync/request_signing.py); a revoked device
+        only for its uploads, which are held for review and never applied."""
+        return devices.signed_device(
+            database.unit_of_work(),
+            request.headers.get("authorization"),
+            request.method,
+            _target(request),
+            body,
+            allow_revoked=allow_revoked,
+        )
+
     @app.exception_handler(DomainError)
     def _refused(_request: Request, error: DomainError) -> JSONResponse:
         code = _refusal_code(error)
@@ -260,6 +291,12 @@ def create_app(
         # The answer says where the held pieces end, so that the laptop continues from there.
         body = {"code": error.code, "message": str(error), "received": error.received, "total": error.total}
         return JSONResponse(body, status_code=409)
+
+    @app.exception_handler(devices.RequestStale)
+    def _stale(_request: Request, error: devices.RequestStale) -> JSONResponse:
+        # The server's time: the laptop corrects its clock's offset with it and signs the request again.
+        body = {"code": error.code, "message": str(error), "server_time": error.server_time}
+        return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": request_signing.SCHEME})
 
     @app.exception_handler(transfers.RangeNotSatisfiable)
     def _unsatisfiable(_request: Request, error: transfers.RangeNotSatisfiable) -> JSONResponse:
@@ -333,15 +370,17 @@ def create_app(
     async def put_upload_part(bundle_id: uuid.UUID, request: Request) -> UploadOut:
         start, end, total = _content_range(request.headers.get("content-range"))
         data = await _part_body(request, end - start + 1)
-        held = await run_in_threadpool(
-            transfers.store_upload_part, database.unit_of_work(), bundle_id, start, total, data
+        device = await run_in_threadpool(lambda: signer(request, data, allow_revoked=True))
+        now_held = await run_in_threadpool(
+            transfers.store_upload_part, database.unit_of_work(), bundle_id, start, total, data, device.device
         )
-        return UploadOut(received=held.received, total=held.total)
+        return UploadOut(received=now_held.received, total=now_held.total)
 
     @app.get("/v1/uploads/{bundle_id}", response_model=UploadOut, summary="Berapa bita paket sudah diterima")
-    def get_upload(bundle_id: uuid.UUID, uow: Uow) -> UploadOut:
-        held = transfers.upload_status(uow, bundle_id)
-        return UploadOut(received=held.received, total=held.total)
+    def get_upload(bundle_id: uuid.UUID, request: Request, body: RawBody, uow: Uow) -> UploadOut:
+        device = signer(request, body, allow_revoked=True)
+        now_held = transfers.upload_status(uow, bundle_id, device.device)
+        return UploadOut(received=now_held.received, total=now_held.total)
 
     @app.post(
         "/v1/uploads/{bundle_id}/apply",
@@ -349,10 +388,13 @@ def create_app(
         summary="Menerapkan paket yang sudah diterima lengkap; jawabannya tanda terima bertanda tangan",
         responses={200: {"content": {"application/octet-stream": {}}}, 409: {"model": ErrorOut}},
     )
-    def apply_uploaded(bundle_id: uuid.UUID) -> Response:
-        received = transfers.received_upload(database.unit_of_work(), bundle_id)
+    def apply_uploaded(bundle_id: uuid.UUID, request: Request, body: RawBody) -> Response:
+        device = signer(request, body, allow_revoked=True)
+        received = transfers.received_upload(database.unit_of_work(), bundle_id, device.device)
         try:
             receipt = apply_upload(database.unit_of_work(), received.content)
+            if transfers.held_for_review(receipt):
+                held.hold_refused(database.unit_of_work(), device.device, received.content)
         finally:
             received.discard()
         transfers.finish_upload(database.unit_of_work(), bundle_id, receipt)
@@ -364,7 +406,16 @@ def create_app(
         summary="Menyusun paket turun berikutnya untuk perangkat (menggantikan yang sebelumnya)",
         responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
     )
-    def post_download(body: DownloadIn) -> DownloadOut:
+    def post_download(body: DownloadIn, request: Request, raw: RawBody) -> DownloadOut:
+        device = signer(request, raw)
+        if device.device != body.device:
+            raise devices.DeviceMismatch(
+                N_(
+                    "Permintaan ditandatangani perangkat {signer}, tetapi meminta paket untuk perangkat {device}."
+                ),
+                signer=str(device.device),
+                device=str(body.device),
+            )
         offer = transfers.prepare_download(
             database.unit_of_work, body.device, body.since, body.prev_hash, body.limit, build_download
         )
@@ -388,8 +439,14 @@ def create_app(
             416: {"model": ErrorOut},
         },
     )
-    def get_download(bundle_id: uuid.UUID, range: Annotated[str | None, Header()] = None) -> Response:  # noqa: A002
-        prepared = transfers.prepared_download(database.unit_of_work(), bundle_id)
+    def get_download(
+        bundle_id: uuid.UUID,
+        request: Request,
+        body: RawBody,
+        range: Annotated[str | None, Header()] = None,  # noqa: A002
+    ) -> Response:
+        device = signer(request, body)
+        prepared = transfers.prepared_download(database.unit_of_work(), bundle_id, device.device)
         start = 0
         if range is not None:
             match = _RANGE.fullmatch(range.strip())

@@ -29,6 +29,7 @@ from app.regions import valid_office_region
 from app.uow import UnitOfWork
 from db.models import utcnow
 from db.sync_models import Device, DeviceStream
+from sync import request_signing
 from sync.keys import (
     PublicKeys,
     encryption_public_key,
@@ -68,6 +69,39 @@ class AlreadyEnrolled(DeviceError):
 
 class InvalidEnrollmentCode(DeviceError):
     code = "invalid_code"
+
+
+class DeviceNotApproved(DeviceError):
+    code = "device_pending"
+
+
+class RequestNotSigned(DeviceError):
+    """A transfer request without a readable device signature, or whose signature does not verify."""
+
+    code = "unsigned_request"
+
+
+class RequestStale(DeviceError):
+    """A signed request whose time lies outside the window around the server's clock (a replay, or a laptop
+    that has not yet learnt the server's time: it signs again with the `server_time` of the answer)."""
+
+    code = "stale_request"
+
+    def __init__(self, server_time: float) -> None:
+        super().__init__(
+            N_(
+                "Permintaan ini ditandatangani pada waktu yang terlalu jauh dari jam server (lebih dari {minutes} "
+                "menit): permintaan lama yang diulang ditolak. Coba sinkronkan lagi."
+            ),
+            minutes=request_signing.WINDOW_SECONDS // 60,
+        )
+        self.server_time = server_time
+
+
+class DeviceMismatch(DeviceError):
+    """A signed request about another device's transfer."""
+
+    code = "device_mismatch"
 
 
 @dataclass(frozen=True)
@@ -319,3 +353,45 @@ def list_devices(uow: UnitOfWork, actor: CurrentUser) -> list[DeviceSummary]:
         found = [_summary(d) for d in devices if actor.covers(d.region or d.requested_region)]
         order = {DeviceStatus.PENDING: 0, DeviceStatus.APPROVED: 1, DeviceStatus.REVOKED: 2}
         return sorted(found, key=lambda d: order[d.status])
+
+
+def signed_device(
+    uow: UnitOfWork, authorization: str | None, method: str, target: str, body: bytes, *, allow_revoked: bool
+) -> DeviceSummary:
+    """The device that signed this transfer request (sync/request_signing.py), checked in this order: a
+    readable signature, a time inside the window of the server's clock, an enrolled device, the signature
+    verifying with its key — only then its status is told: a pending device is refused, a revoked one too
+    unless `allow_revoked` (its uploads are taken to be held for review, never applied)."""
+    try:
+        signed = request_signing.read_authorization(authorization)
+    except request_signing.UnreadableSignature:
+        raise RequestNotSigned(
+            N_(
+                "Permintaan pengiriman atau pengunduhan paket harus ditandatangani kunci perangkat yang terdaftar. "
+                "Perbarui e-JPS Desktop di kantor ini, lalu sinkronkan lagi."
+            )
+        ) from None
+    if not request_signing.within_window(signed.moment):
+        raise RequestStale(utcnow().timestamp())
+    with uow:
+        device = _find(uow, signed.device)
+        if device is None or not request_signing.signature_valid(
+            signing_public_key(device.signing_key), signed, method, target, body
+        ):
+            raise RequestNotSigned(
+                N_(
+                    "Tanda tangan permintaan tidak sah: perangkat {device} tidak dikenal server atau kuncinya tidak "
+                    "cocok. Daftarkan perangkat ini dengan 'ejps device enroll'."
+                ),
+                device=str(signed.device),
+            )
+        if device.status == DeviceStatus.REVOKED and not allow_revoked:
+            raise _revoked(device)
+        if device.status == DeviceStatus.PENDING:
+            raise DeviceNotApproved(
+                N_(
+                    "Perangkat {device} belum disetujui admin provinsi; sinkronisasi menunggu persetujuan itu."
+                ),
+                device=str(signed.device),
+            )
+        return _summary(device)

@@ -109,8 +109,7 @@ class NotABundleUpload(TransferError):
     code = "not_a_bundle"
 
 
-class DeviceNotApproved(devices.DeviceError):
-    code = "device_pending"
+DeviceNotApproved = devices.DeviceNotApproved
 
 
 class DownloadUnknown(TransferError):
@@ -171,9 +170,25 @@ def _status(uow: UnitOfWork, bundle_id: uuid.UUID) -> UploadStatus:
     return UploadStatus(int(received or 0), int(total or 0))
 
 
-def upload_status(uow: UnitOfWork, bundle_id: uuid.UUID) -> UploadStatus:
+def _check_owner(uow: UnitOfWork, bundle_id: uuid.UUID, device: uuid.UUID | None) -> None:
+    """An upload belongs to the device whose signed requests began it: no other may continue, read or apply it."""
+    if device is None:
+        return
+    owner = uow.session.scalar(select(UploadPart.device).where(UploadPart.bundle_id == bundle_id).limit(1))
+    if owner is not None and owner != device:
+        raise devices.DeviceMismatch(
+            N_(
+                "Paket {bundle} sedang dikirim oleh perangkat lain; perangkat {device} tidak dapat menyentuhnya."
+            ),
+            bundle=str(bundle_id),
+            device=str(device),
+        )
+
+
+def upload_status(uow: UnitOfWork, bundle_id: uuid.UUID, device: uuid.UUID | None = None) -> UploadStatus:
     """How much of this bundle the server holds ((0, 0): nothing)."""
     with uow:
+        _check_owner(uow, bundle_id, device)
         return _status(uow, bundle_id)
 
 
@@ -201,12 +216,18 @@ def _check_part(start: int, total: int, data: bytes) -> None:
 
 
 def store_upload_part(
-    uow: UnitOfWork, bundle_id: uuid.UUID, start: int, total: int, data: bytes
+    uow: UnitOfWork,
+    bundle_id: uuid.UUID,
+    start: int,
+    total: int,
+    data: bytes,
+    device: uuid.UUID | None = None,
 ) -> UploadStatus:
     """Keeps one piece of an upload; answers how much is now held. The same piece again changes nothing."""
     _check_part(start, total, data)
     try:
         with uow.writing():
+            _check_owner(uow, bundle_id, device)
             held = _status(uow, bundle_id)
             same = uow.session.execute(
                 select(UploadPart.total, UploadPart.data).where(
@@ -231,13 +252,14 @@ def store_upload_part(
                     total=total,
                     data=data,
                     received_at=utcnow(),
+                    device=device,
                 )
             )
             uow.commit()
             return UploadStatus(start + len(data), total)
     except IntegrityError:
         # Another process stored a piece at this place at the same moment (a retried request).
-        held = upload_status(uow, bundle_id)
+        held = upload_status(uow, bundle_id, device)
         if held.received >= start + len(data) and held.total == total:
             return held
         raise UploadOffsetMismatch(held.received, held.total, start) from None
@@ -276,9 +298,10 @@ class ReceivedUpload:
             self.content.unlink(missing_ok=True)
 
 
-def received_upload(uow: UnitOfWork, bundle_id: uuid.UUID) -> ReceivedUpload:
+def received_upload(uow: UnitOfWork, bundle_id: uuid.UUID, device: uuid.UUID | None = None) -> ReceivedUpload:
     """The whole uploaded bundle, once every piece is held (else UploadIncomplete / UploadUnknown)."""
     with uow:
+        _check_owner(uow, bundle_id, device)
         held = _complete(uow, bundle_id)
         if held.total <= UPLOAD_IN_MEMORY:
             return ReceivedUpload(b"".join(_pieces(uow, bundle_id)), held.total)
@@ -293,9 +316,9 @@ def received_upload(uow: UnitOfWork, bundle_id: uuid.UUID) -> ReceivedUpload:
         return ReceivedUpload(Path(name), held.total)
 
 
-def _held_for_review(receipt: bytes) -> bool:
-    """Whether the apply refused the bundle because its device is revoked: its changes, received and never
-    answered, stay in `upload_part` for the province to review."""
+def held_for_review(receipt: bytes) -> bool:
+    """Whether the apply refused the bundle because its device is revoked: then the bundle is kept for the
+    province's review (sync/server/held.py)."""
     try:
         body = json.loads(receipt[len(receipts.MAGIC) : -receipts.SIGNATURE_SIZE].decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -308,10 +331,8 @@ def _held_for_review(receipt: bytes) -> bool:
 
 
 def finish_upload(uow: UnitOfWork, bundle_id: uuid.UUID, receipt: bytes) -> None:
-    """Drops an answered upload's pieces (a lost answer costs a resend, answered "duplicate" from the stored
-    receipt), except a revoked device's, kept for review."""
-    if _held_for_review(receipt):
-        return
+    """Drops an answered upload's pieces: a lost answer costs a resend, answered "duplicate" from the stored
+    receipt; a revoked device's bundle was copied to the held bundles first."""
     with uow.writing():
         uow.session.execute(delete(UploadPart).where(UploadPart.bundle_id == bundle_id))
         uow.commit()
@@ -399,14 +420,18 @@ def prepare_download(
             return _store_download(units(), device_id, info, target, size)
 
 
-def prepared_download(uow: UnitOfWork, bundle_id: uuid.UUID) -> PreparedDownload:
+def prepared_download(
+    uow: UnitOfWork, bundle_id: uuid.UUID, device: uuid.UUID | None = None
+) -> PreparedDownload:
+    """The download prepared under this id; with `device`, only if prepared for that device (another device's
+    is as unknown to it)."""
     with uow:
         row = uow.session.execute(
-            select(DownloadBundle.id, DownloadBundle.size, DownloadBundle.expires_at).where(
-                DownloadBundle.bundle_id == bundle_id
-            )
+            select(DownloadBundle.id, DownloadBundle.size, DownloadBundle.expires_at, Device.uuid)
+            .join(Device, Device.id == DownloadBundle.device_id)
+            .where(DownloadBundle.bundle_id == bundle_id)
         ).first()
-    if row is None:
+    if row is None or (device is not None and row.uuid != device):
         raise DownloadUnknown(
             N_(
                 "Paket unduhan {bundle} tidak ada di server (sudah diganti yang lebih baru atau belum dibuat). "

@@ -29,11 +29,16 @@ import common  # noqa: E402, F401  (the repository on sys.path, scratch folders)
 from sqlalchemy import func, select  # noqa: E402
 
 from db.sync_models import ChangeLog  # noqa: E402
-from sync.client import SyncClient  # noqa: E402
 from sync.receipts import APPLIED, open_receipt  # noqa: E402
 from sync.server.database import SERVER_DB_ENV, open_server_database, server_keys  # noqa: E402
 from tests.sync.conftest import _free_port, _start_cluster, _stop_cluster  # noqa: E402
-from tests.sync.transport_standins import change_records, enroll, province_admin, up_bundle  # noqa: E402
+from tests.sync.transport_standins import (  # noqa: E402
+    change_records,
+    enroll,
+    province_admin,
+    signed_client,
+    up_bundle,
+)
 
 OFFICES = 50
 CHANGES = 1_000
@@ -92,7 +97,7 @@ def main() -> dict:
         def office(index: int) -> dict:
             device, bundle = devices[index], bundles[index]
             sent_at: list[float] = []
-            with SyncClient(base) as client:
+            with signed_client(base, device) as client:
                 start.wait()
                 began = time.perf_counter()
                 try:

@@ -3,6 +3,7 @@ received into `<target>.partial` and resumed from its verified prefix."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -12,16 +13,24 @@ from sqlalchemy import select, update
 
 from app.jobs import Cancelled
 from db.models import utcnow
-from db.sync_models import DownloadBundle, DownloadPart
+from db.sync_models import Device, DownloadBundle, DownloadPart
 from sync.bundle import Signer, read_bundle
-from sync.client import SyncClient, partial_path
+from sync.client import partial_path
 from sync.keys import DeviceKeys
+from sync.request_signing import RequestSigner
 from sync.server import transfers
 from sync.server.database import server_keys
-from sync.server.devices import request_enrollment
 from tests.sync import transport_standins
 from tests.sync.conftest import serving
-from tests.sync.transport_standins import Misbehaving, StandinBuild, enroll, standin_app
+from tests.sync.transport_standins import (
+    EnrolledDevice,
+    Misbehaving,
+    StandinBuild,
+    enroll,
+    signed,
+    signed_client,
+    standin_app,
+)
 
 server_url_db = transport_standins.server_url_db
 server_database = transport_standins.server_database
@@ -68,7 +77,7 @@ def test_a_download_cut_midway_resumes_in_a_new_client_and_the_file_is_byte_iden
     device, app = large_download
     target = tmp_path / "turun.ejps"
     with serving(app) as url:
-        with SyncClient(url) as client:
+        with signed_client(url, device) as client:
             offer = client.request_download(device.uuid, 0)
             assert offer.size > 3 * MB and offer.records == 4000
             reports = []
@@ -86,7 +95,7 @@ def test_a_download_cut_midway_resumes_in_a_new_client_and_the_file_is_byte_iden
         cut_at = partial.stat().st_size
 
         reports.clear()
-        with SyncClient(url) as client:
+        with signed_client(url, device) as client:
             got = client.download(
                 offer.bundle_id, target, lambda d, t: reports.append(d),
                 device=device.uuid, private_key=device.keys.encryption,
@@ -102,7 +111,7 @@ def test_a_download_cut_midway_resumes_in_a_new_client_and_the_file_is_byte_iden
 def test_a_torn_partial_tail_is_cut_back_to_the_verified_prefix(server_database, large_download, tmp_path):
     device, app = large_download
     target = tmp_path / "turun.ejps"
-    with serving(app) as url, SyncClient(url) as client:
+    with serving(app) as url, signed_client(url, device) as client:
         offer = client.request_download(device.uuid, 0)
         whole = stored_bytes(server_database, offer.bundle_id)
         # A process killed while writing: 2.5 MB received, then a torn write's garbage.
@@ -118,7 +127,7 @@ def test_a_partial_file_of_another_bundle_is_dropped_and_the_download_starts_ove
 ):
     device, app = large_download
     target = tmp_path / "turun.ejps"
-    with serving(app) as url, SyncClient(url) as client:
+    with serving(app) as url, signed_client(url, device) as client:
         old = client.request_download(device.uuid, 0)
         partial_path(target).write_bytes(stored_bytes(server_database, old.bundle_id)[: 2 * MB])
         new = client.request_download(device.uuid, 0)
@@ -129,53 +138,62 @@ def test_a_partial_file_of_another_bundle_is_dropped_and_the_download_starts_ove
 
 def test_the_download_endpoint_serves_ranges_and_refuses_what_lies_beyond(server_database):
     device = enroll(server_database)
-    with serving(standin_app(server_database)) as url, SyncClient(url) as client:
+    with serving(standin_app(server_database)) as url, signed_client(url, device) as client:
         offer = client.request_download(device.uuid, 0)
-        path = f"{url}/v1/downloads/{offer.bundle_id}"
-        whole = httpx.get(path)
+        where = f"/v1/downloads/{offer.bundle_id}"
+        path, sign = f"{url}{where}", signed(device, "GET", where)
+        whole = httpx.get(path, headers=sign)
         assert (whole.status_code, whole.headers["content-type"]) == (200, "application/octet-stream")
         assert (
             whole.content == stored_bytes(server_database, offer.bundle_id)
             and len(whole.content) == offer.size
         )
-        part = httpx.get(path, headers={"Range": "bytes=100-"})
+        part = httpx.get(path, headers=sign | {"Range": "bytes=100-"})
         assert (part.status_code, part.headers["content-range"]) == (
             206,
             f"bytes 100-{offer.size - 1}/{offer.size}",
         )
         assert part.content == whole.content[100:]
-        beyond = httpx.get(path, headers={"Range": f"bytes={offer.size}-"})
+        beyond = httpx.get(path, headers=sign | {"Range": f"bytes={offer.size}-"})
         assert (beyond.status_code, beyond.headers["content-range"]) == (416, f"bytes */{offer.size}")
         assert beyond.json()["code"] == "range_not_satisfiable"
-        odd = httpx.get(path, headers={"Range": "halaman=3"})
+        odd = httpx.get(path, headers=sign | {"Range": "halaman=3"})
         assert (odd.status_code, odd.json()["code"]) == (400, "invalid_range")
 
 
 def test_a_new_request_replaces_the_devices_previous_download_and_an_old_one_expires(server_database):
     device = enroll(server_database)
-    with serving(standin_app(server_database)) as url, SyncClient(url) as client:
+    with serving(standin_app(server_database)) as url, signed_client(url, device) as client:
         first = client.request_download(device.uuid, 0)
         second = client.request_download(device.uuid, 0)
-        gone = httpx.get(f"{url}/v1/downloads/{first.bundle_id}")
+        gone = _get(url, device, f"/v1/downloads/{first.bundle_id}")
         assert (gone.status_code, gone.json()["code"]) == (404, "download_unknown")
         assert "Minta paket baru" in gone.json()["message"]
         with server_database.unit_of_work().writing() as uow:
             uow.session.execute(update(DownloadBundle).values(expires_at=utcnow() - timedelta(minutes=1)))
             uow.commit()
-        expired = httpx.get(f"{url}/v1/downloads/{second.bundle_id}")
+        expired = _get(url, device, f"/v1/downloads/{second.bundle_id}")
         assert (expired.status_code, expired.json()["code"]) == (410, "download_expired")
     with server_database.unit_of_work() as uow:
         assert uow.session.scalar(select(DownloadBundle.bundle_id)) == uuid.UUID(second.bundle_id)
 
 
+def _get(url: str, device, path: str) -> httpx.Response:
+    return httpx.get(f"{url}{path}", headers=signed(device, "GET", path))
+
+
 def test_only_an_approved_device_gets_a_download(server_database):
-    pending = uuid.uuid4()
-    request_enrollment(
-        server_database.unit_of_work(), pending, "Kantor", "7501", DeviceKeys.generate().public()
-    )
+    pending = enroll(server_database)
+    with server_database.unit_of_work().writing() as uow:
+        uow.session.execute(update(Device).where(Device.uuid == pending.uuid).values(status="pending"))
+        uow.commit()
+    stranger = EnrolledDevice(uuid.uuid4(), DeviceKeys.generate(), "7501")
     with serving(standin_app(server_database)) as url:
-        for device, status, code in [(pending, 403, "device_pending"), (uuid.uuid4(), 404, "unknown_device")]:
-            answer = httpx.post(f"{url}/v1/downloads", json={"device": str(device), "since": 0})
+        for device, status, code in [(pending, 403, "device_pending"), (stranger, 401, "unsigned_request")]:
+            body = json.dumps({"device": str(device.uuid), "since": 0}).encode()
+            headers = RequestSigner(device.uuid, device.keys.signing).headers("POST", "/v1/downloads", body)
+            headers["Content-Type"] = "application/json"
+            answer = httpx.post(f"{url}/v1/downloads", content=body, headers=headers)
             assert (answer.status_code, answer.json()["code"]) == (status, code)
 
 

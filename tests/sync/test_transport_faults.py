@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from db.sync_models import ChangeLog
 from sync.client import (
     ServerAnswerInvalid,
-    SyncClient,
     TransferInterrupted,
     TransferMismatch,
     partial_path,
@@ -29,6 +28,7 @@ from tests.sync.transport_standins import (
     StandinBuild,
     change_records,
     enroll,
+    signed_client,
     standin_app,
     up_bundle,
 )
@@ -56,12 +56,15 @@ def test_garbage_answered_midway_through_an_upload_is_said_and_the_upload_resume
     app = Misbehaving(standin_app(server_database))
     app.fault = Fault("PUT", "/v1/uploads/", "html", after=1)
     with serving(app) as url:
-        with SyncClient(url, backoff=0.01) as client, pytest.raises(ServerAnswerInvalid) as garbage:
+        with (
+            signed_client(url, upload.header.sender, backoff=0.01) as client,
+            pytest.raises(ServerAnswerInvalid) as garbage,
+        ):
             client.upload(upload.header.bundle_id, upload.data)
         assert "tidak dapat dibaca" in str(garbage.value)
         assert _held(server_database, upload) == MB
         app.fault = None
-        with SyncClient(url) as client:
+        with signed_client(url, upload.header.sender) as client:
             reports = []
             client.upload(upload.header.bundle_id, upload.data, lambda d, t: reports.append(d))
     assert reports[0] == MB
@@ -73,7 +76,7 @@ def test_a_server_that_stops_answering_midway_through_an_upload_is_said_and_the_
     app = Misbehaving(standin_app(server_database))
     app.fault = Fault("PUT", "/v1/uploads/", "stall", after=1, seconds=1.0)
     with serving(app) as url:
-        with SyncClient(url, timeout=QUICK, attempts=2, backoff=0.01) as client:
+        with signed_client(url, upload.header.sender, timeout=QUICK, attempts=2, backoff=0.01) as client:
             with pytest.raises(TransferInterrupted) as silent:
                 client.upload(upload.header.bundle_id, upload.data)
         message = str(silent.value)
@@ -82,7 +85,7 @@ def test_a_server_that_stops_answering_midway_through_an_upload_is_said_and_the_
         )
         assert _held(server_database, upload) == MB
         app.fault = None
-        with SyncClient(url) as client:
+        with signed_client(url, upload.header.sender) as client:
             reports = []
             client.upload(upload.header.bundle_id, upload.data, lambda d, t: reports.append(d))
     assert reports[0] == MB
@@ -95,7 +98,7 @@ def test_a_lost_answer_to_the_apply_is_recovered_by_sending_again_and_answered_d
     again, learns the server holds nothing, sends the bundle again and gets the stored answer."""
     app = Misbehaving(standin_app(server_database))
     app.fault = Fault("POST", "/v1/uploads/", "cut_at", at=0, once=True)
-    with serving(app) as url, SyncClient(url, backoff=0.01) as client:
+    with serving(app) as url, signed_client(url, upload.header.sender, backoff=0.01) as client:
         answer = client.upload(upload.header.bundle_id, upload.data)
     with server_database.unit_of_work() as uow:
         key = server_keys(uow.session).public().signing
@@ -114,7 +117,7 @@ def prepared(server_database, tmp_path):
 
 def _finish(url, device, offer, target, database) -> None:
     """The server behaves again: the download completes from what was kept, byte for byte."""
-    with SyncClient(url) as client:
+    with signed_client(url, device) as client:
         client.download(offer.bundle_id, target, device=device.uuid, private_key=device.keys.encryption)
     assert target.read_bytes() == stored_bytes(database, offer.bundle_id)
 
@@ -131,7 +134,7 @@ def test_a_download_the_server_stops_midway_keeps_what_arrived_and_resumes(
 ):
     device, app, target = prepared
     with serving(app) as url:
-        with SyncClient(url, timeout=QUICK, attempts=2, backoff=0.01) as client:
+        with signed_client(url, device, timeout=QUICK, attempts=2, backoff=0.01) as client:
             offer = client.request_download(device.uuid, 0)
             app.fault = Fault("GET", "/v1/downloads/", kind, at=int(1.5 * MB), seconds=1.0)
             with pytest.raises(error) as stopped:
@@ -150,14 +153,14 @@ def test_a_garbage_page_instead_of_the_download_is_said_and_the_partial_file_is_
 ):
     device, app, target = prepared
     with serving(app) as url:
-        with SyncClient(url) as client:
+        with signed_client(url, device) as client:
             offer = client.request_download(device.uuid, 0)
         app.fault = Fault("GET", "/v1/downloads/", "cut_at", at=2 * MB + 100)
-        with SyncClient(url, attempts=1) as client, pytest.raises(TransferInterrupted):
+        with signed_client(url, device, attempts=1) as client, pytest.raises(TransferInterrupted):
             client.download(offer.bundle_id, target, device=device.uuid, private_key=device.keys.encryption)
         kept = partial_path(target).read_bytes()
         app.fault = Fault("GET", "/v1/downloads/", "html")
-        with SyncClient(url) as client, pytest.raises(ServerAnswerInvalid) as garbage:
+        with signed_client(url, device) as client, pytest.raises(ServerAnswerInvalid) as garbage:
             client.download(offer.bundle_id, target, device=device.uuid, private_key=device.keys.encryption)
         assert "tidak dapat dibaca" in str(garbage.value)
         now = partial_path(target).read_bytes()
@@ -169,7 +172,7 @@ def test_a_garbage_page_instead_of_the_download_is_said_and_the_partial_file_is_
 def test_corrupted_bytes_are_caught_at_the_end_and_cut_back_to_the_verified_prefix(server_database, prepared):
     device, app, target = prepared
     with serving(app) as url:
-        with SyncClient(url) as client:
+        with signed_client(url, device) as client:
             offer = client.request_download(device.uuid, 0)
             app.fault = Fault("GET", "/v1/downloads/", "corrupt_at", at=int(1.5 * MB))
             with pytest.raises(ServerAnswerInvalid) as corrupt:
@@ -187,13 +190,13 @@ def test_a_416_or_a_changed_size_drops_the_partial_file_and_says_the_bundle_chan
 ):
     device, app, target = prepared
     with serving(app) as url:
-        with SyncClient(url) as client:
+        with signed_client(url, device) as client:
             offer = client.request_download(device.uuid, 0)
         partial_path(target).write_bytes(stored_bytes(server_database, offer.bundle_id)[: 2 * MB])
         app.fault = Fault(
             "GET", "/v1/downloads/", "status", status=416, headers=((b"content-range", b"bytes */900"),)
         )
-        with SyncClient(url) as client, pytest.raises(TransferMismatch) as mismatch:
+        with signed_client(url, device) as client, pytest.raises(TransferMismatch) as mismatch:
             client.download(offer.bundle_id, target, device=device.uuid, private_key=device.keys.encryption)
         assert "tidak cocok" in str(mismatch.value) and "900" in str(mismatch.value)
         assert not partial_path(target).exists()
@@ -204,7 +207,7 @@ def test_a_416_or_a_changed_size_drops_the_partial_file_and_says_the_bundle_chan
             "GET", "/v1/downloads/", "status", status=200,
             headers=((b"content-type", b"application/octet-stream"), (b"content-length", str(size).encode())),
         )  # fmt: skip
-        with SyncClient(url) as client, pytest.raises(TransferMismatch):
+        with signed_client(url, device) as client, pytest.raises(TransferMismatch):
             client.download(
                 offer.bundle_id,
                 target,

@@ -10,13 +10,21 @@ from sqlalchemy import func, select
 
 from app.jobs import Cancelled
 from db.sync_models import ChangeLog, UploadPart
-from sync.client import SyncClient, TransferInterrupted
-from sync.receipts import APPLIED, DUPLICATE, REFUSED, Receipt, open_receipt, sign_receipt
+from sync.client import TransferInterrupted
+from sync.receipts import APPLIED, DUPLICATE, Receipt, open_receipt
 from sync.server import transfers
 from sync.server.database import open_server_database, server_keys
 from tests.sync import transport_standins
 from tests.sync.conftest import serving
-from tests.sync.transport_standins import change_records, enroll, server_process, standin_app, up_bundle
+from tests.sync.transport_standins import (
+    change_records,
+    enroll,
+    server_process,
+    signed,
+    signed_client,
+    standin_app,
+    up_bundle,
+)
 
 # The fixtures: a server database on SQLite and on PostgreSQL.
 server_url_db = transport_standins.server_url_db
@@ -50,7 +58,7 @@ def test_an_upload_goes_in_pieces_and_is_answered_with_the_signed_receipt(server
     bundle = up_bundle(server_database, device, change_records(device, 3000, filler=800))
     assert len(bundle.data) > 2 * MB
     reports = []
-    with serving(standin_app(server_database)) as url, SyncClient(url) as client:
+    with serving(standin_app(server_database)) as url, signed_client(url, device) as client:
         answer = client.upload(
             bundle.header.bundle_id, bundle.data, lambda done, total: reports.append((done, total))
         )
@@ -74,7 +82,7 @@ def test_an_upload_from_a_file_path_is_sent_the_same(server_database, tmp_path):
     bundle = up_bundle(server_database, device, change_records(device, 50))
     path = tmp_path / "keluar.ejps"
     path.write_bytes(bundle.data)
-    with serving(standin_app(server_database)) as url, SyncClient(url) as client:
+    with serving(standin_app(server_database)) as url, signed_client(url, device) as client:
         answer = client.upload(bundle.header.bundle_id, path)
     assert _receipt(server_database, device, answer).verdict == APPLIED
 
@@ -82,7 +90,7 @@ def test_an_upload_from_a_file_path_is_sent_the_same(server_database, tmp_path):
 def test_a_lost_receipt_is_answered_again_as_duplicate_when_the_same_bundle_is_sent_again(server_database):
     device = enroll(server_database)
     bundle = up_bundle(server_database, device, change_records(device, 20))
-    with serving(standin_app(server_database)) as url, SyncClient(url) as client:
+    with serving(standin_app(server_database)) as url, signed_client(url, device) as client:
         first = client.upload(bundle.header.bundle_id, bundle.data)
         again = client.upload(bundle.header.bundle_id, bundle.data)
     assert _receipt(server_database, device, first).verdict == APPLIED
@@ -108,7 +116,7 @@ def test_an_upload_killed_at_40_percent_continues_in_a_new_client_and_a_new_serv
                     process.wait()
 
             with (
-                SyncClient(url, attempts=2, backoff=0.01) as client,
+                signed_client(url, device, attempts=2, backoff=0.01) as client,
                 pytest.raises(TransferInterrupted) as cut,
             ):
                 client.upload(bundle.header.bundle_id, bundle.data, kill_at_40_percent)
@@ -118,7 +126,7 @@ def test_an_upload_killed_at_40_percent_continues_in_a_new_client_and_a_new_serv
         assert "melanjutkan dari situ" in str(cut.value)
 
         reports = []
-        with server_process(server_url_db) as (url, _), SyncClient(url) as client:
+        with server_process(server_url_db) as (url, _), signed_client(url, device) as client:
             answer = client.upload(bundle.header.bundle_id, bundle.data, lambda d, t: reports.append(d))
         assert reports[0] == held.received  # continued where the server stood
         assert len(reports) == (total - held.received + MB - 1) // MB + 1
@@ -137,7 +145,7 @@ def test_two_server_processes_on_one_postgresql_serve_pieces_of_the_same_upload(
         pieces = -(-len(bundle.data) // MB)
         assert pieces >= 3
         with serving(standin_app(first)) as one, serving(standin_app(second)) as two:
-            clients = [SyncClient(one), SyncClient(two)]
+            clients = [signed_client(one, device), signed_client(two, device)]
             answer, turn, rounds = None, 0, 0
             while answer is None:
                 asked = []  # each call sends one piece, then stops: the other process takes the next one
@@ -164,9 +172,18 @@ def test_two_server_processes_on_one_postgresql_serve_pieces_of_the_same_upload(
 # --- the endpoints' rules, spoken to directly ---------------------------------------------------------------------
 
 
-def _put(url: str, bundle_id: str, start: int, data: bytes, total: int) -> httpx.Response:
+def _put(url: str, device, bundle_id: str, start: int, data: bytes, total: int) -> httpx.Response:
+    path = f"/v1/uploads/{bundle_id}"
     headers = {"Content-Range": f"bytes {start}-{start + len(data) - 1}/{total}"}
-    return httpx.put(f"{url}/v1/uploads/{bundle_id}", content=data, headers=headers)
+    return httpx.put(f"{url}{path}", content=data, headers=headers | signed(device, "PUT", path, data))
+
+
+def _get(url: str, device, path: str) -> httpx.Response:
+    return httpx.get(f"{url}{path}", headers=signed(device, "GET", path))
+
+
+def _post(url: str, device, path: str) -> httpx.Response:
+    return httpx.post(f"{url}{path}", headers=signed(device, "POST", path))
 
 
 def test_a_piece_is_taken_only_where_the_held_ones_end_and_a_repeated_piece_changes_nothing(server_database):
@@ -174,22 +191,34 @@ def test_a_piece_is_taken_only_where_the_held_ones_end_and_a_repeated_piece_chan
     data = up_bundle(server_database, device, change_records(device, 10)).data
     bundle_id, total, half = str(uuid.uuid4()), len(data), len(data) // 2
     with serving(standin_app(server_database)) as url:
-        assert httpx.get(f"{url}/v1/uploads/{bundle_id}").json() == {"received": 0, "total": 0}
-        assert _put(url, bundle_id, 0, data[:half], total).json() == {"received": half, "total": total}
-        assert _put(url, bundle_id, 0, data[:half], total).json() == {"received": half, "total": total}
-        ahead = _put(url, bundle_id, half + 10, data[half + 10 :], total)
+        assert _get(url, device, f"/v1/uploads/{bundle_id}").json() == {"received": 0, "total": 0}
+        assert _put(url, device, bundle_id, 0, data[:half], total).json() == {
+            "received": half,
+            "total": total,
+        }
+        assert _put(url, device, bundle_id, 0, data[:half], total).json() == {
+            "received": half,
+            "total": total,
+        }
+        ahead = _put(url, device, bundle_id, half + 10, data[half + 10 :], total)
         assert (ahead.status_code, ahead.json()["code"], ahead.json()["received"]) == (
             409,
             "upload_offset",
             half,
         )
         assert "Kirim lanjutan dari bita" in ahead.json()["message"]
-        early = httpx.post(f"{url}/v1/uploads/{bundle_id}/apply")
+        early = _post(url, device, f"/v1/uploads/{bundle_id}/apply")
         assert (early.status_code, early.json()["code"]) == (409, "upload_incomplete")
-        assert _put(url, bundle_id, half, data[half:], total).json() == {"received": total, "total": total}
-        assert httpx.get(f"{url}/v1/uploads/{bundle_id}").json() == {"received": total, "total": total}
+        assert _put(url, device, bundle_id, half, data[half:], total).json() == {
+            "received": total,
+            "total": total,
+        }
+        assert _get(url, device, f"/v1/uploads/{bundle_id}").json() == {"received": total, "total": total}
         # The last piece again (its answer was lost): taken as already held.
-        assert _put(url, bundle_id, half, data[half:], total).json() == {"received": total, "total": total}
+        assert _put(url, device, bundle_id, half, data[half:], total).json() == {
+            "received": total,
+            "total": total,
+        }
 
 
 @pytest.mark.parametrize(
@@ -210,33 +239,18 @@ def test_a_piece_is_taken_only_where_the_held_ones_end_and_a_repeated_piece_chan
 def test_a_malformed_piece_is_refused_in_indonesian_and_nothing_is_kept(
     server_database, headers, body, status, code
 ):
-    bundle_id = str(uuid.uuid4())
+    device, bundle_id = enroll(server_database), str(uuid.uuid4())
+    path = f"/v1/uploads/{bundle_id}"
     with serving(standin_app(server_database)) as url:
-        answer = httpx.put(f"{url}/v1/uploads/{bundle_id}", content=body, headers=headers)
+        answer = httpx.put(f"{url}{path}", content=body, headers=headers | signed(device, "PUT", path, body))
         assert (answer.status_code, answer.json()["code"]) == (status, code)
         assert answer.json()["message"]
-        assert httpx.get(f"{url}/v1/uploads/{bundle_id}").json() == {"received": 0, "total": 0}
+        assert _get(url, device, f"/v1/uploads/{bundle_id}").json() == {"received": 0, "total": 0}
 
 
 def test_applying_an_upload_the_server_does_not_hold_says_to_send_it_again(server_database):
+    device = enroll(server_database)
     with serving(standin_app(server_database)) as url:
-        answer = httpx.post(f"{url}/v1/uploads/{uuid.uuid4()}/apply")
+        answer = _post(url, device, f"/v1/uploads/{uuid.uuid4()}/apply")
     assert (answer.status_code, answer.json()["code"]) == (404, "upload_unknown")
     assert "kirim paketnya dari awal" in answer.json()["message"]
-
-
-def test_a_revoked_devices_refused_upload_stays_held_for_review(server_database):
-    """Its changes were received but never answered: the province reviews them (issue 12)."""
-    bundle_id = uuid.uuid4()
-    transfers.store_upload_part(server_database.unit_of_work(), bundle_id, 0, 20, b"EJPSBNDL" + bytes(12))
-    with server_database.unit_of_work() as uow:
-        signing = server_keys(uow.session).signing
-
-    def refusal(code: str) -> bytes:
-        receipt = Receipt(str(bundle_id), "", "d", "up:d", REFUSED, 0, "", refusal_code=code)
-        return sign_receipt(receipt, signing)
-
-    transfers.finish_upload(server_database.unit_of_work(), bundle_id, refusal("revoked_signer"))
-    assert _held(server_database, str(bundle_id)) == 1
-    transfers.finish_upload(server_database.unit_of_work(), bundle_id, refusal("chunk_mismatch"))
-    assert _held(server_database, str(bundle_id)) == 0

@@ -32,8 +32,10 @@ from app.uow import UnitOfWork
 from db.models import User
 from db.sync_models import ChangeLog, Device, DeviceStream
 from sync.bundle import Signer, build_bundle, open_bundle, write_bundle
+from sync.client import SyncClient
 from sync.keys import DeviceKeys, encryption_public_key, signing_public_key
 from sync.receipts import APPLIED, DUPLICATE, ChangeAnswer, Receipt, sign_receipt
+from sync.request_signing import RequestSigner
 from sync.server.app import create_app
 from sync.server.database import SERVER_DB_ENV, ServerDatabase, open_server_database, server_keys
 from sync.server.devices import approve_device, request_enrollment
@@ -53,13 +55,36 @@ class EnrolledDevice:
     region: str
 
 
+# Every device enrolled by the tests, by its id: a test holding only a bundle signs its requests as its sender.
+_ENROLLED: dict[str, EnrolledDevice] = {}
+
+
+def _enrolled(device: EnrolledDevice | uuid.UUID | str) -> EnrolledDevice:
+    return device if isinstance(device, EnrolledDevice) else _ENROLLED[str(device)]
+
+
+def signed_client(url: str, device: EnrolledDevice | uuid.UUID | str, **options: Any) -> SyncClient:
+    """The laptop's client, signing its transfer requests as `device` (an enrolled one, or its id)."""
+    enrolled = _enrolled(device)
+    return SyncClient(url, signer=RequestSigner(enrolled.uuid, enrolled.keys.signing), **options)
+
+
+def signed(
+    device: EnrolledDevice | uuid.UUID | str, method: str, path: str, body: bytes = b""
+) -> dict[str, str]:
+    """The signature headers of a raw request to `path` (from /v1/ on) sent as `device`."""
+    enrolled = _enrolled(device)
+    return RequestSigner(enrolled.uuid, enrolled.keys.signing).headers(method, path, body)
+
+
 def enroll(database: ServerDatabase, region: str = "7501", admin=None) -> EnrolledDevice:
     """A device enrolled the way an office is: its request, then the province's admin approving the code."""
     admin = admin or province_admin(database)
     device, keys = uuid.uuid4(), DeviceKeys.generate()
     ticket = request_enrollment(database.unit_of_work(), device, f"Kantor {region}", region, keys.public())
     approve_device(database.unit_of_work(), admin, ticket.code)
-    return EnrolledDevice(device, keys, region)
+    _ENROLLED[str(device)] = EnrolledDevice(device, keys, region)
+    return _ENROLLED[str(device)]
 
 
 def province_admin(database: ServerDatabase):

@@ -42,6 +42,7 @@ from app.sync.status import (
     ConflictView,
     LedgerFilter,
     SyncOverview,
+    conflict_fields,
     export_ledger_csv,
     ledger_kinds,
     open_conflicts,
@@ -316,8 +317,9 @@ class SyncPage(QWidget):
         box.addWidget(self.conflicts_empty)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         self.conflict_list = read_only_table([_("Data"), _("Jenis"), _("Oleh")], "conflict_list")
-        self.conflict_list.setColumnWidth(0, 240)
-        self.conflict_list.setColumnWidth(1, 110)
+        # NIK and name whole at 1366 px: the officer recognises the person by them.
+        self.conflict_list.setColumnWidth(0, 330)
+        self.conflict_list.setColumnWidth(1, 120)
         self.conflict_list.itemSelectionChanged.connect(self._show_conflict)
         splitter.addWidget(self.conflict_list)
         detail = QWidget()
@@ -344,7 +346,7 @@ class SyncPage(QWidget):
         buttons.addStretch(1)
         detail_box.addLayout(buttons)
         splitter.addWidget(detail)
-        splitter.setSizes([420, 620])
+        splitter.setSizes([560, 580])
         self.conflict_splitter = splitter
         box.addWidget(splitter, 1)
         return tab
@@ -551,14 +553,10 @@ class SyncPage(QWidget):
                 base=conflict.base,
             )
         )
-        for field in sorted(set(conflict.mine) | set(conflict.theirs)):
-            mine, theirs = conflict.mine.get(field), conflict.theirs.get(field)
-            colours = {1: FLAGGED_COLOUR, 2: FLAGGED_COLOUR} if mine != theirs else None
+        for field in conflict_fields(conflict):
+            colours = {1: FLAGGED_COLOUR, 2: FLAGGED_COLOUR} if field.differs else None
             fill_row(
-                self.conflict_values,
-                [field, "" if mine is None else mine, "" if theirs is None else theirs],
-                field,
-                colours=colours,
+                self.conflict_values, [field.label, field.mine, field.theirs], field.name, colours=colours
             )
 
     def _update_buttons(self) -> None:
@@ -789,11 +787,14 @@ class SyncPage(QWidget):
         rows = self.conflict_values.selectionModel().selectedRows()
         if conflict is None:
             return
-        fields = sorted(set(conflict.mine) | set(conflict.theirs))
-        field = row_data(self.conflict_values, rows[0].row()) if rows else fields[0]
+        fields = {field.name: field for field in conflict_fields(conflict)}
+        field = row_data(self.conflict_values, rows[0].row()) if rows else next(iter(fields))
         current = conflict.theirs.get(field, conflict.mine.get(field, ""))
         value, ok = QInputDialog.getText(
-            self, _("Ubah nilai"), _("Nilai baru untuk {field}:").format(field=field), text=str(current or "")
+            self,
+            _("Ubah nilai"),
+            _("Nilai baru untuk {field}:").format(field=fields[field].label),
+            text=str(current or ""),
         )
         if ok:
             self.resolve_selected({field: value})

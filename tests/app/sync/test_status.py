@@ -138,7 +138,7 @@ def test_open_conflicts_are_listed_with_the_record_they_concern(sent_office):
 
     (conflict,) = open_conflicts(sent_office.db.unit_of_work(), sent_office.operator)
     assert (conflict.label, conflict.mine, conflict.theirs) == (
-        "Penduduk",
+        "Data penduduk",
         {"nama": "SITI AMINAH"},
         {"nama": "SITI AMINA"},
     )
