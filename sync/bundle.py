@@ -178,11 +178,11 @@ class OpenedBundle:
 # --- building -------------------------------------------------------------------------------------------------
 
 
-def _chunk_texts(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[tuple[bytes, int]]:
+def _chunk_texts(records: Iterable[Mapping[str, Any] | str], size: int) -> Iterator[tuple[bytes, int]]:
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     batch: list[str] = []
     for record in records:
-        batch.append(encode(record))
+        batch.append(record if isinstance(record, str) else encode(record))
         if len(batch) == size:
             yield "\n".join(batch).encode("utf-8"), size
             batch = []
@@ -195,7 +195,7 @@ def _pack(text: bytes) -> tuple[bytes, str]:
     return compressed, hashlib.sha256(compressed).hexdigest()
 
 
-def _chunks(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[tuple[bytes, str, int]]:
+def _chunks(records: Iterable[Mapping[str, Any] | str], size: int) -> Iterator[tuple[bytes, str, int]]:
     """(compressed chunk, its SHA-256, its record count) in order.
 
     zlib and SHA-256 release the GIL: one chunk is compressed on a second thread while the next is encoded
@@ -216,7 +216,7 @@ def _chunks(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[tuple[b
 
 def _write(
     out: BinaryIO,
-    records: Iterable[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any] | str],
     *,
     sender: str,
     recipient: str,
@@ -277,11 +277,15 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def write_bundle(
-    target: str | os.PathLike[str] | BinaryIO, records: Iterable[Mapping[str, Any]], **fields: Any
+    target: str | os.PathLike[str] | BinaryIO, records: Iterable[Mapping[str, Any] | str], **fields: Any
 ) -> WrittenBundle:
     """Signs `records` as one bundle encrypted to `recipient_key`, written to `target` as they come.
 
-    `fields` are build_bundle's keyword arguments. The records may be an iterator over a query: each chunk is
+    A record is a JSON-safe dict, or already its JSON text (one line: an object, no raw newline), as the
+    outbox writes it in SQL (sync/changes.py `outbox_lines`). `fields` are `_write`'s keyword arguments: the
+    header's sender, recipient, region, stream, seq_from, seq_to, prev_hash (province, bundle_id, created_at
+    optional), the sender's `signing_key`, the recipient's `recipient_key`, and `chunk_records` and
+    `segment_size` (tests make them small). The records may be an iterator over a query: each chunk is
     compressed, hashed and encrypted as soon as it is full, so memory holds one chunk and one segment, never
     the bundle. A path gets the file only complete: it is written under a temporary name in the same folder
     (already encrypted: no record ever lies in clear on disk), flushed to disk, then renamed; if the records
@@ -305,44 +309,11 @@ def write_bundle(
     return written
 
 
-def build_bundle(
-    records: Iterable[Mapping[str, Any]],
-    *,
-    sender: str,
-    recipient: str,
-    region: str,
-    stream: str,
-    seq_from: int,
-    seq_to: int,
-    prev_hash: str,
-    signing_key: Ed25519PrivateKey,
-    recipient_key: X25519PublicKey,
-    province: str = PROVINCE,
-    bundle_id: str | None = None,
-    created_at: datetime | None = None,
-    chunk_records: int = CHUNK_RECORDS,
-    segment_size: int = crypto.SEGMENT_SIZE,
-) -> SealedBundle:
-    """Signs `records` (JSON-safe dicts, in order) as one bundle and encrypts it to `recipient_key`, in memory."""
+def build_bundle(records: Iterable[Mapping[str, Any] | str], **fields: Any) -> SealedBundle:
+    """Signs `records` (in order) as one bundle and encrypts it to `recipient_key`, in memory; `fields` as
+    write_bundle's."""
     buffer = io.BytesIO()
-    written = _write(
-        buffer,
-        records,
-        sender=sender,
-        recipient=recipient,
-        region=region,
-        stream=stream,
-        seq_from=seq_from,
-        seq_to=seq_to,
-        prev_hash=prev_hash,
-        signing_key=signing_key,
-        recipient_key=recipient_key,
-        province=province,
-        bundle_id=bundle_id,
-        created_at=created_at,
-        chunk_records=chunk_records,
-        segment_size=segment_size,
-    )
+    written = _write(buffer, records, **fields)
     return SealedBundle(buffer.getvalue(), written.header, written.hash)
 
 
