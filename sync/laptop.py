@@ -42,7 +42,7 @@ from db.models import Office, utcnow
 from db.sync_models import DownloadProgress, OutboxBundle, SyncChange, SyncConflict, SyncState
 from sync.answer import UsbRequest, read_answer_file, write_request_file
 from sync.bundle import BundleRefused, Signer, build_bundle, read_bundle
-from sync.changes import UPSERT, Change, outbox
+from sync.changes import UPSERT, Change, outbox_lines, outbox_span
 from sync.client import DOWNLOAD_LIMIT, SyncClient
 from sync.entities import entities, region_overlaps
 from sync.keys import PublicKeys, device_keys
@@ -155,19 +155,20 @@ def prepare_upload(db: OfficeDatabase, user: CurrentUser) -> OutgoingBundle | No
         if waiting is not None:
             return _outgoing(waiting, reused=True)
         connection = session.connection()
-        changes = outbox(connection, context.device, limit=UPLOAD_LIMIT)
-        if not changes:
+        span = outbox_span(connection, limit=UPLOAD_LIMIT)
+        if span is None:
             return None
+        seq_from, seq_to, count = span
         state = session.get(SyncState, 1)
         keys = device_keys(session)
         sealed = build_bundle(
-            (change.to_dict() for change in changes),
+            outbox_lines(connection, context.device, seq_from, seq_to),
             sender=str(context.device),
             recipient="server",
             region=context.region,
             stream=up_stream(str(context.device)),
-            seq_from=changes[0].seq,
-            seq_to=changes[-1].seq,
+            seq_from=seq_from,
+            seq_to=seq_to,
             prev_hash=state.up_last_hash,
             signing_key=keys.signing,
             recipient_key=context.server.encryption,
@@ -176,9 +177,9 @@ def prepare_upload(db: OfficeDatabase, user: CurrentUser) -> OutgoingBundle | No
             bundle_id=uuid.UUID(sealed.header.bundle_id),
             hash=sealed.hash,
             prev_hash=state.up_last_hash,
-            seq_from=changes[0].seq,
-            seq_to=changes[-1].seq,
-            records=len(changes),
+            seq_from=seq_from,
+            seq_to=seq_to,
+            records=count,
             data=sealed.data,
             verdict="",
         )
