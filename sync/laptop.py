@@ -341,6 +341,7 @@ def apply_download(
         conflicts = 0
         start = 0
         done = 0
+        reading, expected = iter(()), -1  # the chunks read on, while the one before is being applied
         while True:
             if cancelled is not None and cancelled():
                 raise SyncCancelled(
@@ -368,7 +369,10 @@ def apply_download(
                     return DownloadSummary(
                         header.bundle_id, "applied", header.records, header.seq_to, counts, conflicts, done
                     )
-                index, records = next(bundle.chunks(start))
+                if expected != start:
+                    reading = bundle.chunks(start)
+                index, records = next(reading)
+                expected = index + 1
                 last = index == total - 1
                 plain = [r for r in records if r.get("entity") != CONFLICT_ENTITY]
                 travelling = [r for r in records if r.get("entity") == CONFLICT_ENTITY]
