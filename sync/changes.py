@@ -119,14 +119,16 @@ def _sql_value(column, alias: str) -> str:
 
 
 def _reference_sql(entity: Entity, column: str, alias: str) -> str:
+    # The uid is formatted inside the lookup: around it, the lookup would run once per piece of the text.
     reference = entity.reference(column)
+    uid_text = _uuid_text("x.uid")
     if reference.by:
         cases = " ".join(
-            f"WHEN '{target}' THEN (SELECT x.uid FROM {target} x WHERE x.id = {alias}.{column})"
+            f"WHEN '{target}' THEN (SELECT {uid_text} FROM {target} x WHERE x.id = {alias}.{column})"
             for target in reference.targets
         )
-        return _uuid_text(f"(CASE {alias}.{reference.by} {cases} END)")
-    return _uuid_text(f"(SELECT x.uid FROM {reference.target} x WHERE x.id = {alias}.{column})")
+        return f"(CASE {alias}.{reference.by} {cases} END)"
+    return f"(SELECT {uid_text} FROM {reference.target} x WHERE x.id = {alias}.{column})"
 
 
 def fields_sql(entity: Entity, columns: Iterable[str], alias: str = "t") -> str:
@@ -420,6 +422,46 @@ def outbox(
         )
         for seq, name, uid, op, fields, base, region, region_before, recorded_at in rows
     ]
+
+
+def outbox_span(
+    connection: Connection, after_seq: int = 0, limit: int | None = None, state: str = "pending"
+) -> tuple[int, int, int] | None:
+    """(first seq, last seq, count) of the changes `outbox` would return, or None when there are none."""
+    sql = "SELECT seq FROM sync_change WHERE seq > ? AND state = ? ORDER BY seq"
+    params: tuple = (after_seq, state)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params += (limit,)
+    first, last, count = connection.exec_driver_sql(
+        f"SELECT min(seq), max(seq), count(*) FROM ({sql})", params
+    ).one()
+    return (first, last, count) if count else None
+
+
+def outbox_lines(
+    connection: Connection, device: uuid.UUID | str, first: int, last: int, state: str = "pending"
+) -> Iterator[str]:
+    """The changes of `state` from seq `first` to `last`, in order, each as the JSON text of its
+    `Change.to_dict()` (the same values), written by SQLite: an upload of 100,000 changes builds no Python
+    object per change nor per field, and reads each whole record by its uid as the row is written."""
+    # The subqueries' JSON is text to the outer query (SQLite keeps no JSON subtype across a subquery):
+    # json() makes it a value again.
+    whole = " ".join(
+        f"WHEN '{name}' THEN (SELECT {fields_sql(entity, travelling_columns(entity))} FROM {name} t "
+        "WHERE t.uid = c.uid)"
+        for name, entity in entities().items()
+    )
+    sql = (
+        f"SELECT json_object('device', ?, 'seq', c.seq, 'entity', c.entity, 'uid', {_uuid_text('c.uid')}, "
+        f"'op', c.op, 'fields', json(coalesce(c.fields, CASE c.entity {whole} END, '{{}}')), 'base', c.base, "
+        f"'region', c.region, 'region_before', c.region_before, "
+        f"'at', {_sql_value(SyncChange.__table__.c.recorded_at, 'c')}) "
+        "FROM sync_change c WHERE c.seq BETWEEN ? AND ? AND c.state = ? ORDER BY c.seq"
+    )
+    result = connection.exec_driver_sql(sql, (str(device), first, last, state))
+    for (line,) in result:
+        yield line
 
 
 def _whole_records(connection: Connection, wanted: list[tuple[int, str]]) -> dict[int, dict[str, Any]]:

@@ -42,7 +42,7 @@ from db.models import Office, utcnow
 from db.sync_models import DownloadProgress, OutboxBundle, SyncChange, SyncConflict, SyncState
 from sync.answer import UsbRequest, read_answer_file, write_request_file
 from sync.bundle import BundleRefused, Signer, build_bundle, read_bundle
-from sync.changes import UPSERT, Change, outbox
+from sync.changes import UPSERT, Change, outbox_lines, outbox_span
 from sync.client import DOWNLOAD_LIMIT, SyncClient
 from sync.entities import entities, region_overlaps
 from sync.keys import PublicKeys, device_keys
@@ -155,19 +155,20 @@ def prepare_upload(db: OfficeDatabase, user: CurrentUser) -> OutgoingBundle | No
         if waiting is not None:
             return _outgoing(waiting, reused=True)
         connection = session.connection()
-        changes = outbox(connection, context.device, limit=UPLOAD_LIMIT)
-        if not changes:
+        span = outbox_span(connection, limit=UPLOAD_LIMIT)
+        if span is None:
             return None
+        seq_from, seq_to, count = span
         state = session.get(SyncState, 1)
         keys = device_keys(session)
         sealed = build_bundle(
-            (change.to_dict() for change in changes),
+            outbox_lines(connection, context.device, seq_from, seq_to),
             sender=str(context.device),
             recipient="server",
             region=context.region,
             stream=up_stream(str(context.device)),
-            seq_from=changes[0].seq,
-            seq_to=changes[-1].seq,
+            seq_from=seq_from,
+            seq_to=seq_to,
             prev_hash=state.up_last_hash,
             signing_key=keys.signing,
             recipient_key=context.server.encryption,
@@ -176,9 +177,9 @@ def prepare_upload(db: OfficeDatabase, user: CurrentUser) -> OutgoingBundle | No
             bundle_id=uuid.UUID(sealed.header.bundle_id),
             hash=sealed.hash,
             prev_hash=state.up_last_hash,
-            seq_from=changes[0].seq,
-            seq_to=changes[-1].seq,
-            records=len(changes),
+            seq_from=seq_from,
+            seq_to=seq_to,
+            records=count,
             data=sealed.data,
             verdict="",
         )
@@ -341,6 +342,7 @@ def apply_download(
         conflicts = 0
         start = 0
         done = 0
+        reading, expected = iter(()), -1  # the chunks read on, while the one before is being applied
         while True:
             if cancelled is not None and cancelled():
                 raise SyncCancelled(
@@ -368,7 +370,10 @@ def apply_download(
                     return DownloadSummary(
                         header.bundle_id, "applied", header.records, header.seq_to, counts, conflicts, done
                     )
-                index, records = next(bundle.chunks(start))
+                if expected != start:
+                    reading = bundle.chunks(start)
+                index, records = next(reading)
+                expected = index + 1
                 last = index == total - 1
                 plain = [r for r in records if r.get("entity") != CONFLICT_ENTITY]
                 travelling = [r for r in records if r.get("entity") == CONFLICT_ENTITY]

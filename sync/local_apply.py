@@ -19,23 +19,27 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection
+from sqlalchemy import JSON, Connection, DateTime, Uuid
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from db.bulk_insert import insert_many, update_many
 from db.models import Base, utcnow
 from sync.changes import DELETE, Change, capture_suspended
 from sync.entities import ENTITY_ORDER, POLYMORPHIC_REFERENCES, Entity, entities, region_overlaps
-from sync.values import decode_fields
+from sync.values import encode_value, wire_decoder
 
 # Outbox states of a local change the server has not judged yet.
 UNJUDGED = ("pending", "sent")
 _LOOKUP_CHUNK = 20_000
+# Values bound in one statement: under SQLite's limit (32,766).
+_VARIABLES = 30_000
 
 
 @dataclass(frozen=True)
@@ -60,19 +64,23 @@ def apply_changes(
     stream's cursor after these changes (the bundle's `seq_to`), advanced in the same transaction as the data
     so that it is never ahead of it. Returns what it did."""
     connection = target.connection() if isinstance(target, Session) else target
-    changes = [c if isinstance(c, Change) else Change.from_dict(dict(c)) for c in changes]
+    # Plain dicts, each with its uid's stored form: no object per change (a snapshot brings a million).
+    records = [
+        (r["uid"].replace("-", "").lower(), r)
+        for r in (vars(c) if isinstance(c, Change) else c for c in changes)
+    ]
     with capture_suspended(connection):
-        run = _Apply(connection, office_region, _unjudged_fields(connection, changes))
-        by_entity: dict[str, list[Change]] = defaultdict(list)
-        for change in changes:  # a record's own changes keep their order
-            by_entity[change.entity].append(change)
+        run = _Apply(connection, office_region, _unjudged_fields(connection, records))
+        by_entity: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+        for item in records:  # a record's own changes keep their order
+            by_entity[item[1]["entity"]].append(item)
         for name in ENTITY_ORDER:  # parents before children, whatever the order given
             group = by_entity.get(name)
             if group:
                 run.apply_entity(entities()[name], group)
         run.resolve_forward_references()
         run.evict_all()
-        _record_versions(connection, changes)
+        _record_versions(connection, records)
         if pulled_upto is not None:
             _advance_cursor(connection, pulled_upto)
     return ApplyCounts(run.inserted, run.updated, run.deleted, run.evicted, run.kept_local, run.incomplete)
@@ -101,13 +109,15 @@ def _hex(uid: str) -> str:
     return uid.replace("-", "").lower()
 
 
-def _unjudged_fields(connection: Connection, changes: list[Change]) -> dict[tuple[str, str], set[str]]:
+def _unjudged_fields(
+    connection: Connection, records: list[tuple[str, Mapping[str, Any]]]
+) -> dict[tuple[str, str], set[str]]:
     """(entity, uid hex) → wire fields of local changes the server has not judged yet, for the records
-    touched by `changes`."""
+    touched by `records` ((uid hex, change record) pairs)."""
     kept: dict[tuple[str, str], set[str]] = defaultdict(set)
     by_entity: dict[str, set[str]] = defaultdict(set)
-    for change in changes:
-        by_entity[change.entity].add(_hex(change.uid))
+    for uid_hex, record in records:
+        by_entity[record["entity"]].add(uid_hex)
     marks = ", ".join("?" for _ in UNJUDGED)
     for name, uids in by_entity.items():
         for part in _chunks(sorted(uids)):
@@ -127,134 +137,219 @@ def _wire_fields(name: str) -> frozenset[str]:
     return frozenset(entity.fields) | {r.field for r in entity.references}
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What the apply needs of an entity, worked out once: its wire fields, its references as (wire field,
+    column, target, discriminator column), and how each field's wire value becomes the value SQLite stores."""
+
+    known: frozenset[str]  # every wire field of a change of this entity
+    plain: frozenset[str]
+    references: tuple[tuple[str, str, str, str, tuple[str, ...]], ...]
+    stored: dict[str, Callable[[list], list]]  # plain field → wire values to stored values (a column at once)
+
+
+@cache
+def _shape(name: str) -> _Shape:
+    entity = entities()[name]
+    references = tuple((r.field, r.column, r.target, r.by, r.targets) for r in entity.references)
+    stored = {field: _column_converter(entity.table.c[field]) for field in entity.fields}
+    return _Shape(
+        frozenset(entity.fields) | {r[0] for r in references}, frozenset(entity.fields), references, stored
+    )
+
+
+def _column_converter(column) -> Callable[[list], list]:
+    """Wire values of `column` → what SQLite stores: the wire decoder (sync/values.py) then the column type's
+    own bind processor, as the ORM would write the decoded value; a repeated value (a date of birth, a flag)
+    converted once."""
+    decode = wire_decoder(column.type)
+    bind = column.type._cached_bind_processor(sqlite.dialect())
+    if decode is None and bind is None:
+        return lambda values: values
+    if decode is None:
+        one = bind
+    elif bind is None:
+        one = decode
+    else:
+
+        def one(value: Any) -> Any:
+            return bind(decode(value))
+
+    if isinstance(column.type, DateTime) and bind is not None:
+        one = _fast_datetime(one)
+    if isinstance(column.type, JSON | DateTime | Uuid) or column.unique:
+        # Never repeated, or not hashable (a JSON document).
+        return lambda values: [None if v is None else one(v) for v in values]
+
+    def remembered(values: list) -> list:
+        memo = {v: None if v is None else one(v) for v in set(values)}
+        return [memo[v] for v in values]
+
+    return remembered
+
+
+def _fast_datetime(slow: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A wire moment in its usual form (UTC, microseconds: sync/values.py DATETIME_FORMAT) rearranged as text
+    into the stored form, others through `slow`; used only if both give the same text."""
+
+    def fast(value: Any) -> Any:
+        if isinstance(value, str) and len(value) == 32 and value[10] == "T" and value.endswith("+00:00"):
+            return f"{value[:10]} {value[11:26]}"
+        return slow(value)
+
+    sample = "2026-12-06T01:02:03.456789+00:00"
+    return fast if fast(sample) == slow(sample) else slow
+
+
+def _stored_value(column, value: Any) -> Any:
+    bind = column.type._cached_bind_processor(sqlite.dialect())
+    return value if bind is None or value is None else bind(value)
+
+
 class _Apply:
     def __init__(self, connection: Connection, office_region: str, kept: dict[tuple[str, str], set[str]]):
         self.connection = connection
         self.office_region = office_region
         self.kept = kept
-        self.now = utcnow()
+        now = utcnow()
+        self.now = _stored_value(Base.metadata.tables["person"].c.updated_at, now)
         self.inserted = self.updated = self.deleted = self.evicted = self.kept_local = self.incomplete = 0
         # (entity, record uid hex, column, target table, referenced uid hex): references whose record was not
         # here when the change was written; looked up again once the whole batch is in.
         self.forward: list[tuple[str, str, str, str, str]] = []
         self.to_evict: dict[str, set[str]] = defaultdict(set)
-        self.devices: dict[str, uuid.UUID | None] = {}
+        self.devices: dict[str, str | None] = {}
+        self.hexes: dict[str, str] = {}  # a referenced uid's stored form, by its wire form
 
-    def _device(self, device: str) -> uuid.UUID | None:
+    def _device(self, device: str | None) -> str | None:
+        """The stored form (32 hex digits) of the device that made a change; none for the server's own."""
         if device not in self.devices:
-            self.devices[device] = uuid.UUID(device) if device and device != "server" else None
+            self.devices[device] = uuid.UUID(device).hex if device and device != "server" else None
         return self.devices[device]
 
     # --------------------------------------------------------------------------------------------- upserts
-    def apply_entity(self, entity: Entity, changes: list[Change]) -> None:
-        existing = _ids_by_uid(self.connection, entity.name, (_hex(c.uid) for c in changes))
-        referenced = self._referenced_ids(entity, changes)
+    def apply_entity(self, entity: Entity, records: list[tuple[str, Mapping[str, Any]]]) -> None:
+        """Rows are kept as {column: value}: a plain field's wire value (converted a column at once when
+        written), a reference's local id, and the stored form of what the apply sets itself."""
+        shape = _shape(entity.name)
+        existing = _ids_by_uid(self.connection, entity.name, (uid_hex for uid_hex, _ in records))
+        referenced = self._referenced_ids(shape, records)
         inserts: dict[str, dict[str, Any]] = {}
         updates: dict[str, dict[str, Any]] = {}
-        for change in changes:
-            uid_hex = _hex(change.uid)
-            if change.region and not region_overlaps(change.region, self.office_region):
+        evicting = self.to_evict[entity.name]
+        now = self.now
+        for uid_hex, record in records:
+            region = record.get("region")
+            if region and not region_overlaps(region, self.office_region):
                 inserts.pop(uid_hex, None)
                 updates.pop(uid_hex, None)
-                self.to_evict[entity.name].add(uid_hex)
+                evicting.add(uid_hex)
                 continue
-            self.to_evict[entity.name].discard(uid_hex)  # moved away and back within the batch
-            device = self._device(change.device)
-            if change.op == DELETE:
-                values = {"deleted_at": self.now, "updated_at": self.now, "origin_device": device}
+            evicting.discard(uid_hex)  # moved away and back within the batch
+            device = self._device(record.get("device"))
+            delete = record["op"] == DELETE
+            if delete:
+                values = {"deleted_at": now, "updated_at": now, "origin_device": device}
             else:
-                values = self._values(entity, change, uid_hex, referenced)
-                values |= {"updated_at": self.now, "origin_device": device}
+                values = self._values(entity.name, shape, uid_hex, record.get("fields") or {}, referenced)
+                values["updated_at"] = now
+                values["origin_device"] = device
             if uid_hex in existing:
-                updates.setdefault(uid_hex, {}).update(values)
-                if change.op == DELETE:
+                if uid_hex in updates:
+                    updates[uid_hex].update(values)
+                else:
+                    updates[uid_hex] = values
+                if delete:
                     self.deleted += 1
             elif uid_hex in inserts:
                 inserts[uid_hex].update(values)
-            elif change.op != DELETE:
-                inserts[uid_hex] = {"uid": uuid.UUID(uid_hex)} | values
+            elif not delete:
+                values["uid"] = uid_hex
+                inserts[uid_hex] = values
         # In uid order: uids made by one import increase, and the uid index then grows at its edge.
-        self._insert(entity, [inserts[uid_hex] for uid_hex in sorted(inserts)])
-        self._update(entity, existing, updates)
+        self._insert(entity, shape, [inserts[uid_hex] for uid_hex in sorted(inserts)])
+        self._update(entity, shape, existing, updates)
 
-    def _referenced_ids(self, entity: Entity, changes: list[Change]) -> dict[str, dict[str, int]]:
+    def _referenced_ids(
+        self, shape: _Shape, records: list[tuple[str, Mapping[str, Any]]]
+    ) -> dict[str, dict[str, int]]:
         """target table → {uid hex: local id} for every reference the changes carry."""
         wanted: dict[str, set[str]] = defaultdict(set)
-        for change in changes:
-            for reference in entity.references:
-                value = change.fields.get(reference.field)
-                if value:
-                    targets = reference.targets if reference.by else (reference.target,)
-                    for target in targets:
-                        wanted[target].add(_hex(value))
+        for field, _column, target, by, polymorphic in shape.references:
+            targets = polymorphic if by else (target,)
+            uids = {(record.get("fields") or {}).get(field) for _, record in records}
+            uids.discard(None)
+            if uids:
+                hexes = {_hex(uid) for uid in uids}
+                for one in targets:
+                    wanted[one] |= hexes
         return {target: _ids_by_uid(self.connection, target, uids) for target, uids in wanted.items()}
 
-    def _values(self, entity: Entity, change: Change, uid_hex: str, referenced) -> dict[str, Any]:
-        kept = self.kept.get((entity.name, uid_hex), set())
-        fields = change.fields
+    def _values(
+        self, name: str, shape: _Shape, uid_hex: str, fields: Mapping[str, Any], referenced
+    ) -> dict[str, Any]:
+        kept = self.kept.get((name, uid_hex))
         if kept:
-            self.kept_local += sum(1 for name in fields if name in kept)
-            fields = {name: value for name, value in fields.items() if name not in kept}
-        plain = {name: fields[name] for name in entity.fields if name in fields}
-        values = decode_fields(entity.table, plain)
-        for reference in entity.references:
-            if reference.field not in fields:
+            self.kept_local += sum(1 for field in fields if field in kept)
+            fields = {field: value for field, value in fields.items() if field not in kept}
+        if fields.keys() <= shape.known:
+            values = dict(fields)
+        else:  # a field this version does not know: left out
+            values = {field: value for field, value in fields.items() if field in shape.known}
+        for field, column, target, by, _targets in shape.references:
+            if field not in values:
                 continue
-            ref_uid = fields[reference.field]
+            ref_uid = values.pop(field)
             if ref_uid is None:
-                values[reference.column] = None
+                values[column] = None
                 continue
-            target = reference.target
-            if reference.by:
-                target = values.get(reference.by) or self._stored(entity, uid_hex, reference.by)
-            local_id = referenced.get(target, {}).get(_hex(ref_uid))
+            if by:
+                target = values.get(by) or self._stored(name, uid_hex, by)
+            ref_hex = self.hexes.get(ref_uid)
+            if ref_hex is None:
+                ref_hex = self.hexes[ref_uid] = _hex(ref_uid)
+            local_id = referenced.get(target, {}).get(ref_hex)
             if local_id is None:
-                self.forward.append((entity.name, uid_hex, reference.column, target, _hex(ref_uid)))
-            values[reference.column] = local_id
+                self.forward.append((name, uid_hex, column, target, ref_hex))
+            values[column] = local_id
         return values
 
-    def _stored(self, entity: Entity, uid_hex: str, column: str) -> Any:
+    def _stored(self, name: str, uid_hex: str, column: str) -> Any:
         return self.connection.exec_driver_sql(
-            f"SELECT {column} FROM {entity.name} WHERE uid = ?", (uid_hex,)
+            f"SELECT {column} FROM {name} WHERE uid = ?", (uid_hex,)
         ).scalar()
 
-    def _insert(self, entity: Entity, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, entity: Entity, shape: _Shape, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        table = entity.table
         scalar, made, required = _defaults(entity)
+        defaulted = scalar.keys() | made.keys()
         complete = []
         for row in rows:
-            for name, value in scalar.items():
-                row.setdefault(name, value)
-            for name, make in made.items():
-                if name not in row:
-                    row[name] = make(None)
+            if not defaulted <= row.keys():
+                for name in defaulted - row.keys():
+                    row[name] = (
+                        scalar[name] if name in scalar else _row_form(entity, shape, name, made[name](None))
+                    )
             # A record first seen through a partial change lacks what the server never sent: it waits for
             # the whole record (the server sends it whole to an office it enters).
             if required <= row.keys():
                 complete.append(row)
             else:
                 self.incomplete += 1
-        json_columns = tuple(c.name for c in table.columns if isinstance(c.type, JSON))
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for row in complete:
-            groups[tuple(sorted(row))].append(row)
-        for columns, group in groups.items():
-            ordered = [{name: row[name] for name in columns} for row in group]
-            insert_many(self.connection, table, ordered, unique=("uid", "created_at", *json_columns))
+        for columns, group in _by_columns(complete).items():
+            _write_rows(self.connection, "INSERT", entity.name, columns, _tuples(shape, columns, group))
         self.inserted += len(complete)
 
-    def _update(self, entity: Entity, existing: dict[str, int], updates: dict[str, dict[str, Any]]) -> None:
+    def _update(
+        self, entity: Entity, shape: _Shape, existing: dict[str, int], updates: dict[str, dict[str, Any]]
+    ) -> None:
         if not updates:
             return
-        table = entity.table
-        json_columns = tuple(c.name for c in table.columns if isinstance(c.type, JSON))
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for uid_hex, values in updates.items():
-            groups[tuple(sorted(values))].append(values | {"id": existing[uid_hex]})
-        for group in groups.values():
-            update_many(self.connection, table, group, unique=json_columns)
+            values["id"] = existing[uid_hex]
+        for columns, group in _by_columns(updates.values()).items():
+            _write_rows(self.connection, "UPDATE", entity.name, columns, _tuples(shape, columns, group))
         self.updated += len(updates)
 
     def resolve_forward_references(self) -> None:
@@ -326,13 +421,15 @@ def _evict(connection: Connection, table: str, ids: list[int]) -> int:
     return removed
 
 
-def _record_versions(connection: Connection, changes: list[Change]) -> None:
+def _record_versions(connection: Connection, records: list[tuple[str, Mapping[str, Any]]]) -> None:
     """The server stream number of each record's last change seen here: the base of its next local change."""
     latest: dict[tuple[str, str], int] = {}
-    for change in changes:
-        if change.server_seq is not None:
-            key = (change.entity, _hex(change.uid))
-            latest[key] = max(latest.get(key, 0), change.server_seq)
+    for uid_hex, record in records:
+        seq = record.get("server_seq")
+        if seq is not None:
+            key = (record["entity"], uid_hex)
+            if seq > latest.get(key, 0):
+                latest[key] = seq
     if latest:
         connection.exec_driver_sql(
             "INSERT INTO sync_version (entity, uid, server_seq) VALUES (?, ?, ?) ON CONFLICT (entity, uid) "
@@ -352,15 +449,16 @@ def _advance_cursor(connection: Connection, pulled_upto: int) -> None:
 
 @cache
 def _defaults(entity: Entity) -> tuple[dict[str, Any], dict[str, Any], frozenset[str]]:
-    """The model's own defaults of a table's columns (scalar values, functions), and the columns a new row
-    cannot go without."""
+    """The model's own defaults of a table's columns (scalar values in the form a row holds them, functions),
+    and the columns a new row cannot go without."""
+    shape = _shape(entity.name)
     scalar, made = {}, {}
     for column in entity.table.columns:
         default = column.default
         if column.name == "id" or default is None:
             continue
         if default.is_scalar:
-            scalar[column.name] = default.arg
+            scalar[column.name] = _row_form(entity, shape, column.name, default.arg)
         elif default.is_callable:
             made[column.name] = default.arg
     required = frozenset(
@@ -372,3 +470,56 @@ def _defaults(entity: Entity) -> tuple[dict[str, Any], dict[str, Any], frozenset
         and c.name not in scalar | made.keys()
     )
     return scalar, made, required
+
+
+def _row_form(entity: Entity, shape: _Shape, column: str, value: Any) -> Any:
+    """A model default in the form a row holds it until written: a plain field's wire value, else stored."""
+    if column in shape.plain:
+        return encode_value(entity.table.c[column].type, value)
+    return _stored_value(entity.table.c[column], value)
+
+
+def _by_columns(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:  # rows made alike have their columns in the same order
+        groups[tuple(row)].append(row)
+    return groups
+
+
+def _tuples(shape: _Shape, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> list[tuple]:
+    if len(columns) == 1:
+        return [(row[columns[0]],) for row in rows]
+    by_column = list(zip(*map(itemgetter(*columns), rows), strict=True))
+    for index, name in enumerate(columns):
+        convert = shape.stored.get(name)
+        if convert is not None:
+            by_column[index] = convert(by_column[index])
+    return list(zip(*by_column, strict=True))
+
+
+def _write_rows(
+    connection: Connection, verb: str, table: str, columns: tuple[str, ...], rows: list[tuple]
+) -> None:
+    """Inserts the rows (values of `columns`, in order), or updates the rows named by their `id` among the
+    columns, many rows per statement.
+
+    Not an executemany of one row per statement: each statement that fires the name search's trigger makes
+    FTS5 flush its pending terms (a statement is a savepoint), and 70,000 people then cost 5 s instead of
+    0.2 s; many rows per statement also spare SQLite's per-statement work."""
+    per_statement = max(1, _VARIABLES // len(columns))
+    row_marks = "(" + ", ".join("?" for _ in columns) + ")"
+    names = ", ".join(f'"{name}"' for name in columns)
+    if verb == "INSERT":
+        head = f'INSERT INTO "{table}" ({names}) VALUES '
+        tail = ""
+    else:
+        assignments = ", ".join(
+            f'"{name}" = v.column{number}' for number, name in enumerate(columns, 1) if name != "id"
+        )
+        head = f'UPDATE "{table}" SET {assignments} FROM (VALUES '
+        tail = f') AS v WHERE "{table}".id = v.column{columns.index("id") + 1}'
+    for start in range(0, len(rows), per_statement):
+        part = rows[start : start + per_statement]
+        connection.exec_driver_sql(
+            head + ", ".join([row_marks] * len(part)) + tail, tuple(chain.from_iterable(part))
+        )

@@ -88,7 +88,7 @@ def _datetime(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _decoder(column_type: TypeEngine):
+def wire_decoder(column_type: TypeEngine):
     """The function turning a wire value of the column into its Python value; None where they are the same
     (strings, integers, JSON documents). Chosen once per column, not per value: an apply decodes millions."""
     if isinstance(column_type, DateTime):
@@ -121,7 +121,7 @@ def decode_fields(table, fields: dict[str, Any]) -> dict[str, Any]:
     """Python values of wire `fields` (column name → wire value) of `table`."""
     decoders = _DECODERS.get(table.name)
     if decoders is None:
-        decoders = _DECODERS[table.name] = {c.name: _decoder(c.type) for c in table.columns}
+        decoders = _DECODERS[table.name] = {c.name: wire_decoder(c.type) for c in table.columns}
     decoded = {}
     for name, value in fields.items():
         decode = decoders[name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from dataclasses import replace
@@ -15,7 +16,7 @@ from app.documents.realisasi import RealisasiInput, record_realisasi
 from app.documents.realisasi_koreksi import correct_realisasi
 from app.screening import service
 from db.models import Person, Proposal, ProposalList
-from sync.changes import Change, capture_suspended, outbox
+from sync.changes import Change, capture_suspended, outbox, outbox_lines, outbox_span
 from sync.entities import entities
 from tests.app.documents.conftest import (
     HEADS,
@@ -261,3 +262,16 @@ def test_a_registry_import_keeps_its_records_whole_to_be_read_when_sent(office_d
         set(c.fields) == set(entities()["person"].fields) | {"missing_since_batch_uid", "last_batch_uid"}
         for c in people
     )
+
+
+def test_the_outbox_written_as_json_lines_in_sql_equals_its_change_records(office_db, operator, tmp_path):
+    run_office_work(office_db, operator, tmp_path)
+    device = office_db.office.device_id
+    with office_db.engine.connect() as connection:
+        expected = [c.to_dict() for c in outbox(connection, device, after_seq=1, limit=400)]
+        first, last, count = outbox_span(connection, after_seq=1, limit=400)
+        lines = list(outbox_lines(connection, device, first, last))
+    assert {c["entity"] for c in expected} >= {"person", "household", "sk_penerima", "record_history"}
+    assert any(c["fields"] and c["entity"] == "person" for c in expected)  # whole records read when sent
+    assert (first, last, count) == (expected[0]["seq"], expected[-1]["seq"], len(expected))
+    assert [json.loads(line) for line in lines] == expected

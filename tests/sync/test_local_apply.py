@@ -9,13 +9,16 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
 
 from app.auth.users import login
 from app.office import create_office_database
 from db.models import AidRecipient, Person, RecordHistory, SkPenerima
+from sync import local_apply
 from sync.changes import Change, fields_sql, outbox, travelling_columns
 from sync.entities import entities
 from sync.local_apply import apply_changes
+from sync.values import wire_decoder
 from tests.app.documents.conftest import REGISTRY_AT_SK, import_people
 from tests.conftest import ADMIN_PASSWORD, OFFICE_REGION
 from tests.factories import DESA_BOALEMO
@@ -266,3 +269,94 @@ def test_a_record_imported_here_and_not_yet_sent_keeps_all_its_fields(office_db,
     assert counts.kept_local == 1
     with office_db.sessions() as session:
         assert session.scalar(select(Person.alamat).where(Person.uid == uid)) == alamat
+
+
+def many_people(count: int, seq_from: int = 1) -> list[Change]:
+    """`count` whole person changes from the server, then a change of every third one's address."""
+    people = [
+        Change(
+            "server",
+            seq_from + n,
+            "person",
+            str(uuid.UUID(int=n + 1)),
+            "upsert",
+            {
+                "nik": f"7501011{n:09d}",
+                "no_kk": f"7501011{n // 4:09d}",
+                "nama": f"WARGA {n:05d}",
+                "nama_key": f"WARGA{n:05d}",
+                "tempat_lahir": "LIMBOTO",
+                "tgl_lahir": f"19{50 + n % 40}-0{1 + n % 9}-1{n % 9}",
+                "jenis_kelamin": "LP"[n % 2],
+                "alamat": f"JL. RAJIMAN NO. {n}",
+                "rt": "001",
+                "rw": "002",
+                "kode_desa": "7501011001",
+                "hubungan_keluarga": "ANAK",
+                "status": "hidup",
+                "tgl_status": None,
+                "flags": "",
+                "created_at": f"2026-12-0{1 + n % 6}T0{n % 10}:02:03.{n:06d}+00:00",
+                "missing_since_batch_uid": None,
+                "last_batch_uid": None,
+            },
+            0,
+            "7501011001",
+            server_seq=seq_from + n,
+        )  # fmt: skip
+        for n in range(count)
+    ]
+    moves = [
+        replace(
+            c,
+            seq=c.seq + count,
+            server_seq=c.server_seq + count,
+            fields={"alamat": f"{c.fields['alamat']} B"},
+        )
+        for c in people[::3]
+    ]
+    return people + moves
+
+
+def stored_people(db) -> list[tuple]:
+    """Every person row as SQLite holds it, by uid (what each apply sets for itself left out)."""
+    with db.engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT * FROM person ORDER BY uid").mappings().all()
+    return [tuple(v for k, v in row.items() if k not in {"id", "updated_at"}) for row in rows]
+
+
+def test_many_rows_per_statement_store_what_one_row_per_statement_stores(
+    office_db, other_office, monkeypatch
+):
+    first, second = many_people(400), many_people(400, seq_from=10_000)
+    second = [replace(c, fields=c.fields | {"rw": "009"}) for c in second]  # every one updated
+    counts = {}
+    for name, db in (("many", office_db), ("one", other_office)):
+        # Many: 45 rows a statement, the last one part full. One: the plainest way to write them.
+        monkeypatch.setattr(local_apply, "_VARIABLES", 1000 if name == "many" else 1)
+        counts[name] = (apply_to(db, first).inserted, apply_to(db, second).updated)
+
+    assert counts == {"many": (400, 400), "one": (400, 400)}
+    many, one = stored_people(office_db), stored_people(other_office)
+    assert len(many) == 400 and many == one
+    with office_db.engine.connect() as connection:  # the name search holds every name written
+        assert (
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM person_fts WHERE person_fts MATCH 'warga'"
+            ).scalar_one()
+            == 400
+        )
+
+
+def test_wire_moments_and_dates_are_stored_as_the_orm_stores_them():
+    table = entities()["person"].table
+    moments = [
+        "2026-12-06T01:02:03.456789+00:00", "2026-12-06T01:02:03+00:00", "2026-12-06T08:02:03.000001+07:00",
+        "2026-12-06T01:02:03.456789", None,
+    ]  # fmt: skip
+    dates = ["1970-01-31", "2001-12-01", None, "1970-01-31"]
+    for column, values in (("created_at", moments), ("tgl_lahir", dates)):
+        bind = table.c[column].type._cached_bind_processor(sqlite.dialect())
+        decode = wire_decoder(table.c[column].type)
+        expected = [None if v is None else bind(decode(v)) for v in values]
+        assert local_apply._column_converter(table.c[column])(values) == expected
