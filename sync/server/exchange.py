@@ -784,7 +784,11 @@ _SNAPSHOT_BATCH = 5_000
 
 
 def _snapshot_records(session: Session, region: str) -> Iterator[dict[str, Any]]:
-    """Every live synced record of the region, whole, parents first; read in batches (bounded memory)."""
+    """Every live synced record of the region, whole, parents first, read in batches (bounded memory); then
+    the references that point forward (to a record later in this order: an SK amending a later one, a list's
+    last run) again on their own, so that they resolve whichever chunk their target came in; then the
+    region's open conflicts."""
+    forward: list[dict[str, Any]] = []
     for name, entity in entities().items():
         table = entity.table
         region_expr = region_sql(name, "t", f"'{PROVINCE}'")
@@ -797,7 +801,65 @@ def _snapshot_records(session: Session, region: str) -> Iterator[dict[str, Any]]
             batch = pairs[start : start + _SNAPSHOT_BATCH]
             regions = dict(batch)
             rows = session.execute(select(table).where(table.c.id.in_(list(regions)))).mappings().all()
-            yield from _whole(session, entity, rows, regions)
+            for record in _whole(session, entity, rows, regions):
+                forward.extend(_forward_references(entity, record))
+                yield record
+    yield from forward
+    yield from _open_conflicts(session, region)
+
+
+@cache
+def _forward_fields(name: str) -> tuple[str, ...]:
+    """The reference fields of `name` whose target comes at or after it in the snapshot's order."""
+    position = {entity: index for index, entity in enumerate(ENTITY_ORDER)}
+    found = []
+    for reference in entities()[name].references:
+        targets = reference.targets if reference.by else (reference.target,)
+        if any(position[target] >= position[name] for target in targets):
+            found.append(reference.field)
+    return tuple(found)
+
+
+def _forward_references(entity: Entity, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    fields = {name: record["fields"][name] for name in _forward_fields(entity.name) if record["fields"][name]}
+    if fields:
+        yield record | {"fields": fields}
+
+
+def _open_conflicts(session: Session, region: str) -> Iterator[dict[str, Any]]:
+    """The region's unresolved conflicts as they travel down (entity `sync_conflict`), at their version."""
+    rows = session.scalars(
+        select(SyncConflict)
+        .where(SyncConflict.state == "open", _overlapping(SyncConflict.region, region))
+        .order_by(SyncConflict.id)
+    ).all()
+    versions = dict(
+        session.execute(
+            select(ChangeLog.uid, func.max(ChangeLog.stream_seq))
+            .where(
+                ChangeLog.entity == CONFLICT_ENTITY,
+                ChangeLog.uid.in_([row.conflict_uid for row in rows if row.conflict_uid is not None]),
+            )
+            .group_by(ChangeLog.uid)
+        ).all()
+    )
+    for row in rows:
+        if row.conflict_uid is None:
+            continue
+        version = versions.get(row.conflict_uid, 0)
+        yield {
+            "device": "server",
+            "seq": version,
+            "entity": CONFLICT_ENTITY,
+            "uid": str(row.conflict_uid),
+            "op": UPSERT,
+            "fields": conflict_fields(row),
+            "base": 0,
+            "region": row.region,
+            "region_before": None,
+            "at": "",
+            "server_seq": version,
+        }
 
 
 def _whole(session: Session, entity: Entity, rows, regions: dict[int, str]) -> Iterator[dict[str, Any]]:
