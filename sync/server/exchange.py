@@ -33,8 +33,23 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import String, bindparam, func, literal, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    String,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from app.i18n import N_
 from app.uow import UnitOfWork
@@ -784,28 +799,94 @@ _SNAPSHOT_BATCH = 5_000
 
 
 def _snapshot_records(session: Session, region: str) -> Iterator[dict[str, Any]]:
-    """Every live synced record of the region, whole, parents first, read in batches (bounded memory); then
-    the references that point forward (to a record later in this order: an SK amending a later one, a list's
-    last run) again on their own, so that they resolve whichever chunk their target came in; then the
-    region's open conflicts."""
+    """Every live synced record of the region, whole, parents first; then the references that point forward
+    (to a record later in this order: an SK amending a later one, a list's last run) again on their own, so
+    that they resolve whichever chunk their target came in; then the region's open conflicts.
+
+    One streamed query per entity (bounded memory) carries each row's region, version and the uids its
+    references name, so that no record costs a lookup of its own."""
     forward: list[dict[str, Any]] = []
-    for name, entity in entities().items():
-        table = entity.table
-        region_expr = region_sql(name, "t", f"'{PROVINCE}'")
-        ids = text(
-            f"SELECT t.id, {region_expr} AS region FROM {name} t WHERE t.deleted_at IS NULL "
-            f"AND ({region_expr} LIKE :prefix OR :region LIKE ({region_expr} || '%')) ORDER BY t.id"
-        ).bindparams(prefix=f"{region}%", region=region)
-        pairs = session.execute(ids).all()
-        for start in range(0, len(pairs), _SNAPSHOT_BATCH):
-            batch = pairs[start : start + _SNAPSHOT_BATCH]
-            regions = dict(batch)
-            rows = session.execute(select(table).where(table.c.id.in_(list(regions)))).mappings().all()
-            for record in _whole(session, entity, rows, regions):
-                forward.extend(_forward_references(entity, record))
-                yield record
+    for entity in entities().values():
+        rows = session.execute(
+            _snapshot_query(entity, region).execution_options(yield_per=_SNAPSHOT_BATCH)
+        ).mappings()
+        for record in _whole(entity, rows):
+            forward.extend(_forward_references(entity, record))
+            yield record
     yield from forward
     yield from _open_conflicts(session, region)
+
+
+def _snapshot_query(entity: Entity, region: str):
+    t = entity.table.alias("t")
+    region_expr = region_sql(entity.name, "t", f"'{PROVINCE}'")
+    version = (
+        select(func.max(ChangeLog.stream_seq))
+        .where(ChangeLog.entity == entity.name, ChangeLog.uid == t.c.uid)
+        .scalar_subquery()
+    )
+    references = []
+    for reference in entity.references:
+        if reference.by:
+            cases = []
+            for target in reference.targets:
+                r = entities()[target].table.alias(f"r_{target}")
+                uid = select(r.c.uid).where(r.c.id == t.c[reference.column]).scalar_subquery()
+                cases.append((t.c[reference.by] == target, uid))
+            references.append(case(*cases).label(f"_ref_{reference.column}"))
+        else:
+            r = entities()[reference.target].table.alias(f"r_{reference.column}")
+            uid = select(r.c.uid).where(r.c.id == t.c[reference.column]).scalar_subquery()
+            references.append(uid.label(f"_ref_{reference.column}"))
+    return (
+        select(t, literal_column(region_expr).label("_region"), version.label("_version"), *references)
+        .where(
+            t.c.deleted_at.is_(None),
+            text(f"({region_expr} LIKE :prefix OR :region LIKE ({region_expr} || '%'))").bindparams(
+                prefix=f"{region}%", region=region
+            ),
+        )
+        .order_by(t.c.id)
+    )
+
+
+@cache
+def _encoders(name: str) -> tuple[tuple[str, TypeEngine | None], ...]:
+    """(field, its column type when its value needs encode_value; None when the stored value is its wire
+    form already: text, numbers, JSON documents)."""
+    columns = entities()[name].table.c
+    plain = (String, JSON, Integer, Boolean)
+    return tuple(
+        (field_name, None if isinstance(columns[field_name].type, plain) else columns[field_name].type)
+        for field_name in entities()[name].fields
+    )
+
+
+def _whole(entity: Entity, rows) -> Iterator[dict[str, Any]]:
+    encoders = _encoders(entity.name)
+    references = [(r.field, f"_ref_{r.column}") for r in entity.references]
+    for row in rows:
+        fields = {
+            name: row[name] if kind is None or row[name] is None else encode_value(kind, row[name])
+            for name, kind in encoders
+        }
+        for wire_name, column in references:
+            uid = row[column]
+            fields[wire_name] = str(uid) if uid is not None else None
+        version = row["_version"] or 0
+        yield {
+            "device": str(row["origin_device"]) if row["origin_device"] else "server",
+            "seq": 0,
+            "entity": entity.name,
+            "uid": str(row["uid"]),
+            "op": UPSERT,
+            "fields": fields,
+            "base": version,
+            "region": row["_region"] or "",
+            "region_before": None,
+            "at": "",
+            "server_seq": version,
+        }
 
 
 @cache
@@ -856,50 +937,6 @@ def _open_conflicts(session: Session, region: str) -> Iterator[dict[str, Any]]:
             "fields": conflict_fields(row),
             "base": 0,
             "region": row.region,
-            "region_before": None,
-            "at": "",
-            "server_seq": version,
-        }
-
-
-def _whole(session: Session, entity: Entity, rows, regions: dict[int, str]) -> Iterator[dict[str, Any]]:
-    columns = entity.table.c
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for row in rows:
-        for reference in entity.references:
-            if row[reference.column] is not None:
-                target = row[reference.by] if reference.by else reference.target
-                if target:
-                    wanted[target].add(row[reference.column])
-    uids: dict[str, dict[int, str]] = {}
-    for target, ids in wanted.items():
-        table = entities()[target].table
-        uids[target] = {
-            i: str(u)
-            for i, u in session.execute(select(table.c.id, table.c.uid).where(table.c.id.in_(list(ids))))
-        }
-    versions = dict(
-        session.execute(
-            select(ChangeLog.uid, func.max(ChangeLog.stream_seq))
-            .where(ChangeLog.entity == entity.name, ChangeLog.uid.in_([row["uid"] for row in rows]))
-            .group_by(ChangeLog.uid)
-        ).all()
-    )
-    for row in rows:
-        fields = {name: encode_value(columns[name].type, row[name]) for name in entity.fields}
-        for reference in entity.references:
-            target = row[reference.by] if reference.by else reference.target
-            fields[reference.field] = uids.get(target or "", {}).get(row[reference.column])
-        version = versions.get(row["uid"], 0)
-        yield {
-            "device": str(row["origin_device"]) if row["origin_device"] else "server",
-            "seq": 0,
-            "entity": entity.name,
-            "uid": str(row["uid"]),
-            "op": UPSERT,
-            "fields": fields,
-            "base": version,
-            "region": regions[row["id"]] or "",
             "region_before": None,
             "at": "",
             "server_seq": version,
