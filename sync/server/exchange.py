@@ -77,7 +77,7 @@ from sync.entities import ENTITY_ORDER, ConflictClass, Entity, entities, region_
 from sync.keys import DeviceKeys, encryption_public_key
 from sync.receipts import APPLIED, DUPLICATE, REFUSED, ChangeAnswer, Receipt, sign_receipt
 from sync.server.database import server_keys
-from sync.server.stream import last_stream_seq, take_stream_numbers
+from sync.server.stream import last_stream_seq, log_and_number
 from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
 from sync.values import decode_fields, encode_value
 
@@ -710,16 +710,16 @@ class _ServerApply:
             self.session.connection().execute(statement, rows)
 
     def number_and_log(self) -> dict[int, ChangeAnswer]:
-        """Numbers what was written and writes the change log; the answers per change seq. Everything else
-        is ready before the numbers are taken: from then on every other writer waits (sync/server/stream.py)."""
+        """Writes the change log of what was written and numbers it; the answers per change seq. Everything
+        else is ready before the numbers are taken: from then on every other writer waits until the commit
+        (sync/server/stream.py)."""
         self.session.flush()
         for row, index in self.conflicts:
             self.logged[index].fields = conflict_fields(row)
         rows = [
             {
-                "stream_seq": 0,
                 "device": logged.device,
-                "seq": logged.seq,
+                "seq": logged.seq if logged.device != SERVER_DEVICE else 0,
                 "entity": logged.entity,
                 "uid": uuid.UUID(logged.uid),
                 "op": logged.op,
@@ -731,12 +731,7 @@ class _ServerApply:
             }
             for logged in self.logged
         ]
-        numbers = take_stream_numbers(self.session, len(rows))
-        for number, row in zip(numbers, rows, strict=True):
-            row["stream_seq"] = number
-            if row["device"] == SERVER_DEVICE:
-                row["seq"] = number
-        insert_rows(self.session.connection(), ChangeLog.__table__, rows)
+        numbers = log_and_number(self.session, rows, numbered_seq=SERVER_DEVICE)
         answers = {}
         for seq, (outcome, code, index) in self.answers.items():
             if index is not None and index >= 0:
