@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from db.bulk_copy import insert_rows
 from db.sync_models import ChangeLog, StreamCounter
 
-# Placeholder numbers of one transaction: -(base + i), base = transaction id × this (more than a bundle's
-# change-log rows: at most 50,000 changes and as many conflicts).
-_PLACEHOLDERS = 1 << 20
+# Placeholder numbers of one transaction: -(base + i), base = transaction id × this (far more than a bundle's
+# change-log rows: a laptop sends at most 50,000 changes, each with at most one conflict).
+_PLACEHOLDERS = 1 << 24
 
 
 def take_stream_numbers(session: Session, count: int) -> range:
@@ -75,6 +75,8 @@ def log_and_number(session: Session, rows: list[dict[str, Any]], numbered_seq: u
     the numbers. The counter's lock is taken after the rows are written (see above)."""
     if not rows:
         return range(0)
+    if len(rows) >= _PLACEHOLDERS:
+        raise ValueError(f"{len(rows)} change-log rows in one transaction: at most {_PLACEHOLDERS - 1}")
     if session.get_bind().dialect.name == "postgresql":
         # Two transactions in flight at once have different ids: their placeholders never meet.
         transaction = session.execute(text("SELECT txid_current()")).scalar_one()
