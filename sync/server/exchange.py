@@ -2,8 +2,9 @@
 rules in one transaction and answered with a signed receipt; the down bundle of a device's region (changes
 since its cursor, or the region's snapshot on a first install); the USB answer file holding both.
 
-The entity tables are written through SQLAlchemy Core, record by record, so that the same code runs on
-PostgreSQL and on the embedded SQLite (the laptop's sync/local_apply.py is SQLite-only bulk SQL).
+The entity tables are written through SQLAlchemy Core so that the same code runs on PostgreSQL and on the
+embedded SQLite (the laptop's sync/local_apply.py is SQLite-only bulk SQL): per entity, the held rows, their
+change history and the referenced records are read in bulk and the writes go out as executemany statements.
 
 Decided here:
 - Upstream, a change's region (and region_before) must lie inside the device's region. A wider region (an
@@ -26,14 +27,35 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import String, func, insert, literal, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from app.i18n import N_
 from app.uow import UnitOfWork
+from db.bulk_copy import insert_rows
 from db.models import utcnow
 from db.sync_models import BundleReceipt, ChangeLog, Device, DeviceStream, SyncConflict
 from sync.answer import read_request_file, write_answer_file
@@ -55,7 +77,7 @@ from sync.entities import ENTITY_ORDER, ConflictClass, Entity, entities, region_
 from sync.keys import DeviceKeys, encryption_public_key
 from sync.receipts import APPLIED, DUPLICATE, REFUSED, ChangeAnswer, Receipt, sign_receipt
 from sync.server.database import server_keys
-from sync.server.stream import last_stream_seq, take_stream_numbers
+from sync.server.stream import last_stream_seq, log_and_number
 from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
 from sync.values import decode_fields, encode_value
 
@@ -262,8 +284,7 @@ def apply_upload(session_or_uow: Session | UnitOfWork, bundle: bytes | str | os.
             opened.records, header.sender, header.seq_from, header.seq_to, device.region
         )
         run = _ServerApply(session, device_uuid, device.office_name)
-        for change in _in_apply_order(changes):
-            run.apply(change)
+        run.apply_all(_in_apply_order(changes))
         run.resolve_forward_references()
         stream.up_seq = header.seq_to
         stream.up_last_hash = bundle_hash
@@ -321,8 +342,74 @@ class _Logged:
     seq: int | None = None  # for SERVER_DEVICE rows: set to the stream number
 
 
+_LOOKUP_CHUNK = 2_000  # uids per IN (...) lookup: well under SQLite's and PostgreSQL's parameter limits
+
+
+def _parts(values: list, size: int = _LOOKUP_CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _among(session: Session, column, values: list):
+    """`column IN values`; on PostgreSQL one array parameter (`= ANY`), which a thousand values cost nothing
+    to send, where an IN list is compiled and sent as a thousand parameters."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)
+
+
+@cache
+def _required_columns(name: str) -> frozenset[str]:
+    """What a new record of `name` cannot go without (no default of the model's, no server default)."""
+    table = entities()[name].table
+    return frozenset(
+        c.name
+        for c in table.columns
+        if not c.nullable
+        and c.name not in ("id", "uid", "updated_at", "origin_device")
+        and c.default is None
+        and c.server_default is None
+    )
+
+
+@dataclass
+class _Writes:
+    """One entity's pending writes, sent as a few executemany statements (rows of the same columns together)."""
+
+    session: Session
+    entity: Entity
+    inserts: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+    def insert(self, values: dict[str, Any]) -> None:
+        self.inserts[tuple(sorted(values))].append(values)
+
+    def update(self, uid: uuid.UUID, values: dict[str, Any]) -> None:
+        self.updates[tuple(sorted(values))].append({"w_uid": uid, **{f"v_{k}": v for k, v in values.items()}})
+
+    def flush(self) -> None:
+        table = self.entity.table
+        connection = self.session.connection()
+        for rows in self.inserts.values():
+            insert_rows(connection, table, rows)
+        for columns, rows in self.updates.items():
+            statement = (
+                update(table)
+                .where(table.c.uid == bindparam("w_uid"))
+                .values({name: bindparam(f"v_{name}") for name in columns})
+            )
+            connection.execute(statement, rows)
+        self.inserts.clear()
+        self.updates.clear()
+
+
 @dataclass
 class _ServerApply:
+    """A bundle's changes judged and written entity by entity: the current rows, their change history and the
+    records their references name are read in bulk per entity, the writes go out as executemany statements.
+    A record changed twice in one bundle is read again after its first write, so each change is judged
+    against what the one before it left, as when they are applied one by one."""
+
     session: Session
     device: uuid.UUID
     office_name: str
@@ -330,25 +417,91 @@ class _ServerApply:
     answers: dict[int, tuple[str, str, int | None]] = field(
         default_factory=dict
     )  # seq → (outcome, code, index)
-    forward: list[tuple[Entity, str, str, str, str]] = field(default_factory=list)
+    forward: list[tuple[Entity, uuid.UUID, str, str, str]] = field(default_factory=list)
     conflicts: list[tuple[SyncConflict, int]] = field(default_factory=list)  # row, index of its logged record
     # seq → the record's version, for a change applied with nothing to write (same values): its answer
     unchanged_versions: dict[int, int | None] = field(default_factory=dict)
+    now: datetime = field(default_factory=utcnow)
+    # target table → {local id: uid text} / {uid text: local id}, filled by the bulk reads
+    _uids: dict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
+    _ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
 
     # ------------------------------------------------------------------------------------------- reading
-    def _row(self, entity: Entity, uid: uuid.UUID) -> Mapping[str, Any] | None:
-        return self.session.execute(select(entity.table).where(entity.table.c.uid == uid)).mappings().first()
+    def _rows(self, entity: Entity, uids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+        table = entity.table
+        found = {}
+        for part in _parts(uids):
+            for row in self.session.execute(
+                select(table).where(_among(self.session, table.c.uid, part))
+            ).mappings():
+                found[row["uid"]] = dict(row)
+        self._learn_uids(entity, found.values())
+        return found
+
+    def _histories(self, entity: Entity, uids: list[uuid.UUID]) -> dict[uuid.UUID, list[tuple]]:
+        found: dict[uuid.UUID, list[tuple]] = defaultdict(list)
+        for part in _parts(uids):
+            query = select(
+                ChangeLog.uid, ChangeLog.stream_seq, ChangeLog.device, ChangeLog.op, ChangeLog.fields
+            ).where(ChangeLog.entity == entity.name, _among(self.session, ChangeLog.uid, part))
+            for uid, *entry in self.session.execute(query):
+                found[uid].append(tuple(entry))
+        return found
+
+    def _learn_uids(self, entity: Entity, rows) -> None:
+        """The uids of the records these rows reference (for their wire form)."""
+        wanted: dict[str, set[int]] = defaultdict(set)
+        for row in rows:
+            for reference in entity.references:
+                local_id = row[reference.column]
+                target = row[reference.by] if reference.by else reference.target
+                if local_id is not None and target and local_id not in self._uids[target]:
+                    wanted[target].add(local_id)
+        for target, ids in wanted.items():
+            table = entities()[target].table
+            for part in _parts(sorted(ids)):
+                for local_id, uid in self.session.execute(
+                    select(table.c.id, table.c.uid).where(_among(self.session, table.c.id, part))
+                ):
+                    self._uids[target][local_id] = str(uid)
+
+    def _learn_ids(self, entity: Entity, changes: list[Change]) -> None:
+        """The local ids of the records the changes' references name, where they are held already."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for change in changes:
+            for reference in entity.references:
+                ref_uid = change.fields.get(reference.field)
+                if isinstance(ref_uid, str):
+                    for target in reference.targets if reference.by else (reference.target,):
+                        wanted[target].add(ref_uid)
+        for target, ref_uids in wanted.items():
+            self._look_up_ids(target, ref_uids)
+
+    def _look_up_ids(self, target: str, ref_uids: set[str]) -> None:
+        table = entities()[target].table
+        keys = []
+        for ref_uid in ref_uids:
+            try:
+                keys.append(uuid.UUID(ref_uid))
+            except ValueError:
+                continue  # not a uid: no record has it (the reference stays unset, as a forward one)
+        for part in _parts(sorted(keys)):
+            for local_id, uid in self.session.execute(
+                select(table.c.id, table.c.uid).where(_among(self.session, table.c.uid, part))
+            ):
+                self._ids[target][str(uid)] = local_id
 
     def _uid_of(self, target: str, local_id: int | None) -> str | None:
         if local_id is None or not target:
             return None
-        table = entities()[target].table
-        found = self.session.execute(select(table.c.uid).where(table.c.id == local_id)).scalar()
-        return str(found) if found is not None else None
-
-    def _id_of(self, target: str, ref_uid: str) -> int | None:
-        table = entities()[target].table
-        return self.session.execute(select(table.c.id).where(table.c.uid == uuid.UUID(ref_uid))).scalar()
+        known = self._uids[target].get(local_id)
+        if known is None:
+            table = entities()[target].table
+            found = self.session.execute(select(table.c.uid).where(table.c.id == local_id)).scalar()
+            if found is None:
+                return None
+            known = self._uids[target][local_id] = str(found)
+        return known
 
     def wire(self, entity: Entity, row: Mapping[str, Any]) -> dict[str, Any]:
         """The record's travelling fields in their wire form."""
@@ -359,12 +512,7 @@ class _ServerApply:
             fields[reference.field] = self._uid_of(target, row[reference.column])
         return fields
 
-    def _held(self, entity: Entity, change: Change, row: Mapping[str, Any]) -> HeldRecord:
-        history = self.session.execute(
-            select(ChangeLog.stream_seq, ChangeLog.device, ChangeLog.op, ChangeLog.fields).where(
-                ChangeLog.entity == entity.name, ChangeLog.uid == row["uid"]
-            )
-        ).all()
+    def _held(self, entity: Entity, change: Change, row: Mapping[str, Any], history) -> HeldRecord:
         version = max((seq for seq, *_ in history), default=0)
         changed: set[str] = set()
         deleted_since = False
@@ -383,7 +531,7 @@ class _ServerApply:
         )
 
     # ------------------------------------------------------------------------------------------- writing
-    def _values(self, entity: Entity, uid: str, fields: Mapping[str, Any], row) -> dict[str, Any]:
+    def _values(self, entity: Entity, uid: uuid.UUID, fields: Mapping[str, Any], row) -> dict[str, Any]:
         plain = {name: fields[name] for name in entity.fields if name in fields}
         try:
             values = decode_fields(entity.table, plain)
@@ -405,37 +553,30 @@ class _ServerApply:
             target = reference.target
             if reference.by:
                 target = values.get(reference.by) or (row[reference.by] if row is not None else None)
-            local_id = self._id_of(target, ref_uid) if target else None
+            local_id = self._ids[target].get(str(ref_uid)) if target else None
             if local_id is None:
-                self.forward.append((entity, uid, reference.column, target or "", ref_uid))
+                self.forward.append((entity, uid, reference.column, target or "", str(ref_uid)))
             values[reference.column] = local_id
         return values
 
-    def _write(self, entity: Entity, change: Change, row, apply_fields: dict[str, Any], delete: bool) -> bool:
-        """Writes the decision; False when a new record lacks what it cannot go without."""
-        table = entity.table
+    def _write(
+        self, writes: _Writes, change: Change, row, apply_fields: dict[str, Any], delete: bool
+    ) -> bool:
+        """Queues the decision's write; False when a new record lacks what it cannot go without."""
+        entity = writes.entity
         uid = uuid.UUID(change.uid)
-        stamp = {"updated_at": utcnow(), "origin_device": self.device}
+        stamp = {"updated_at": self.now, "origin_device": self.device}
         if delete:
-            self.session.execute(update(table).where(table.c.uid == uid).values(deleted_at=utcnow(), **stamp))
+            writes.update(uid, {"deleted_at": self.now, **stamp})
             return True
-        values = self._values(entity, change.uid, apply_fields, row)
+        values = self._values(entity, uid, apply_fields, row)
         if row is None:
-            required = {
-                c.name
-                for c in table.columns
-                if not c.nullable
-                and c.name not in ("id", "uid")
-                and c.default is None
-                and c.server_default is None
-            }
-            required -= set(stamp)
-            if not required <= values.keys():
+            if not _required_columns(entity.name) <= values.keys():
                 return False
-            self.session.execute(insert(table).values(uid=uid, **values, **stamp))
+            writes.insert({"uid": uid, **values, **stamp})
         else:
             restore = {"deleted_at": None} if row["deleted_at"] is not None else {}
-            self.session.execute(update(table).where(table.c.uid == uid).values(**values, **restore, **stamp))
+            writes.update(uid, {**values, **restore, **stamp})
         return True
 
     def _log(self, logged: _Logged) -> int:
@@ -443,13 +584,34 @@ class _ServerApply:
         return len(self.logged) - 1
 
     # --------------------------------------------------------------------------------------------- apply
-    def apply(self, change: Change) -> None:
-        if change.entity == CONFLICT_ENTITY:
-            self._resolve_conflict(change)
-            return
-        entity = entities()[change.entity]
-        row = self._row(entity, uuid.UUID(change.uid))
-        held = self._held(entity, change, row) if row is not None else None
+    def apply_all(self, changes: list[Change]) -> None:
+        """`changes` in apply order (`_in_apply_order`): each entity's run of changes at once."""
+        for name, group in groupby(changes, key=lambda c: c.entity):
+            if name == CONFLICT_ENTITY:
+                for change in group:
+                    self._resolve_conflict(change)
+            else:
+                self._apply_entity(entities()[name], list(group))
+
+    def _apply_entity(self, entity: Entity, changes: list[Change]) -> None:
+        uids = sorted({uuid.UUID(c.uid) for c in changes})
+        rows = self._rows(entity, uids)
+        histories = self._histories(entity, sorted(rows))
+        self._learn_ids(entity, changes)
+        writes = _Writes(self.session, entity)
+        touched: set[uuid.UUID] = set()
+        for change in changes:
+            uid = uuid.UUID(change.uid)
+            if uid in touched:  # changed before in this bundle: judged against what that change left
+                writes.flush()
+                rows.pop(uid, None)
+                rows.update(self._rows(entity, [uid]))
+            touched.add(uid)
+            self._apply(writes, entity, change, rows.get(uid), histories.get(uid, ()))
+        writes.flush()
+
+    def _apply(self, writes: _Writes, entity: Entity, change: Change, row, history) -> None:
+        held = self._held(entity, change, row, history) if row is not None else None
         decision = decide(
             entity_rules(entity), op=change.op, fields=change.fields, base=change.base, held=held
         )
@@ -458,14 +620,16 @@ class _ServerApply:
             return
         index = None
         if decision.apply_fields or decision.delete:
-            if not self._write(entity, change, row, decision.apply_fields, decision.delete):
+            if not self._write(writes, change, row, decision.apply_fields, decision.delete):
                 self.answers[change.seq] = ("refused", "incomplete", None)
                 return
             fields = {} if decision.delete else dict(decision.apply_fields)
             moved = change.region_before is not None and change.region_before != change.region
             if moved and not decision.delete:
                 # The offices it arrives in have never seen it: they get it whole.
-                fields = self.wire(entity, self._row(entity, uuid.UUID(change.uid)))
+                writes.flush()
+                uid = uuid.UUID(change.uid)
+                fields = self.wire(entity, self._rows(entity, [uid])[uid])
             index = self._log(
                 _Logged(
                     change, entity.name, change.uid, DELETE if decision.delete else UPSERT, fields,
@@ -527,38 +691,47 @@ class _ServerApply:
         self.answers[change.seq] = ("applied", "", index)
 
     def resolve_forward_references(self) -> None:
+        by_target: dict[str, set[str]] = defaultdict(set)
+        for _entity, _uid, _column, target, ref_uid in self.forward:
+            if target:
+                by_target[target].add(ref_uid)
+        for target, ref_uids in by_target.items():
+            self._look_up_ids(target, ref_uids - self._ids[target].keys())
+        found: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for entity, uid, column, target, ref_uid in self.forward:
-            local_id = self._id_of(target, ref_uid) if target else None
+            local_id = self._ids[target].get(ref_uid) if target else None
             if local_id is not None:
-                table = entity.table
-                self.session.execute(
-                    update(table).where(table.c.uid == uuid.UUID(uid)).values({column: local_id})
-                )
+                found[entity.name, column].append({"w_uid": uid, "w_id": local_id})
+        for (name, column), rows in found.items():
+            table = entities()[name].table
+            statement = (
+                update(table).where(table.c.uid == bindparam("w_uid")).values({column: bindparam("w_id")})
+            )
+            self.session.connection().execute(statement, rows)
 
     def number_and_log(self) -> dict[int, ChangeAnswer]:
-        """Numbers what was written and writes the change log; the answers per change seq."""
+        """Writes the change log of what was written and numbers it; the answers per change seq. Everything
+        else is ready before the numbers are taken: from then on every other writer waits until the commit
+        (sync/server/stream.py)."""
         self.session.flush()
-        numbers = take_stream_numbers(self.session, len(self.logged))
         for row, index in self.conflicts:
             self.logged[index].fields = conflict_fields(row)
-        rows = []
-        for number, logged in zip(numbers, self.logged, strict=True):
-            rows.append(
-                {
-                    "stream_seq": number,
-                    "device": logged.device,
-                    "seq": logged.seq if logged.device != SERVER_DEVICE else number,
-                    "entity": logged.entity,
-                    "uid": uuid.UUID(logged.uid),
-                    "op": logged.op,
-                    "fields": logged.fields,
-                    "base": logged.base,
-                    "region": logged.region,
-                    "region_before": logged.region_before,
-                }
-            )
-        if rows:
-            self.session.execute(insert(ChangeLog), rows)
+        rows = [
+            {
+                "device": logged.device,
+                "seq": logged.seq if logged.device != SERVER_DEVICE else 0,
+                "entity": logged.entity,
+                "uid": uuid.UUID(logged.uid),
+                "op": logged.op,
+                "fields": logged.fields,
+                "base": logged.base,
+                "region": logged.region,
+                "region_before": logged.region_before,
+                "received_at": self.now,
+            }
+            for logged in self.logged
+        ]
+        numbers = log_and_number(self.session, rows, numbered_seq=SERVER_DEVICE)
         answers = {}
         for seq, (outcome, code, index) in self.answers.items():
             if index is not None and index >= 0:
@@ -633,51 +806,81 @@ _SNAPSHOT_BATCH = 5_000
 
 
 def _snapshot_records(session: Session, region: str) -> Iterator[dict[str, Any]]:
-    """Every live synced record of the region, whole, parents first; read in batches (bounded memory)."""
-    for name, entity in entities().items():
-        table = entity.table
-        region_expr = region_sql(name, "t", f"'{PROVINCE}'")
-        ids = text(
-            f"SELECT t.id, {region_expr} AS region FROM {name} t WHERE t.deleted_at IS NULL "
-            f"AND ({region_expr} LIKE :prefix OR :region LIKE ({region_expr} || '%')) ORDER BY t.id"
-        ).bindparams(prefix=f"{region}%", region=region)
-        pairs = session.execute(ids).all()
-        for start in range(0, len(pairs), _SNAPSHOT_BATCH):
-            batch = pairs[start : start + _SNAPSHOT_BATCH]
-            regions = dict(batch)
-            rows = session.execute(select(table).where(table.c.id.in_(list(regions)))).mappings().all()
-            yield from _whole(session, entity, rows, regions)
+    """Every live synced record of the region, whole, parents first; then the references that point forward
+    (to a record later in this order: an SK amending a later one, a list's last run) again on their own, so
+    that they resolve whichever chunk their target came in; then the region's open conflicts.
+
+    One streamed query per entity (bounded memory) carries each row's region, version and the uids its
+    references name, so that no record costs a lookup of its own."""
+    forward: list[dict[str, Any]] = []
+    for entity in entities().values():
+        rows = session.execute(
+            _snapshot_query(entity, region).execution_options(yield_per=_SNAPSHOT_BATCH)
+        ).mappings()
+        for record in _whole(entity, rows):
+            forward.extend(_forward_references(entity, record))
+            yield record
+    yield from forward
+    yield from _open_conflicts(session, region)
 
 
-def _whole(session: Session, entity: Entity, rows, regions: dict[int, str]) -> Iterator[dict[str, Any]]:
-    columns = entity.table.c
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for row in rows:
-        for reference in entity.references:
-            if row[reference.column] is not None:
-                target = row[reference.by] if reference.by else reference.target
-                if target:
-                    wanted[target].add(row[reference.column])
-    uids: dict[str, dict[int, str]] = {}
-    for target, ids in wanted.items():
-        table = entities()[target].table
-        uids[target] = {
-            i: str(u)
-            for i, u in session.execute(select(table.c.id, table.c.uid).where(table.c.id.in_(list(ids))))
-        }
-    versions = dict(
-        session.execute(
-            select(ChangeLog.uid, func.max(ChangeLog.stream_seq))
-            .where(ChangeLog.entity == entity.name, ChangeLog.uid.in_([row["uid"] for row in rows]))
-            .group_by(ChangeLog.uid)
-        ).all()
+def _snapshot_query(entity: Entity, region: str):
+    t = entity.table.alias("t")
+    region_expr = region_sql(entity.name, "t", f"'{PROVINCE}'")
+    version = (
+        select(func.max(ChangeLog.stream_seq))
+        .where(ChangeLog.entity == entity.name, ChangeLog.uid == t.c.uid)
+        .scalar_subquery()
     )
+    references = []
+    for reference in entity.references:
+        if reference.by:
+            cases = []
+            for target in reference.targets:
+                r = entities()[target].table.alias(f"r_{target}")
+                uid = select(r.c.uid).where(r.c.id == t.c[reference.column]).scalar_subquery()
+                cases.append((t.c[reference.by] == target, uid))
+            references.append(case(*cases).label(f"_ref_{reference.column}"))
+        else:
+            r = entities()[reference.target].table.alias(f"r_{reference.column}")
+            uid = select(r.c.uid).where(r.c.id == t.c[reference.column]).scalar_subquery()
+            references.append(uid.label(f"_ref_{reference.column}"))
+    return (
+        select(t, literal_column(region_expr).label("_region"), version.label("_version"), *references)
+        .where(
+            t.c.deleted_at.is_(None),
+            text(f"({region_expr} LIKE :prefix OR :region LIKE ({region_expr} || '%'))").bindparams(
+                prefix=f"{region}%", region=region
+            ),
+        )
+        .order_by(t.c.id)
+    )
+
+
+@cache
+def _encoders(name: str) -> tuple[tuple[str, TypeEngine | None], ...]:
+    """(field, its column type when its value needs encode_value; None when the stored value is its wire
+    form already: text, numbers, JSON documents)."""
+    columns = entities()[name].table.c
+    plain = (String, JSON, Integer, Boolean)
+    return tuple(
+        (field_name, None if isinstance(columns[field_name].type, plain) else columns[field_name].type)
+        for field_name in entities()[name].fields
+    )
+
+
+def _whole(entity: Entity, rows) -> Iterator[dict[str, Any]]:
+    encoders = _encoders(entity.name)
+    references = [(r.field, f"_ref_{r.column}") for r in entity.references]
     for row in rows:
-        fields = {name: encode_value(columns[name].type, row[name]) for name in entity.fields}
-        for reference in entity.references:
-            target = row[reference.by] if reference.by else reference.target
-            fields[reference.field] = uids.get(target or "", {}).get(row[reference.column])
-        version = versions.get(row["uid"], 0)
+        fields = {
+            name: row[name] if kind is None or row[name] is None else encode_value(kind, row[name])
+            for name, kind in encoders
+        }
+        for wire_name, column in references:
+            uid = row[column]
+            fields[wire_name] = str(uid) if uid is not None else None
+        version = row["_version"] or 0
         yield {
             "device": str(row["origin_device"]) if row["origin_device"] else "server",
             "seq": 0,
@@ -686,7 +889,61 @@ def _whole(session: Session, entity: Entity, rows, regions: dict[int, str]) -> I
             "op": UPSERT,
             "fields": fields,
             "base": version,
-            "region": regions[row["id"]] or "",
+            "region": row["_region"] or "",
+            "region_before": None,
+            "at": "",
+            "server_seq": version,
+        }
+
+
+@cache
+def _forward_fields(name: str) -> tuple[str, ...]:
+    """The reference fields of `name` whose target comes at or after it in the snapshot's order."""
+    position = {entity: index for index, entity in enumerate(ENTITY_ORDER)}
+    found = []
+    for reference in entities()[name].references:
+        targets = reference.targets if reference.by else (reference.target,)
+        if any(position[target] >= position[name] for target in targets):
+            found.append(reference.field)
+    return tuple(found)
+
+
+def _forward_references(entity: Entity, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    fields = {name: record["fields"][name] for name in _forward_fields(entity.name) if record["fields"][name]}
+    if fields:
+        yield record | {"fields": fields}
+
+
+def _open_conflicts(session: Session, region: str) -> Iterator[dict[str, Any]]:
+    """The region's unresolved conflicts as they travel down (entity `sync_conflict`), at their version."""
+    rows = session.scalars(
+        select(SyncConflict)
+        .where(SyncConflict.state == "open", _overlapping(SyncConflict.region, region))
+        .order_by(SyncConflict.id)
+    ).all()
+    versions = dict(
+        session.execute(
+            select(ChangeLog.uid, func.max(ChangeLog.stream_seq))
+            .where(
+                ChangeLog.entity == CONFLICT_ENTITY,
+                ChangeLog.uid.in_([row.conflict_uid for row in rows if row.conflict_uid is not None]),
+            )
+            .group_by(ChangeLog.uid)
+        ).all()
+    )
+    for row in rows:
+        if row.conflict_uid is None:
+            continue
+        version = versions.get(row.conflict_uid, 0)
+        yield {
+            "device": "server",
+            "seq": version,
+            "entity": CONFLICT_ENTITY,
+            "uid": str(row.conflict_uid),
+            "op": UPSERT,
+            "fields": conflict_fields(row),
+            "base": 0,
+            "region": row.region,
             "region_before": None,
             "at": "",
             "server_seq": version,
