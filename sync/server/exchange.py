@@ -463,8 +463,9 @@ class _ServerApply:
                 return
             fields = {} if decision.delete else dict(decision.apply_fields)
             moved = change.region_before is not None and change.region_before != change.region
-            if moved and not decision.delete:
-                # The offices it arrives in have never seen it: they get it whole.
+            if (moved or decision.code == "restored") and not decision.delete:
+                # The offices it arrives in have never seen it (or hold it deleted, with the values it had when
+                # their own update lost to the delete): they get it whole.
                 fields = self.wire(entity, self._row(entity, uuid.UUID(change.uid)))
             index = self._log(
                 _Logged(
