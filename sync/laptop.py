@@ -525,8 +525,10 @@ def resolve_conflict(
         if row.kind == "delete_update":
             op, values = _resolve_delete(connection, entity, row, choice, values)
         elif _deleted_here(connection, entity, row.uid):
-            # Deleted since the conflict (here, or by the server's word): the delete stands; writing the chosen
-            # values would bring the record back.
+            # Deleted since the conflict (here, or by the server's word): the delete stands — sending the chosen
+            # values would bring the record back. The copy takes the server's values, which the record has
+            # should it come back (a delete conflict resolved for the update).
+            _write_local(connection, entity, row.uid, dict(row.theirs))
             op, values = None, {}
         # The server's values may differ from this copy's (the office's own losing value stays here until
         # resolved): the record takes the chosen values now, and the change carries them up.
@@ -561,9 +563,9 @@ def resolve_conflict(
 
 def _deleted_here(connection, entity, uid: uuid.UUID) -> bool:
     table = entity.table
-    return connection.execute(
-        select(table.c.deleted_at.is_not(None)).where(table.c.uid == uid)
-    ).scalar() is True
+    return (
+        connection.execute(select(table.c.deleted_at.is_not(None)).where(table.c.uid == uid)).scalar() is True
+    )
 
 
 def _resolve_delete(
@@ -583,15 +585,16 @@ def _resolve_delete(
     table = entity.table
     with capture_suspended(connection):
         connection.execute(
-            table.update()
-            .where(table.c.uid == row.uid)
-            .values(deleted_at=utcnow() if keep_deleted else None)
+            table.update().where(table.c.uid == row.uid).values(deleted_at=utcnow() if keep_deleted else None)
         )
     if keep_deleted:
         # This office's delete wins: the server, which kept the other office's update, deletes it too.
         return (DELETE, {}) if this_office_deleted else (None, {})
     if this_office_deleted:
-        return None, {}  # the other office's update wins: the server holds it already, this copy takes it back
+        return (
+            None,
+            {},
+        )  # the other office's update wins: the server holds it already, this copy takes it back
     # This office's update wins over the other's delete: the record comes back with its values, everywhere.
     values = dict(row.mine) if choice == "mine" else {k: v for k, v in values.items() if v is not None}
     if values:

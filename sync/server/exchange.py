@@ -648,6 +648,24 @@ def _snapshot_records(session: Session, region: str) -> Iterator[dict[str, Any]]
             regions = dict(batch)
             rows = session.execute(select(table).where(table.c.id.in_(list(regions)))).mappings().all()
             yield from _whole(session, entity, rows, regions)
+        yield from _snapshot_deletes(session, name, region)
+
+
+def _snapshot_deletes(session: Session, name: str, region: str) -> Iterator[dict[str, Any]]:
+    """The region's deleted records, as deletes: an office's first pull may come after it sent records of its
+    own that another office has deleted since — without these it would keep them. A fresh copy skips them."""
+    region_expr = region_sql(name, "t", f"'{PROVINCE}'")
+    query = text(
+        f"SELECT t.uid, {region_expr} AS region, (SELECT max(c.stream_seq) FROM change_log c "
+        f"WHERE c.entity = :entity AND c.uid = t.uid) AS version FROM {name} t WHERE t.deleted_at IS NOT NULL "
+        f"AND ({region_expr} LIKE :prefix OR :region LIKE ({region_expr} || '%')) ORDER BY t.id"
+    ).bindparams(prefix=f"{region}%", region=region, entity=name)
+    for uid, record_region, version in session.execute(query):
+        yield {
+            "device": "server", "seq": 0, "entity": name, "uid": str(uuid.UUID(str(uid))), "op": DELETE,
+            "fields": {}, "base": version or 0, "region": record_region or "", "region_before": None, "at": "",
+            "server_seq": version or 0,
+        }  # fmt: skip
 
 
 def _whole(session: Session, entity: Entity, rows, regions: dict[int, str]) -> Iterator[dict[str, Any]]:

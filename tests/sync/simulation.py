@@ -16,7 +16,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -471,9 +471,7 @@ class Simulation:
     # ------------------------------------------------------------------------------------------ what's held
     def server_conflicts(self) -> dict[tuple[uuid.UUID, int], str]:
         with self.server.unit_of_work() as uow:
-            return {
-                (row.device, row.seq): row.kind for row in uow.session.scalars(select(SyncConflict))
-            }
+            return {(row.device, row.seq): row.kind for row in uow.session.scalars(select(SyncConflict))}
 
     def server_log(self) -> list[tuple[uuid.UUID, int]]:
         with self.server.unit_of_work() as uow:
@@ -505,13 +503,27 @@ __all__ = ["Oracle", "ShiftedClock", "SimOffice", "Simulation", "entities", "peo
 
 # ------------------------------------------------------------------------------------------------- the setup
 # Ten offices: five of Kab. Gorontalo (7501), five of Kab. Boalemo (7502), each in a kecamatan of its own.
-OFFICE_KECAMATAN = ("750101", "750102", "750103", "750104", "750105", "750201", "750202", "750203", "750204", "750205")
+OFFICE_KECAMATAN = (
+    "750101",
+    "750102",
+    "750103",
+    "750104",
+    "750105",
+    "750201",
+    "750202",
+    "750203",
+    "750204",
+    "750205",
+)
 
 
 def _desas(kecamatan: str, count: int) -> list[str]:
     from app.regions import province_regions
 
     return [r.code for r in province_regions() if r.level == 4 and r.code.startswith(kecamatan)][:count]
+
+
+_USERS: dict[Path, object] = {}
 
 
 def make_offices(
@@ -528,7 +540,6 @@ def make_offices(
     from sqlalchemy import delete, update
 
     from app.auth.users import login
-    from app.office import open_office_database
     from db.models import Office
     from db.sync_models import DeviceKey
     from sync.keys import device_keys
@@ -547,26 +558,29 @@ def make_offices(
         template = templates["kantor-a" if region == "7501" else "kantor-c"]
         name = f"k{index:02d}"
         db = copy_office(template, folder / name)
+        device = uuid.uuid4()
         with db.unit_of_work().writing() as uow:
-            uow.session.execute(update(Office).values(device_id=uuid.uuid4()))
+            uow.session.execute(update(Office).values(device_id=device))
             uow.session.execute(delete(DeviceKey))
             # The template's own setup (its accounts' audit lines) would travel from every copy under the same
             # uids: a copy starts with an empty outbox instead.
             uow.session.execute(delete(SyncChange))
             uow.commit()
-        path = db.path
-        db.close()
-        db = open_office_database(path)
+        # What opening the copy again would read (opening costs a second: the passphrase's key derivation).
+        db = replace(db, office=replace(db.office, device_id=device))
         with db.unit_of_work().writing() as uow:
             keys = device_keys(uow.session)
             uow.commit()
-        if region not in users:
-            users[region] = login(db.unit_of_work(), "operator", USER_PASSWORD)
+        if template not in _USERS:  # the template's operator, the same in every copy (a login costs a second)
+            _USERS[template] = login(db.unit_of_work(), "operator", USER_PASSWORD)
+        users[region] = _USERS[template]
         ticket = request_enrollment(server.unit_of_work(), db.office.device_id, name, region, keys.public())
         approve_device(server.unit_of_work(), province_admin, ticket.code)
         remember_server(db, public, region)
         clock = timedelta(days=rng.choice((-1, 1)) * rng.randint(1, 14), hours=rng.randint(0, 23))
         offices.append(
-            SimOffice(name, region, _desas(kecamatan, imports), db, users[region], folder / name, clock, index)
+            SimOffice(
+                name, region, _desas(kecamatan, imports), db, users[region], folder / name, clock, index
+            )
         )
     return offices

@@ -1,7 +1,8 @@
 """Issue 12's deterministic simulation: ten offices of two kabupaten, 2,000 changes each, syncing through a
 transport that duplicates, delays, reorders and truncates bundles, some rounds by USB and some over HTTP, their
 clocks off by days. At the end nothing is lost or duplicated, every office holds what the server holds for its
-region, and the server stored exactly the conflicts the oracle (tests/sync/simulation.py) predicts."""
+region, and the server stored exactly the conflicts the oracle (tests/sync/simulation.py) predicts; once each
+office resolved its conflicts, every copy equals the server's."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.sync.conftest import serving
 from tests.sync.simulation import ShiftedClock, Simulation, last_seq, make_offices, people_of
 
-CHANGES = int(os.environ.get("EJPS_SIM_CHANGES", 300))
+# Issue 12's figure is 2,000 changes per office (EJPS_SIM_CHANGES=2000: minutes, the server applying record by
+# record); CI runs the same simulation smaller, to stay within its time.
+CHANGES = int(os.environ.get("EJPS_SIM_CHANGES", 150))
 IMPORTS = 2  # registry imports per office, each of a fresh desa
 HOUSEHOLDS = CHANGES // 35
 ROUNDS = 8
@@ -71,16 +74,16 @@ def test_ten_offices_through_a_faulty_transport_lose_nothing_and_conflict_as_the
                     sim.sync(office)
             if number == IMPORTS - 1:
                 for region in ("7501", "7502"):
-                    held = sorted(k.split(":")[1] for k in people_of(server, region) if k.startswith("person:"))
+                    held = sorted(
+                        k.split(":")[1] for k in people_of(server, region) if k.startswith("person:")
+                    )
                     hot[region] = rng.sample(held, min(len(held), 40))
         # Drain: what was held arrives (late, after newer files), then clean rounds until everyone is even.
         sim.release_held(everything=True)
         for _ in range(2):
             for office in offices:
                 sim.sync(office, clean=True)
-    print(dict(sim.faults))
     stored = sim.server_conflicts()
-    print(len(stored), Counter(stored.values()))
 
     # Conflicts: exactly those the oracle predicts, of the kind it predicts.
     assert stored == sim.oracle.conflicts
@@ -96,22 +99,10 @@ def test_ten_offices_through_a_faulty_transport_lose_nothing_and_conflict_as_the
         assert sim.up_seq(office) == last_seq(office) == CHANGES
         mine = {seq for device, seq in logged if device == office.device}
         expected = {seq for device, seq in sim.oracle.written if device == office.device}
-        if mine != expected:  # DEBUG
-            from db.sync_models import ChangeLog
-            bad = sorted(mine ^ expected)[0]
-            edit = sim.oracle.log[office.device][bad]
-            with office.db.unit_of_work() as uow:
-                row = uow.session.get(SyncChange, bad)
-                print("LAPTOP", bad, row.entity, row.fields, row.base, row.state, row.server_seq)
-            with server.unit_of_work() as uow:
-                import uuid as _u
-                for r in uow.session.scalars(select(ChangeLog).where(ChangeLog.uid == _u.UUID(edit.key[1])).order_by(ChangeLog.stream_seq)):
-                    print("SERVER", r.stream_seq, r.device, r.seq, r.op, r.fields, r.base)
-            print("ORACLE", [(e.time, e.device, e.op, e.fields) for e in sim.oracle.history[edit.key]], edit)
         assert mine == expected, [(s, sim.oracle.log[office.device][s]) for s in sorted(mine ^ expected)[:8]]
 
     # Every office's copy equals the server's for its region (the losers' own values of conflicting fields
-    # stay until resolved: resolved here as "theirs", then synced).
+    # stay until resolved: each resolved here, keeping theirs or its own as the seed says, then synced).
     sim.resolve_all()
     with serving(create_app(server)) as url:
         sim.url = url
@@ -120,21 +111,4 @@ def test_ten_offices_through_a_faulty_transport_lose_nothing_and_conflict_as_the
                 sim.sync(office, clean=True)
     for office in offices:
         here, there = people_of(office.db), people_of(server, office.region)
-        if here != there:  # DEBUG
-            import uuid as _u
-            from db.sync_models import ChangeLog, SyncConflict
-            from db.models import Person
-            for key in sorted(k for k in set(here) | set(there) if here.get(k) != there.get(k))[:2]:
-                print("HERE ", here.get(key)); print("THERE", there.get(key))
-                uid = _u.UUID(key.split(":")[1])
-                with office.db.unit_of_work() as uow:
-                    p = uow.session.scalars(select(Person).where(Person.uid == uid)).first()
-                    print("OFFICE", office.name, office.device, key, p and p.deleted_at)
-                    for c in uow.session.scalars(select(SyncChange).where(SyncChange.uid == uid)):
-                        print("  OUT", c.seq, c.op, c.fields, c.base, c.state, c.server_seq)
-                with server.unit_of_work() as uow:
-                    for r in uow.session.scalars(select(ChangeLog).where(ChangeLog.uid == uid).order_by(ChangeLog.stream_seq)):
-                        print("  SERVER", r.stream_seq, r.device, r.seq, r.op, sorted(r.fields)[:4], r.base)
-                    for r in uow.session.scalars(select(SyncConflict).where(SyncConflict.uid == uid)):
-                        print("  CONFLICT", r.device, r.seq, r.kind, r.mine, r.theirs, r.state, r.resolution)
         assert here == there, office.name
