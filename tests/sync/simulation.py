@@ -134,15 +134,29 @@ class Oracle:
         self.time += 1
         if self.closed:
             return
-        whole = set()
-        for seq in range(first, last + 1):
-            edit = self.log[device][seq]
-            if edit.key in whole and edit.op == UPSERT:
-                # A registry import's new record travels as it is when its bundle is made (its change keeps no
-                # copy of the fields): the office's later edits, in the same bundle, arrive inside it.
+        edits = [(seq, self.log[device][seq]) for seq in range(first, last + 1)]
+        whole = {edit.key for _seq, edit in edits if edit.fields is None}
+        # A registry import's new record travels as it is when its bundle is made (its change keeps no copy of
+        # the fields): it arrives with the values of the office's later edits in the same bundle. Each of those
+        # edits then changes something only where it set a value other than the last one of its fields.
+        final = {
+            (edit.key, name): seq
+            for seq, edit in edits
+            if edit.key in whole and edit.fields and edit.op == UPSERT
+            for name in edit.fields
+        }
+        current: dict[tuple[tuple[str, str], str], int] = {}  # the seq whose value a field holds; 0: the last
+        for seq, edit in edits:
+            if edit.key in whole and edit.op == UPSERT and edit.fields is not None:
+                differing = set()
+                for name in edit.fields:
+                    value = 0 if final[edit.key, name] == seq else seq
+                    if current.get((edit.key, name), 0) != value:
+                        differing.add(name)
+                    current[edit.key, name] = value
+                if differing:
+                    self._write(device, seq, edit, frozenset(differing))
                 continue
-            if edit.fields is None:
-                whole.add(edit.key)
             self._judge(device, seq, edit)
 
     def _judge(self, device: uuid.UUID, seq: int, edit: Edit) -> None:
