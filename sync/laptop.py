@@ -42,7 +42,7 @@ from db.models import Office, utcnow
 from db.sync_models import DownloadProgress, OutboxBundle, SyncChange, SyncConflict, SyncState
 from sync.answer import UsbRequest, read_answer_file, write_request_file
 from sync.bundle import BundleRefused, Signer, build_bundle, read_bundle
-from sync.changes import UPSERT, Change, outbox_lines, outbox_span
+from sync.changes import DELETE, UPSERT, Change, outbox_lines, outbox_span
 from sync.client import DOWNLOAD_LIMIT, SyncClient
 from sync.entities import entities, region_overlaps
 from sync.keys import PublicKeys, device_keys
@@ -290,12 +290,22 @@ def apply_receipt(db: OfficeDatabase, user: CurrentUser, receipt_bytes: bytes) -
 # ------------------------------------------------------------------------------------------------- download
 def _conflict_rows(session: Session, records: list[dict[str, Any]]) -> int:
     """Keeps the conflicts the server sent (new or resolved) in this copy's sync_conflict."""
+    # One read for the bundle's conflicts, not one query (and autoflush) per record: a bundle of a few thousand
+    # conflicts took minutes.
+    uids = {uuid.UUID(record["uid"]) for record in records}
+    held = {
+        row.conflict_uid: row
+        for start in range(0, len(uids), 10_000)
+        for row in session.scalars(
+            select(SyncConflict).where(SyncConflict.conflict_uid.in_(sorted(uids)[start : start + 10_000]))
+        )
+    }
     for record in records:
         fields = record.get("fields") or {}
         conflict_uid = uuid.UUID(record["uid"])
-        row = session.scalars(select(SyncConflict).where(SyncConflict.conflict_uid == conflict_uid)).first()
+        row = held.get(conflict_uid)
         if row is None:
-            row = SyncConflict(conflict_uid=conflict_uid)
+            row = held[conflict_uid] = SyncConflict(conflict_uid=conflict_uid)
             session.add(row)
         row.entity = fields.get("entity", "")
         row.uid = uuid.UUID(fields["uid"])
@@ -512,33 +522,85 @@ def resolve_conflict(
             ).scalar()
             or 0
         )
+        op = UPSERT
+        if row.kind == "delete_update":
+            op, values = _resolve_delete(connection, entity, row, choice, values)
+        elif _deleted_here(connection, entity, row.uid):
+            # Deleted since the conflict (here, or by the server's word): the delete stands — sending the chosen
+            # values would bring the record back. The copy takes the server's values, which the record has
+            # should it come back (a delete conflict resolved for the update).
+            _write_local(connection, entity, row.uid, dict(row.theirs))
+            op, values = None, {}
         # The server's values may differ from this copy's (the office's own losing value stays here until
         # resolved): the record takes the chosen values now, and the change carries them up.
-        if values:
+        elif values:
             _write_local(connection, entity, row.uid, values)
         next_seq = connection.exec_driver_sql(
             "SELECT coalesce(max(seq), 0) + 1 FROM sync_change"
         ).scalar_one()
         now = utcnow()
-        session.add(
-            SyncChange(
-                seq=next_seq, entity=row.entity, uid=row.uid, op=UPSERT, fields=values, base=base,
-                region=row.region, recorded_at=now, state="pending",
-            )
-        )  # fmt: skip
+        if op is not None:
+            session.add(
+                SyncChange(
+                    seq=next_seq, entity=row.entity, uid=row.uid, op=op, fields=values, base=base,
+                    region=row.region, recorded_at=now, state="pending",
+                )
+            )  # fmt: skip
+            next_seq += 1
         row.state = "resolved"
         row.resolution = {"choice": choice if isinstance(choice, str) else "value", "values": values}
         row.resolved_by = user.username
         row.resolved_at = now
         session.add(
             SyncChange(
-                seq=next_seq + 1, entity=CONFLICT_ENTITY, uid=row.conflict_uid, op=UPSERT,
+                seq=next_seq, entity=CONFLICT_ENTITY, uid=row.conflict_uid, op=UPSERT,
                 fields={"resolution": row.resolution, "resolved_by": user.username}, base=0,
                 region=row.region or context.region, recorded_at=now, state="pending",
             )
         )  # fmt: skip
         uow.audit(user, "sync.conflict.resolve", row.entity, str(row.uid), after=row.resolution)
         uow.commit()
+
+
+def _deleted_here(connection, entity, uid: uuid.UUID) -> bool:
+    table = entity.table
+    return (
+        connection.execute(select(table.c.deleted_at.is_not(None)).where(table.c.uid == uid)).scalar() is True
+    )
+
+
+def _resolve_delete(
+    connection, entity, row: SyncConflict, choice: str | dict[str, Any], values: dict[str, Any]
+) -> tuple[str | None, dict[str, Any]]:
+    """A delete-versus-update conflict resolved: whether the record stays deleted, in this copy and on the
+    server, is the choice — not a field value (its `theirs`/`mine` name no field to write: None stands for "the
+    record is gone"). Returns the record's change to send (op, fields), op None when the server already holds
+    the chosen outcome."""
+    from sync.changes import capture_suspended
+
+    this_office_deleted = "deleted_at" in row.mine
+    if isinstance(choice, dict):
+        keep_deleted = False
+    else:
+        keep_deleted = (choice == "mine") == this_office_deleted
+    table = entity.table
+    with capture_suspended(connection):
+        connection.execute(
+            table.update().where(table.c.uid == row.uid).values(deleted_at=utcnow() if keep_deleted else None)
+        )
+    if keep_deleted:
+        # This office's delete wins: the server, which kept the other office's update, deletes it too.
+        return (DELETE, {}) if this_office_deleted else (None, {})
+    if this_office_deleted:
+        return (
+            None,
+            {},
+        )  # the other office's update wins: the server holds it already, this copy takes it back
+    # This office's update wins over the other's delete: the record comes back with its values, everywhere.
+    values = dict(row.mine) if choice == "mine" else {k: v for k, v in values.items() if v is not None}
+    if values:
+        _write_local(connection, entity, row.uid, values)
+    return UPSERT, values
 
 
 def _write_local(connection, entity, uid: uuid.UUID, values: dict[str, Any]) -> None:

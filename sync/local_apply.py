@@ -37,6 +37,7 @@ from sync.values import encode_value, wire_decoder
 
 # Outbox states of a local change the server has not judged yet.
 UNJUDGED = ("pending", "sent")
+_DELETED = "\0deleted"  # in the kept fields: this office's delete of the record awaits judgement
 _LOOKUP_CHUNK = 20_000
 # Values bound in one statement: under SQLite's limit (32,766).
 _VARIABLES = 30_000
@@ -121,13 +122,15 @@ def _unjudged_fields(
     marks = ", ".join("?" for _ in UNJUDGED)
     for name, uids in by_entity.items():
         for part in _chunks(sorted(uids)):
-            for uid_hex, fields in connection.exec_driver_sql(
-                f"SELECT uid, fields FROM sync_change WHERE entity = ? AND state IN ({marks}) "
+            for uid_hex, op, fields in connection.exec_driver_sql(
+                f"SELECT uid, op, fields FROM sync_change WHERE entity = ? AND state IN ({marks}) "
                 "AND uid IN (SELECT value FROM json_each(?))",
                 (name, *UNJUDGED, json.dumps(part)),
             ):
                 # NULL: a whole record (a registry import's), every field of it still to be judged.
                 kept[name, uid_hex].update(json.loads(fields) if fields is not None else _wire_fields(name))
+                if op == DELETE:
+                    kept[name, uid_hex].add(_DELETED)
     return kept
 
 
@@ -254,6 +257,10 @@ class _Apply:
                 values = self._values(entity.name, shape, uid_hex, record.get("fields") or {}, referenced)
                 values["updated_at"] = now
                 values["origin_device"] = device
+                # The server sends an upsert only of a record it holds alive: one deleted here comes back (a
+                # conflict resolved for the update), unless this office's own delete still awaits judgement.
+                if _DELETED not in self.kept.get((entity.name, uid_hex), ()):
+                    values["deleted_at"] = None
             if uid_hex in existing:
                 if uid_hex in updates:
                     updates[uid_hex].update(values)

@@ -625,8 +625,9 @@ class _ServerApply:
                 return
             fields = {} if decision.delete else dict(decision.apply_fields)
             moved = change.region_before is not None and change.region_before != change.region
-            if moved and not decision.delete:
-                # The offices it arrives in have never seen it: they get it whole.
+            if (moved or decision.code == "restored") and not decision.delete:
+                # The offices it arrives in have never seen it (or hold it deleted, with the values it had when
+                # their own update lost to the delete): they get it whole.
                 writes.flush()
                 uid = uuid.UUID(change.uid)
                 fields = self.wire(entity, self._rows(entity, [uid])[uid])
@@ -808,7 +809,8 @@ _SNAPSHOT_BATCH = 5_000
 def _snapshot_records(session: Session, region: str) -> Iterator[dict[str, Any]]:
     """Every live synced record of the region, whole, parents first; then the references that point forward
     (to a record later in this order: an SK amending a later one, a list's last run) again on their own, so
-    that they resolve whichever chunk their target came in; then the region's open conflicts.
+    that they resolve whichever chunk their target came in; then the region's open conflicts. Each entity's
+    deleted records follow its live ones, as deletes (`_snapshot_deletes`).
 
     One streamed query per entity (bounded memory) carries each row's region, version and the uids its
     references name, so that no record costs a lookup of its own."""
@@ -820,8 +822,26 @@ def _snapshot_records(session: Session, region: str) -> Iterator[dict[str, Any]]
         for record in _whole(entity, rows):
             forward.extend(_forward_references(entity, record))
             yield record
+        yield from _snapshot_deletes(session, entity.name, region)
     yield from forward
     yield from _open_conflicts(session, region)
+
+
+def _snapshot_deletes(session: Session, name: str, region: str) -> Iterator[dict[str, Any]]:
+    """The region's deleted records, as deletes: an office's first pull may come after it sent records of its
+    own that another office has deleted since — without these it would keep them. A fresh copy skips them."""
+    region_expr = region_sql(name, "t", f"'{PROVINCE}'")
+    query = text(
+        f"SELECT t.uid, {region_expr} AS region, (SELECT max(c.stream_seq) FROM change_log c "
+        f"WHERE c.entity = :entity AND c.uid = t.uid) AS version FROM {name} t WHERE t.deleted_at IS NOT NULL "
+        f"AND ({region_expr} LIKE :prefix OR :region LIKE ({region_expr} || '%')) ORDER BY t.id"
+    ).bindparams(prefix=f"{region}%", region=region, entity=name)
+    for uid, record_region, version in session.execute(query):
+        yield {
+            "device": "server", "seq": 0, "entity": name, "uid": str(uuid.UUID(str(uid))), "op": DELETE,
+            "fields": {}, "base": version or 0, "region": record_region or "", "region_before": None, "at": "",
+            "server_seq": version or 0,
+        }  # fmt: skip
 
 
 def _snapshot_query(entity: Entity, region: str):
