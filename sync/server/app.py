@@ -353,11 +353,14 @@ def create_app(
     @app.get(
         "/v1/devices/{device}",
         response_model=DeviceOut,
-        summary="Status pendaftaran perangkat",
-        responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+        summary="Status pendaftaran perangkat (ditandatangani kunci perangkat itu sendiri)",
+        responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
     )
-    def device_status(device: uuid.UUID, uow: Uow) -> DeviceOut:
-        return _device_out(devices.device_status(uow, device))
+    def device_status(device: uuid.UUID, request: Request, body: RawBody, uow: Uow) -> DeviceOut:
+        authorization = request.headers.get("authorization")
+        return _device_out(
+            devices.signed_device_status(uow, device, authorization, request.method, _target(request), body)
+        )
 
     # --- transport: resumable upload of a laptop's bundle, download of the bundle prepared for it ------------
 
