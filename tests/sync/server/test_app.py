@@ -28,6 +28,29 @@ def test_openapi_lists_the_routes(server_url):
     assert {"/v1/server", "/v1/devices", "/v1/devices/{device}"} <= set(paths)
 
 
+@pytest.mark.parametrize("server_db", ["sqlite"], indirect=True)  # the description: any database
+def test_openapi_describes_the_signed_request_header_on_every_signed_route(server_url):
+    spec = httpx.get(f"{server_url}/openapi.json").json()
+    scheme = spec["components"]["securitySchemes"]["EJPS-Ed25519"]
+    signed = {
+        (method, path)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security") == [{"EJPS-Ed25519": []}]
+    }
+
+    assert (scheme["in"], scheme["name"]) == ("header", "Authorization")
+    assert "EJPS-Ed25519 device=" in scheme["description"]
+    assert signed == {
+        ("get", "/v1/devices/{device}"),
+        ("put", "/v1/uploads/{bundle_id}"),
+        ("get", "/v1/uploads/{bundle_id}"),
+        ("post", "/v1/uploads/{bundle_id}/apply"),
+        ("post", "/v1/downloads"),
+        ("get", "/v1/downloads/{bundle_id}"),
+    }
+
+
 def test_server_tells_its_province_and_public_keys(server_db, server_url):
     with SyncClient(server_url) as client:
         info = client.server_info()
