@@ -7,7 +7,8 @@ enrollment request, which a repetition only replaces, a piece of an upload, whic
 an apply, which the server answers "duplicate" the second time.
 
 Every request is signed with the device's Ed25519 key when the client is given a signer
-(sync/request_signing.py): the server takes upload and download requests from enrolled devices only. The
+(sync/request_signing.py): the server takes upload and download requests from enrolled devices only, and tells
+a device's enrollment status to that device alone (its key known from the enrollment request). The
 signature's time is the server's clock, learnt from its answers, never this laptop's own: a laptop whose clock
 is a year off is told the server's time by the first refusal, signs again, and goes on.
 
@@ -212,7 +213,8 @@ class SyncClient:
         backoff: float = BACKOFF_SECONDS,
         signer: RequestSigner | None = None,
     ) -> None:
-        """`signer`: this device's, for the transfer requests (uploads, downloads); enrollment needs none."""
+        """`signer`: this device's, for the transfer requests (uploads, downloads) and its status; the enrollment
+        request itself needs none."""
         self.base_url = base_url.rstrip("/")
         self.signer = signer
         self.attempts = max(1, attempts)

@@ -1,6 +1,7 @@
 """Transfer requests signed by the device's Ed25519 key (`Authorization: EJPS-Ed25519 ...`).
 
-Every upload and download request names the device and carries its signature over the request itself:
+Every upload and download request, and a device's question about its own enrollment status, names the device
+and carries its signature over the request itself:
 
     EJPS-REQUEST-1 \\n METHOD \\n path?query \\n device uuid \\n time \\n sha256(body) hex
 

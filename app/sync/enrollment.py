@@ -132,22 +132,32 @@ def enroll_device(
 def check_enrollment(uow: UnitOfWork, user: CurrentUser, client: SyncClient) -> EnrollmentState:
     """Asks the server where this installation's enrollment stands and records the answer."""
     from sync.client import ServerRefused
+    from sync.keys import load_device_keys
+    from sync.request_signing import RequestSigner
 
     with uow:
         device = _office(uow, user).device_id
+        keys = load_device_keys(uow.session)
     status, region, office_name, note = PENDING, "", "", ""
-    try:
-        reply = client.device_status(device)
-    except ServerRefused as refused:
-        if refused.code == "device_revoked":
-            status, note = REVOKED, str(refused.params.get("reason", refused))
-        elif refused.code == "unknown_device":
-            status, note = NOT_ENROLLED, str(refused.params.get("reason", refused))
-        else:
-            raise
+    if keys is None:  # keys are made when enrolling: without them this installation never asked
+        status = NOT_ENROLLED
     else:
-        status = reply.status if reply.status in (PENDING, APPROVED) else PENDING
-        region, office_name = reply.region, reply.office_name
+        if client.signer is None:
+            # The server tells a device's status to that device alone (sync/server/devices.py
+            # `signed_device_status`).
+            client.signer = RequestSigner(device, keys.signing)
+        try:
+            reply = client.device_status(device)
+        except ServerRefused as refused:
+            if refused.code == "device_revoked":
+                status, note = REVOKED, str(refused.params.get("reason", refused))
+            elif refused.code == "unknown_device":
+                status, note = NOT_ENROLLED, str(refused.params.get("reason", refused))
+            else:
+                raise
+        else:
+            status = reply.status if reply.status in (PENDING, APPROVED) else PENDING
+            region, office_name = reply.region, reply.office_name
     with uow.writing():
         _office(uow, user)
         state, enrollment = _rows(uow)

@@ -26,10 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -231,6 +232,23 @@ async def _part_body(request: Request, expected: int) -> bytes:
     return bytes(data)
 
 
+# The signed requests' header, described in /openapi.json for a client written elsewhere. Declared only: the
+# signature is checked against the request itself (devices.signed_device), which a dependency cannot see whole.
+SIGNED_REQUEST = APIKeyHeader(
+    name="Authorization",
+    scheme_name=request_signing.SCHEME,
+    description=(
+        f"`{request_signing.SCHEME} device=<uuid perangkat>, time=<detik Unix menurut jam server>, "
+        "signature=<tanda tangan Ed25519, base64url tanpa '='>`: tanda tangan kunci perangkat atas "
+        "`EJPS-REQUEST-1\\nMETODE\\npath?query (mulai /v1/)\\nuuid perangkat\\nwaktu\\nsha256(isi) hex`. "
+        f"Berlaku {request_signing.WINDOW_SECONDS} detik di sekitar jam server; jawaban 401 `stale_request` "
+        "menyebut `server_time`. Lihat sync/request_signing.py."
+    ),
+    auto_error=False,
+)
+SIGNED = [Security(SIGNED_REQUEST)]
+
+
 def _target(request: Request) -> str:
     """The path and query of a request as the client signed it: from `/v1/` on, so that a server published
     under a prefix by a reverse proxy (https://host/ejps/v1/...) checks the same text."""
@@ -353,17 +371,22 @@ def create_app(
     @app.get(
         "/v1/devices/{device}",
         response_model=DeviceOut,
-        summary="Status pendaftaran perangkat",
-        responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+        dependencies=SIGNED,
+        summary="Status pendaftaran perangkat (ditandatangani kunci perangkat itu sendiri)",
+        responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
     )
-    def device_status(device: uuid.UUID, uow: Uow) -> DeviceOut:
-        return _device_out(devices.device_status(uow, device))
+    def device_status(device: uuid.UUID, request: Request, body: RawBody, uow: Uow) -> DeviceOut:
+        authorization = request.headers.get("authorization")
+        return _device_out(
+            devices.signed_device_status(uow, device, authorization, request.method, _target(request), body)
+        )
 
     # --- transport: resumable upload of a laptop's bundle, download of the bundle prepared for it ------------
 
     @app.put(
         "/v1/uploads/{bundle_id}",
         response_model=UploadOut,
+        dependencies=SIGNED,
         summary="Satu bagian paket (Content-Range: bytes awal-akhir/ukuran), mulai dari yang sudah dipegang",
         responses={409: {"model": ErrorOut}, 413: {"model": ErrorOut}},
     )
@@ -376,7 +399,12 @@ def create_app(
         )
         return UploadOut(received=now_held.received, total=now_held.total)
 
-    @app.get("/v1/uploads/{bundle_id}", response_model=UploadOut, summary="Berapa bita paket sudah diterima")
+    @app.get(
+        "/v1/uploads/{bundle_id}",
+        dependencies=SIGNED,
+        response_model=UploadOut,
+        summary="Berapa bita paket sudah diterima",
+    )
     def get_upload(bundle_id: uuid.UUID, request: Request, body: RawBody, uow: Uow) -> UploadOut:
         device = signer(request, body, allow_revoked=True)
         now_held = transfers.upload_status(uow, bundle_id, device.device)
@@ -384,6 +412,7 @@ def create_app(
 
     @app.post(
         "/v1/uploads/{bundle_id}/apply",
+        dependencies=SIGNED,
         response_class=Response,
         summary="Menerapkan paket yang sudah diterima lengkap; jawabannya tanda terima bertanda tangan",
         responses={200: {"content": {"application/octet-stream": {}}}, 409: {"model": ErrorOut}},
@@ -403,6 +432,7 @@ def create_app(
     @app.post(
         "/v1/downloads",
         response_model=DownloadOut,
+        dependencies=SIGNED,
         summary="Menyusun paket turun berikutnya untuk perangkat (menggantikan yang sebelumnya)",
         responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
     )
@@ -429,6 +459,7 @@ def create_app(
 
     @app.get(
         "/v1/downloads/{bundle_id}",
+        dependencies=SIGNED,
         response_class=StreamingResponse,
         summary="Isi paket turun; dengan Range: bytes=awal- untuk melanjutkan (206)",
         responses={

@@ -362,17 +362,7 @@ def signed_device(
     readable signature, a time inside the window of the server's clock, an enrolled device, the signature
     verifying with its key — only then its status is told: a pending device is refused, a revoked one too
     unless `allow_revoked` (its uploads are taken to be held for review, never applied)."""
-    try:
-        signed = request_signing.read_authorization(authorization)
-    except request_signing.UnreadableSignature:
-        raise RequestNotSigned(
-            N_(
-                "Permintaan pengiriman atau pengunduhan paket harus ditandatangani kunci perangkat yang terdaftar. "
-                "Perbarui e-JPS Desktop di kantor ini, lalu sinkronkan lagi."
-            )
-        ) from None
-    if not request_signing.within_window(signed.moment):
-        raise RequestStale(utcnow().timestamp())
+    signed = _read_signed(authorization)
     with uow:
         device = _find(uow, signed.device)
         if device is None or not request_signing.signature_valid(
@@ -395,3 +385,48 @@ def signed_device(
                 device=str(signed.device),
             )
         return _summary(device)
+
+
+def _read_signed(authorization: str | None) -> request_signing.SignedRequest:
+    """A readable signature of a time inside the window of the server's clock."""
+    try:
+        signed = request_signing.read_authorization(authorization)
+    except request_signing.UnreadableSignature:
+        raise RequestNotSigned(
+            N_(
+                "Permintaan pengiriman atau pengunduhan paket harus ditandatangani kunci perangkat yang terdaftar. "
+                "Perbarui e-JPS Desktop di kantor ini, lalu sinkronkan lagi."
+            )
+        ) from None
+    if not request_signing.within_window(signed.moment):
+        raise RequestStale(utcnow().timestamp())
+    return signed
+
+
+def signed_device_status(
+    uow: UnitOfWork, device_uuid: uuid.UUID, authorization: str | None, method: str, target: str, body: bytes
+) -> DeviceSummary:
+    """`device_status` asked by the device itself, its request signed with its own key (the one its enrollment
+    request gave, so a device still waiting for approval can sign too). Without it, anyone who learnt a
+    device's id (a USB file names it, so do the server's logs) could read the office's name and region, and a
+    revoked device's reason. An unknown id is said to be unknown: that tells nothing about any office."""
+    signed = _read_signed(authorization)
+    if signed.device != device_uuid:
+        raise DeviceMismatch(
+            N_("Permintaan ditandatangani perangkat {signer}, tetapi menanyakan status perangkat {device}."),
+            signer=str(signed.device),
+            device=str(device_uuid),
+        )
+    with uow:
+        device = _find(uow, device_uuid)
+        if device is not None and not request_signing.signature_valid(
+            signing_public_key(device.signing_key), signed, method, target, body
+        ):
+            raise RequestNotSigned(
+                N_(
+                    "Tanda tangan permintaan tidak sah: kunci perangkat {device} tidak cocok dengan kunci yang "
+                    "terdaftar di server."
+                ),
+                device=str(device_uuid),
+            )
+    return device_status(uow, device_uuid)

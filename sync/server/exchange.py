@@ -77,7 +77,7 @@ from sync.entities import ENTITY_ORDER, ConflictClass, Entity, entities, region_
 from sync.keys import DeviceKeys, encryption_public_key
 from sync.receipts import APPLIED, DUPLICATE, REFUSED, ChangeAnswer, Receipt, sign_receipt
 from sync.server.database import server_keys
-from sync.server.stream import last_stream_seq, log_and_number
+from sync.server.stream import last_stream_seq, log_and_number, take_stream_numbers
 from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
 from sync.values import decode_fields, encode_value
 
@@ -970,6 +970,32 @@ def _open_conflicts(session: Session, region: str) -> Iterator[dict[str, Any]]:
         }
 
 
+def _region_holds_records(session: Session, region: str) -> bool:
+    return any(
+        session.execute(_snapshot_query(entity, region).limit(1)).first() is not None
+        for entity in entities().values()
+    )
+
+
+def _number_first_snapshot(session: Session, device: uuid.UUID) -> None:
+    """Gives the stream its first number when a first install meets an empty stream in a region that holds
+    records (people loaded without change capture: a registry imported straight into the server's database, a
+    server seeded from a dump). The snapshot must name a cursor of at least 1: a bundle carries a non-empty
+    range of numbers, and a laptop whose cursor stayed at 0 would take the snapshot again at every pull. The
+    number is given to no change: a region's stream has gaps anyway (the numbering is the province's), and
+    `_log_records` reads by range. Taken and committed on its own, before the snapshot's view opens, so the
+    counter's lock is not held while a snapshot of 1.2M people is written."""
+    try:
+        region = session.scalar(
+            select(Device.region).where(Device.uuid == device, Device.status == "approved")
+        )
+        if region is not None and last_stream_seq(session) == 0 and _region_holds_records(session, region):
+            take_stream_numbers(session, 1)
+            session.commit()
+    finally:
+        session.rollback()
+
+
 def build_download(
     session_or_uow: Session | UnitOfWork,
     device: uuid.UUID,
@@ -981,10 +1007,13 @@ def build_download(
     chunk_records: int = CHUNK_RECORDS,
 ) -> DownloadInfo:
     """Writes to `target` the down bundle of `device`: the changes of its region numbered after `since`
-    (at most `limit`), or its region's snapshot when `since` is 0 (a first install). Nothing is written when
-    the cursor is already at the stream's head (bundle_id ""). Commits (the device's down cursor)."""
+    (at most `limit`), or its region's snapshot when `since` is 0 (a first install, whatever the stream holds:
+    `_number_first_snapshot`). Nothing is written when the cursor is already at the stream's head (bundle_id
+    ""). Commits (the device's down cursor)."""
     session = _session(session_or_uow)
     try:
+        if since == 0:
+            _number_first_snapshot(session, device)
         if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
             # The snapshot and the head it names must be one consistent view.
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import select
 
 from app.i18n import set_language
@@ -75,3 +76,21 @@ def test_in_english_the_conflict_detail_is_english(qtbot, sent_office, english):
     labels = [row[0] for row in _detail(page)]
     assert "nama" not in labels and "tgl_lahir" not in labels and "Nama" not in labels
     assert ["Female", "Male"] in [row[1:] for row in _detail(page)]
+
+
+def _texts(widget) -> list[str]:
+    return [label.text() for label in widget.findChildren(QLabel) if label.isVisibleTo(widget.window())]
+
+
+def test_a_guest_is_told_the_open_conflicts_without_a_call_to_decide_them(qtbot, sent_office):
+    _approved(sent_office.db)
+    add_person_conflict(sent_office.db)
+    guest = _page(qtbot, sent_office.db, sent_office.guest)
+    operator = _page(qtbot, sent_office.db, sent_office.operator)
+
+    assert _texts(guest.conflict_card) == ["1", "Konflik menunggu keputusan operator"]
+    assert "operator atau admin" in guest.conflict_card.toolTip()
+    assert not any("perlu diputuskan" in text for text in _texts(guest))
+    assert guest.tabs.indexOf(guest.conflicts_tab) == -1
+    assert _texts(operator.conflict_card) == ["1", "Konflik perlu diputuskan"]
+    assert operator.tabs.indexOf(operator.conflicts_tab) >= 0

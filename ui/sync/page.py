@@ -124,7 +124,15 @@ class SyncPage(QWidget):
         self.last_card = StatCard(_("Sinkronisasi terakhir"))
         self.waiting_card = StatCard(_("Menunggu dikirim"))
         self.unanswered_card = StatCard(_("Terkirim, belum dijawab"), FLAGGED_COLOUR.name())
-        self.conflict_card = StatCard(_("Konflik perlu diputuskan"), REFUSED_COLOUR.name())
+        if user.can(SEARCH_PERMISSION):  # who sees the Konflik tab decides there
+            self.conflict_card = StatCard(_("Konflik perlu diputuskan"), REFUSED_COLOUR.name())
+        else:
+            # A guest cannot open the conflicts, nor decide them: the count is told as information, in a calm
+            # colour, with who acts on it — no call to an action this user has no way to take.
+            self.conflict_card = StatCard(_("Konflik menunggu keputusan operator"))
+            self.conflict_card.setToolTip(
+                _("Konflik diputuskan oleh operator atau admin kantor ini di tab Konflik halaman ini.")
+            )
         for card in (self.last_card, self.waiting_card, self.unanswered_card, self.conflict_card):
             cards.addWidget(card, 1)
         layout.addLayout(cards)
