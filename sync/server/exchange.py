@@ -84,6 +84,9 @@ from sync.values import decode_fields, encode_value
 # The sender of the records the server itself writes to the stream (conflicts, their resolutions' echo).
 SERVER_DEVICE = uuid.UUID(int=0)
 CONFLICT_ENTITY = "sync_conflict"
+# A conflict's uid follows from the change that raised it (one change raises at most one): an apply killed and
+# run again, or a held bundle released, names the same conflict as an uninterrupted run would.
+_CONFLICT_NAMESPACE = uuid.UUID("5d7f2a0e-3c1b-4e8a-9b6d-0f4c2e8a1b37")
 DOWN_LIMIT = 50_000
 WIDER_REGION_ENTITIES = frozenset({"kuota_wilayah", "sk_penerima", "realisasi", "aid_recipient"})
 # Records an office may move out of its region (a Dukcapil extract says the family moved): the change's
@@ -646,7 +649,7 @@ class _ServerApply:
                 self.unchanged_versions[change.seq] = held.version if held is not None else None
 
     def _conflict(self, entity: Entity, change: Change, decision, held: HeldRecord | None) -> None:
-        conflict_uid = uuid.uuid4()
+        conflict_uid = uuid.uuid5(_CONFLICT_NAMESPACE, f"{change.device}:{change.seq}")
         mine = {name: pair[0] for name, pair in decision.conflicting.items()}
         theirs = {name: pair[1] for name, pair in decision.conflicting.items()}
         username = str(change.fields.get("username") or change.fields.get("dibuat_oleh") or self.office_name)

@@ -19,7 +19,9 @@ from sqlalchemy.engine import Engine
 TIMEOUT_SECONDS = 120
 
 
-def _child(kill_at: int | None, work: Callable[..., None], counted, opening, vm_steps: int) -> None:
+def _child(
+    kill_at: int | None, work: Callable[..., None], counted, opening, vm_steps: int, after: bool
+) -> None:
     opened = opening() if opening is not None else None
     seen = 0
 
@@ -31,6 +33,8 @@ def _child(kill_at: int | None, work: Callable[..., None], counted, opening, vm_
         return 0  # the progress handler's "go on"
 
     event.listen(Engine, "before_cursor_execute", point)
+    if after:
+        event.listen(Engine, "after_cursor_execute", point)
     event.listen(Engine, "commit", point)
     if vm_steps:
 
@@ -47,17 +51,22 @@ def _child(kill_at: int | None, work: Callable[..., None], counted, opening, vm_
 
 
 def count_points(
-    work: Callable[..., None], opening: Callable[[], Any] | None = None, vm_steps: int = 0
+    work: Callable[..., None],
+    opening: Callable[[], Any] | None = None,
+    vm_steps: int = 0,
+    after: bool = False,
 ) -> int:
     """How many statements and commits `work` runs (in a child; the parent's state is untouched).
 
     `opening`, when given, runs first in the child, uncounted and never killed (opening a database: its
     migrations check is not the work under test); `work` then gets what it returned. `vm_steps` (SQLite
     only): also a point every that many steps of SQLite's virtual machine, so that a kill lands inside a
-    statement too (an executemany of many rows is one statement)."""
+    statement too (an executemany of many rows is one statement). `after`: also a point just after each
+    statement, its work done on the database's side and its answer not yet used (a server applying in bulk
+    runs few statements, each doing much)."""
     context = multiprocessing.get_context("fork")
     counted = context.Value("i", -1)
-    child = context.Process(target=_child, args=(None, work, counted, opening, vm_steps))
+    child = context.Process(target=_child, args=(None, work, counted, opening, vm_steps, after))
     child.start()
     child.join(TIMEOUT_SECONDS)
     if child.exitcode != 0 or counted.value < 0:
@@ -66,13 +75,17 @@ def count_points(
 
 
 def run_killed_at(
-    point: int, work: Callable[..., None], opening: Callable[[], Any] | None = None, vm_steps: int = 0
+    point: int,
+    work: Callable[..., None],
+    opening: Callable[[], Any] | None = None,
+    vm_steps: int = 0,
+    after: bool = False,
 ) -> bool:
     """Runs `work` in a child killed just before its `point`-th statement or commit (1-based); True when it
-    was killed, False when the work ended first. `opening`, `vm_steps`: as for count_points."""
+    was killed, False when the work ended first. `opening`, `vm_steps`, `after`: as for count_points."""
     context = multiprocessing.get_context("fork")
     counted = context.Value("i", -1)
-    child = context.Process(target=_child, args=(point, work, counted, opening, vm_steps))
+    child = context.Process(target=_child, args=(point, work, counted, opening, vm_steps, after))
     child.start()
     child.join(TIMEOUT_SECONDS)
     if child.exitcode is None:
