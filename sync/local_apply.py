@@ -299,9 +299,12 @@ class _Apply:
     ) -> dict[str, dict[str, int]]:
         """target table → {uid hex: local id} for every reference the changes carry."""
         wanted: dict[str, set[str]] = defaultdict(set)
+        if not shape.references:
+            return {}
+        fields_of = [record.get("fields") or {} for _, record in records]
         for field, _column, target, by, polymorphic in shape.references:
             targets = polymorphic if by else (target,)
-            uids = {(record.get("fields") or {}).get(field) for _, record in records}
+            uids = {fields.get(field) for fields in fields_of}
             uids.discard(None)
             if uids:
                 hexes = {_hex(uid) for uid in uids}
@@ -347,23 +350,28 @@ class _Apply:
         if not rows:
             return
         scalar, made, required = _defaults(entity)
-        defaulted = scalar.keys() | made.keys()
-        complete = []
-        for row in rows:
-            if not defaulted <= row.keys():
-                for name in defaulted - row.keys():
-                    row[name] = (
-                        scalar[name] if name in scalar else _row_form(entity, shape, name, made[name](None))
-                    )
+        defaulted = sorted(scalar.keys() | made.keys())
+        complete = 0
+        # Rows made alike have the same columns in the same order: what they lack is worked out once a group.
+        for columns, group in _by_columns(rows).items():
+            missing = [name for name in defaulted if name not in columns]
             # A record first seen through a partial change lacks what the server never sent: it waits for
             # the whole record (the server sends it whole to an office it enters).
-            if required <= row.keys():
-                complete.append(row)
-            else:
-                self.incomplete += 1
-        for columns, group in _by_columns(complete).items():
-            _write_rows(self.connection, "INSERT", entity.name, columns, _tuples(shape, columns, group))
-        self.inserted += len(complete)
+            if not required <= {*columns, *missing}:
+                self.incomplete += len(group)
+                continue
+            for name in missing:
+                if name in scalar:
+                    value = scalar[name]
+                    for row in group:
+                        row[name] = value
+                else:
+                    for row in group:
+                        row[name] = _row_form(entity, shape, name, made[name](None))
+            filled = (*columns, *missing)
+            _write_rows(self.connection, "INSERT", entity.name, filled, _tuples(shape, filled, group))
+            complete += len(group)
+        self.inserted += complete
 
     def _update(
         self, entity: Entity, shape: _Shape, existing: dict[str, int], updates: dict[str, dict[str, Any]]
