@@ -47,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -489,13 +490,26 @@ def _decode_chunk(chunk: bytes) -> list[dict[str, Any]]:
         raise _chunk_mismatch() from None
     if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
         raise _chunk_mismatch()
-    # One parse of the lines joined as an array is about twice as fast as one per line; a JSON text never
-    # holds a raw newline, so the line count must equal the record count.
+    # orjson: the values the standard library's parser gives, two to three times sooner. One line at a time,
+    # not the lines joined as one array: a chunk is parsed on the read-ahead thread, and a parse holds the GIL
+    # until it returns; between lines the apply's thread gets it back (a line is one record).
+    try:
+        records = [orjson.loads(line) for line in text.split(b"\n")]
+    except orjson.JSONDecodeError:
+        # orjson is stricter (NaN, a lone surrogate): what the standard parser reads stays readable.
+        records = _standard_records(text)
+    if not all(type(record) is dict for record in records):
+        raise _chunk_mismatch()
+    return records
+
+
+def _standard_records(text: bytes) -> list[Any]:
+    # A JSON text never holds a raw newline, so the line count must equal the record count.
     try:
         records = json.loads(b"[" + text.replace(b"\n", b",") + b"]")
     except (UnicodeDecodeError, ValueError):
         raise _chunk_mismatch() from None
-    if len(records) != text.count(b"\n") + 1 or not all(isinstance(record, dict) for record in records):
+    if len(records) != text.count(b"\n") + 1:
         raise _chunk_mismatch()
     return records
 

@@ -385,8 +385,8 @@ def apply_download(
                 index, records = next(reading)
                 expected = index + 1
                 last = index == total - 1
-                plain = [r for r in records if r.get("entity") != CONFLICT_ENTITY]
                 travelling = [r for r in records if r.get("entity") == CONFLICT_ENTITY]
+                plain = [r for r in records if r.get("entity") != CONFLICT_ENTITY] if travelling else records
                 applied = apply_changes(
                     session, plain, office_region=context.region, pulled_upto=header.seq_to if last else None
                 )

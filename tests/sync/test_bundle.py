@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import struct
 import zipfile
 import zlib
@@ -16,6 +17,7 @@ from sync.bundle import (
     BundleHeader,
     BundleRefused,
     Signer,
+    _decode_chunk,
     build_bundle,
     open_bundle,
     seal,
@@ -408,3 +410,30 @@ def test_public_keys_travel_as_base64_json_and_private_keys_as_raw_bytes():
 def test_a_malformed_public_key_is_refused(text):
     with pytest.raises(InvalidKey):
         encryption_public_key(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": 1}\n\n{"b": 2}',  # an empty line
+        b'{"a": 1}\n',  # a trailing newline: an empty last line
+        b'{"a": 1}{"b": 2}',  # two records on one line
+        b'{"a": 1}\n[1, 2]',  # a line that is not a record
+        b'{"a": 1}\n{"b": nul}',  # not JSON
+        b'{"a": "\xff"}',  # not UTF-8
+    ],
+)
+def test_a_chunk_not_made_of_one_json_record_per_line_is_refused(text):
+    with pytest.raises(BundleRefused) as refused:
+        _decode_chunk(zlib.compress(text))
+    assert refused.value.code == "chunk_mismatch"
+
+
+def test_a_chunk_gives_its_records_in_order_as_the_standard_parser_reads_them():
+    records = [{"uid": "ü", "n": 2**62, "x": 0.1, "d": None, "l": [True, {"k": "\u2028"}]}, {"e": {}}]
+    text = b"\n".join(json.dumps(r, ensure_ascii=False).encode() for r in records)
+    assert _decode_chunk(zlib.compress(text)) == records
+    # What orjson refuses and the standard parser reads (a float column's NaN, a lone surrogate) stays read.
+    odd = b'{"x": NaN}\n{"s": "\\ud800"}'
+    decoded = _decode_chunk(zlib.compress(odd))
+    assert decoded[0]["x"] != decoded[0]["x"] and decoded[1] == {"s": "\ud800"}
