@@ -170,8 +170,8 @@ def test_the_same_seed_makes_the_same_picks(server_of, office_templates, tmp_pat
     digests = []
     for run in range(2):
         sim = simulate(
-            7, server_of("sqlite"), office_templates, tmp_path / f"run-{run}", changes=40, rounds=4,
-            kecamatans=("750101", "750102", "750201"),
+            7, server_of("sqlite"), office_templates, tmp_path / f"run-{run}", changes=30, rounds=4,
+            kecamatans=("750101", "750102"),
         )  # fmt: skip
         settle(sim)
         assert len(sim.actions) > 20
