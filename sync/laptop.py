@@ -584,13 +584,18 @@ def _resolve_delete(
     else:
         keep_deleted = (choice == "mine") == this_office_deleted
     table = entity.table
+    # The delete came down before its conflict did: a record alive here now was brought back since (another
+    # conflict of this office's about it resolved for the update, or the server's word), on the server too.
+    back_since = not this_office_deleted and not _deleted_here(connection, entity, row.uid)
     with capture_suspended(connection):
         connection.execute(
             table.update().where(table.c.uid == row.uid).values(deleted_at=utcnow() if keep_deleted else None)
         )
     if keep_deleted:
-        # This office's delete wins: the server, which kept the other office's update, deletes it too.
-        return (DELETE, {}) if this_office_deleted else (None, {})
+        # This office's delete wins: the server, which kept the other office's update, deletes it too. The other
+        # office's delete wins: the server holds it already — unless the record came back since, then it goes
+        # again.
+        return (DELETE, {}) if this_office_deleted or back_since else (None, {})
     if this_office_deleted:
         return (
             None,

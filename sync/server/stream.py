@@ -85,6 +85,9 @@ def log_and_number(session: Session, rows: list[dict[str, Any]], numbered_seq: u
     base = transaction * _PLACEHOLDERS + 1
     for index, row in enumerate(rows):
         row["stream_seq"] = -(base + index)
+        if row["device"] == numbered_seq:
+            # Its seq is unique with the device: until numbered, the placeholder (two conflicts of one bundle).
+            row["seq"] = row["stream_seq"]
     insert_rows(session.connection(), ChangeLog.__table__, rows)
     numbers = take_stream_numbers(session, len(rows))
     table = ChangeLog.__table__

@@ -10,6 +10,7 @@ delete versus update); it never reads the server's decisions.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import uuid
@@ -83,6 +84,11 @@ class SimOffice:
 PERSON_FIELDS = ("nama", "tgl_lahir", "alamat", "tempat_lahir", "hubungan_keluarga")
 HOUSEHOLD_FIELDS = ("alamat",)
 MODELS = {"person": Person, "household": Household}
+# What orders records in a run-independent way (the test made them from these): a pick by the seed goes by these.
+STABLE_KEYS = {
+    "person": lambda m: (m.nik, m.no_kk, m.kode_desa),
+    "household": lambda m: (m.no_kk, m.kode_desa),
+}
 
 
 def _new_value(office: SimOffice, name: str):
@@ -232,6 +238,7 @@ class Simulation:
     held: list[tuple[int, str, SimOffice, bytes, int]] = field(default_factory=list)  # (round, kind, …)
     round: int = 0
     faults: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    actions: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for office in self.offices:  # what the office wrote while it was set up (a login's audit line)
@@ -261,12 +268,34 @@ class Simulation:
         return self.seen.get(office.device, 0)
 
     def live_records(self, office: SimOffice, entity: str, desas: list[str] | None = None) -> list[str]:
+        """The uids of the office's live records, in the order of their stable keys (a uid is random: a pick
+        from a list in uid order would not be the same pick in the next run of the seed)."""
         model = MODELS[entity]
         query = select(model.uid).where(model.deleted_at.is_(None))
         if desas is not None:
             query = query.where(model.kode_desa.in_(desas))
+        query = query.order_by(*STABLE_KEYS[entity](model))
         with office.db.unit_of_work() as uow:
-            return sorted(u.hex for u in uow.session.scalars(query))
+            return [u.hex for u in uow.session.scalars(query)]
+
+    def note(self, *action) -> None:
+        """The simulation's own log of what it did, by stable keys: equal across runs of one seed."""
+        self.actions.append(" ".join(str(a) for a in action))
+
+    def fault(self, office: SimOffice, what: str) -> None:
+        self.faults[what] += 1
+        self.note(office.name, what)
+
+    def digest(self) -> str:
+        return hashlib.sha256("\n".join(self.actions).encode()).hexdigest()
+
+    def stable_key(self, office: SimOffice, entity: str, uid_hex: str) -> str:
+        model = MODELS[entity]
+        with office.db.unit_of_work() as uow:
+            row = uow.session.execute(
+                select(*STABLE_KEYS[entity](model)).where(model.uid == uuid.UUID(uid_hex))
+            ).one()
+        return "/".join(str(v) for v in row)
 
     def edit(self, office: SimOffice, picks: list[tuple[str, str, tuple[str, ...] | None]]) -> None:
         """Edits records through the ORM (the GUI's path, captured by the unit of work): (entity, uid hex,
@@ -323,6 +352,8 @@ class Simulation:
                 else:
                     names = tuple(self.rng.sample(PERSON_FIELDS, self.rng.randint(1, 2)))
             chosen.setdefault(key, names)
+        for (entity, uid_hex), names in chosen.items():
+            self.note(office.name, "edit", entity, self.stable_key(office, entity, uid_hex), names)
         self.edit(office, [(entity, uid_hex, names) for (entity, uid_hex), names in chosen.items()])
 
     # -------------------------------------------------------------------------------------------- transport
@@ -345,8 +376,10 @@ class Simulation:
 
     def sync(self, office: SimOffice, *, clean: bool = False) -> None:
         if self.url and self.rng.random() < 0.4:
+            self.note(office.name, "http", clean)
             self._http(office, clean)
         else:
+            self.note(office.name, "usb", clean)
             self._usb(office, clean)
 
     def _http(self, office: SimOffice, clean: bool) -> None:
@@ -355,13 +388,17 @@ class Simulation:
             # The receipt is lost on the way back: the server took the bundle, the laptop does not know it and
             # sends the same bytes again next time.
             from sync.client import SyncClient
+            from sync.keys import device_keys
+            from sync.request_signing import RequestSigner
 
             with clock_of(office):
                 outgoing = prepare_upload(office.db, office.user)
             if outgoing is not None:
-                with SyncClient(self.url) as client:
+                with office.db.unit_of_work() as uow:
+                    signing = device_keys(uow.session).signing
+                with SyncClient(self.url, signer=RequestSigner(office.device, signing)) as client:
                     client.upload(outgoing.bundle_id, outgoing.data)
-                self.faults["receipt lost"] += 1
+                self.fault(office, "receipt lost")
             self._server_step(office, before)
             return
         with clock_of(office):
@@ -369,7 +406,7 @@ class Simulation:
         self._server_step(office, before)
         if self._pulled(office) != pulled:
             self.seen[office.device] = self.oracle.time
-        self.faults["http"] += 1
+        self.fault(office, "http")
 
     def _usb(self, office: SimOffice, clean: bool) -> None:
         path = office.folder / f"usb-{self.round}-{self.rng.randrange(10**9)}.ejps"
@@ -377,19 +414,19 @@ class Simulation:
             export_usb(office.db, office.user, path)
         data = path.read_bytes()
         path.unlink()
-        self.faults["usb"] += 1
+        self.fault(office, "usb")
         roll = 1.0 if clean else self.rng.random()
         if roll < 0.1:
             self._truncated_to_server(office, data)
             return
         if roll < 0.2:
             self.held.append((self.round + self.rng.randint(1, 3), "request", office, data, 0))
-            self.faults["request delayed"] += 1
+            self.fault(office, "request delayed")
             return
         if roll < 0.3:
             # The same file taken to the server twice: now, and again rounds later (after newer ones).
             self.held.append((self.round + self.rng.randint(1, 3), "request", office, data, 0))
-            self.faults["request duplicated"] += 1
+            self.fault(office, "request duplicated")
         self.deliver(office, data, clean)
 
     def _truncated_to_server(self, office: SimOffice, data: bytes) -> None:
@@ -405,7 +442,7 @@ class Simulation:
         else:
             raise AssertionError("a truncated USB file was accepted")
         assert self.up_seq(office) == before
-        self.faults["request truncated"] += 1
+        self.fault(office, "request truncated")
 
     def deliver(self, office: SimOffice, data: bytes, clean: bool = False) -> None:
         """The server imports the office's USB file and writes the answer, which travels back."""
@@ -423,11 +460,11 @@ class Simulation:
             self._truncated_to_office(office, answer_bytes)
         elif roll < 0.2:
             self.held.append((self.round + self.rng.randint(1, 3), "answer", office, answer_bytes, built))
-            self.faults["answer delayed"] += 1
+            self.fault(office, "answer delayed")
         else:
             if roll < 0.28:
                 self.held.append((self.round + self.rng.randint(1, 3), "answer", office, answer_bytes, built))
-                self.faults["answer duplicated"] += 1
+                self.fault(office, "answer duplicated")
             self.import_answer(office, answer_bytes, built)
 
     def _truncated_to_office(self, office: SimOffice, answer: bytes) -> None:
@@ -442,7 +479,7 @@ class Simulation:
         else:
             raise AssertionError("a truncated answer file was accepted")
         assert self._pulled(office) == pulled
-        self.faults["answer truncated"] += 1
+        self.fault(office, "answer truncated")
 
     def import_answer(self, office: SimOffice, answer: bytes, built: int) -> None:
         pulled = self._pulled(office)
@@ -454,14 +491,15 @@ class Simulation:
         except BundleRefused as error:
             # An answer that arrives after a newer one: its down bundle is behind the office's cursor.
             assert error.code in ("replay", "older"), error.code
-            self.faults[f"answer refused: {error.code}"] += 1
+            self.fault(office, f"answer refused: {error.code}")
         if self._pulled(office) != pulled:
             self.seen[office.device] = max(self._seen(office), built)
 
     def release_held(self, everything: bool = False) -> None:
         due = [h for h in self.held if everything or h[0] <= self.round]
         self.held = [h for h in self.held if h not in due]
-        for _when, kind, office, data, built in due:
+        for when, kind, office, data, built in due:
+            self.note(office.name, "released", kind, when, built)
             if kind == "request":
                 self.deliver(office, data)
             else:
@@ -476,11 +514,16 @@ class Simulation:
 
         for office in self.offices:
             with clock_of(office):
-                for conflict in open_conflicts(office.db, office.user):
-                    if conflict["own"]:
-                        choice = self.rng.choice(("theirs", "mine"))
-                        resolve_conflict(office.db, office.user, conflict["conflict_uid"], choice)
-                        self.faults[f"resolved: {conflict['kind']}, {choice}"] += 1
+                conflicts = [c for c in open_conflicts(office.db, office.user) if c["own"]]
+                keyed = [
+                    (self.stable_key(office, c["entity"], uuid.UUID(c["uid"]).hex), c["kind"], index, c)
+                    for index, c in enumerate(conflicts)
+                ]
+                for key, kind, _index, conflict in sorted(keyed, key=lambda k: k[:3]):
+                    choice = self.rng.choice(("theirs", "mine"))
+                    self.note(office.name, "resolve", conflict["entity"], key)
+                    resolve_conflict(office.db, office.user, conflict["conflict_uid"], choice)
+                    self.fault(office, f"resolved: {kind}, {choice}")
 
     # ------------------------------------------------------------------------------------------ what's held
     def server_conflicts(self) -> dict[tuple[uuid.UUID, int], str]:
@@ -572,7 +615,11 @@ def make_offices(
         template = templates["kantor-a" if region == "7501" else "kantor-c"]
         name = f"k{index:02d}"
         db = copy_office(template, folder / name)
-        device = uuid.uuid4()
+        device = uuid.UUID(int=rng.getrandbits(128), version=4)  # the seed's, as everything else
+        if template not in _USERS:  # the template's operator, the same in every copy (a login costs a second)
+            # Logged in before the outbox is emptied: its audit line would travel from the first copy made in
+            # this process only, and a run of a seed would depend on the runs before it.
+            _USERS[template] = login(db.unit_of_work(), "operator", USER_PASSWORD)
         with db.unit_of_work().writing() as uow:
             uow.session.execute(update(Office).values(device_id=device))
             uow.session.execute(delete(DeviceKey))
@@ -585,8 +632,6 @@ def make_offices(
         with db.unit_of_work().writing() as uow:
             keys = device_keys(uow.session)
             uow.commit()
-        if template not in _USERS:  # the template's operator, the same in every copy (a login costs a second)
-            _USERS[template] = login(db.unit_of_work(), "operator", USER_PASSWORD)
         users[region] = _USERS[template]
         ticket = request_enrollment(server.unit_of_work(), db.office.device_id, name, region, keys.public())
         approve_device(server.unit_of_work(), province_admin, ticket.code)

@@ -87,3 +87,26 @@ def test_resolving_a_conflict_of_a_record_deleted_since_does_not_bring_it_back(o
     usb_round(b, exchange_server, "4")
 
     assert state(exchange_server, nik)[0] and state(a.db, nik)[0] and state(b.db, nik)[0]
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_keeping_the_delete_after_another_conflict_brought_the_record_back_deletes_it_everywhere(
+    offices, exchange_server
+):
+    a, b, _c = offices
+    nik = import_households(a, DESA_LIMBOTO)[0].nik
+    usb_round(a, exchange_server)
+    usb_round(b, exchange_server)
+    delete_person(b, nik)
+    usb_round(b, exchange_server, "2")
+    edit_person(a, nik, nama="NAMA DARI A")  # two updates of the deleted record: two conflicts
+    edit_person(a, nik, alamat="ALAMAT DARI A")
+    assert usb_round(a, exchange_server, "2")[0].conflict == 2
+    first, second = open_conflicts(a.db, a.user)
+
+    resolve_conflict(a.db, a.user, first["conflict_uid"], "mine")  # brings the record back
+    resolve_conflict(a.db, a.user, second["conflict_uid"], "theirs")  # and then keeps the delete after all
+    usb_round(a, exchange_server, "3")
+    usb_round(b, exchange_server, "3")
+
+    assert state(a.db, nik)[0] and state(exchange_server, nik)[0] and state(b.db, nik)[0]

@@ -210,6 +210,25 @@ def test_two_offices_changing_a_person_identity_make_a_conflict_resolved_by_a_sy
     assert open_conflicts(a.db, a.user) == []
 
 
+def test_two_conflicts_in_one_bundle_are_both_stored_and_sent_down(offices, exchange_server):
+    a, b, _c = offices
+    records = import_households(a, DESA_LIMBOTO)
+    usb_round(a, exchange_server)
+    usb_round(b, exchange_server)
+    first, second = records[0].nik, records[1].nik
+
+    edit_person(a, first, nama="NAMA DARI A")
+    edit_person(a, second, nama="NAMA LAIN DARI A")
+    usb_round(a, exchange_server, "2")
+    edit_person(b, first, nama="NAMA DARI B")
+    edit_person(b, second, nama="NAMA LAIN DARI B")
+    receipt, _down = usb_round(b, exchange_server, "2")
+
+    # The server logs each conflict as a change of its own, numbered in the stream like any other.
+    assert (receipt.conflict, receipt.applied) == (2, 0)
+    assert sorted(c["kind"] for c in open_conflicts(b.db, b.user)) == ["identity", "identity"]
+
+
 def test_a_delete_against_an_update_is_a_conflict(offices, exchange_server):
     a, b, _c = offices
     nik = _shared_person(offices, exchange_server)
