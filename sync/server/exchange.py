@@ -422,6 +422,7 @@ class _ServerApply:
     )  # seq → (outcome, code, index)
     forward: list[tuple[Entity, uuid.UUID, str, str, str]] = field(default_factory=list)
     conflicts: list[tuple[SyncConflict, int]] = field(default_factory=list)  # row, index of its logged record
+    restored: dict[tuple[str, uuid.UUID], tuple[int, str]] = field(default_factory=dict)  # → (base, region)
     # seq → the record's version, for a change applied with nothing to write (same values): its answer
     unchanged_versions: dict[int, int | None] = field(default_factory=dict)
     now: datetime = field(default_factory=utcnow)
@@ -595,6 +596,18 @@ class _ServerApply:
                     self._resolve_conflict(change)
             else:
                 self._apply_entity(entities()[name], list(group))
+        self._send_restored_to_their_office()
+
+    def _send_restored_to_their_office(self) -> None:
+        """The office that brought a deleted record back may still hold the values it lost with when it had
+        accepted the delete, and is never sent its own changes: the record as the bundle left it goes down
+        once more as the server's, to every office of its region, unless a later change deleted it again."""
+        for (name, uid), (base, region) in self.restored.items():
+            entity = entities()[name]
+            row = self._rows(entity, [uid]).get(uid)
+            if row is not None and row["deleted_at"] is None:
+                fields = self.wire(entity, row)
+                self._log(_Logged(None, name, str(uid), UPSERT, fields, base, region, None, SERVER_DEVICE))
 
     def _apply_entity(self, entity: Entity, changes: list[Change]) -> None:
         uids = sorted({uuid.UUID(c.uid) for c in changes})
@@ -640,6 +653,8 @@ class _ServerApply:
                     change.base, change.region, change.region_before, self.device, change.seq,
                 )
             )  # fmt: skip
+            if decision.code == "restored" and not decision.delete:
+                self.restored[entity.name, uuid.UUID(change.uid)] = (change.base, change.region)
         if decision.outcome is Outcome.CONFLICT:
             self._conflict(entity, change, decision, held)
             self.answers[change.seq] = ("conflict", decision.code, index)

@@ -110,3 +110,26 @@ def test_keeping_the_delete_after_another_conflict_brought_the_record_back_delet
     usb_round(b, exchange_server, "3")
 
     assert state(a.db, nik)[0] and state(exchange_server, nik)[0] and state(b.db, nik)[0]
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_the_office_that_brings_a_record_back_gets_the_server_values_it_had_given_up(
+    offices, exchange_server
+):
+    """A's first conflict against B's delete kept the delete (A held its losing values locally), its second
+    brought the record back: A must end with the server's whole record, as B does."""
+    a, b, _c = offices
+    nik = import_households(a, DESA_LIMBOTO)[0].nik
+    usb_round(a, exchange_server)
+    usb_round(b, exchange_server)
+    delete_person(b, nik)
+    usb_round(b, exchange_server, "2")
+    edit_person(a, nik, nama="NAMA DARI A")
+    edit_person(a, nik, alamat="ALAMAT DARI A")
+    assert usb_round(a, exchange_server, "2")[0].conflict == 2
+    first, second = open_conflicts(a.db, a.user)
+    resolve_conflict(a.db, a.user, first["conflict_uid"], "theirs")
+    resolve_conflict(a.db, a.user, second["conflict_uid"], "mine")
+    usb_round(a, exchange_server, "3")
+    usb_round(b, exchange_server, "3")
+    assert state(a.db, nik) == state(exchange_server, nik) == state(b.db, nik)
