@@ -7,7 +7,6 @@ sent_office_template`."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,7 +24,7 @@ from db.sync_models import SyncChange
 from tests.app.documents.conftest import HEADS, REGISTRY_AT_SK, SK_VALUE, import_people, make_final_sk
 from tests.app.documents.form1_data import a_form1
 from tests.app.screening.test_programs import make_program
-from tests.conftest import ADMIN_PASSWORD, OFFICE_REGION, make_user
+from tests.conftest import ADMIN_PASSWORD, OFFICE_REGION, copy_database_files, make_user
 
 FIRST_SENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 FIRST_ANSWERED = datetime(2026, 12, 1, 9, 31, tzinfo=UTC)
@@ -90,10 +89,7 @@ def sent_office_template(tmp_path_factory) -> _Template:
 @pytest.fixture
 def sent_office(sent_office_template, tmp_path) -> SentOffice:
     template = sent_office_template
-    for suffix in ("", "-wal", "-shm"):
-        source = template.path.with_name(template.path.name + suffix)
-        if source.exists():
-            shutil.copyfile(source, tmp_path / f"kantor.db{suffix}")
+    copy_database_files(template.path, tmp_path / "kantor.db")
     db = open_office_database(tmp_path / "kantor.db")
     users = template.users
     yield SentOffice(
