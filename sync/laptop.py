@@ -52,6 +52,9 @@ from sync.streams import StreamPosition, StreamVerdict, check_stream, down_strea
 
 UPLOAD_LIMIT = 50_000
 CONFLICT_ENTITY = "sync_conflict"
+# A down bundle's chunks applied in one transaction, up to this many records (sync/bundle.py cuts them at
+# 5,000): the same pages are then written once, not once a chunk.
+COMMIT_RECORDS = 25_000
 
 
 class SyncCancelled(DomainError):
@@ -382,16 +385,30 @@ def apply_download(
                     )
                 if expected != start:
                     reading = bundle.chunks(start)
-                index, records = next(reading)
-                expected = index + 1
-                last = index == total - 1
-                travelling = [r for r in records if r.get("entity") == CONFLICT_ENTITY]
-                plain = [r for r in records if r.get("entity") != CONFLICT_ENTITY] if travelling else records
-                applied = apply_changes(
-                    session, plain, office_region=context.region, pulled_upto=header.seq_to if last else None
-                )
-                conflicts += _conflict_rows(session, travelling)
-                counts = _sum(counts, applied)
+                # Chunks in one transaction up to COMMIT_RECORDS: each commit writes the pages it touched
+                # (the person indexes' leaves again and again), so fewer commits spare most of that; a kill
+                # or a Cancel between chunks still loses no more than one transaction's worth.
+                in_transaction = 0
+                while True:
+                    index, records = next(reading)
+                    expected = index + 1
+                    last = index == total - 1
+                    travelling = [r for r in records if r.get("entity") == CONFLICT_ENTITY]
+                    plain = (
+                        [r for r in records if r.get("entity") != CONFLICT_ENTITY] if travelling else records
+                    )
+                    applied = apply_changes(
+                        session,
+                        plain,
+                        office_region=context.region,
+                        pulled_upto=header.seq_to if last else None,
+                    )
+                    conflicts += _conflict_rows(session, travelling)
+                    counts = _sum(counts, applied)
+                    in_transaction += len(records)
+                    done += 1
+                    if last or in_transaction >= COMMIT_RECORDS or (cancelled is not None and cancelled()):
+                        break
                 if last:
                     _finish(session, header.seq_to, bundle.hash)
                 else:
@@ -402,7 +419,6 @@ def apply_download(
                     progress_row.chunks_done = index + 1
                 uow.commit()
             start = index + 1
-            done += 1
             if progress is not None:
                 progress(start, total)
             if last:

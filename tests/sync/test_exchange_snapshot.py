@@ -53,7 +53,10 @@ def test_a_region_snapshot_applied_to_a_fresh_office_equals_the_server_region(of
 
 
 @pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
-def test_a_snapshot_apply_killed_after_chunk_k_resumes_at_the_next_chunk(offices, exchange_server, tmp_path):
+def test_a_snapshot_apply_killed_after_chunk_k_resumes_at_the_next_chunk(
+    offices, exchange_server, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("sync.laptop.COMMIT_RECORDS", 6)  # two chunks of 3 records a transaction
     a, b, _c = offices
     import_households(a, DESA_LIMBOTO, count=4)
     usb_round(a, exchange_server)
@@ -63,6 +66,7 @@ def test_a_snapshot_apply_killed_after_chunk_k_resumes_at_the_next_chunk(offices
     assert info.snapshot
 
     def killed_after_second_chunk(done: int, total: int) -> None:
+        assert done % 2 == 0 or done == total  # told after each transaction, not each chunk
         if done == 2:
             raise KeyboardInterrupt  # the process dies here: chunk 2 committed, nothing after
 
