@@ -183,6 +183,23 @@ class HeldBundle(Base):
     decided_by: Mapped[str] = mapped_column(String(60), default="")
 
 
+class RecordAlias(Base):
+    """A uid under which an office registered a record the server already held by its natural key (a person's
+    NIK, a household's KK number, a DTKS id): two offices importing the same registry make two uids for one
+    person. The office's uid names the held record from then on, in its later changes and in references
+    (sync/server/identity.py)."""
+
+    __tablename__ = "record_alias"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    alias: Mapped[uuid.UUID] = mapped_column(Uuid)
+    uid: Mapped[uuid.UUID] = mapped_column(Uuid)
+    device: Mapped[uuid.UUID] = mapped_column(Uuid)  # the office that registered it again
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("entity", "alias", name="uq_record_alias_entity_alias"),)
+
+
 class DownloadBundle(Base):
     """A bundle prepared for one device to download (`POST /v1/downloads`), one per device at a time; its bytes
     lie in `download_part`, read piece by piece by `GET /v1/downloads/{bundle_id}`, until `expires_at`."""

@@ -68,6 +68,9 @@ class ConflictClass(StrEnum):
 
 # Who a person is (issue 12): a change to one of these fields that meets another is always a conflict.
 PERSON_IDENTITY_FIELDS = frozenset({"nik", "nama", "tgl_lahir", "jenis_kelamin", "no_kk"})
+# entity → the column that names its record in the world outside (unique in the table): two offices may give
+# one person two uids, the server keeps one (sync/server/identity.py)
+NATURAL_KEYS = {"person": "nik", "household": "no_kk", "dtks_record": "id_dtks"}
 
 _CONFLICT_CLASSES = {
     "person": ConflictClass.IDENTITY,

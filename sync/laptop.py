@@ -46,12 +46,11 @@ from sync.changes import DELETE, UPSERT, Change, outbox_lines, outbox_span
 from sync.client import DOWNLOAD_LIMIT, SyncClient
 from sync.entities import entities, region_overlaps
 from sync.keys import PublicKeys, device_keys
-from sync.local_apply import ApplyCounts, apply_changes
+from sync.local_apply import CONFLICT_ENTITY, ApplyCounts, adopt_uid, apply_changes, prepare_changes
 from sync.receipts import REFUSED, open_receipt
 from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
 
 UPLOAD_LIMIT = 50_000
-CONFLICT_ENTITY = "sync_conflict"
 # A down bundle's chunks applied in one transaction, up to this many records (sync/bundle.py cuts them at
 # 5,000): the same pages are then written once, not once a chunk.
 COMMIT_RECORDS = 25_000
@@ -254,14 +253,27 @@ def apply_receipt(db: OfficeDatabase, user: CurrentUser, receipt_bytes: bytes) -
         ).all()
         updates, versions, moved_away = [], {}, {}
         counts = {"applied": 0, "duplicate": 0, "conflict": 0, "refused": 0}
+        adopted: dict[tuple[str, str], str] = {}
         for seq, entity, uid_hex, region in rows:
             answer = answers.get(seq)
+            if answer is not None and answer.uid:
+                # Registered by another office first: the server holds the record under that uid.
+                held_hex = uuid.UUID(answer.uid).hex
+                if (entity, uid_hex) not in adopted:
+                    adopted[entity, uid_hex] = held_hex
+                    adopt_uid(connection, entity, uid_hex, held_hex)
+                uid_hex = held_hex
             outcome = answer.outcome if answer is not None else "duplicate"
             counts[outcome] += 1
             stream_seq = answer.stream_seq if answer is not None else None
             updates.append((outcome, stamp, stream_seq, seq))
             if outcome == "applied" and stream_seq is not None and entity != CONFLICT_ENTITY:
-                versions[entity, uid_hex] = max(versions.get((entity, uid_hex), 0), stream_seq)
+                # Only a change applied over what this office had seen makes the record's version its number:
+                # one merged with, or equal to, changes of other offices this office has not pulled yet leaves
+                # the version where it was, so that the next local edit is judged against those changes
+                # rather than overwriting them unseen (they raise the version when they come down).
+                if answer.code == "":
+                    versions[entity, uid_hex] = max(versions.get((entity, uid_hex), 0), stream_seq)
                 if region and not region_overlaps(region, context.region):
                     moved_away[entity, uid_hex] = region
                 else:
@@ -384,28 +396,25 @@ def apply_download(
                         header.bundle_id, "applied", header.records, header.seq_to, counts, conflicts, done
                     )
                 if expected != start:
-                    reading = bundle.chunks(start)
+                    # Each chunk made ready for the apply on the reader's thread (sync/local_apply.py).
+                    reading = bundle.chunks(start, prepare=prepare_changes)
                 # Chunks in one transaction up to COMMIT_RECORDS: each commit writes the pages it touched
                 # (the person indexes' leaves again and again), so fewer commits spare most of that; a kill
                 # or a Cancel between chunks still loses no more than one transaction's worth.
                 in_transaction = 0
                 while True:
-                    index, records = next(reading)
+                    index, prepared = next(reading)
                     expected = index + 1
                     last = index == total - 1
-                    travelling = [r for r in records if r.get("entity") == CONFLICT_ENTITY]
-                    plain = (
-                        [r for r in records if r.get("entity") != CONFLICT_ENTITY] if travelling else records
-                    )
                     applied = apply_changes(
                         session,
-                        plain,
+                        prepared,
                         office_region=context.region,
                         pulled_upto=header.seq_to if last else None,
                     )
-                    conflicts += _conflict_rows(session, travelling)
+                    conflicts += _conflict_rows(session, prepared.conflicts)
                     counts = _sum(counts, applied)
-                    in_transaction += len(records)
+                    in_transaction += prepared.count
                     done += 1
                     if last or in_transaction >= COMMIT_RECORDS or (cancelled is not None and cancelled()):
                         break

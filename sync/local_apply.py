@@ -30,13 +30,23 @@ from sqlalchemy import JSON, Connection, Date, DateTime, Uuid
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
+from app.errors import DomainError
+from app.i18n import N_
 from db.models import Base, utcnow
 from sync.changes import DELETE, Change, capture_suspended
-from sync.entities import ENTITY_ORDER, POLYMORPHIC_REFERENCES, Entity, entities, region_overlaps
+from sync.entities import (
+    ENTITY_ORDER,
+    NATURAL_KEYS,
+    POLYMORPHIC_REFERENCES,
+    Entity,
+    entities,
+    region_overlaps,
+)
 from sync.values import encode_value, wire_decoder
 
 # Outbox states of a local change the server has not judged yet.
 UNJUDGED = ("pending", "sent")
+CONFLICT_ENTITY = "sync_conflict"  # a conflict travelling down with the changes (the laptop stores it)
 _DELETED = "\0deleted"  # in the kept fields: this office's delete of the record awaits judgement
 _LOOKUP_CHUNK = 20_000
 # Values bound in one statement: under SQLite's limit (32,766).
@@ -53,9 +63,99 @@ class ApplyCounts:
     incomplete: int = 0  # records first seen through a partial change: not inserted, the whole record awaited
 
 
+@dataclass
+class PreparedChanges:
+    """Changes made ready for the apply with no help of the database: grouped by entity, uids in their stored
+    form, field values in the form SQLite stores, referenced uids gathered. Pure work on the changes alone, so
+    a down bundle's reader thread does it for the next chunk while the apply's SQL (which releases the GIL)
+    writes the current one (prepare_changes)."""
+
+    # entity → (uid hex, change, its values: stored-form plain fields and references as uid hex; None for a
+    # delete), a record's own changes in the order given
+    by_entity: dict[str, list[tuple[str, Mapping[str, Any], dict[str, Any] | None]]]
+    uids: dict[str, list[str]]  # entity → the uids (hex) it touches, sorted, each once
+    referenced: dict[str, dict[str, set[str]]]  # entity → target table → uids (hex) its changes refer to
+    versions: list[tuple[str, str, int]]  # (entity, uid hex, the latest server_seq of its changes here)
+    conflicts: list[Mapping[str, Any]]  # the conflicts travelling with the changes (the laptop stores them)
+    count: int
+
+
+def prepare_changes(changes: Iterable[Change | Mapping[str, Any]]) -> PreparedChanges:
+    """The first half of the apply, which needs no database (see PreparedChanges); apply_changes does it
+    itself when given plain changes."""
+    known = entities()
+    by_entity: dict[str, list[tuple[str, Mapping[str, Any], dict[str, Any] | None]]] = defaultdict(list)
+    conflicts: list[Mapping[str, Any]] = []
+    latest: dict[tuple[str, str], int] = {}
+    count = 0
+    # Plain dicts: no object per change (a snapshot brings a million).
+    for record in (vars(c) if isinstance(c, Change) else c for c in changes):
+        count += 1
+        name = record["entity"]
+        if name == CONFLICT_ENTITY:
+            conflicts.append(record)
+            continue
+        uid_hex = record["uid"].replace("-", "").lower()
+        seq = record.get("server_seq")
+        if seq is not None and seq > latest.get((name, uid_hex), 0):
+            latest[name, uid_hex] = seq
+        if name not in known:
+            continue
+        if record["op"] == DELETE:
+            by_entity[name].append((uid_hex, record, None))
+            continue
+        fields = record.get("fields") or {}
+        shape = _shape(name)
+        if fields.keys() <= shape.known:
+            values = dict(fields)
+        else:  # a field this version does not know: left out
+            values = {field: value for field, value in fields.items() if field in shape.known}
+        by_entity[name].append((uid_hex, record, values))
+    referenced: dict[str, dict[str, set[str]]] = {}
+    for name, group in by_entity.items():
+        shape = _shape(name)
+        _to_stored(shape, [values for _, _, values in group if values is not None])
+        referenced[name] = _references_of(shape, group)
+    uids = {name: sorted({uid_hex for uid_hex, _, _ in group}) for name, group in by_entity.items()}
+    versions = [(name, uid_hex, seq) for (name, uid_hex), seq in latest.items()]
+    return PreparedChanges(dict(by_entity), uids, referenced, versions, conflicts, count)
+
+
+def _to_stored(shape: _Shape, rows: list[dict[str, Any]]) -> None:
+    """Each plain field's wire values turned into what SQLite stores, in the rows themselves, a column at
+    once: a repeated value (a flag, a code) is converted once."""
+    for name, convert in shape.stored.items():
+        having = [row for row in rows if name in row]
+        if having:
+            for row, value in zip(having, convert([row[name] for row in having]), strict=True):
+                row[name] = value
+
+
+def _references_of(shape: _Shape, group: list[tuple[str, Any, dict[str, Any] | None]]) -> dict[str, set[str]]:
+    """target table → the uids the changes refer to, each reference's value turned into the uid's stored form
+    in the values themselves."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    hexes: dict[str, str] = {}
+    for field, _column, target, by, polymorphic in shape.references:
+        found: set[str] = set()
+        for _, _, values in group:
+            if values is not None and field in values:
+                ref_uid = values[field]
+                if ref_uid is not None:
+                    ref_hex = hexes.get(ref_uid)
+                    if ref_hex is None:
+                        ref_hex = hexes[ref_uid] = _hex(ref_uid)
+                    values[field] = ref_hex
+                    found.add(ref_hex)
+        if found:
+            for one in polymorphic if by else (target,):
+                wanted[one] |= found
+    return dict(wanted)
+
+
 def apply_changes(
     target: Connection | Session,
-    changes: Iterable[Change | Mapping[str, Any]],
+    changes: PreparedChanges | Iterable[Change | Mapping[str, Any]],
     *,
     office_region: str,
     pulled_upto: int | None = None,
@@ -63,25 +163,24 @@ def apply_changes(
     """Writes `changes` (parents before children, a record's own changes in the order given) into the copy,
     in the caller's transaction; records each change's `server_seq` in sync_version. `pulled_upto`: the down
     stream's cursor after these changes (the bundle's `seq_to`), advanced in the same transaction as the data
-    so that it is never ahead of it. Returns what it did."""
+    so that it is never ahead of it. Conflicts travelling among plain changes are left out (the laptop stores
+    them: PreparedChanges.conflicts). Returns what it did."""
     connection = target.connection() if isinstance(target, Session) else target
-    # Plain dicts, each with its uid's stored form: no object per change (a snapshot brings a million).
-    records = [
-        (r["uid"].replace("-", "").lower(), r)
-        for r in (vars(c) if isinstance(c, Change) else c for c in changes)
-    ]
+    prepared = changes if isinstance(changes, PreparedChanges) else prepare_changes(changes)
     with capture_suspended(connection):
-        run = _Apply(connection, office_region, _unjudged_fields(connection, records))
-        by_entity: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-        for item in records:  # a record's own changes keep their order
-            by_entity[item[1]["entity"]].append(item)
+        run = _Apply(connection, office_region, _unjudged_fields(connection, prepared.uids))
         for name in ENTITY_ORDER:  # parents before children, whatever the order given
-            group = by_entity.get(name)
+            group = prepared.by_entity.get(name)
             if group:
-                run.apply_entity(entities()[name], group)
+                run.apply_entity(
+                    entities()[name],
+                    group,
+                    prepared.uids[name],
+                    prepared.referenced[name],
+                )
         run.resolve_forward_references()
         run.evict_all()
-        _record_versions(connection, records)
+        _record_versions(connection, prepared.versions)
         if pulled_upto is not None:
             _advance_cursor(connection, pulled_upto)
     return ApplyCounts(run.inserted, run.updated, run.deleted, run.evicted, run.kept_local, run.incomplete)
@@ -92,10 +191,13 @@ def _chunks(values: list, size: int = _LOOKUP_CHUNK):
         yield values[start : start + size]
 
 
-def _ids_by_uid(connection: Connection, table: str, uids: Iterable[str]) -> dict[str, int]:
-    """Local ids of the records of these uids (32-hex form) that this copy holds."""
+def _ids_by_uid(
+    connection: Connection, table: str, uids: Iterable[str], *, ordered: bool = False
+) -> dict[str, int]:
+    """Local ids of the records of these uids (32-hex form) that this copy holds. `ordered`: the uids are
+    sorted and distinct already."""
     found: dict[str, int] = {}
-    for part in _chunks(sorted(set(uids))):
+    for part in _chunks(uids if ordered else sorted(set(uids))):
         found.update(
             connection.exec_driver_sql(
                 f"SELECT uid, id FROM {table} WHERE uid IN (SELECT value FROM json_each(?))",
@@ -111,17 +213,14 @@ def _hex(uid: str) -> str:
 
 
 def _unjudged_fields(
-    connection: Connection, records: list[tuple[str, Mapping[str, Any]]]
+    connection: Connection, uids_by_entity: dict[str, list[str]]
 ) -> dict[tuple[str, str], set[str]]:
-    """(entity, uid hex) → wire fields of local changes the server has not judged yet, for the records
-    touched by `records` ((uid hex, change record) pairs)."""
+    """(entity, uid hex) → wire fields of local changes the server has not judged yet, for the records of
+    these uids (hex, sorted, per entity)."""
     kept: dict[tuple[str, str], set[str]] = defaultdict(set)
-    by_entity: dict[str, set[str]] = defaultdict(set)
-    for uid_hex, record in records:
-        by_entity[record["entity"]].add(uid_hex)
     marks = ", ".join("?" for _ in UNJUDGED)
-    for name, uids in by_entity.items():
-        for part in _chunks(sorted(uids)):
+    for name, uids in uids_by_entity.items():
+        for part in _chunks(uids):
             for uid_hex, op, fields in connection.exec_driver_sql(
                 f"SELECT uid, op, fields FROM sync_change WHERE entity = ? AND state IN ({marks}) "
                 "AND uid IN (SELECT value FROM json_each(?))",
@@ -244,7 +343,6 @@ class _Apply:
         self.to_evict: dict[str, set[str]] = defaultdict(set)
         self.devices: dict[str, str | None] = {}
         self.belongs: dict[str, bool] = {}  # a record region → whether it overlaps the office's
-        self.hexes: dict[str, str] = {}  # a referenced uid's stored form, by its wire form
 
     def _device(self, device: str | None) -> str | None:
         """The stored form (32 hex digits) of the device that made a change; none for the server's own."""
@@ -253,12 +351,18 @@ class _Apply:
         return self.devices[device]
 
     # --------------------------------------------------------------------------------------------- upserts
-    def apply_entity(self, entity: Entity, records: list[tuple[str, Mapping[str, Any]]]) -> None:
-        """Rows are kept as {column: value}: a plain field's wire value (converted a column at once when
-        written), a reference's local id, and the stored form of what the apply sets itself."""
+    def apply_entity(
+        self,
+        entity: Entity,
+        records: list[tuple[str, Mapping[str, Any], dict[str, Any] | None]],
+        uids: list[str],
+        wanted: dict[str, set[str]],
+    ) -> None:
+        """Rows are kept as {column: value} in the form SQLite stores: a plain field's value (prepared), a
+        reference's local id, and what the apply sets itself."""
         shape = _shape(entity.name)
-        existing = _ids_by_uid(self.connection, entity.name, (uid_hex for uid_hex, _ in records))
-        referenced = self._referenced_ids(shape, records)
+        existing = _ids_by_uid(self.connection, entity.name, uids, ordered=True)
+        referenced = {target: _ids_by_uid(self.connection, target, hexes) for target, hexes in wanted.items()}
         inserts: dict[str, dict[str, Any]] = {}
         updates: dict[str, dict[str, Any]] = {}
         evicting = self.to_evict[entity.name]
@@ -267,7 +371,7 @@ class _Apply:
         belongs = self.belongs
         devices = self.devices
         values_of = self._values
-        for uid_hex, record in records:
+        for uid_hex, record, prepared in records:
             region = record.get("region")
             if region:
                 inside = belongs.get(region)
@@ -281,11 +385,11 @@ class _Apply:
             evicting.discard(uid_hex)  # moved away and back within the batch
             device = record.get("device")
             device = devices[device] if device in devices else self._device(device)
-            delete = record["op"] == DELETE
+            delete = prepared is None
             if delete:
                 values = {"deleted_at": now, "updated_at": now, "origin_device": device}
             else:
-                values = values_of(entity.name, shape, uid_hex, record.get("fields") or {}, referenced)
+                values = values_of(entity.name, shape, uid_hex, prepared, referenced)
                 values["updated_at"] = now
                 values["origin_device"] = device
                 # The server sends an upsert only of a record it holds alive: one deleted here comes back (a
@@ -308,47 +412,24 @@ class _Apply:
         self._insert(entity, shape, [inserts[uid_hex] for uid_hex in sorted(inserts)])
         self._update(entity, shape, existing, updates)
 
-    def _referenced_ids(
-        self, shape: _Shape, records: list[tuple[str, Mapping[str, Any]]]
-    ) -> dict[str, dict[str, int]]:
-        """target table → {uid hex: local id} for every reference the changes carry."""
-        wanted: dict[str, set[str]] = defaultdict(set)
-        if not shape.references:
-            return {}
-        fields_of = [record.get("fields") or {} for _, record in records]
-        for field, _column, target, by, polymorphic in shape.references:
-            targets = polymorphic if by else (target,)
-            uids = {fields.get(field) for fields in fields_of}
-            uids.discard(None)
-            if uids:
-                hexes = {_hex(uid) for uid in uids}
-                for one in targets:
-                    wanted[one] |= hexes
-        return {target: _ids_by_uid(self.connection, target, uids) for target, uids in wanted.items()}
-
     def _values(
-        self, name: str, shape: _Shape, uid_hex: str, fields: Mapping[str, Any], referenced
+        self, name: str, shape: _Shape, uid_hex: str, values: dict[str, Any], referenced
     ) -> dict[str, Any]:
+        """A change's prepared values (used once: changed in place) as the row's columns: fields this office
+        changed and the server has not judged yet left out, references as local ids."""
         kept = self.kept and self.kept.get((name, uid_hex))
         if kept:
-            self.kept_local += sum(1 for field in fields if field in kept)
-            fields = {field: value for field, value in fields.items() if field not in kept}
-        if fields.keys() <= shape.known:
-            values = dict(fields)
-        else:  # a field this version does not know: left out
-            values = {field: value for field, value in fields.items() if field in shape.known}
+            self.kept_local += sum(1 for field in values if field in kept)
+            values = {field: value for field, value in values.items() if field not in kept}
         for field, column, target, by, _targets in shape.references:
             if field not in values:
                 continue
-            ref_uid = values.pop(field)
-            if ref_uid is None:
+            ref_hex = values.pop(field)
+            if ref_hex is None:
                 values[column] = None
                 continue
             if by:
                 target = values.get(by) or self._stored(name, uid_hex, by)
-            ref_hex = self.hexes.get(ref_uid)
-            if ref_hex is None:
-                ref_hex = self.hexes[ref_uid] = _hex(ref_uid)
             local_id = referenced.get(target, {}).get(ref_hex)
             if local_id is None:
                 self.forward.append((name, uid_hex, column, target, ref_hex))
@@ -361,31 +442,84 @@ class _Apply:
         ).scalar()
 
     def _insert(self, entity: Entity, shape: _Shape, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        scalar, made, required = _defaults(entity)
-        defaulted = sorted(scalar.keys() | made.keys())
-        complete = 0
         # Rows made alike have the same columns in the same order: what they lack is worked out once a group.
         for columns, group in _by_columns(rows).items():
-            missing = [name for name in defaulted if name not in columns]
-            # A record first seen through a partial change lacks what the server never sent: it waits for
-            # the whole record (the server sends it whole to an office it enters).
-            if not required <= {*columns, *missing}:
-                self.incomplete += len(group)
-                continue
-            for name in missing:
-                if name in scalar:
-                    value = scalar[name]
-                    for row in group:
-                        row[name] = value
-                else:
-                    for row in group:
-                        row[name] = _row_form(entity, shape, name, made[name](None))
-            filled = (*columns, *missing)
-            _write_rows(self.connection, "INSERT", entity.name, filled, _tuples(shape, filled, group))
-            complete += len(group)
-        self.inserted += complete
+            self._insert_rows(entity, shape, columns, _tuples(columns, group))
+
+    def _insert_rows(
+        self, entity: Entity, shape: _Shape, columns: tuple[str, ...], rows: list[tuple]
+    ) -> None:
+        """New rows (values of `columns`, stored form), with the model's defaults of what they lack."""
+        scalar, made, required = _defaults(entity)
+        missing = [name for name in sorted(scalar.keys() | made.keys()) if name not in columns]
+        # A record first seen through a partial change lacks what the server never sent: it waits for the
+        # whole record (the server sends it whole to an office it enters).
+        if not required <= {*columns, *missing}:
+            self.incomplete += len(rows)
+            return
+        if missing:
+            fixed = tuple(scalar.get(name) for name in missing)
+            computed = [(i, name) for i, name in enumerate(missing) if name not in scalar]
+            if not computed:
+                rows = [row + fixed for row in rows]
+            else:
+                filled_rows = []
+                for row in rows:
+                    values = list(fixed)
+                    for i, name in computed:
+                        values[i] = _row_form(entity, shape, name, made[name](None))
+                    filled_rows.append((*row, *values))
+                rows = filled_rows
+        filled = (*columns, *missing)
+        key = NATURAL_KEYS.get(entity.name)
+        written = _write_rows(self.connection, "INSERT", entity.name, filled, rows, skip_taken=bool(key))
+        adopted = 0
+        if written < len(rows):  # rows whose natural key this copy holds under another uid
+            adopted = self._adopt_held(
+                entity, shape, key, [dict(zip(filled, row, strict=True)) for row in rows]
+            )
+        self.inserted += len(rows) - adopted
+
+    def _adopt_held(self, entity: Entity, shape: _Shape, key: str, rows: list[dict[str, Any]]) -> int:
+        """Rows not inserted because this copy holds their natural key (a NIK) under another uid: the record
+        registered here too, before the server told this office the uid it holds it under. The local record
+        takes the server's uid (adopt_uid), then the row is written over it like any update, fields this
+        office changed and the server has not judged kept. Returns how many."""
+        connection = self.connection
+        inserted = _ids_by_uid(connection, entity.name, [row["uid"] for row in rows])
+        taken = [row for row in rows if row["uid"] not in inserted]
+        by_key = dict(
+            connection.exec_driver_sql(
+                f'SELECT "{key}", uid FROM "{entity.name}" WHERE "{key}" IN (SELECT value FROM json_each(?))',
+                (json.dumps([row[key] for row in taken]),),
+            ).all()
+        )
+        updates: dict[str, dict[str, Any]] = {}
+        for row in taken:
+            local_uid = by_key.get(row[key])
+            if local_uid is None or _known_to_server(connection, entity.name, local_uid):
+                # Another record of the province's holds the key here: this office gave it to one of its
+                # records by an edit (a NIK corrected into one already taken), which the server refused.
+                raise DomainError(
+                    N_(
+                        "{field} {value} dipakai dua data yang berbeda: data dari server tidak dapat diterima "
+                        "selama salinan kantor ini memberikan {field} itu kepada data lain. Periksa dan "
+                        "perbaiki {field} tersebut, lalu sinkronkan lagi. Tidak ada yang diubah."
+                    ),
+                    field=key.upper(),
+                    value=row[key],
+                )
+            adopt_uid(connection, entity.name, local_uid, row["uid"])
+            updates[row.pop("uid")] = row
+        kept = _unjudged_fields(connection, {entity.name: sorted(updates)})
+        columns = {field: column for field, column, *_ in shape.references}
+        for uid_hex, row in updates.items():
+            for field in kept.get((entity.name, uid_hex), ()):
+                row.pop(columns.get(field, field), None)
+                if field == _DELETED:
+                    row.pop("deleted_at", None)
+        self._update(entity, shape, _ids_by_uid(connection, entity.name, list(updates)), updates)
+        return len(updates)
 
     def _update(
         self, entity: Entity, shape: _Shape, existing: dict[str, int], updates: dict[str, dict[str, Any]]
@@ -395,7 +529,7 @@ class _Apply:
         for uid_hex, values in updates.items():
             values["id"] = existing[uid_hex]
         for columns, group in _by_columns(updates.values()).items():
-            _write_rows(self.connection, "UPDATE", entity.name, columns, _tuples(shape, columns, group))
+            _write_rows(self.connection, "UPDATE", entity.name, columns, _tuples(columns, group))
         self.updated += len(updates)
 
     def resolve_forward_references(self) -> None:
@@ -467,18 +601,47 @@ def _evict(connection: Connection, table: str, ids: list[int]) -> int:
     return removed
 
 
-def _record_versions(connection: Connection, records: list[tuple[str, Mapping[str, Any]]]) -> None:
-    """The server stream number of each record's last change seen here: the base of its next local change.
+def adopt_uid(connection: Connection, entity: str, local_hex: str, held_hex: str) -> bool:
+    """This copy's record `local_hex` is the one the server holds as `held_hex` (registered by another office
+    first, sync/server/identity.py): it takes that uid, and so do its changes in the outbox (those not sent yet
+    go up under it) and its version. Not captured: nothing to send. False when the copy holds no `local_hex`, or
+    holds `held_hex` already."""
+    if (
+        local_hex == held_hex
+        or connection.exec_driver_sql(f'SELECT 1 FROM "{entity}" WHERE uid = ?', (held_hex,)).first()
+    ):
+        return False
+    with capture_suspended(connection):
+        moved = connection.exec_driver_sql(
+            f'UPDATE "{entity}" SET uid = ? WHERE uid = ?', (held_hex, local_hex)
+        ).rowcount
+        if moved:
+            connection.exec_driver_sql(
+                "UPDATE sync_change SET uid = ? WHERE entity = ? AND uid = ?", (held_hex, entity, local_hex)
+            )
+            connection.exec_driver_sql(
+                "DELETE FROM sync_version WHERE entity = ? AND uid = ?", (entity, local_hex)
+            )
+    return bool(moved)
+
+
+def _known_to_server(connection: Connection, entity: str, uid_hex: str) -> bool:
+    """Whether the server has numbered the record (it came down, or a change of it was applied there)."""
+    return (
+        connection.exec_driver_sql(
+            "SELECT 1 FROM sync_version WHERE entity = ? AND uid = ? UNION ALL SELECT 1 FROM sync_change "
+            "WHERE entity = ? AND uid = ? AND state NOT IN (?, ?) LIMIT 1",
+            (entity, uid_hex, entity, uid_hex, *UNJUDGED),
+        ).first()
+        is not None
+    )
+
+
+def _record_versions(connection: Connection, rows: list[tuple[str, str, int]]) -> None:
+    """The server stream number of each record's last change seen here ((entity, uid hex, server_seq)): the
+    base of its next local change.
 
     Many rows per statement, as _write_rows: spares a statement's work per record."""
-    latest: dict[tuple[str, str], int] = {}
-    for uid_hex, record in records:
-        seq = record.get("server_seq")
-        if seq is not None:
-            key = (record["entity"], uid_hex)
-            if seq > latest.get(key, 0):
-                latest[key] = seq
-    rows = [(name, uid_hex, seq) for (name, uid_hex), seq in latest.items()]
     per_statement = max(1, _VARIABLES // 3)
     for start in range(0, len(rows), per_statement):
         part = rows[start : start + per_statement]
@@ -525,7 +688,9 @@ def _defaults(entity: Entity) -> tuple[dict[str, Any], dict[str, Any], frozenset
 
 
 def _row_form(entity: Entity, shape: _Shape, column: str, value: Any) -> Any:
-    """A model default in the form a row holds it until written: a plain field's wire value, else stored."""
+    """A model default in the form SQLite stores it, as a prepared change's value of that column would be."""
+    if column in shape.stored:
+        return shape.stored[column]([encode_value(entity.table.c[column].type, value)])[0]
     if column in shape.plain:
         return encode_value(entity.table.c[column].type, value)
     return _stored_value(entity.table.c[column], value)
@@ -538,24 +703,25 @@ def _by_columns(rows: Iterable[dict[str, Any]]) -> dict[tuple[str, ...], list[di
     return groups
 
 
-def _tuples(shape: _Shape, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> list[tuple]:
-    """The rows' values of `columns`, in the stored form. Converted in the rows themselves (made by the apply,
-    used once) a column at once, then read out as tuples: not the rows turned into columns and back, which
-    costs three times as much."""
-    for name, convert in shape.stored.items():
-        if name in columns:
-            for row, value in zip(rows, convert([row[name] for row in rows]), strict=True):
-                row[name] = value
+def _tuples(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> list[tuple]:
+    """The rows' values of `columns` (already in the stored form) as tuples."""
     if len(columns) == 1:
         return [(row[columns[0]],) for row in rows]
     return list(map(itemgetter(*columns), rows))
 
 
 def _write_rows(
-    connection: Connection, verb: str, table: str, columns: tuple[str, ...], rows: list[tuple]
-) -> None:
+    connection: Connection,
+    verb: str,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple],
+    *,
+    skip_taken: bool = False,
+) -> int:
     """Inserts the rows (values of `columns`, in order), or updates the rows named by their `id` among the
-    columns, many rows per statement.
+    columns, many rows per statement. `skip_taken`: rows that would break a unique index are left out (ON
+    CONFLICT DO NOTHING). Returns how many rows were written.
 
     Not an executemany of one row per statement: each statement that fires the name search's trigger makes
     FTS5 flush its pending terms (a statement is a savepoint), and 70,000 people then cost 5 s instead of
@@ -565,15 +731,17 @@ def _write_rows(
     names = ", ".join(f'"{name}"' for name in columns)
     if verb == "INSERT":
         head = f'INSERT INTO "{table}" ({names}) VALUES '
-        tail = ""
+        tail = " ON CONFLICT DO NOTHING" if skip_taken else ""
     else:
         assignments = ", ".join(
             f'"{name}" = v.column{number}' for number, name in enumerate(columns, 1) if name != "id"
         )
         head = f'UPDATE "{table}" SET {assignments} FROM (VALUES '
         tail = f') AS v WHERE "{table}".id = v.column{columns.index("id") + 1}'
+    written = 0
     for start in range(0, len(rows), per_statement):
         part = rows[start : start + per_statement]
-        connection.exec_driver_sql(
+        written += connection.exec_driver_sql(
             head + ", ".join([row_marks] * len(part)) + tail, tuple(chain.from_iterable(part))
-        )
+        ).rowcount
+    return written

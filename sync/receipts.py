@@ -12,6 +12,7 @@ File: magic `EJPSRCPT`, then canonical JSON, then the 64-byte signature over tha
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,9 @@ class ChangeAnswer:
     outcome: str  # applied | duplicate | conflict | refused
     stream_seq: int | None = None  # the number the server gave the change: the record's new version
     code: str = ""  # why a conflict or a refusal (sync/conflicts.py codes)
+    # The uid the server holds the record under, when the change named it by another one (the same person
+    # registered by two offices: sync/server/identity.py); the office takes it for its own copy.
+    uid: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,9 @@ class Receipt:
             "accepted_seq": self.accepted_seq,
             "accepted_hash": self.accepted_hash,
             # Arrays, not objects: a receipt of 100,000 changes stays a few megabytes.
-            "answers": [[a.seq, a.outcome, a.stream_seq, a.code] for a in self.answers],
+            "answers": [
+                [a.seq, a.outcome, a.stream_seq, a.code, *([a.uid] if a.uid else [])] for a in self.answers
+            ],
             "refusal_code": self.refusal_code,
             "refusal_message": self.refusal_message,
             "server_time": self.server_time,
@@ -78,10 +84,11 @@ class Receipt:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Receipt:
         answers = []
-        for seq, outcome, stream_seq, code in data["answers"]:
-            if not isinstance(seq, int) or outcome not in CHANGE_OUTCOMES:
+        for seq, outcome, stream_seq, code, *held_as in data["answers"]:
+            if not isinstance(seq, int) or outcome not in CHANGE_OUTCOMES or len(held_as) > 1:
                 raise ValueError("answer")
-            answers.append(ChangeAnswer(seq, outcome, stream_seq, str(code)))
+            uid = str(uuid.UUID(str(held_as[0]))) if held_as else ""
+            answers.append(ChangeAnswer(seq, outcome, stream_seq, str(code), uid))
         receipt = cls(
             bundle_id=str(data["bundle_id"]),
             bundle_hash=str(data["bundle_hash"]),

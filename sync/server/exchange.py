@@ -26,7 +26,7 @@ import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from itertools import groupby
@@ -38,7 +38,6 @@ from sqlalchemy import (
     Boolean,
     Integer,
     String,
-    any_,
     bindparam,
     case,
     func,
@@ -49,7 +48,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -77,6 +75,9 @@ from sync.entities import ENTITY_ORDER, ConflictClass, Entity, entities, region_
 from sync.keys import DeviceKeys, encryption_public_key
 from sync.receipts import APPLIED, DUPLICATE, REFUSED, ChangeAnswer, Receipt, sign_receipt
 from sync.server.database import server_keys
+from sync.server.identity import among as _among
+from sync.server.identity import identify
+from sync.server.identity import parts as _parts
 from sync.server.stream import last_stream_seq, log_and_number, take_stream_numbers
 from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
 from sync.values import decode_fields, encode_value
@@ -287,11 +288,18 @@ def apply_upload(session_or_uow: Session | UnitOfWork, bundle: bytes | str | os.
             opened.records, header.sender, header.seq_from, header.seq_to, device.region
         )
         run = _ServerApply(session, device_uuid, device.office_name)
-        run.apply_all(_in_apply_order(changes))
+        identified = identify(session, device_uuid, changes)
+        for seq in identified.key_taken:
+            run.answers[seq] = ("refused", "natural_key_taken", None)
+        for name, held_uid, region in identified.registered_again:
+            run.restored[name, uuid.UUID(held_uid)] = (0, region)
+        run.apply_all(_in_apply_order([c for c in identified.changes if c.seq not in identified.key_taken]))
         run.resolve_forward_references()
         stream.up_seq = header.seq_to
         stream.up_last_hash = bundle_hash
         answers = run.number_and_log()  # last: it holds the stream counter's lock until commit
+        for seq, held_uid in identified.held_as.items():
+            answers[seq] = replace(answers[seq], uid=held_uid)
         receipt = Receipt(
             bundle_id=header.bundle_id,
             bundle_hash=bundle_hash,
@@ -343,22 +351,6 @@ class _Logged:
     region_before: str | None
     device: uuid.UUID
     seq: int | None = None  # for SERVER_DEVICE rows: set to the stream number
-
-
-_LOOKUP_CHUNK = 2_000  # uids per IN (...) lookup: well under SQLite's and PostgreSQL's parameter limits
-
-
-def _parts(values: list, size: int = _LOOKUP_CHUNK) -> Iterator[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _among(session: Session, column, values: list):
-    """`column IN values`; on PostgreSQL one array parameter (`= ANY`), which a thousand values cost nothing
-    to send, where an IN list is compiled and sent as a thousand parameters."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(values, ARRAY(column.type)))
-    return column.in_(values)
 
 
 @cache
@@ -422,7 +414,9 @@ class _ServerApply:
     )  # seq → (outcome, code, index)
     forward: list[tuple[Entity, uuid.UUID, str, str, str]] = field(default_factory=list)
     conflicts: list[tuple[SyncConflict, int]] = field(default_factory=list)  # row, index of its logged record
-    restored: dict[tuple[str, uuid.UUID], tuple[int, str]] = field(default_factory=dict)  # → (base, region)
+    # Records sent down whole once more as the server's, to every office of their region (`_send_restored_…`):
+    # brought back from a delete, or registered again by another office (sync/server/identity.py) → (base, region)
+    restored: dict[tuple[str, uuid.UUID], tuple[int, str]] = field(default_factory=dict)
     # seq → the record's version, for a change applied with nothing to write (same values): its answer
     unchanged_versions: dict[int, int | None] = field(default_factory=dict)
     now: datetime = field(default_factory=utcnow)

@@ -115,10 +115,10 @@ def people(db) -> dict[str, dict]:
         return {p.nik: {"nama": p.nama, "kode_desa": p.kode_desa, "uid": str(p.uid)} for p in rows}
 
 
-def edit_person(office: Office, nik: str, **values) -> None:
-    """An office edits a person (an ORM write: captured in the outbox like the GUI's)."""
+def edit_person(office: Office, current_nik: str, /, **values) -> None:
+    """An office edits a person (an ORM write: captured in the outbox like the GUI's); `nik=` corrects it."""
     with office.db.unit_of_work().writing() as uow:
-        person = uow.session.scalars(select(Person).where(Person.nik == nik)).one()
+        person = uow.session.scalars(select(Person).where(Person.nik == current_nik)).one()
         for name, value in values.items():
             setattr(person, name, value)
         uow.commit()

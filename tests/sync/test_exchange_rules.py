@@ -369,3 +369,34 @@ def test_an_answer_made_for_another_office_is_refused_and_changes_nothing(office
 
     assert refused.value.code == "wrong_recipient"
     assert fingerprint(b.db) == before
+
+
+def _upload_only(office, server):
+    """The office sends what waits and takes the receipt, without pulling what others did."""
+    bundle = prepare_upload(office.db, office.user)
+    return apply_receipt(office.db, office.user, _apply(server, bundle.data))
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_an_edit_merged_with_an_unseen_one_does_not_let_the_next_edit_overwrite_it_silently(
+    offices, exchange_server
+):
+    a, b, _c = offices
+    person = import_households(a, DESA_LIMBOTO, count=1)[0]
+    usb_round(a, exchange_server)
+    usb_round(b, exchange_server)  # B holds the person
+    edit_person(a, person.nik, alamat="JL. DARI KANTOR A")
+    usb_round(a, exchange_server)  # on the server; B has not pulled it
+    edit_person(b, person.nik, rt="009")
+    assert _upload_only(b, exchange_server).applied == 1  # merged with A's address, which B has not seen
+    edit_person(b, person.nik, alamat="JL. DARI KANTOR B")  # over the address B holds: the old one
+
+    summary = _upload_only(b, exchange_server)
+
+    assert summary.conflict == 1  # not applied over A's address unseen
+    with exchange_server.unit_of_work() as uow:
+        held = uow.session.scalars(select(Person).where(Person.nik == person.nik)).one()
+        assert (held.alamat, held.rt) == ("JL. DARI KANTOR A", "009")
+        conflict = uow.session.scalars(select(SyncConflict)).one()
+        assert conflict.mine == {"alamat": "JL. DARI KANTOR B"}
+        assert conflict.theirs == {"alamat": "JL. DARI KANTOR A"}

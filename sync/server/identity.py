@@ -1,0 +1,214 @@
+"""One record per natural key on the server.
+
+A person is their NIK, a household its KK number, a DTKS record its id: the province holds each once. Two offices
+importing overlapping registry extracts (a kabupaten's and one of its kecamatan's) each give the same person a
+uid of their own. The second to arrive names, under a new uid, a record the server holds: its change is about
+that record — judged against it by the conflict rules like any change made without having seen it (base 0:
+equal values apply, differing identity fields conflict) — and its uid becomes an *alias* of the held one, kept
+in `record_alias`, so that the office's later changes of the record and other records' references to it
+(a proposal naming the person) reach it too. The receipt tells the office the held uid; its copy takes it
+(sync/local_apply.py: `adopt_uid`).
+
+A change that would give a held record the natural key of another one (a NIK corrected into one already
+taken) cannot be applied: it is refused, and the receipt says why.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
+
+from db.sync_models import ChangeLog, RecordAlias
+from sync.changes import UPSERT, Change
+from sync.entities import NATURAL_KEYS, entities
+
+# Fields of a new record that say how an office registered it (sync/entities.py's travelling fields)
+REGISTRATION_FIELDS = frozenset({"created_at", "last_batch_uid", "missing_since_batch_uid"})
+LOOKUP_CHUNK = 2_000  # values per IN (...) lookup: well under SQLite's and PostgreSQL's parameter limits
+
+
+def parts(values: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def among(session: Session, column, values: list):
+    """`column IN values`; on PostgreSQL one array parameter (`= ANY`), which a thousand values cost nothing
+    to send, where an IN list is compiled and sent as a thousand parameters."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(column.type)))
+    return column.in_(values)
+
+
+@dataclass
+class Identified:
+    changes: list[Change]  # the bundle's changes, naming held records by their held uids
+    held_as: dict[int, str] = field(default_factory=dict)  # change seq → the held uid, where it differed
+    # (entity, held uid, region) of the records registered again: sent down whole as the server holds them,
+    # so that the office that registered them again ends with the province's copy
+    registered_again: list[tuple[str, str, str]] = field(default_factory=list)
+    key_taken: set[int] = field(default_factory=set)  # change seqs giving a record another's natural key
+
+
+def identify(session: Session, device: uuid.UUID, changes: list[Change]) -> Identified:
+    """The changes with aliases replaced by held uids (their own and their references'), new aliases made for
+    records registered again; in the caller's transaction."""
+    known = entities()
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for change in changes:
+        if change.entity in NATURAL_KEYS:
+            wanted[change.entity].add(_canonical(change.uid))
+        for reference in known[change.entity].references if change.entity in known else ():
+            value = change.fields.get(reference.field)
+            if isinstance(value, str):
+                for target in reference.targets if reference.by else (reference.target,):
+                    if target in NATURAL_KEYS:
+                        wanted[target].add(_canonical(value))
+    if not wanted:
+        return Identified(changes)
+    aliases = _known_aliases(session, wanted)
+    identified = Identified([])
+    new_aliases, registrations = _registered_again(session, device, changes, aliases, identified)
+    for (name, alias), uid in new_aliases.items():
+        session.add(RecordAlias(entity=name, alias=uuid.UUID(alias), uid=uuid.UUID(uid), device=device))
+    aliases.update(new_aliases)
+    if not aliases and not registrations:
+        identified.changes = changes
+        return identified
+    for change in changes:
+        held_uid = aliases.get((change.entity, _canonical(change.uid)))
+        fields = _with_held_references(change, aliases)
+        if held_uid is not None:
+            identified.held_as[change.seq] = held_uid
+        if change.seq in registrations:
+            # When and by which import each office registered it is its own bookkeeping, not a difference
+            # about the person: the held record's stays, unjudged; and the record goes down whole as held.
+            fields = {name: value for name, value in fields.items() if name not in REGISTRATION_FIELDS}
+            identified.registered_again.append(
+                (change.entity, held_uid or _canonical(change.uid), change.region)
+            )
+        if held_uid is not None or fields is not change.fields:
+            change = replace(change, uid=held_uid or change.uid, fields=fields)
+        identified.changes.append(change)
+    return identified
+
+
+def _known_aliases(session: Session, wanted: dict[str, set[str]]) -> dict[tuple[str, str], str]:
+    found: dict[tuple[str, str], str] = {}
+    for name, uids in wanted.items():
+        keys = sorted(_uuids(uids))
+        for part in parts(keys):
+            query = select(RecordAlias.alias, RecordAlias.uid).where(
+                RecordAlias.entity == name, among(session, RecordAlias.alias, part)
+            )
+            for alias, uid in session.execute(query):
+                found[name, str(alias)] = str(uid)
+    return found
+
+
+def _registered_again(
+    session: Session,
+    device: uuid.UUID,
+    changes: list[Change],
+    aliases: dict[tuple[str, str], str],
+    identified: Identified,
+) -> tuple[dict[tuple[str, str], str], set[int]]:
+    """(entity, new uid) → held uid, for records a change creates under a new uid with a natural key the server
+    holds; and the seqs of the changes that register a record the server holds (under a new uid, or under its
+    own when the office took it from the server before sending its registration: a base-0 change naming the
+    key of a record this device never sent a change of). Changes that would give a held record another's key
+    are noted in `identified.key_taken`."""
+    new: dict[tuple[str, str], str] = {}
+    registrations: set[int] = set()
+    for name, key in NATURAL_KEYS.items():
+        proposed = [
+            c
+            for c in changes
+            if c.entity == name and c.op == UPSERT and isinstance(c.fields.get(key), str)
+            and (name, _canonical(c.uid)) not in aliases
+        ]  # fmt: skip
+        if not proposed:
+            continue
+        table = entities()[name].table
+        values = sorted({c.fields[key] for c in proposed})
+        uids = sorted(_uuids({c.uid for c in proposed}))
+        owner: dict[str, str] = {}  # natural key → the uid holding it
+        held: set[str] = set()
+        for part in parts(values):
+            for value, uid in session.execute(
+                select(table.c[key], table.c.uid).where(among(session, table.c[key], part))
+            ):
+                owner[value] = str(uid)
+        for part in parts(uids):
+            for (uid,) in session.execute(select(table.c.uid).where(among(session, table.c.uid, part))):
+                held.add(str(uid))
+        held_registrations = []
+        for change in proposed:
+            uid = _canonical(change.uid)
+            holder = owner.get(change.fields[key])
+            if holder is None:
+                continue
+            if holder == uid:
+                if change.base == 0:
+                    held_registrations.append(change)
+            elif uid in held or (name, uid) in new:
+                identified.key_taken.add(change.seq)
+            else:
+                new[name, uid] = holder
+                registrations.add(change.seq)
+        registrations |= _not_sent_by(session, device, name, held_registrations)
+    return new, registrations
+
+
+def _not_sent_by(session: Session, device: uuid.UUID, name: str, changes: list[Change]) -> set[int]:
+    """The seqs of `changes` whose record has no change of `device` in the log: another office registered it."""
+    if not changes:
+        return set()
+    sent: set[str] = set()
+    for part in parts(sorted(_uuids({c.uid for c in changes}))):
+        query = select(ChangeLog.uid).where(
+            ChangeLog.entity == name, ChangeLog.device == device, among(session, ChangeLog.uid, part)
+        )
+        sent.update(str(uid) for uid in session.scalars(query))
+    return {c.seq for c in changes if _canonical(c.uid) not in sent}
+
+
+def _with_held_references(change: Change, aliases: dict[tuple[str, str], str]) -> dict:
+    """The change's fields with references to aliases turned to the held uids (the same dict when none)."""
+    entity = entities().get(change.entity)
+    if entity is None:
+        return change.fields
+    fields = change.fields
+    for reference in entity.references:
+        value = fields.get(reference.field)
+        if not isinstance(value, str):
+            continue
+        targets = (fields.get(reference.by),) if reference.by else (reference.target,)
+        for target in targets:
+            held_uid = aliases.get((target, _canonical(value)))
+            if held_uid is not None:
+                if fields is change.fields:
+                    fields = dict(fields)
+                fields[reference.field] = held_uid
+    return fields
+
+
+def _canonical(uid: str) -> str:
+    try:
+        return str(uuid.UUID(uid))
+    except (ValueError, TypeError, AttributeError):
+        return uid
+
+
+def _uuids(values) -> Iterator[uuid.UUID]:
+    for value in values:
+        try:
+            yield uuid.UUID(value)
+        except (ValueError, TypeError, AttributeError):
+            continue  # not a uid: names no record
