@@ -26,7 +26,7 @@ import math
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -69,6 +69,7 @@ from sync.bundle import (
     PROVINCE,
     BundleRefused,
     Signer,
+    _read_ahead,
     open_bundle,
     write_bundle,
 )
@@ -839,17 +840,43 @@ def _snapshot_records(session: Session, region: str) -> Iterator[bytes | dict[st
     references name, so that no record costs a lookup of its own. A record comes as its JSON line (bytes, see
     `_whole_lines`), or as a dict where the bundle's standard encoder must write it."""
     forward: list[bytes | dict[str, Any]] = []
-    # Core on the session's connection, not Session.execute: plain rows, without the ORM's loading per row.
     connection = session.connection()
     wire_text = connection.dialect.name == "postgresql"
     for entity in entities().values():
-        result = connection.execute(
-            _snapshot_query(entity, region, wire_text).execution_options(yield_per=_SNAPSHOT_BATCH)
-        )
-        yield from _whole_lines(entity, result, forward, wire_text)
+        names, batches = _row_batches(connection, _snapshot_query(entity, region, wire_text))
+        yield from _whole_lines(entity, names, batches, forward, wire_text)
         yield from _snapshot_deletes(session, entity.name, region)
     yield from forward
     yield from _open_conflicts(session, region)
+
+
+def _row_batches(connection, query) -> tuple[list[str], Iterator[Sequence[Sequence[Any]]]]:
+    """(column names, batches of rows) of `query`, streamed from a server-side cursor (bounded memory).
+
+    On PostgreSQL through psycopg's own named cursor on the session's connection (its transaction, its view):
+    plain tuples at half the CPU of SQLAlchemy's rows, which the snapshot's 1.5M rows feel. Elsewhere through
+    Core on the session's connection (not Session.execute: no ORM loading per row)."""
+    if connection.dialect.name != "postgresql":
+        result = connection.execute(query.execution_options(yield_per=_SNAPSHOT_BATCH))
+        return list(result.keys()), result.partitions()
+    compiled = query.compile(dialect=connection.dialect)
+    cursor = connection.connection.driver_connection.cursor(name=f"snapshot_{uuid.uuid4().hex}")
+    try:
+        cursor.itersize = _SNAPSHOT_BATCH
+        cursor.execute(str(compiled), compiled.params)
+        names = [column.name for column in cursor.description]
+    except BaseException:
+        cursor.close()
+        raise
+
+    def batches() -> Iterator[Sequence[Sequence[Any]]]:
+        try:
+            while rows := cursor.fetchmany(_SNAPSHOT_BATCH):
+                yield rows
+        finally:
+            cursor.close()
+
+    return names, batches()
 
 
 def _snapshot_deletes(session: Session, name: str, region: str) -> Iterator[bytes]:
@@ -966,7 +993,11 @@ def _encoders(name: str, wire_text: bool) -> tuple[tuple[str, Callable[[Any], An
 
 
 def _whole_lines(
-    entity: Entity, result, forward: list[bytes | dict[str, Any]], wire_text: bool
+    entity: Entity,
+    names: list[str],
+    batches: Iterator[Sequence[Sequence[Any]]],
+    forward: list[bytes | dict[str, Any]],
+    wire_text: bool,
 ) -> Iterator[bytes | dict[str, Any]]:
     """The JSON line of each row of `entity`'s snapshot query; its forward references appended to `forward`.
 
@@ -974,7 +1005,7 @@ def _whole_lines(
     chosen once (`_encoders`), the line written by orjson, which writes UUIDs and dates in their wire form
     itself. A row orjson would write otherwise than the standard encoder (a float's NaN, a lone surrogate)
     comes as the dict `_record` makes, for the bundle's standard encoder: the same record either way."""
-    index = {key: position for position, key in enumerate(result.keys())}
+    index = {key: position for position, key in enumerate(names)}
     encoders = _encoders(entity.name, wire_text)
     columns = [(name, index[name]) for name, _ in encoders]
     encoded = [(name, index[name], encode) for name, encode in encoders if encode is not None]
@@ -984,7 +1015,10 @@ def _whole_lines(
     region_at, version_at = index["_region"], index["_version"]
     name = entity.name
     dumps = orjson.dumps
-    for rows in result.partitions():
+    # The next rows are fetched on a second thread while these are written (PostgreSQL works out a row in
+    # its own process, and the fetch releases the GIL while it waits): the query's time hides behind the
+    # encoding's. The connection is used by that thread alone until the rows run out.
+    for rows in _read_ahead(batches):
         for row in rows:
             try:
                 fields = {field: row[at] for field, at in columns}
