@@ -842,10 +842,17 @@ def _snapshot_records(session: Session, region: str) -> Iterator[bytes | dict[st
     forward: list[bytes | dict[str, Any]] = []
     connection = session.connection()
     wire_text = connection.dialect.name == "postgresql"
+    if wire_text:
+        # The planner cannot tell how many rows the region's filter keeps and sorts the whole region by id
+        # before it gives the first row (7 s of 1.2M people, spilled to disk, the encoding idle meanwhile);
+        # read along the primary key instead, the rows come as they are worked out, in the same order.
+        connection.exec_driver_sql("SET LOCAL enable_sort = off")
     for entity in entities().values():
         names, batches = _row_batches(connection, _snapshot_query(entity, region, wire_text))
         yield from _whole_lines(entity, names, batches, forward, wire_text)
         yield from _snapshot_deletes(session, entity.name, region)
+    if wire_text:
+        connection.exec_driver_sql("SET LOCAL enable_sort = on")
     yield from forward
     yield from _open_conflicts(session, region)
 
