@@ -827,7 +827,7 @@ def _log_records(session: Session, device: uuid.UUID, region: str, since: int, h
     return records, seq_to
 
 
-_SNAPSHOT_BATCH = 10_000
+_SNAPSHOT_BATCH = 5_000  # rows a fetch: two batches in memory at a time (the read-ahead)
 
 
 def _snapshot_records(session: Session, region: str) -> Iterator[bytes | dict[str, Any]]:
