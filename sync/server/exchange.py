@@ -26,7 +26,7 @@ import math
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -1169,6 +1169,7 @@ def build_download(
     `_number_first_snapshot`). Nothing is written when the cursor is already at the stream's head (bundle_id
     ""). Commits (the device's down cursor)."""
     session = _session(session_or_uow)
+    records: Any = ()
     try:
         if since == 0:
             _number_first_snapshot(session, device)
@@ -1188,7 +1189,7 @@ def build_download(
             return DownloadInfo("", since, 0, 0)
         snapshot = since == 0
         if snapshot:
-            records: Any = _snapshot_records(session, row.region)
+            records = _snapshot_records(session, row.region)
             seq_to = head
         else:
             records, seq_to = _log_records(session, device, row.region, since, head, limit)
@@ -1216,6 +1217,12 @@ def build_download(
             written.header.bundle_id, seq_to, written.header.records, written.size, written.hash, snapshot
         )
     except BaseException:
+        if isinstance(records, Generator):
+            # A snapshot's rows may be in a fetch on a second thread, from a cursor of this transaction:
+            # stopped and closed now, before the connection goes back to the pool. Closed later (by the
+            # collector, once the error is dropped) it would send its CLOSE into whichever transaction holds
+            # the connection then, and break it.
+            records.close()
         session.rollback()
         raise
 

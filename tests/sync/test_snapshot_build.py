@@ -1,8 +1,10 @@
-"""The server's snapshot writes each record's values in their wire form (sync/values.py `encode_value`), on
-PostgreSQL (UUIDs and moments formatted by the database) as on SQLite (by Python)."""
+"""The server's build of a region's snapshot: each record's values in their wire form (sync/values.py
+`encode_value`), on PostgreSQL (UUIDs and moments formatted by the database) as on SQLite (by Python); a build
+that fails midway leaves nothing open on its connection."""
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 
@@ -11,10 +13,12 @@ import pytest
 from sqlalchemy import func, select, text
 
 from db.sync_models import ChangeLog
+from sync.bundle import _pack
 from sync.entities import entities
-from sync.server.exchange import _snapshot_records
+from sync.server.exchange import _snapshot_records, build_download
 from sync.values import encode_value
-from tests.sync.exchange_helpers import usb_round
+from tests.factories import DESA_LIMBOTO
+from tests.sync.exchange_helpers import import_households, usb_round
 from tests.sync.test_capture import run_office_work
 
 COMPARED = ("device", "uid", "fields", "base", "server_seq")
@@ -101,3 +105,29 @@ def test_a_float_that_is_not_a_number_comes_in_the_snapshot_as_it_is_stored(offi
     results = [line for line in lines if isinstance(line, dict) and line["entity"] == "screening_result"]
     assert results and all(math.isnan(r["fields"]["skor_padan"]) for r in results)
     assert all(b'"screening_result"' not in line for line in lines if isinstance(line, bytes))
+
+
+@pytest.mark.parametrize("exchange_server", ["postgresql"], indirect=True)
+def test_a_snapshot_that_fails_midway_leaves_no_cursor_to_break_the_connection_s_next_transaction(
+    offices, exchange_server, tmp_path, monkeypatch
+):
+    a, b, _c = offices
+    import_households(a, DESA_LIMBOTO, count=3)
+    usb_round(a, exchange_server)
+    packed = []
+
+    def disk_full(text: bytes):
+        packed.append(text)
+        if len(packed) == 2:
+            raise OSError("disk full")
+        return _pack(text)
+
+    monkeypatch.setattr("sync.bundle._pack", disk_full)
+    with pytest.raises(OSError) as failed, exchange_server.unit_of_work().writing() as uow:
+        build_download(uow, b.device, 0, "", 50_000, tmp_path / "down.ejps", chunk_records=1)
+
+    with exchange_server.unit_of_work() as uow:  # the pool's connection the snapshot had
+        assert uow.session.execute(text("SELECT 1")).scalar() == 1
+        del failed  # the error and the frames it holds go: whatever they kept open closes now
+        gc.collect()
+        assert uow.session.execute(text("SELECT 2")).scalar() == 2
