@@ -11,6 +11,7 @@ import math
 import orjson
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from db.sync_models import ChangeLog
 from sync.bundle import _pack
@@ -18,10 +19,25 @@ from sync.entities import entities
 from sync.server.exchange import _snapshot_records, build_download
 from sync.values import encode_value
 from tests.factories import DESA_LIMBOTO
-from tests.sync.exchange_helpers import import_households, usb_round
+from tests.sync.exchange_helpers import enrolled_office, import_households, usb_round
 from tests.sync.test_capture import run_office_work
 
 COMPARED = ("device", "uid", "fields", "base", "server_seq")
+
+
+@pytest.fixture
+def kantor_a(tmp_path, exchange_server, exchange_admin, office_templates):
+    """Office A of Kab. Gorontalo alone, enrolled on `exchange_server` (its first pull is the snapshot)."""
+    office = enrolled_office(
+        office_templates["kantor-a"],
+        tmp_path / "kantor-a",
+        exchange_server,
+        exchange_admin,
+        "kantor-a",
+        "7501",
+    )
+    yield office
+    office.db.close()
 
 
 def _expected(session) -> dict[tuple[str, str], dict]:
@@ -60,8 +76,8 @@ def _expected(session) -> dict[tuple[str, str], dict]:
     return found
 
 
-def test_every_snapshot_record_carries_the_wire_form_of_each_stored_value(offices, exchange_server):
-    a, _b, _c = offices
+def test_every_snapshot_record_carries_the_wire_form_of_each_stored_value(kantor_a, exchange_server):
+    a = kantor_a
     run_office_work(a.db, a.user, a.folder)
     usb_round(a, exchange_server)
 
@@ -94,9 +110,9 @@ def _text(records: dict) -> str:
 
 
 @pytest.mark.parametrize("exchange_server", ["postgresql"], indirect=True)
-def test_a_float_that_is_not_a_number_comes_in_the_snapshot_as_it_is_stored(offices, exchange_server):
+def test_a_float_that_is_not_a_number_comes_in_the_snapshot_as_it_is_stored(kantor_a, exchange_server):
     # orjson would write NaN as null; the record goes to the standard encoder instead. (SQLite stores no NaN.)
-    a, _b, _c = offices
+    a = kantor_a
     run_office_work(a.db, a.user, a.folder)
     usb_round(a, exchange_server)
     with exchange_server.unit_of_work() as uow:
@@ -109,9 +125,9 @@ def test_a_float_that_is_not_a_number_comes_in_the_snapshot_as_it_is_stored(offi
 
 @pytest.mark.parametrize("exchange_server", ["postgresql"], indirect=True)
 def test_a_snapshot_that_fails_midway_leaves_no_cursor_to_break_the_connection_s_next_transaction(
-    offices, exchange_server, tmp_path, monkeypatch
+    kantor_a, exchange_server, tmp_path, monkeypatch
 ):
-    a, b, _c = offices
+    a = kantor_a
     import_households(a, DESA_LIMBOTO, count=3)
     usb_round(a, exchange_server)
     packed = []
@@ -123,11 +139,14 @@ def test_a_snapshot_that_fails_midway_leaves_no_cursor_to_break_the_connection_s
         return _pack(text)
 
     monkeypatch.setattr("sync.bundle._pack", disk_full)
-    with pytest.raises(OSError) as failed, exchange_server.unit_of_work().writing() as uow:
-        build_download(uow, b.device, 0, "", 50_000, tmp_path / "down.ejps", chunk_records=1)
+    monkeypatch.setattr("sync.server.exchange._SNAPSHOT_BATCH", 1)  # the households' cursor still open then
+    with exchange_server.engine.connect() as connection:  # the build's connection, then the next user's
+        with pytest.raises(OSError) as failed:
+            build_download(
+                Session(bind=connection), a.device, 0, "", 50_000, tmp_path / "down.ejps", chunk_records=1
+            )
 
-    with exchange_server.unit_of_work() as uow:  # the pool's connection the snapshot had
-        assert uow.session.execute(text("SELECT 1")).scalar() == 1
+        assert connection.execute(text("SELECT 1")).scalar() == 1
         del failed  # the error and the frames it holds go: whatever they kept open closes now
         gc.collect()
-        assert uow.session.execute(text("SELECT 2")).scalar() == 2
+        assert connection.execute(text("SELECT 2")).scalar() == 2
