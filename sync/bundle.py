@@ -296,16 +296,16 @@ def write_bundle(
 ) -> WrittenBundle:
     """Signs `records` as one bundle encrypted to `recipient_key`, written to `target` as they come.
 
-    A record is a JSON-safe dict, or already its JSON text (one line: an object, no raw newline; str, or
-    UTF-8 bytes), as the outbox writes it in SQL (sync/changes.py `outbox_lines`) and the server's snapshot
-    with orjson. `fields` are `_write`'s keyword arguments: the
-    header's sender, recipient, region, stream, seq_from, seq_to, prev_hash (province, bundle_id, created_at
-    optional), the sender's `signing_key`, the recipient's `recipient_key`, and `chunk_records` and
-    `segment_size` (tests make them small). The records may be an iterator over a query: each chunk is
-    compressed, hashed and encrypted as soon as it is full, so memory holds one chunk and one segment, never
-    the bundle. A path gets the file only complete: it is written under a temporary name in the same folder
-    (already encrypted: no record ever lies in clear on disk), flushed to disk, then renamed; if the records
-    fail midway, nothing appears. An open binary file is written to as it is, from its current position.
+    A record is a JSON-safe dict, or already its JSON text (one line: an object, no raw newline; str, or UTF-8
+    bytes), as the outbox writes it in SQL (sync/changes.py `outbox_lines`) and the server's snapshot with
+    orjson. `fields` are `_write`'s keyword arguments: the header's sender, recipient, region, stream,
+    seq_from, seq_to, prev_hash (province, bundle_id, created_at optional), the sender's `signing_key`, the
+    recipient's `recipient_key`, and `chunk_records` and `segment_size` (tests make them small). The records
+    may be an iterator over a query: each chunk is compressed, hashed and encrypted as soon as it is full, so
+    memory holds one chunk and one segment, never the bundle. A path gets the file only complete: it is
+    written under a temporary name in the same folder (already encrypted: no record ever lies in clear on
+    disk), flushed to disk, then renamed; if the records fail midway, nothing appears. An open binary file is
+    written to as it is, from its current position.
     """
     if not isinstance(target, str | os.PathLike):
         return _write(target, records, **fields)
