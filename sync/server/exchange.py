@@ -1046,7 +1046,7 @@ def _whole_lines(
                 record = _record(entity, row, index, wire_text)
                 line = record
             if moved:
-                forward.extend(_forward_references(entity, record))
+                forward.extend(_forward_references(entity, record, as_line=line is not record))
             yield line
 
 
@@ -1085,11 +1085,15 @@ def _forward_fields(name: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _forward_references(entity: Entity, record: dict[str, Any]) -> Iterator[bytes | dict[str, Any]]:
+def _forward_references(
+    entity: Entity, record: dict[str, Any], *, as_line: bool
+) -> Iterator[bytes | dict[str, Any]]:
+    """The record once more with only its forward references; as its orjson line when the record's own went
+    that way (its values may be UUIDs, which the standard encoder refuses), else as the dict."""
     fields = {name: record["fields"][name] for name in _forward_fields(entity.name) if record["fields"][name]}
     if fields:
         again = record | {"fields": fields}
-        yield again if isinstance(record["uid"], str) else orjson.dumps(again)
+        yield orjson.dumps(again) if as_line else again
 
 
 def _open_conflicts(session: Session, region: str) -> Iterator[dict[str, Any]]:
