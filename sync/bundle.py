@@ -182,16 +182,23 @@ class OpenedBundle:
 # --- building -------------------------------------------------------------------------------------------------
 
 
-def _chunk_texts(records: Iterable[Mapping[str, Any] | str], size: int) -> Iterator[tuple[bytes, int]]:
+def _chunk_texts(
+    records: Iterable[Mapping[str, Any] | str | bytes], size: int
+) -> Iterator[tuple[bytes, int]]:
+    # A dict goes through the standard encoder, not orjson: orjson writes a float's NaN as null, where a
+    # record must come back as it was sent. A caller that knows its values can hand in orjson's bytes.
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-    batch: list[str] = []
+    batch: list[bytes] = []
     for record in records:
-        batch.append(record if isinstance(record, str) else encode(record))
+        if isinstance(record, bytes):
+            batch.append(record)
+        else:
+            batch.append((record if isinstance(record, str) else encode(record)).encode("utf-8"))
         if len(batch) == size:
-            yield "\n".join(batch).encode("utf-8"), size
+            yield b"\n".join(batch), size
             batch = []
     if batch:
-        yield "\n".join(batch).encode("utf-8"), len(batch)
+        yield b"\n".join(batch), len(batch)
 
 
 def _pack(text: bytes) -> tuple[bytes, str]:
@@ -199,7 +206,9 @@ def _pack(text: bytes) -> tuple[bytes, str]:
     return compressed, hashlib.sha256(compressed).hexdigest()
 
 
-def _chunks(records: Iterable[Mapping[str, Any] | str], size: int) -> Iterator[tuple[bytes, str, int]]:
+def _chunks(
+    records: Iterable[Mapping[str, Any] | str | bytes], size: int
+) -> Iterator[tuple[bytes, str, int]]:
     """(compressed chunk, its SHA-256, its record count) in order.
 
     zlib and SHA-256 release the GIL: one chunk is compressed on a second thread while the next is encoded
@@ -220,7 +229,7 @@ def _chunks(records: Iterable[Mapping[str, Any] | str], size: int) -> Iterator[t
 
 def _write(
     out: BinaryIO,
-    records: Iterable[Mapping[str, Any] | str],
+    records: Iterable[Mapping[str, Any] | str | bytes],
     *,
     sender: str,
     recipient: str,
@@ -281,19 +290,22 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def write_bundle(
-    target: str | os.PathLike[str] | BinaryIO, records: Iterable[Mapping[str, Any] | str], **fields: Any
+    target: str | os.PathLike[str] | BinaryIO,
+    records: Iterable[Mapping[str, Any] | str | bytes],
+    **fields: Any,
 ) -> WrittenBundle:
     """Signs `records` as one bundle encrypted to `recipient_key`, written to `target` as they come.
 
-    A record is a JSON-safe dict, or already its JSON text (one line: an object, no raw newline), as the
-    outbox writes it in SQL (sync/changes.py `outbox_lines`). `fields` are `_write`'s keyword arguments: the
-    header's sender, recipient, region, stream, seq_from, seq_to, prev_hash (province, bundle_id, created_at
-    optional), the sender's `signing_key`, the recipient's `recipient_key`, and `chunk_records` and
-    `segment_size` (tests make them small). The records may be an iterator over a query: each chunk is
-    compressed, hashed and encrypted as soon as it is full, so memory holds one chunk and one segment, never
-    the bundle. A path gets the file only complete: it is written under a temporary name in the same folder
-    (already encrypted: no record ever lies in clear on disk), flushed to disk, then renamed; if the records
-    fail midway, nothing appears. An open binary file is written to as it is, from its current position.
+    A record is a JSON-safe dict, or already its JSON text (one line: an object, no raw newline; str, or UTF-8
+    bytes), as the outbox writes it in SQL (sync/changes.py `outbox_lines`) and the server's snapshot with
+    orjson. `fields` are `_write`'s keyword arguments: the header's sender, recipient, region, stream,
+    seq_from, seq_to, prev_hash (province, bundle_id, created_at optional), the sender's `signing_key`, the
+    recipient's `recipient_key`, and `chunk_records` and `segment_size` (tests make them small). The records
+    may be an iterator over a query: each chunk is compressed, hashed and encrypted as soon as it is full, so
+    memory holds one chunk and one segment, never the bundle. A path gets the file only complete: it is
+    written under a temporary name in the same folder (already encrypted: no record ever lies in clear on
+    disk), flushed to disk, then renamed; if the records fail midway, nothing appears. An open binary file is
+    written to as it is, from its current position.
     """
     if not isinstance(target, str | os.PathLike):
         return _write(target, records, **fields)
@@ -313,7 +325,7 @@ def write_bundle(
     return written
 
 
-def build_bundle(records: Iterable[Mapping[str, Any] | str], **fields: Any) -> SealedBundle:
+def build_bundle(records: Iterable[Mapping[str, Any] | str | bytes], **fields: Any) -> SealedBundle:
     """Signs `records` (in order) as one bundle and encrypts it to `recipient_key`, in memory; `fields` as
     write_bundle's."""
     buffer = io.BytesIO()

@@ -32,14 +32,53 @@ from sqlalchemy.types import TypeEngine
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
 
+def datetime_text(moment: datetime) -> str:
+    """A moment's wire text (DATETIME_FORMAT), by isoformat: the same text as strftime, in half the time."""
+    if moment.tzinfo is None:  # stored naive on SQLite; every stored moment is UTC (db/models.py `utcnow`)
+        return moment.isoformat(timespec="microseconds") + "+00:00"
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _base64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def wire_encoder(column_type: TypeEngine):
+    """The function turning a (non-null) Python value of the column into its wire form, as `encode_value`;
+    chosen once per column, not per value: a region's snapshot encodes millions."""
+    if isinstance(column_type, DateTime):
+        return datetime_text
+    if isinstance(column_type, Date):
+        return date.isoformat
+    if isinstance(column_type, Uuid):
+        return _uuid_text
+    if isinstance(column_type, LargeBinary):
+        return _base64
+    if isinstance(column_type, Numeric) and not isinstance(column_type, Float):
+        return str
+    if isinstance(column_type, Boolean):
+        return bool
+    if isinstance(column_type, Float):
+        return float
+    if isinstance(column_type, Integer):
+        return int
+    return _same
+
+
+def _uuid_text(value: Any) -> str:
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
 def encode_value(column_type: TypeEngine, value: Any) -> Any:
     """The wire form of `value`, a value of a column of `column_type`."""
     if value is None:
         return None
     if isinstance(column_type, DateTime):
-        # Stored naive on SQLite; every stored moment is UTC (db/models.py `utcnow`).
-        moment = value.astimezone(UTC) if value.tzinfo else value
-        return moment.strftime(DATETIME_FORMAT)
+        return datetime_text(value)
     if isinstance(column_type, Date):
         return value.isoformat()
     if isinstance(column_type, Uuid):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+import orjson
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
@@ -91,7 +92,7 @@ def _state(url: str | Engine, device: uuid.UUID, bundle_hash: str) -> dict:
             ).all()
             records = {
                 (r["entity"], r["uid"]): (r["fields"], r["base"], r["region"])
-                for r in _snapshot_records(session, "75")
+                for r in map(_as_dict, _snapshot_records(session, "75"))
             }
             return {
                 "log": log,
@@ -104,6 +105,10 @@ def _state(url: str | Engine, device: uuid.UUID, bundle_hash: str) -> dict:
     finally:
         if engine is not url:
             engine.dispose()
+
+
+def _as_dict(record: bytes | dict) -> dict:
+    return orjson.loads(record) if isinstance(record, bytes) else record
 
 
 @pytest.mark.parametrize("exchange_server", ["postgresql"], indirect=True)

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from db.models import Base
 from sync.changes import fields_sql
 from sync.entities import entities
-from sync.values import decode_value, encode_value
+from sync.values import decode_value, encode_value, wire_encoder
 from tests.sync.test_capture import run_office_work
 
 CASES = [
@@ -60,6 +60,17 @@ def test_a_value_travels_as_its_json_form_and_comes_back_the_same(column_type, v
     assert encoded == wire
     assert json.loads(json.dumps(encoded)) == encoded
     assert decode_value(column_type, encoded) == value
+
+
+@pytest.mark.parametrize(("column_type", "value", "wire"), CASES)
+def test_a_column_s_encoder_chosen_once_gives_the_same_wire_form(column_type, value, wire):
+    assert wire_encoder(column_type)(value) == wire
+
+
+def test_a_naive_moment_as_sqlite_stores_it_travels_as_utc_with_its_microseconds():
+    moment = datetime(2026, 3, 5, 7, 8, 9)
+    assert encode_value(DateTime(), moment) == "2026-03-05T07:08:09.000000+00:00"
+    assert wire_encoder(DateTime())(moment) == "2026-03-05T07:08:09.000000+00:00"
 
 
 @pytest.mark.parametrize("column_type", [c[0] for c in CASES])
