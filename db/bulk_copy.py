@@ -65,11 +65,9 @@ def _with_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dic
     ]
     if not missing:
         return rows
-    filled = []
-    for row in rows:
-        extra = {}
-        for column in missing:
-            default = column.default
-            extra[column.name] = default.arg(None) if default.is_callable else default.arg
-        filled.append({**row, **extra})
-    return filled
+    constant = {c.name: c.default.arg for c in missing if not c.default.is_callable}
+    computed = [(c.name, c.default.arg) for c in missing if c.default.is_callable]
+    if not computed:
+        return [{**row, **constant} for row in rows]
+    # Called for every row, as SQLAlchemy's own insert does (a fresh uid each, say).
+    return [{**row, **constant, **{name: make(None) for name, make in computed}} for row in rows]
