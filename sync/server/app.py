@@ -18,6 +18,7 @@ each receives a fresh unit of work, not yet entered, which it enters and commits
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
 
+import gc
 import os
 import re
 import uuid
@@ -519,7 +520,27 @@ def create_app(
     return app
 
 
+# The cyclic garbage collector of a server process: an apply of 1,000 changes makes some 100,000 objects, and
+# with Python's default threshold (700) the collector ran ~19 times per apply, promoting the apply's live rows
+# and scanning the whole process (FastAPI, SQLAlchemy, pydantic: ~150,000 objects) at each full collection.
+# Measured per office synced over HTTP: 14 ms of CPU in the collector, 5 ms once the startup's objects are
+# frozen and the young generation is collected every 10,000 allocations (server CPU 114 -> 100 ms).
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
+def _tune_garbage_collector() -> None:
+    """Startup's objects (modules, the app, the engine) live as long as the process: frozen, no collection
+    scans them again; the young generation is collected less often (refcounting frees what an apply drops)."""
+    gc.collect()
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
+
+
 def app_from_environment() -> FastAPI:
     """The app on the database named by EJPS_SERVER_DB (or the default file): uvicorn's factory, so that
-    `ejps serve --workers N` starts N processes on one database."""
-    return create_app(open_server_database(os.environ.get(SERVER_DB_ENV)))
+    `ejps serve --workers N` starts N processes on one database. The process is the server's alone: its
+    garbage collector is tuned for applies (`_tune_garbage_collector`)."""
+    app = create_app(open_server_database(os.environ.get(SERVER_DB_ENV)))
+    _tune_garbage_collector()
+    return app
