@@ -63,7 +63,14 @@ class Change:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Change:
+        if (
+            isinstance(data, dict) and data.keys() <= _CHANGE_FIELDS
+        ):  # as bundles carry it: nothing to leave out
+            return cls(**data)
         return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
+
+_CHANGE_FIELDS = frozenset(Change.__dataclass_fields__)
 
 
 # ------------------------------------------------------------------------------------------------- switch

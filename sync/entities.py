@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 
 from sqlalchemy import Table
 
@@ -139,7 +139,7 @@ class Reference:
     by: str = ""  # polymorphic: the column naming the target table
     targets: tuple[str, ...] = ()
 
-    @property
+    @cached_property  # read for every reference of every change an apply judges
     def field(self) -> str:
         """The reference's name on the wire."""
         return f"{self.column.removesuffix('_id')}_uid"

@@ -18,6 +18,7 @@ each receives a fresh unit of work, not yet entered, which it enters and commits
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
 
+import gc
 import os
 import re
 import uuid
@@ -26,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
+import anyio
 from fastapi import Depends, FastAPI, Header, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -45,6 +47,15 @@ from sync.server import devices, held, transfers
 from sync.server.database import SERVER_DB_ENV, ServerDatabase, open_server_database, server_keys
 
 API_VERSION = 1
+
+# Bundles applied at once by one server process; the others wait their turn (first come, first served) without
+# holding a thread, a database connection or the bundle in memory. An apply is Python holding the GIL most of its time, and its end
+# holds the province's stream counter (sync/server/stream.py), for which every other apply waits: with dozens
+# in flight in one process, the one holding the counter got the GIL back after each of its round trips only
+# among all the others — under 50 offices at once, 6 to 7 connections on average waited for that lock. Four
+# keep both the process and the database busy; the memory and the connections applies take stay bounded
+# however many offices send at once (a province grows by adding processes).
+APPLIES_AT_ONCE = 4
 
 # HTTP status of each refusal code; a refusal not listed is 400.
 STATUS_OF_CODE = {
@@ -269,10 +280,13 @@ def create_app(
     *,
     apply_upload: ApplyUpload | None = None,
     build_download: transfers.BuildDownload | None = None,
+    applies_at_once: int = APPLIES_AT_ONCE,
 ) -> FastAPI:
     """The server's app on `database`. `apply_upload` and `build_download` are the exchange's (by default
-    sync.server.exchange's, imported when first needed)."""
+    sync.server.exchange's, imported when first needed); at most `applies_at_once` bundles are applied at a
+    time by this process."""
     apply_upload = apply_upload or _exchange_apply_upload
+    applying = anyio.CapacityLimiter(applies_at_once)
     build_download = build_download or _exchange_build_download
     app = FastAPI(
         title="e-JPS server provinsi",
@@ -417,16 +431,21 @@ def create_app(
         summary="Menerapkan paket yang sudah diterima lengkap; jawabannya tanda terima bertanda tangan",
         responses={200: {"content": {"application/octet-stream": {}}}, 409: {"model": ErrorOut}},
     )
-    def apply_uploaded(bundle_id: uuid.UUID, request: Request, body: RawBody) -> Response:
-        device = signer(request, body, allow_revoked=True)
-        received = transfers.received_upload(database.unit_of_work(), bundle_id, device.device)
-        try:
-            receipt = apply_upload(database.unit_of_work(), received.content)
-            if transfers.held_for_review(receipt):
-                held.hold_refused(database.unit_of_work(), device.device, received.content)
-        finally:
-            received.discard()
-        transfers.finish_upload(database.unit_of_work(), bundle_id, receipt)
+    async def apply_uploaded(bundle_id: uuid.UUID, request: Request, body: RawBody) -> Response:
+        device = await run_in_threadpool(lambda: signer(request, body, allow_revoked=True))
+
+        def apply() -> bytes:
+            received = transfers.received_upload(database.unit_of_work(), bundle_id, device.device)
+            try:
+                receipt = apply_upload(database.unit_of_work(), received.content)
+                if transfers.held_for_review(receipt):
+                    held.hold_refused(database.unit_of_work(), device.device, received.content)
+            finally:
+                received.discard()
+            return receipt
+
+        receipt = await anyio.to_thread.run_sync(apply, limiter=applying)
+        await run_in_threadpool(transfers.finish_upload, database.unit_of_work(), bundle_id, receipt)
         return Response(receipt, media_type="application/octet-stream")
 
     @app.post(
@@ -501,7 +520,27 @@ def create_app(
     return app
 
 
+# The cyclic garbage collector of a server process: an apply of 1,000 changes makes some 100,000 objects, and
+# with Python's default threshold (700) the collector ran ~19 times per apply, promoting the apply's live rows
+# and scanning the whole process (FastAPI, SQLAlchemy, pydantic: ~150,000 objects) at each full collection.
+# Measured per office synced over HTTP: 14 ms of CPU in the collector, 5 ms once the startup's objects are
+# frozen and the young generation is collected every 10,000 allocations (server CPU 114 -> 100 ms).
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
+def _tune_garbage_collector() -> None:
+    """Startup's objects (modules, the app, the engine) live as long as the process: frozen, no collection
+    scans them again; the young generation is collected less often (refcounting frees what an apply drops)."""
+    gc.collect()
+    gc.freeze()
+    _young, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
+
+
 def app_from_environment() -> FastAPI:
     """The app on the database named by EJPS_SERVER_DB (or the default file): uvicorn's factory, so that
-    `ejps serve --workers N` starts N processes on one database."""
-    return create_app(open_server_database(os.environ.get(SERVER_DB_ENV)))
+    `ejps serve --workers N` starts N processes on one database. The process is the server's alone: its
+    garbage collector is tuned for applies (`_tune_garbage_collector`)."""
+    app = create_app(open_server_database(os.environ.get(SERVER_DB_ENV)))
+    _tune_garbage_collector()
+    return app

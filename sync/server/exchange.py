@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -119,6 +120,12 @@ def _session(session_or_uow: Session | UnitOfWork) -> Session:
 
 def entity_rules(entity: Entity) -> EntityRules:
     """sync/entities.py's conflict class as sync/conflicts.py's rules."""
+    return _rules_of(entity.name)
+
+
+@cache
+def _rules_of(name: str) -> EntityRules:
+    entity = entities()[name]
     kind = entity.conflict_class
     if kind is ConflictClass.IDENTITY:
         return EntityRules(identity_fields=entity.identity_fields)
@@ -429,6 +436,14 @@ class _ServerApply:
     # target table → {local id: uid text} / {uid text: local id}, filled by the bulk reads
     _uids: dict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
     _ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
+    # uid text → UUID: each change's uid is needed as a UUID several times (reads, writes, its log row)
+    _keys: dict[str, uuid.UUID] = field(default_factory=dict)
+
+    def key(self, uid: str) -> uuid.UUID:
+        found = self._keys.get(uid)
+        if found is None:
+            found = self._keys[uid] = uuid.UUID(uid)
+        return found
 
     # ------------------------------------------------------------------------------------------- reading
     def _rows(self, entity: Entity, uids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -568,7 +583,7 @@ class _ServerApply:
     ) -> bool:
         """Queues the decision's write; False when a new record lacks what it cannot go without."""
         entity = writes.entity
-        uid = uuid.UUID(change.uid)
+        uid = self.key(change.uid)
         stamp = {"updated_at": self.now, "origin_device": self.device}
         if delete:
             writes.update(uid, {"deleted_at": self.now, **stamp})
@@ -610,14 +625,15 @@ class _ServerApply:
                 self._log(_Logged(None, name, str(uid), UPSERT, fields, base, region, None, SERVER_DEVICE))
 
     def _apply_entity(self, entity: Entity, changes: list[Change]) -> None:
-        uids = sorted({uuid.UUID(c.uid) for c in changes})
+        # In UUID order (the int's, compared in C rather than by UUID.__lt__)
+        uids = sorted({self.key(c.uid) for c in changes}, key=attrgetter("int"))
         rows = self._rows(entity, uids)
         histories = self._histories(entity, sorted(rows))
         self._learn_ids(entity, changes)
         writes = _Writes(self.session, entity)
         touched: set[uuid.UUID] = set()
         for change in changes:
-            uid = uuid.UUID(change.uid)
+            uid = self.key(change.uid)
             if uid in touched:  # changed before in this bundle: judged against what that change left
                 writes.flush()
                 rows.pop(uid, None)
@@ -645,7 +661,7 @@ class _ServerApply:
                 # The offices it arrives in have never seen it (or hold it deleted, with the values it had when
                 # their own update lost to the delete): they get it whole.
                 writes.flush()
-                uid = uuid.UUID(change.uid)
+                uid = self.key(change.uid)
                 fields = self.wire(entity, self._rows(entity, [uid])[uid])
             index = self._log(
                 _Logged(
@@ -654,7 +670,7 @@ class _ServerApply:
                 )
             )  # fmt: skip
             if decision.code == "restored" and not decision.delete:
-                self.restored[entity.name, uuid.UUID(change.uid)] = (change.base, change.region)
+                self.restored[entity.name, self.key(change.uid)] = (change.base, change.region)
         if decision.outcome is Outcome.CONFLICT:
             self._conflict(entity, change, decision, held)
             self.answers[change.seq] = ("conflict", decision.code, index)
@@ -740,7 +756,7 @@ class _ServerApply:
                 "device": logged.device,
                 "seq": logged.seq if logged.device != SERVER_DEVICE else 0,
                 "entity": logged.entity,
-                "uid": uuid.UUID(logged.uid),
+                "uid": self.key(logged.uid),
                 "op": logged.op,
                 "fields": logged.fields,
                 "base": logged.base,

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import case, insert, literal, select, text, update
+from sqlalchemy import Uuid, bindparam, case, insert, literal, select, text, update
 from sqlalchemy.orm import Session
 
 from db.bulk_copy import insert_rows
@@ -89,6 +89,8 @@ def log_and_number(session: Session, rows: list[dict[str, Any]], numbered_seq: u
             # Its seq is unique with the device: until numbered, the placeholder (two conflicts of one bundle).
             row["seq"] = row["stream_seq"]
     insert_rows(session.connection(), ChangeLog.__table__, rows)
+    if session.get_bind().dialect.name == "postgresql":
+        return _number_placeholders(session, base, len(rows), numbered_seq)
     numbers = take_stream_numbers(session, len(rows))
     table = ChangeLog.__table__
     number = literal(numbers.start - base) - table.c.stream_seq  # -(base + i) → first + i
@@ -98,6 +100,35 @@ def log_and_number(session: Session, rows: list[dict[str, Any]], numbered_seq: u
         .values(stream_seq=number, seq=case((table.c.device == numbered_seq, number), else_=table.c.seq))
     )
     return numbers
+
+
+# The counter's update and the renumbering in one statement: from the moment the counter's row is locked to
+# the commit, every other apply waits, and each round trip inside that span is one more wait for this
+# process's other threads (the GIL) as well as for the database.
+_NUMBER_PLACEHOLDERS = text(
+    """
+    WITH counter AS (
+        UPDATE change_stream_counter SET last_seq = last_seq + :count WHERE id = 1
+        RETURNING last_seq - :count + 1 AS first
+    ), renumbered AS (
+        UPDATE change_log SET
+            stream_seq = counter.first - :base - change_log.stream_seq,
+            seq = CASE WHEN change_log.device = :numbered
+                       THEN counter.first - :base - change_log.stream_seq ELSE change_log.seq END
+        FROM counter
+        WHERE change_log.stream_seq BETWEEN -(:base + :count - 1) AND -:base
+        RETURNING 1
+    )
+    SELECT first FROM counter
+    """
+).bindparams(bindparam("numbered", type_=Uuid()))
+
+
+def _number_placeholders(session: Session, base: int, count: int, numbered_seq: uuid.UUID) -> range:
+    first = session.execute(
+        _NUMBER_PLACEHOLDERS, {"count": count, "base": base, "numbered": numbered_seq}
+    ).scalar_one()
+    return range(first, first + count)
 
 
 def last_stream_seq(session: Session) -> int:
