@@ -399,8 +399,9 @@ def apply_download(
                     # Each chunk made ready for the apply on the reader's thread (sync/local_apply.py).
                     reading = bundle.chunks(start, prepare=prepare_changes)
                 # Chunks in one transaction up to COMMIT_RECORDS: each commit writes the pages it touched
-                # (the person indexes' leaves again and again), so fewer commits spare most of that; a kill
-                # or a Cancel between chunks still loses no more than one transaction's worth.
+                # (the person indexes' leaves again and again), so fewer commits spare most of that. A Cancel
+                # still takes effect at the next chunk (what is applied is committed first); a kill loses
+                # only the transaction under way, and the next apply resumes after the last one committed.
                 in_transaction = 0
                 while True:
                     index, prepared = next(reading)
