@@ -301,7 +301,7 @@ def apply_upload(session_or_uow: Session | UnitOfWork, bundle: bytes | str | os.
             opened.records, header.sender, header.seq_from, header.seq_to, device.region
         )
         run = _ServerApply(session, device_uuid, device.office_name)
-        identified = identify(session, device_uuid, changes)
+        identified = identify(session, device_uuid, device.region, changes)
         for seq in identified.key_taken:
             run.answers[seq] = ("refused", "natural_key_taken", None)
         for name, held_uid, region in identified.registered_again:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from db.sync_models import ChangeLog, RecordAlias
 from sync.changes import UPSERT, Change
-from sync.entities import NATURAL_KEYS, entities
+from sync.entities import NATURAL_KEYS, entities, region_overlaps
 
 # Fields of a new record that say how an office registered it (sync/entities.py's travelling fields)
 REGISTRATION_FIELDS = frozenset({"created_at", "last_batch_uid", "missing_since_batch_uid"})
@@ -56,7 +56,7 @@ class Identified:
     key_taken: set[int] = field(default_factory=set)  # change seqs giving a record another's natural key
 
 
-def identify(session: Session, device: uuid.UUID, changes: list[Change]) -> Identified:
+def identify(session: Session, device: uuid.UUID, device_region: str, changes: list[Change]) -> Identified:
     """The changes with aliases replaced by held uids (their own and their references'), new aliases made for
     records registered again; in the caller's transaction."""
     known = entities()
@@ -74,7 +74,9 @@ def identify(session: Session, device: uuid.UUID, changes: list[Change]) -> Iden
         return Identified(changes)
     aliases = _known_aliases(session, wanted)
     identified = Identified([])
-    new_aliases, registrations = _registered_again(session, device, changes, aliases, identified)
+    new_aliases, registrations = _registered_again(
+        session, device, device_region, changes, aliases, identified
+    )
     for (name, alias), uid in new_aliases.items():
         session.add(RecordAlias(entity=name, alias=uuid.UUID(alias), uid=uuid.UUID(uid), device=device))
     aliases.update(new_aliases)
@@ -90,9 +92,8 @@ def identify(session: Session, device: uuid.UUID, changes: list[Change]) -> Iden
             # When and by which import each office registered it is its own bookkeeping, not a difference
             # about the person: the held record's stays, unjudged; and the record goes down whole as held.
             fields = {name: value for name, value in fields.items() if name not in REGISTRATION_FIELDS}
-            identified.registered_again.append(
-                (change.entity, held_uid or _canonical(change.uid), change.region)
-            )
+            uid = held_uid or _canonical(change.uid)
+            identified.registered_again.append((change.entity, uid, registrations[change.seq]))
         if held_uid is not None or fields is not change.fields:
             change = replace(change, uid=held_uid or change.uid, fields=fields)
         identified.changes.append(change)
@@ -115,17 +116,21 @@ def _known_aliases(session: Session, wanted: dict[str, set[str]]) -> dict[tuple[
 def _registered_again(
     session: Session,
     device: uuid.UUID,
+    device_region: str,
     changes: list[Change],
     aliases: dict[tuple[str, str], str],
     identified: Identified,
-) -> tuple[dict[tuple[str, str], str], set[int]]:
+) -> tuple[dict[tuple[str, str], str], dict[int, str]]:
     """(entity, new uid) → held uid, for records a change creates under a new uid with a natural key the server
     holds; and the seqs of the changes that register a record the server holds (under a new uid, or under its
     own when the office took it from the server before sending its registration: a base-0 change naming the
     key of a record this device never sent a change of). Changes that would give a held record another's key
-    are noted in `identified.key_taken`."""
+    are noted in `identified.key_taken`, and so are those naming the key of a record outside the device's
+    region: another region's person is neither merged with nor shown to this office.
+
+    The registrations map to the held record's region (where it is sent down whole again)."""
     new: dict[tuple[str, str], str] = {}
-    registrations: set[int] = set()
+    registrations: dict[int, str] = {}
     for name, key in NATURAL_KEYS.items():
         proposed = [
             c
@@ -139,12 +144,14 @@ def _registered_again(
         values = sorted({c.fields[key] for c in proposed})
         uids = sorted(_uuids({c.uid for c in proposed}))
         owner: dict[str, str] = {}  # natural key → the uid holding it
+        region_of: dict[str, str] = {}  # natural key → the holder's region
         held: set[str] = set()
         for part in parts(values):
-            for value, uid in session.execute(
-                select(table.c[key], table.c.uid).where(among(session, table.c[key], part))
+            for value, uid, region in session.execute(
+                select(table.c[key], table.c.uid, table.c.kode_desa).where(among(session, table.c[key], part))
             ):
                 owner[value] = str(uid)
+                region_of[value] = region
         for part in parts(uids):
             for (uid,) in session.execute(select(table.c.uid).where(among(session, table.c.uid, part))):
                 held.add(str(uid))
@@ -154,15 +161,20 @@ def _registered_again(
             holder = owner.get(change.fields[key])
             if holder is None:
                 continue
-            if holder == uid:
+            region = region_of[change.fields[key]]
+            if not region_overlaps(region, device_region):
+                identified.key_taken.add(change.seq)
+            elif holder == uid:
                 if change.base == 0:
                     held_registrations.append(change)
             elif uid in held or (name, uid) in new:
                 identified.key_taken.add(change.seq)
             else:
                 new[name, uid] = holder
-                registrations.add(change.seq)
-        registrations |= _not_sent_by(session, device, name, held_registrations)
+                registrations[change.seq] = region
+        held_by_seq = {c.seq: c for c in held_registrations}
+        for seq in _not_sent_by(session, device, name, held_registrations):
+            registrations[seq] = region_of[held_by_seq[seq].fields[key]]
     return new, registrations
 
 

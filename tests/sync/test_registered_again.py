@@ -15,7 +15,7 @@ from db.models import Household, Person, RecordHistory
 from db.sync_models import RecordAlias, SyncChange, SyncConflict
 from sync.laptop import apply_receipt, export_usb, import_usb_answer, prepare_upload
 from sync.server.exchange import answer_file, apply_upload
-from tests.factories import DESA_LIMBOTO, household
+from tests.factories import DESA_BOALEMO, DESA_LIMBOTO, household
 from tests.sync.exchange_helpers import edit_person, import_households, import_people, people, usb_round
 
 
@@ -173,3 +173,22 @@ def test_a_nik_corrected_into_one_another_office_registered_is_refused_and_the_o
     edit_person(b, taken, nik=ours[0].nik)  # the officer puts the NIK back
     usb_round(b, exchange_server, "3")
     assert people(b.db) == people(exchange_server)
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_a_nik_held_in_another_region_is_refused_and_nothing_of_that_region_reaches_the_office(
+    offices, exchange_server
+):
+    a, _b, c = offices  # C serves Kab. Boalemo
+    family = household(0, DESA_LIMBOTO)
+    import_households(a, DESA_LIMBOTO, count=1)
+    usb_round(a, exchange_server)
+    before = people(exchange_server)
+    import_people(c.db, c.user, c.folder, [p.but(kode_desa=DESA_BOALEMO) for p in family])
+
+    summary, _down = usb_round(c, exchange_server)
+
+    assert summary.refused == len(family) + 1  # the people and their household
+    assert people(exchange_server) == before  # Kab. Gorontalo's records untouched
+    assert {p["kode_desa"] for p in people(c.db).values()} == {DESA_BOALEMO}  # none of Kab. Gorontalo's came
+    assert conflicts(exchange_server) == []
