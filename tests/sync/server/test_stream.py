@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from db.sync_models import ChangeLog
 from sync.server.stream import append_changes, log_and_number
@@ -107,46 +107,3 @@ def test_logged_rows_get_the_next_numbers_and_the_servers_own_rows_their_number_
     with server_db.unit_of_work() as uow:
         logged = uow.session.execute(select(ChangeLog.stream_seq, ChangeLog.device, ChangeLog.seq)).all()
     assert sorted(logged) == [(1, device, 1), (2, device, 2), (3, device, 3), (4, device, 4), (5, server, 5)]
-
-
-def test_an_apply_writes_its_change_log_before_it_waits_for_the_numbers(postgres_url):
-    """While one transaction holds the stream's numbers, another has already written its change-log rows
-    (under placeholders) and waits only to number them: the wait is a renumbering, not the bulk write."""
-    from sync.server.database import open_server_database
-
-    server_db = open_server_database(postgres_url)
-    try:
-        first = server_db.unit_of_work().writing()
-        first.__enter__()
-        log_and_number(first.session, _log_rows(uuid.uuid4(), 1, 3), uuid.UUID(int=0))
-        pids: list[int] = []
-
-        def second_writer() -> None:
-            with server_db.unit_of_work().writing() as uow:
-                pids.append(uow.session.execute(text("SELECT pg_backend_pid()")).scalar_one())
-                log_and_number(uow.session, _log_rows(uuid.uuid4(), 1, 2), uuid.UUID(int=0))
-                uow.commit()
-
-        thread = threading.Thread(target=second_writer)
-        thread.start()
-        deadline = time.monotonic() + 10
-        with server_db.engine.connect() as observer:
-            while True:
-                waiting = observer.execute(
-                    text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pids[0]}
-                ).scalar() if pids else None  # fmt: skip
-                if waiting == "Lock" or time.monotonic() > deadline:
-                    break
-                time.sleep(0.05)
-            inserted = observer.execute(
-                text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND relation = 'change_log'::regclass"),
-                {"pid": pids[0]},
-            ).scalar()
-        assert waiting == "Lock" and thread.is_alive()
-        assert inserted > 0, "the second apply's rows must be written before it waits for its numbers"
-        first.commit()
-        first.__exit__(None, None, None)
-        thread.join(timeout=10)
-        assert _stream(server_db) == [1, 2, 3, 4, 5]
-    finally:
-        server_db.close()
