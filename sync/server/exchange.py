@@ -83,7 +83,7 @@ from sync.keys import DeviceKeys, encryption_public_key
 from sync.receipts import APPLIED, DUPLICATE, REFUSED, ChangeAnswer, Receipt, sign_receipt
 from sync.server.database import server_keys
 from sync.server.identity import among as _among
-from sync.server.identity import identify
+from sync.server.identity import canonical_uid, identify
 from sync.server.identity import parts as _parts
 from sync.server.stream import last_stream_seq, log_and_number, take_stream_numbers
 from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
@@ -206,8 +206,9 @@ def _checked_changes(records: list[dict[str, Any]], sender: str, seq_from: int, 
             change = Change.from_dict(record)
         except TypeError:
             change = None
+        uid = canonical_uid(change.uid) if change is not None else None
         if (
-            change is None
+            uid is None
             or change.device != sender
             or change.seq != expected
             or change.op not in (UPSERT, DELETE)
@@ -231,6 +232,8 @@ def _checked_changes(records: list[dict[str, Any]], sender: str, seq_from: int, 
             and _allowed(change, change.region_before, region)
         ):
             raise _region_outside(change, region)
+        if uid != change.uid:  # the apply compares uids as text: each in its one canonical form
+            change = replace(change, uid=uid)
         changes.append(change)
     if len(changes) != seq_to - seq_from + 1:
         raise BundleRefused(
@@ -390,7 +393,7 @@ class _Writes:
     updates: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def insert(self, values: dict[str, Any]) -> None:
-        self.inserts[tuple(sorted(values))].append(values)
+        self.inserts[tuple(values)].append(values)  # `_write` gives a record's columns in the entity's order
 
     def update(self, uid: uuid.UUID, values: dict[str, Any]) -> None:
         self.updates[tuple(sorted(values))].append({"w_uid": uid, **{f"v_{k}": v for k, v in values.items()}})

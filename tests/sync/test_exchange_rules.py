@@ -83,7 +83,7 @@ def test_a_lost_answer_then_a_new_export_brings_the_stored_receipt(offices, exch
     assert prepare_upload(a.db, a.user) is None
 
 
-def _forged(office, server, *, province="75", recipient="server", region_of_change=None) -> bytes:
+def _forged(office, server, *, province="75", recipient="server", region_of_change=None, uid=None) -> bytes:
     """A bundle signed with the office's own key, built by hand."""
     with office.db.unit_of_work() as uow:
         keys = device_keys(uow.session)
@@ -93,7 +93,7 @@ def _forged(office, server, *, province="75", recipient="server", region_of_chan
         "device": str(office.device),
         "seq": 1,
         "entity": "program",
-        "uid": str(uuid.uuid4()),
+        "uid": uid or str(uuid.uuid4()),
         "op": "upsert",
         "fields": {"nama": "Bantuan"},
         "base": 0,
@@ -124,6 +124,7 @@ def _forged(office, server, *, province="75", recipient="server", region_of_chan
         ("another_office", "wrong_recipient"),
         ("zip", "not_a_bundle"),
         ("region_outside", "region_outside"),
+        ("not_a_uid", "not_a_bundle"),
         ("revoked", "revoked_signer"),
     ],
 )
@@ -140,6 +141,8 @@ def test_a_refused_bundle_changes_nothing_and_says_why(offices, exchange_server,
         data = buffer.getvalue()
     elif kind == "region_outside":
         data = _forged(a, exchange_server, region_of_change="7502")
+    elif kind == "not_a_uid":
+        data = _forged(a, exchange_server, uid="program-bantuan-1")
     else:
         data = _forged(a, exchange_server)
         revoke_device(exchange_server.unit_of_work(), exchange_admin, a.device, "laptop hilang")
@@ -151,7 +154,7 @@ def test_a_refused_bundle_changes_nothing_and_says_why(offices, exchange_server,
     with exchange_server.unit_of_work() as uow:
         key = server_keys(uow.session).public().signing
     # A bundle refused before its signature was checked names no sender: its receipt names no device.
-    device = str(a.device) if kind == "region_outside" else ""
+    device = str(a.device) if kind in ("region_outside", "not_a_uid") else ""
     receipt = open_receipt(signed, server_key=key, device=device)
     assert (receipt.verdict, receipt.refusal_code) == ("refused", code)
     assert receipt.refusal_message  # the Indonesian text the office shows
