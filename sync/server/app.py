@@ -52,10 +52,12 @@ API_VERSION = 1
 # holding a thread, a database connection or the bundle in memory. An apply is Python holding the GIL most of its time, and its end
 # holds the province's stream counter (sync/server/stream.py), for which every other apply waits: with dozens
 # in flight in one process, the one holding the counter got the GIL back after each of its round trips only
-# among all the others — under 50 offices at once, 6 to 7 connections on average waited for that lock. Four
-# keep both the process and the database busy; the memory and the connections applies take stay bounded
-# however many offices send at once (a province grows by adding processes).
-APPLIES_AT_ONCE = 4
+# among all the others — under 50 offices at once, 6 to 7 connections on average waited for that lock. Two
+# keep both the process and the database busy: while one apply runs Python, the other waits on PostgreSQL
+# (50 offices on 2 cores, 2 processes: p95 3.6 s with two at once, 3.9-4.2 s with four, 5.6 s with one); the
+# memory and the connections applies take stay bounded however many offices send at once (a province grows
+# by adding processes).
+APPLIES_AT_ONCE = 2
 
 # HTTP status of each refusal code; a refusal not listed is 400.
 STATUS_OF_CODE = {
