@@ -370,6 +370,17 @@ class _Logged:
 
 
 @cache
+def _text_limits(name: str) -> tuple[tuple[str, int], ...]:
+    """The travelling text columns of `name` with a length, and the length."""
+    table = entities()[name].table
+    return tuple(
+        (field_name, table.c[field_name].type.length)
+        for field_name in entities()[name].fields
+        if isinstance(table.c[field_name].type, String) and table.c[field_name].type.length
+    )
+
+
+@cache
 def _required_columns(name: str) -> frozenset[str]:
     """What a new record of `name` cannot go without (no default of the model's, no server default)."""
     table = entities()[name].table
@@ -557,6 +568,11 @@ class _ServerApply:
         plain = {name: fields[name] for name in entity.fields if name in fields}
         try:
             values = decode_fields(entity.table, plain)
+            for name, limit in _text_limits(entity.name):
+                value = values.get(name)
+                if isinstance(value, str) and len(value) > limit:
+                    # PostgreSQL would refuse it mid-apply (and SQLite keep it): a wrong value, named here
+                    raise ValueError(name)
         except (ValueError, TypeError, ArithmeticError):
             raise BundleRefused(
                 "not_a_bundle",

@@ -192,3 +192,23 @@ def test_a_nik_held_in_another_region_is_refused_and_nothing_of_that_region_reac
     assert people(exchange_server) == before  # Kab. Gorontalo's records untouched
     assert {p["kode_desa"] for p in people(c.db).values()} == {DESA_BOALEMO}  # none of Kab. Gorontalo's came
     assert conflicts(exchange_server) == []
+
+
+def test_a_nik_longer_than_a_nik_is_refused_not_taken_for_the_person_it_begins_with(offices, exchange_server):
+    """A value longer than its column (a NIK of 17 digits typed on a laptop) refuses the bundle with a message:
+    it is neither cut down to the 16 digits of another person's NIK and merged with that person, nor left to
+    fail inside the database."""
+    a, b, _c = offices
+    theirs = import_households(a, DESA_LIMBOTO, count=1)
+    usb_round(a, exchange_server)
+    ours = import_households(b, DESA_LIMBOTO, count=1, start=1)
+    edit_person(b, ours[0].nik, nik=theirs[0].nik + "9")  # before B's registration went up
+    before = people(exchange_server)
+
+    receipt, _down = usb_round(b, exchange_server)
+
+    assert (receipt.verdict, receipt.refusal_code) == ("refused", "not_a_bundle")
+    assert "person" in receipt.refusal_message
+    assert people(exchange_server) == before
+    with exchange_server.unit_of_work() as uow:
+        assert uow.session.scalars(select(RecordAlias)).all() == []
