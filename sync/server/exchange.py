@@ -568,11 +568,6 @@ class _ServerApply:
         plain = {name: fields[name] for name in entity.fields if name in fields}
         try:
             values = decode_fields(entity.table, plain)
-            for name, limit in _text_limits(entity.name):
-                value = values.get(name)
-                if isinstance(value, str) and len(value) > limit:
-                    # PostgreSQL would refuse it mid-apply (and SQLite keep it): a wrong value, named here
-                    raise ValueError(name)
         except (ValueError, TypeError, ArithmeticError):
             raise BundleRefused(
                 "not_a_bundle",
@@ -581,6 +576,19 @@ class _ServerApply:
                 ),
                 entity=entity.name,
             ) from None
+        for name, limit in _text_limits(entity.name):
+            value = values.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                # PostgreSQL would refuse it mid-apply (and SQLite keep it): the office is told which value
+                raise BundleRefused(
+                    "not_a_bundle",
+                    N_(
+                        "{field} data {entity} dalam paket terlalu panjang: '{value}' ({length} karakter, paling "
+                        "banyak {limit}). Perbaiki data itu lalu sinkronkan lagi; paket ditolak, tidak ada data yang "
+                        "diterapkan."
+                    ),
+                    field=name, entity=entity.name, value=value[:60], length=len(value), limit=limit,
+                )  # fmt: skip
         for reference in entity.references:
             if reference.field not in fields:
                 continue
