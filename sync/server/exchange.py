@@ -370,14 +370,14 @@ class _Logged:
 
 
 @cache
-def _text_limits(name: str) -> tuple[tuple[str, int], ...]:
-    """The travelling text columns of `name` with a length, and the length."""
+def _text_limits(name: str) -> dict[str, int]:
+    """The travelling text columns of `name` with a length → the length."""
     table = entities()[name].table
-    return tuple(
-        (field_name, table.c[field_name].type.length)
+    return {
+        field_name: table.c[field_name].type.length
         for field_name in entities()[name].fields
         if isinstance(table.c[field_name].type, String) and table.c[field_name].type.length
-    )
+    }
 
 
 @cache
@@ -576,9 +576,10 @@ class _ServerApply:
                 ),
                 entity=entity.name,
             ) from None
-        for name, limit in _text_limits(entity.name):
-            value = values.get(name)
-            if isinstance(value, str) and len(value) > limit:
+        limits = _text_limits(entity.name)
+        for name, value in values.items():
+            limit = limits.get(name)
+            if limit is not None and isinstance(value, str) and len(value) > limit:
                 # PostgreSQL would refuse it mid-apply (and SQLite keep it): the office is told which value
                 raise BundleRefused(
                     "not_a_bundle",

@@ -225,6 +225,8 @@ def canonical_uid(value) -> str | None:
     and stores it; None when `value` is no uid (it names no record)."""
     if isinstance(value, str) and _CANONICAL_UID.fullmatch(value):
         return value  # the form every laptop sends: no UUID object made (a bundle names thousands)
+    if value is None:
+        return None  # an unset reference (most are): no exception raised and caught to say so
     try:
         return str(uuid.UUID(value))
     except (ValueError, TypeError, AttributeError):
