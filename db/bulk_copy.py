@@ -75,13 +75,20 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
                 else values
                 for values in tuples
             ]
-    cursor = connection.connection.driver_connection.cursor()
-    set_json_dumps(_json_dumps, context=cursor)
+    for index, kind in enumerate(kinds):
+        if kind.bounds is not None:
+            present = [values[index] for values in tuples if values[index] is not None]
+            low, high = kind.bounds
+            if present and (min(present) < low or max(present) > high):
+                wrong = next(value for value in present if not low <= value <= high)
+                raise ValueError(f"{table.name}.{names[index]}: {wrong} is outside the range of {kind.name}")
     quoted = ", ".join(f'"{name}"' for name in names)
-    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
-        copy.set_types([kind.name for kind in kinds])
-        for values in tuples:
-            copy.write_row(values)
+    with connection.connection.driver_connection.cursor() as cursor:
+        set_json_dumps(_json_dumps, context=cursor)
+        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN (FORMAT BINARY)') as copy:
+            copy.set_types([kind.name for kind in kinds])
+            for values in tuples:
+                copy.write_row(values)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,29 @@ class _CopyKind:
     name: str  # the PostgreSQL type whose binary form psycopg writes
     accepted: frozenset[type] | None  # the Python types written as they are (NoneType: NULL); None: any
     coerce: Callable[[Any], Any]
+    bounds: tuple[int, int] | None = None  # an integer column's range: its binary form would wrap, not fail
+
+
+# The ranges of PostgreSQL's integer types (a value outside would be written wrapped round by a binary COPY)
+INTEGER_BOUNDS = {"int2": (-(2**15), 2**15 - 1), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
+
+
+def _whole(value: Any) -> int:
+    """An integer column's value as PostgreSQL's input function reads it: a whole number, or its text; not a
+    truth value, not a fraction (cutting 3.7 to 3 would store what nobody wrote)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return int(value.strip())
+    if type(value) is int:
+        return value
+    raise ValueError(f"{value!r} is not a whole number")
+
+
+def _real(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
 
 
 def _text(value: Any) -> str:
@@ -107,13 +137,13 @@ def _copy_kind(kind: TypeEngine) -> _CopyKind:
     if isinstance(kind, Boolean):
         return _CopyKind("bool", frozenset({bool, none}), bool)
     if isinstance(kind, BigInteger):
-        return _CopyKind("int8", frozenset({int, none}), int)
+        return _CopyKind("int8", frozenset({int, none}), _whole, INTEGER_BOUNDS["int8"])
     if isinstance(kind, SmallInteger):
-        return _CopyKind("int2", frozenset({int, none}), int)
+        return _CopyKind("int2", frozenset({int, none}), _whole, INTEGER_BOUNDS["int2"])
     if isinstance(kind, Integer):
-        return _CopyKind("int4", frozenset({int, none}), int)
+        return _CopyKind("int4", frozenset({int, none}), _whole, INTEGER_BOUNDS["int4"])
     if isinstance(kind, Float):
-        return _CopyKind("float8", frozenset({float, int, none}), float)
+        return _CopyKind("float8", frozenset({float, int, none}), _real)
     if isinstance(kind, Numeric):
         return _CopyKind("numeric", frozenset({Decimal, int, none}), lambda value: Decimal(str(value)))
     if isinstance(kind, JSON):

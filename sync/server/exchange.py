@@ -38,11 +38,13 @@ from typing import Any, BinaryIO
 import orjson
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     Float,
     Integer,
+    SmallInteger,
     String,
     Uuid,
     bindparam,
@@ -59,7 +61,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import N_
 from app.uow import UnitOfWork
-from db.bulk_copy import insert_rows
+from db.bulk_copy import INTEGER_BOUNDS, insert_rows
 from db.models import utcnow
 from db.sync_models import BundleReceipt, ChangeLog, Device, DeviceStream, SyncConflict
 from sync.answer import read_request_file, write_answer_file
@@ -370,14 +372,24 @@ class _Logged:
 
 
 @cache
-def _text_limits(name: str) -> dict[str, int]:
-    """The travelling text columns of `name` with a length → the length."""
+def _limits(name: str) -> dict[str, int | tuple[int, int]]:
+    """What the travelling columns of `name` can hold: a text column's length, an integer column's range."""
     table = entities()[name].table
-    return {
-        field_name: table.c[field_name].type.length
-        for field_name in entities()[name].fields
-        if isinstance(table.c[field_name].type, String) and table.c[field_name].type.length
-    }
+    found: dict[str, int | tuple[int, int]] = {}
+    for field_name in entities()[name].fields:
+        kind = table.c[field_name].type
+        if isinstance(kind, String) and kind.length:
+            found[field_name] = kind.length
+        elif isinstance(kind, Integer):
+            width = (
+                "int8"
+                if isinstance(kind, BigInteger)
+                else "int2"
+                if isinstance(kind, SmallInteger)
+                else "int4"
+            )
+            found[field_name] = INTEGER_BOUNDS[width]
+    return found
 
 
 @cache
@@ -576,11 +588,26 @@ class _ServerApply:
                 ),
                 entity=entity.name,
             ) from None
-        limits = _text_limits(entity.name)
+        limits = _limits(entity.name)
         for name, value in values.items():
             limit = limits.get(name)
-            if limit is not None and isinstance(value, str) and len(value) > limit:
-                # PostgreSQL would refuse it mid-apply (and SQLite keep it): the office is told which value
+            if limit is None or value is None:
+                continue
+            if isinstance(limit, tuple):
+                if type(value) is not int or not limit[0] <= value <= limit[1]:
+                    # A binary COPY would write it wrapped round (3,000,000,000 as -1,294,967,296), SQLite keep it
+                    raise BundleRefused(
+                        "not_a_bundle",
+                        N_(
+                            "{field} data {entity} dalam paket harus bilangan bulat antara {low} dan {high}, bukan "
+                            "'{value}'. Perbaiki data itu lalu sinkronkan lagi; paket ditolak, tidak ada data yang "
+                            "diterapkan."
+                        ),
+                        field=name, entity=entity.name, value=str(value)[:60], low=limit[0], high=limit[1],
+                    )  # fmt: skip
+            elif isinstance(value, str) and len(value.rstrip(" ")) > limit:
+                # PostgreSQL would refuse it mid-apply (and SQLite keep it): the office is told which value.
+                # Spaces past the length PostgreSQL trims, as it always did.
                 raise BundleRefused(
                     "not_a_bundle",
                     N_(

@@ -227,6 +227,8 @@ def canonical_uid(value) -> str | None:
         return value  # the form every laptop sends: no UUID object made (a bundle names thousands)
     if value is None:
         return None  # an unset reference (most are): no exception raised and caught to say so
+    if isinstance(value, uuid.UUID):
+        return str(value)
     try:
         return str(uuid.UUID(value))
     except (ValueError, TypeError, AttributeError):

@@ -83,7 +83,9 @@ def test_a_lost_answer_then_a_new_export_brings_the_stored_receipt(offices, exch
     assert prepare_upload(a.db, a.user) is None
 
 
-def _forged(office, server, *, province="75", recipient="server", region_of_change=None, uid=None) -> bytes:
+def _forged(
+    office, server, *, province="75", recipient="server", region_of_change=None, uid=None, fields=None
+) -> bytes:
     """A bundle signed with the office's own key, built by hand."""
     with office.db.unit_of_work() as uow:
         keys = device_keys(uow.session)
@@ -95,7 +97,7 @@ def _forged(office, server, *, province="75", recipient="server", region_of_chan
         "entity": "program",
         "uid": uid or str(uuid.uuid4()),
         "op": "upsert",
-        "fields": {"nama": "Bantuan"},
+        "fields": fields or {"nama": "Bantuan"},
         "base": 0,
         "region": region_of_change or "7501",
         "region_before": None,
@@ -158,6 +160,48 @@ def test_a_refused_bundle_changes_nothing_and_says_why(offices, exchange_server,
     receipt = open_receipt(signed, server_key=key, device=device)
     assert (receipt.verdict, receipt.refusal_code) == ("refused", code)
     assert receipt.refusal_message  # the Indonesian text the office shows
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        (
+            {"nama": "Bantuan", "kuota": 3_000_000_000},
+            "kuota data program dalam paket harus bilangan bulat antara",
+        ),
+        ({"nama": "Bantuan", "desil_min": 70_000}, "desil_min data program"),
+        ({"nama": "Bantuan", "kuota": 3.7}, "bukan '3.7'"),
+        ({"nama": "Bantuan", "kuota": True}, "bukan 'True'"),
+    ],
+)
+def test_a_number_its_column_cannot_hold_refuses_the_bundle_and_says_which(
+    offices, exchange_server, fields, named
+):
+    """A binary COPY writes an integer outside its column's range wrapped round (3,000,000,000 as
+    -1,294,967,296) and a fraction or a truth value would be cut to a whole number: refused, with the field."""
+    a, _b, _c = offices
+    before = fingerprint(exchange_server)
+
+    receipt = _receipt(
+        exchange_server, a, _apply(exchange_server, _forged(a, exchange_server, fields=fields))
+    )
+
+    assert (receipt.verdict, receipt.refusal_code) == ("refused", "not_a_bundle")
+    assert named in receipt.refusal_message
+    assert fingerprint(exchange_server) == before
+
+
+def test_text_longer_than_its_column_only_by_trailing_spaces_is_applied_as_before(offices, exchange_server):
+    """PostgreSQL trims spaces past a column's length: such a value was always stored, and still is."""
+    a, _b, _c = offices
+
+    receipt = _receipt(
+        exchange_server,
+        a,
+        _apply(exchange_server, _forged(a, exchange_server, fields={"nama": "B" * 200 + "  "})),
+    )
+
+    assert receipt.verdict == "applied"
 
 
 @pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import insert, select
 
 from db.bulk_copy import insert_rows
@@ -83,3 +84,29 @@ def test_rows_written_in_bulk_read_back_as_rows_inserted_one_by_one(server_db):
     for model, key, _make in tables:
         assert bulk[model] == _read(server_db, model, key), model.__name__
     assert bulk[Person][0][_compared(Person).index("nama")] == AWKWARD
+
+
+@pytest.mark.parametrize("server_db", ["postgresql"], indirect=True)  # SQLite keeps any value as it is
+def test_a_number_a_column_cannot_hold_is_refused_not_written_wrapped_or_cut(server_db):
+    """A binary COPY would write 3,000,000,000 into an INTEGER as -1,294,967,296, and a conversion would cut
+    3.7 to 3 or take True for 1: each raises, nothing is written; a whole number given as text is read."""
+    from db.models import Program
+
+    table = Program.__table__
+
+    def program(number: int, **values) -> dict:
+        return {"uid": uuid.UUID(int=number), "nama": f"BANTUAN {number}", "origin_device": uuid.UUID(int=99),
+                "updated_at": datetime(2026, 12, 6, tzinfo=UTC), "kuota": 5, "desil_min": 1, "sumber_dana": "APBD", "tahun": 2026, **values}  # fmt: skip
+
+    for wrong in ({"kuota": 3_000_000_000}, {"desil_min": 70_000}, {"kuota": 3.7}, {"kuota": True}):
+        with server_db.unit_of_work().writing() as uow:
+            with pytest.raises(ValueError):
+                insert_rows(uow.session.connection(), table, [program(1), program(2, **wrong)])
+    with server_db.unit_of_work().writing() as uow:
+        insert_rows(uow.session.connection(), table, [program(3, kuota="42"), program(4, kuota=7.0)])
+        uow.commit()
+    with server_db.unit_of_work() as uow:
+        assert sorted(uow.session.execute(select(Program.nama, Program.kuota)).all()) == [
+            ("BANTUAN 3", 42),
+            ("BANTUAN 4", 7),
+        ]
