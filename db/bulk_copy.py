@@ -58,7 +58,7 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
         insert_many(connection, table, with_defaults, unique=("uid", *json_columns))
         return
     names = [*given, *constant, *(name for name, _make in computed)]
-    kinds = [_copy_kind(table.c[name].type) for name in names]
+    kinds = [_copy_kind(table.c[name].type.dialect_impl(connection.dialect)) for name in names]
     values_of = itemgetter(*given) if len(given) > 1 else lambda row: (row[given[0]],)
     constants = tuple(constant.values())
     if computed:

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -30,6 +31,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Rupiah amounts: an SK's total passes Rp 2.1 billion (10,000 recipients of Rp 600,000 are Rp 6 billion).
+# SQLite's INTEGER holds 64 bits already; PostgreSQL's INTEGER holds 32, so the province's server uses BIGINT.
+Rupiah = Integer().with_variant(BigInteger(), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -256,7 +262,7 @@ class Program(SyncedMixin, Base):
     sumber_dana: Mapped[str] = mapped_column(String(20))
     tahun: Mapped[int] = mapped_column(Integer)
     jenis_bantuan: Mapped[str] = mapped_column(String(120), default="")
-    nilai_per_penerima: Mapped[int] = mapped_column(Integer, default=0)  # rupiah
+    nilai_per_penerima: Mapped[int] = mapped_column(Rupiah, default=0)
     kuota: Mapped[int] = mapped_column(Integer, default=0)
     # Any prefix of a Kemendagri code: the program serves people living there.
     kode_wilayah: Mapped[str] = mapped_column(String(10), default="")
@@ -412,8 +418,8 @@ class SkPenetapan(SyncedMixin, Base):
     menimbang: Mapped[str] = mapped_column(Text, default="")  # considerations, one per line
     mengingat: Mapped[str] = mapped_column(Text, default="")  # legal bases, one per line
     sumber_dana: Mapped[str] = mapped_column(String(20), default="")  # as Program.sumber_dana
-    nilai_per_penerima: Mapped[int] = mapped_column(Integer, default=0)  # rupiah
-    total_nilai: Mapped[int] = mapped_column(Integer, default=0)  # rupiah, kept when finalised
+    nilai_per_penerima: Mapped[int] = mapped_column(Rupiah, default=0)
+    total_nilai: Mapped[int] = mapped_column(Rupiah, default=0)  # kept when finalised
     # The region the SK covers and is scoped by (any prefix of a Kemendagri code).
     kode_wilayah: Mapped[str] = mapped_column(String(10), default="")
     status: Mapped[str] = mapped_column(String(10), default="draft")  # draft | final
@@ -443,7 +449,7 @@ class SkPenerima(SyncedMixin, Base):
     nama: Mapped[str] = mapped_column(String(200), default="")
     alamat: Mapped[str] = mapped_column(String(300), default="")
     kode_desa: Mapped[str] = mapped_column(String(10), default="", index=True)
-    nilai: Mapped[int] = mapped_column(Integer, default=0)  # rupiah
+    nilai: Mapped[int] = mapped_column(Rupiah, default=0)
     desil: Mapped[int | None] = mapped_column(SmallInteger)
     peringkat: Mapped[int | None] = mapped_column(Integer)  # rank among the eligible rows
     # False: eligible but outside the quota (kept so the operator sees who falls out, and why).
@@ -482,7 +488,7 @@ class Realisasi(SyncedMixin, Base):
     tanggal: Mapped[date | None] = mapped_column(Date)
     jumlah_fisik: Mapped[float] = mapped_column(default=0)  # physical quantity (packages, kg, ...)
     satuan: Mapped[str] = mapped_column(String(40), default="")
-    nilai: Mapped[int] = mapped_column(Integer, default=0)  # rupiah
+    nilai: Mapped[int] = mapped_column(Rupiah, default=0)
     saluran: Mapped[str] = mapped_column(String(20), default="")  # bank | pos | natura
     # The import it came from (file name and row), empty when typed.
     sumber: Mapped[str] = mapped_column(String(300), default="")

@@ -57,6 +57,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from app.i18n import N_
@@ -372,14 +373,17 @@ class _Logged:
 
 
 @cache
-def _limits(name: str) -> dict[str, int | tuple[int, int]]:
-    """What the travelling columns of `name` can hold: a text column's length, an integer column's range."""
+def _limits(name: str, dialect: Dialect) -> dict[str, int | tuple[int, int]]:
+    """What the travelling columns of `name` can hold on `dialect`'s database: a text column's length, an
+    integer column's range (SQLite's INTEGER holds 64 bits, whatever it is declared)."""
     table = entities()[name].table
     found: dict[str, int | tuple[int, int]] = {}
     for field_name in entities()[name].fields:
-        kind = table.c[field_name].type
+        kind = table.c[field_name].type.dialect_impl(dialect)
         if isinstance(kind, String) and kind.length:
             found[field_name] = kind.length
+        elif isinstance(kind, Integer) and dialect.name != "postgresql":
+            found[field_name] = INTEGER_BOUNDS["int8"]
         elif isinstance(kind, Integer):
             width = (
                 "int8"
@@ -588,7 +592,7 @@ class _ServerApply:
                 ),
                 entity=entity.name,
             ) from None
-        limits = _limits(entity.name)
+        limits = _limits(entity.name, self.session.get_bind().dialect)
         for name, value in values.items():
             limit = limits.get(name)
             if limit is None or value is None:

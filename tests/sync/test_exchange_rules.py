@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.users import login
-from db.models import Person, utcnow
+from db.models import Person, Program, utcnow
 from db.sync_models import SyncChange, SyncConflict
 from sync.bundle import build_bundle
 from sync.conflicts import Outcome, decide
@@ -165,11 +165,7 @@ def test_a_refused_bundle_changes_nothing_and_says_why(offices, exchange_server,
 @pytest.mark.parametrize(
     ("fields", "named"),
     [
-        (
-            {"nama": "Bantuan", "kuota": 3_000_000_000},
-            "kuota data program dalam paket harus bilangan bulat antara",
-        ),
-        ({"nama": "Bantuan", "desil_min": 70_000}, "desil_min data program"),
+        ({"nama": "Bantuan", "kuota": 10**19}, "kuota data program dalam paket harus bilangan bulat antara"),
         ({"nama": "Bantuan", "kuota": 3.7}, "bukan '3.7'"),
         ({"nama": "Bantuan", "kuota": True}, "bukan 'True'"),
     ],
@@ -177,8 +173,8 @@ def test_a_refused_bundle_changes_nothing_and_says_why(offices, exchange_server,
 def test_a_number_its_column_cannot_hold_refuses_the_bundle_and_says_which(
     offices, exchange_server, fields, named
 ):
-    """A binary COPY writes an integer outside its column's range wrapped round (3,000,000,000 as
-    -1,294,967,296) and a fraction or a truth value would be cut to a whole number: refused, with the field."""
+    """A number past what the database holds, a fraction or a truth value where a whole number belongs (a
+    conversion would cut 3.7 to 3, take True for 1): refused, with the field, nothing written."""
     a, _b, _c = offices
     before = fingerprint(exchange_server)
 
@@ -189,6 +185,45 @@ def test_a_number_its_column_cannot_hold_refuses_the_bundle_and_says_which(
     assert (receipt.verdict, receipt.refusal_code) == ("refused", "not_a_bundle")
     assert named in receipt.refusal_message
     assert fingerprint(exchange_server) == before
+
+
+@pytest.mark.parametrize("exchange_server", ["postgresql"], indirect=True)
+@pytest.mark.parametrize(
+    "fields", [{"nama": "Bantuan", "kuota": 3_000_000_000}, {"nama": "B", "desil_min": 70_000}]
+)
+def test_a_number_past_a_postgresql_integer_refuses_the_bundle_rather_than_being_written_wrapped(
+    offices, exchange_server, fields
+):
+    """PostgreSQL's INTEGER holds 32 bits and SMALLINT 16 (SQLite's hold 64): a binary COPY would write
+    3,000,000,000 as -1,294,967,296."""
+    a, _b, _c = offices
+    before = fingerprint(exchange_server)
+
+    receipt = _receipt(
+        exchange_server, a, _apply(exchange_server, _forged(a, exchange_server, fields=fields))
+    )
+
+    assert (receipt.verdict, receipt.refusal_code) == ("refused", "not_a_bundle")
+    assert fingerprint(exchange_server) == before
+
+
+def test_a_rupiah_amount_past_two_billion_is_applied_whole(offices, exchange_server):
+    """An SK's total passes Rp 2.1 billion: the server keeps it exactly (BIGINT on PostgreSQL)."""
+    a, _b, _c = offices
+    fields = {
+        "nama": "Bantuan Langsung",
+        "sumber_dana": "APBD",
+        "tahun": 2026,
+        "nilai_per_penerima": 3_000_000_000,
+    }
+
+    receipt = _receipt(
+        exchange_server, a, _apply(exchange_server, _forged(a, exchange_server, fields=fields))
+    )
+
+    assert receipt.verdict == "applied"
+    with exchange_server.unit_of_work() as uow:
+        assert uow.session.scalars(select(Program.nilai_per_penerima)).all() == [3_000_000_000]
 
 
 def test_text_longer_than_its_column_only_by_trailing_spaces_is_applied_as_before(offices, exchange_server):

@@ -208,7 +208,9 @@ def test_a_nik_longer_than_a_nik_is_refused_not_taken_for_the_person_it_begins_w
     receipt, _down = usb_round(b, exchange_server)
 
     assert (receipt.verdict, receipt.refusal_code) == ("refused", "not_a_bundle")
-    assert receipt.refusal_message.startswith(f"nik data person dalam paket terlalu panjang: '{theirs[0].nik}9'")
+    assert receipt.refusal_message.startswith(
+        f"nik data person dalam paket terlalu panjang: '{theirs[0].nik}9'"
+    )
     assert people(exchange_server) == before
     with exchange_server.unit_of_work() as uow:
         assert uow.session.scalars(select(RecordAlias)).all() == []

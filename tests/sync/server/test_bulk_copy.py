@@ -96,17 +96,19 @@ def test_a_number_a_column_cannot_hold_is_refused_not_written_wrapped_or_cut(ser
 
     def program(number: int, **values) -> dict:
         return {"uid": uuid.UUID(int=number), "nama": f"BANTUAN {number}", "origin_device": uuid.UUID(int=99),
-                "updated_at": datetime(2026, 12, 6, tzinfo=UTC), "kuota": 5, "desil_min": 1, "sumber_dana": "APBD", "tahun": 2026, **values}  # fmt: skip
+                "updated_at": datetime(2026, 12, 6, tzinfo=UTC), "kuota": 5, "desil_min": 1, "nilai_per_penerima": 0, "sumber_dana": "APBD", "tahun": 2026, **values}  # fmt: skip
 
     for wrong in ({"kuota": 3_000_000_000}, {"desil_min": 70_000}, {"kuota": 3.7}, {"kuota": True}):
         with server_db.unit_of_work().writing() as uow:
             with pytest.raises(ValueError):
                 insert_rows(uow.session.connection(), table, [program(1), program(2, **wrong)])
     with server_db.unit_of_work().writing() as uow:
-        insert_rows(uow.session.connection(), table, [program(3, kuota="42"), program(4, kuota=7.0)])
+        insert_rows(
+            uow.session.connection(),
+            table,
+            [program(3, kuota="42"), program(4, kuota=7.0, nilai_per_penerima=3_000_000_000)],
+        )
         uow.commit()
     with server_db.unit_of_work() as uow:
-        assert sorted(uow.session.execute(select(Program.nama, Program.kuota)).all()) == [
-            ("BANTUAN 3", 42),
-            ("BANTUAN 4", 7),
-        ]
+        stored = uow.session.execute(select(Program.nama, Program.kuota, Program.nilai_per_penerima))
+        assert sorted(stored.all()) == [("BANTUAN 3", 42, 0), ("BANTUAN 4", 7, 3_000_000_000)]
