@@ -103,6 +103,17 @@ class _CopyKind:
 INTEGER_BOUNDS = {"int2": (-(2**15), 2**15 - 1), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
 
 
+def postgresql_integer(kind: TypeEngine) -> str | None:
+    """PostgreSQL's integer type of a column type (a key of INTEGER_BOUNDS); None for any other type."""
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, SmallInteger):
+        return "int2"
+    if isinstance(kind, Integer):
+        return "int4"
+    return None
+
+
 def _whole(value: Any) -> int:
     """An integer column's value as PostgreSQL's input function reads it: a whole number, or its text; not a
     truth value, not a fraction (cutting 3.7 to 3 would store what nobody wrote)."""
@@ -136,12 +147,9 @@ def _copy_kind(kind: TypeEngine) -> _CopyKind:
         return _CopyKind("date", frozenset({date, none}), lambda value: date.fromisoformat(str(value)))
     if isinstance(kind, Boolean):
         return _CopyKind("bool", frozenset({bool, none}), bool)
-    if isinstance(kind, BigInteger):
-        return _CopyKind("int8", frozenset({int, none}), _whole, INTEGER_BOUNDS["int8"])
-    if isinstance(kind, SmallInteger):
-        return _CopyKind("int2", frozenset({int, none}), _whole, INTEGER_BOUNDS["int2"])
-    if isinstance(kind, Integer):
-        return _CopyKind("int4", frozenset({int, none}), _whole, INTEGER_BOUNDS["int4"])
+    width = postgresql_integer(kind)
+    if width is not None:
+        return _CopyKind(width, frozenset({int, none}), _whole, INTEGER_BOUNDS[width])
     if isinstance(kind, Float):
         return _CopyKind("float8", frozenset({float, int, none}), _real)
     if isinstance(kind, Numeric):

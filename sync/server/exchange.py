@@ -38,13 +38,11 @@ from typing import Any, BinaryIO
 import orjson
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
     DateTime,
     Float,
     Integer,
-    SmallInteger,
     String,
     Uuid,
     bindparam,
@@ -62,7 +60,7 @@ from sqlalchemy.orm import Session
 
 from app.i18n import N_
 from app.uow import UnitOfWork
-from db.bulk_copy import INTEGER_BOUNDS, insert_rows
+from db.bulk_copy import INTEGER_BOUNDS, insert_rows, postgresql_integer
 from db.models import utcnow
 from db.sync_models import BundleReceipt, ChangeLog, Device, DeviceStream, SyncConflict
 from sync.answer import read_request_file, write_answer_file
@@ -385,14 +383,7 @@ def _limits(name: str, dialect: Dialect) -> dict[str, int | tuple[int, int]]:
         elif isinstance(kind, Integer) and dialect.name != "postgresql":
             found[field_name] = INTEGER_BOUNDS["int8"]
         elif isinstance(kind, Integer):
-            width = (
-                "int8"
-                if isinstance(kind, BigInteger)
-                else "int2"
-                if isinstance(kind, SmallInteger)
-                else "int4"
-            )
-            found[field_name] = INTEGER_BOUNDS[width]
+            found[field_name] = INTEGER_BOUNDS[postgresql_integer(kind)]
     return found
 
 
