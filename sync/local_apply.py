@@ -741,7 +741,22 @@ def _write_rows(
     written = 0
     for start in range(0, len(rows), per_statement):
         part = rows[start : start + per_statement]
-        written += connection.exec_driver_sql(
-            head + ", ".join([row_marks] * len(part)) + tail, tuple(chain.from_iterable(part))
-        ).rowcount
+        # A column unset in every row (a deletion date, a status date, a batch a registry never set) is written
+        # as NULL in the statement: the driver binds a NULL through its adapters, dearer than a text.
+        unset = [i for i, value in enumerate(part[0]) if value is None and _none_in_all(part, i)]
+        if unset:
+            marks = "(" + ", ".join("NULL" if i in unset else "?" for i in range(len(columns))) + ")"
+            bound = [i for i in range(len(columns)) if i not in unset]
+            values = tuple(
+                chain.from_iterable(map(itemgetter(*bound), part))
+                if len(bound) > 1
+                else (row[bound[0]] for row in part)
+            )
+        else:
+            marks, values = row_marks, tuple(chain.from_iterable(part))
+        written += connection.exec_driver_sql(head + ", ".join([marks] * len(part)) + tail, values).rowcount
     return written
+
+
+def _none_in_all(rows: list[tuple], index: int) -> bool:
+    return [row[index] for row in rows].count(None) == len(rows)

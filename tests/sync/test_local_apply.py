@@ -348,6 +348,45 @@ def test_many_rows_per_statement_store_what_one_row_per_statement_stores(
         )
 
 
+def whole_people(count: int, seq_from: int = 1) -> list[Change]:
+    return [c for c in many_people(count, seq_from) if "nik" in c.fields]
+
+
+def test_values_unset_in_every_row_of_a_statement_and_in_some_are_stored_as_sent(office_db, monkeypatch):
+    """A column unset in every row of a statement is written as NULL in its text, the others bound: each row
+    keeps its own values, in their columns, inserted and updated alike."""
+    monkeypatch.setattr(local_apply, "_VARIABLES", 1000)  # 45 rows a statement
+    first = [
+        replace(c, fields=c.fields | {"tgl_status": "2026-01-0" + str(1 + i % 9) if i % 3 == 0 else None})
+        for i, c in enumerate(whole_people(100))
+    ]
+    second = [
+        replace(c, fields=c.fields | {"tgl_lahir": None, "tgl_status": None if i < 50 else "2026-02-02"})
+        for i, c in enumerate(whole_people(100, seq_from=1_000))
+    ]
+
+    inserted = apply_to(office_db, first).inserted
+    with office_db.engine.connect() as connection:
+        after_insert = connection.exec_driver_sql(
+            "SELECT nik, tgl_lahir, tgl_status, deleted_at, alamat FROM person ORDER BY nik"
+        ).all()
+    updated = apply_to(office_db, second).updated
+    with office_db.engine.connect() as connection:
+        after_update = connection.exec_driver_sql(
+            "SELECT nik, tgl_lahir, tgl_status, deleted_at, alamat FROM person ORDER BY nik"
+        ).all()
+
+    whole = {c.fields["nik"]: c.fields for c in first}
+    assert (inserted, updated) == (100, 100)
+    assert after_insert == [
+        (nik, f["tgl_lahir"], f["tgl_status"], None, f["alamat"]) for nik, f in sorted(whole.items())
+    ]
+    assert after_update == [
+        (nik, None, None if i < 50 else "2026-02-02", None, f["alamat"])
+        for i, (nik, f) in enumerate(sorted(whole.items()))
+    ]
+
+
 def test_wire_moments_and_dates_are_stored_as_the_orm_stores_them():
     table = entities()["person"].table
     moments = [
