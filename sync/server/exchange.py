@@ -97,6 +97,8 @@ CONFLICT_ENTITY = "sync_conflict"
 # run again, or a held bundle released, names the same conflict as an uninterrupted run would.
 _CONFLICT_NAMESPACE = uuid.UUID("5d7f2a0e-3c1b-4e8a-9b6d-0f4c2e8a1b37")
 DOWN_LIMIT = 50_000
+# Applies of one bundle when each lost a race for a natural key to another office's bundle (apply_upload).
+RACE_ATTEMPTS = 3
 WIDER_REGION_ENTITIES = frozenset({"kuota_wilayah", "sk_penerima", "realisasi", "aid_recipient"})
 # Records an office may move out of its region (a Dukcapil extract says the family moved): the change's
 # region_before must be inside the office's region; the offices of the new region receive the record whole.
@@ -257,9 +259,31 @@ def _advisory_lock(session: Session, device: uuid.UUID) -> None:
 
 def apply_upload(session_or_uow: Session | UnitOfWork, bundle: bytes | str | os.PathLike[str]) -> bytes:
     """Applies a device's bundle in one transaction and returns the signed receipt (applied / duplicate with
-    the stored receipt / refused: then nothing is written). Commits."""
+    the stored receipt / refused: then nothing is written). Commits.
+
+    On PostgreSQL two offices' bundles apply at once: one may look a NIK up while the other, registering the
+    same person, has not committed yet, then find the NIK taken when it writes (a unique violation). The
+    transaction is rolled back and the bundle applied again, which now sees the other's record and makes this
+    office's its alias (sync/server/identity.py), instead of failing this sync and the office's next ones."""
     session = _session(session_or_uow)
     data = bundle if isinstance(bundle, bytes) else Path(bundle).read_bytes()
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return _apply_upload_once(session, data)
+        except Exception as error:
+            if attempt == RACE_ATTEMPTS or not _lost_a_race(error):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _lost_a_race(error: BaseException) -> bool:
+    """A unique violation (SQLSTATE 23505) met while writing: another transaction committed the same key
+    since this one looked. Raised by psycopg itself from a COPY, wrapped by SQLAlchemy from a statement."""
+    cause = getattr(error, "orig", None) or error
+    return getattr(cause, "sqlstate", None) == "23505"
+
+
+def _apply_upload_once(session: Session, data: bytes) -> bytes:
     keys = server_keys(session)
     header = None
     bundle_hash = ""

@@ -7,8 +7,8 @@ import gc
 from sqlalchemy import insert, select
 
 from db.sync_models import SyncState
-from sync.entities import entities
 from sync import laptop
+from sync.entities import entities
 from sync.laptop import apply_download
 from sync.server.exchange import DOWN_LIMIT, build_download
 from tests.app.documents.conftest import import_people

@@ -5,15 +5,18 @@ sending its own (sync/local_apply.py: adopt_uid)."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.errors import DomainError
 from db.models import Household, Person, RecordHistory
 from db.sync_models import RecordAlias, SyncChange, SyncConflict
 from sync.laptop import apply_receipt, export_usb, import_usb_answer, prepare_upload
+from sync.server import exchange
 from sync.server.exchange import answer_file, apply_upload
 from tests.factories import DESA_BOALEMO, DESA_LIMBOTO, household
 from tests.sync.exchange_helpers import edit_person, import_households, import_people, people, usb_round
@@ -214,3 +217,66 @@ def test_a_nik_longer_than_a_nik_is_refused_not_taken_for_the_person_it_begins_w
     assert people(exchange_server) == before
     with exchange_server.unit_of_work() as uow:
         assert uow.session.scalars(select(RecordAlias)).all() == []
+
+
+@pytest.mark.parametrize("exchange_server", ["postgresql"], indirect=True)
+def test_two_offices_registering_the_same_family_at_the_same_moment_both_apply(
+    offices, exchange_server, monkeypatch
+):
+    """On PostgreSQL two bundles apply at once: B's apply looks the NIKs up while A's, which registers the same
+    family, has not committed yet. B then waits on A's entries in the unique index and, once A commits, would
+    fail — and with it every sync of B's until a retry. The server applies B again, which now finds A's
+    records and aliases B's to them."""
+    a, b, _c = offices
+    import_households(a, DESA_LIMBOTO, count=1)
+    import_households(b, DESA_LIMBOTO, count=1)
+    bundle_a, bundle_b = prepare_upload(a.db, a.user), prepare_upload(b.db, b.user)
+    a_written, a_may_commit = threading.Event(), threading.Event()
+    real_sign = exchange.sign_receipt
+
+    def sign_receipt(receipt, key):  # A, written and not committed, waits here
+        if receipt.device == str(a.device):
+            a_written.set()
+            assert a_may_commit.wait(30)
+        return real_sign(receipt, key)
+
+    monkeypatch.setattr(exchange, "sign_receipt", sign_receipt)
+    receipts: dict[str, bytes] = {}
+
+    def apply(name: str, data: bytes) -> None:
+        with exchange_server.unit_of_work().writing() as uow:
+            receipts[name] = apply_upload(uow, data)
+
+    first = threading.Thread(target=apply, args=("a", bundle_a.data))
+    first.start()
+    assert a_written.wait(30)
+    second = threading.Thread(target=apply, args=("b", bundle_b.data))
+    second.start()
+    _wait_for_a_lock_wait(exchange_server)  # B is waiting on A's uncommitted NIKs
+    a_may_commit.set()
+    first.join(30)
+    second.join(30)
+
+    assert set(receipts) == {"a", "b"}  # B's apply did not fail
+    apply_receipt(a.db, a.user, receipts["a"])
+    apply_receipt(b.db, b.user, receipts["b"])
+    usb_round(a, exchange_server, "2")
+    usb_round(b, exchange_server, "2")
+    held = people(exchange_server)
+    assert len(held) == 3 and people(a.db) == people(b.db) == held
+    with exchange_server.unit_of_work() as uow:
+        aliases = uow.session.scalars(select(RecordAlias).where(RecordAlias.entity == "person")).all()
+        assert {alias.device for alias in aliases} == {b.device} and len(aliases) == 3
+
+
+def _wait_for_a_lock_wait(server) -> None:
+    deadline = time.monotonic() + 30
+    with server.engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar_one()
+            if waiting:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the second apply never waited on the first")
