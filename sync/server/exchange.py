@@ -33,7 +33,7 @@ from functools import cache
 from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import orjson
 from sqlalchemy import (
@@ -262,25 +262,35 @@ def apply_upload(session_or_uow: Session | UnitOfWork, bundle: bytes | str | os.
     the stored receipt / refused: then nothing is written). Commits.
 
     On PostgreSQL two offices' bundles apply at once: one may look a NIK up while the other, registering the
-    same person, has not committed yet, then find the NIK taken when it writes (a unique violation). The
-    transaction is rolled back and the bundle applied again, which now sees the other's record and makes this
-    office's its alias (sync/server/identity.py), instead of failing this sync and the office's next ones."""
+    same person, has not committed yet, then find the NIK taken when it writes. The transaction is rolled back
+    and the bundle applied again, which now sees the other's record and makes this office's its alias
+    (sync/server/identity.py), instead of failing this sync and the office's next ones. Only a session that
+    held none of the caller's work is applied again here: a caller's work (a held bundle's release) goes with
+    the rollback, and that caller runs again whole (after_lost_races)."""
     session = _session(session_or_uow)
     data = bundle if isinstance(bundle, bytes) else Path(bundle).read_bytes()
-    for attempt in range(1, RACE_ATTEMPTS + 1):
+    return after_lost_races(
+        lambda: _apply_upload_once(session, data), 1 if session.in_transaction() else RACE_ATTEMPTS
+    )
+
+
+def after_lost_races(work: Callable[[], _T], attempts: int = RACE_ATTEMPTS) -> _T:
+    """`work()`, run again (`attempts` times in all) while it fails only because another transaction got there
+    first, so that running it again sees what that one committed: a unique violation (the same NIK registered
+    at once), a deadlock (two families registered by both, in different orders), a serialization failure.
+    psycopg raises them itself from a COPY; SQLAlchemy wraps them from a statement. The work rolls itself back."""
+    for attempt in range(1, attempts + 1):
         try:
-            return _apply_upload_once(session, data)
+            return work()
         except Exception as error:
-            if attempt == RACE_ATTEMPTS or not _lost_a_race(error):
+            cause = getattr(error, "orig", None) or error
+            if attempt == attempts or getattr(cause, "sqlstate", None) not in _RACE_STATES:
                 raise
     raise AssertionError("unreachable")
 
 
-def _lost_a_race(error: BaseException) -> bool:
-    """A unique violation (SQLSTATE 23505) met while writing: another transaction committed the same key
-    since this one looked. Raised by psycopg itself from a COPY, wrapped by SQLAlchemy from a statement."""
-    cause = getattr(error, "orig", None) or error
-    return getattr(cause, "sqlstate", None) == "23505"
+_RACE_STATES = frozenset({"23505", "40P01", "40001"})
+_T = TypeVar("_T")
 
 
 def _apply_upload_once(session: Session, data: bytes) -> bytes:

@@ -218,7 +218,14 @@ def discard_held(uow: UnitOfWork, actor: CurrentUser, held_id: int) -> HeldSumma
 def release_held(uow: UnitOfWork, actor: CurrentUser, held_id: int) -> HeldSummary:
     """Applies a held bundle as if its device were still valid, in one transaction with the decision and its
     audit; a bundle the apply refuses (its stream moved on, a region outside the device's…) stays held, and the
-    refusal is said."""
+    refusal is said. A release that lost a race to another office's bundle (the same NIK registered at once)
+    runs again whole, decision and audit included (sync/server/exchange.py apply_upload)."""
+    from sync.server.exchange import after_lost_races
+
+    return after_lost_races(lambda: _release_held_once(uow, actor, held_id))
+
+
+def _release_held_once(uow: UnitOfWork, actor: CurrentUser, held_id: int) -> HeldSummary:
     from sync.server.exchange import apply_upload
 
     with uow.writing():

@@ -4,6 +4,7 @@ them, each decision audited; over HTTP and by USB, from the command line too."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from cli import EXIT_OK, main
 from db.models import AuditEntry
 from db.sync_models import Device, HeldBundle, UploadPart
 from sync.laptop import export_usb, sync_now
+from sync.server import exchange
 from sync.server.app import create_app
 from sync.server.devices import revoke_device
 from sync.server.held import discard_held, hold_usb_file, list_held, release_held
@@ -110,3 +112,36 @@ def test_a_bundle_not_signed_by_the_revoked_device_is_not_held(
     assert hold_usb_file(exchange_server.unit_of_work(), sent) is None
     with exchange_server.unit_of_work() as uow:
         assert uow.session.scalar(select(HeldBundle.id).limit(1)) is None
+
+
+@pytest.mark.parametrize("exchange_server", ["postgresql"], indirect=True)
+def test_a_release_that_loses_a_race_for_a_nik_runs_again_whole(
+    offices, exchange_server, exchange_admin, tmp_path, monkeypatch
+):
+    """The release's decision and audit share the apply's transaction: when the apply meets a NIK another
+    office's bundle committed meanwhile, all of it is rolled back and the release runs again — not the apply
+    alone, which would find the device revoked again and say so."""
+    a, _b, _c = offices
+    records = import_households(a, DESA_LIMBOTO)
+    revoke_device(exchange_server.unit_of_work(), exchange_admin, a.device, "laptop hilang")
+    sent = tmp_path / "kantor-a.ejps"
+    export_usb(a.db, a.user, sent)
+    hold_usb_file(exchange_server.unit_of_work(), sent)
+    [held] = list_held(exchange_server.unit_of_work(), exchange_admin)
+    real_once, lost = exchange._apply_upload_once, []
+
+    def apply_upload_once(session, data):
+        if not lost:  # as when another office's bundle committed the same NIK first
+            lost.append(True)
+            session.rollback()
+            raise psycopg.errors.UniqueViolation("duplicate key value violates unique constraint")
+        return real_once(session, data)
+
+    monkeypatch.setattr(exchange, "_apply_upload_once", apply_upload_once)
+
+    release_held(exchange_server.unit_of_work(), exchange_admin, held.id)
+
+    assert lost and {r.nik for r in records} <= set(people(exchange_server))
+    assert _status(exchange_server, a) == "revoked"
+    assert _actions(exchange_server).count("device.release_held") == 1  # recorded once
+    assert list_held(exchange_server.unit_of_work(), exchange_admin) == []

@@ -387,6 +387,23 @@ def test_values_unset_in_every_row_of_a_statement_and_in_some_are_stored_as_sent
     ]
 
 
+def test_rows_left_with_one_bound_column_are_written_whole(office_db):
+    """Every column but one unset in a statement's rows: the one bound value a row, the rest NULL in the text."""
+    with office_db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TEMP TABLE note (id INTEGER PRIMARY KEY, uid TEXT, text TEXT)")
+        inserted = local_apply._write_rows(
+            connection, "INSERT", "note", ("uid", "text"), [("a", None), ("b", None), ("c", None)]
+        )
+        connection.exec_driver_sql("UPDATE note SET text = 'lama'")
+        updated = local_apply._write_rows(
+            connection, "UPDATE", "note", ("text", "id"), [(None, 1), (None, 3)]
+        )
+        stored = connection.exec_driver_sql("SELECT id, uid, text FROM note ORDER BY id").all()
+
+    assert (inserted, updated) == (3, 2)
+    assert stored == [(1, "a", None), (2, "b", "lama"), (3, "c", None)]
+
+
 def test_wire_moments_and_dates_are_stored_as_the_orm_stores_them():
     table = entities()["person"].table
     moments = [

@@ -241,23 +241,35 @@ def test_two_offices_registering_the_same_family_at_the_same_moment_both_apply(
         return real_sign(receipt, key)
 
     monkeypatch.setattr(exchange, "sign_receipt", sign_receipt)
+    attempts: list[str] = []
+    real_once = exchange._apply_upload_once
+
+    def apply_upload_once(session, data):
+        attempts.append(threading.current_thread().name)
+        return real_once(session, data)
+
+    monkeypatch.setattr(exchange, "_apply_upload_once", apply_upload_once)
     receipts: dict[str, bytes] = {}
 
     def apply(name: str, data: bytes) -> None:
         with exchange_server.unit_of_work().writing() as uow:
             receipts[name] = apply_upload(uow, data)
 
-    first = threading.Thread(target=apply, args=("a", bundle_a.data))
+    first = threading.Thread(target=apply, args=("a", bundle_a.data), name="a", daemon=True)
     first.start()
     assert a_written.wait(30)
-    second = threading.Thread(target=apply, args=("b", bundle_b.data))
+    second = threading.Thread(target=apply, args=("b", bundle_b.data), name="b", daemon=True)
     second.start()
-    _wait_for_a_lock_wait(exchange_server)  # B is waiting on A's uncommitted NIKs
-    a_may_commit.set()
+    try:
+        _wait_for_a_lock_wait(exchange_server)  # B is waiting on A's uncommitted NIKs
+    finally:
+        a_may_commit.set()
     first.join(30)
     second.join(30)
 
+    assert not first.is_alive() and not second.is_alive()
     assert set(receipts) == {"a", "b"}  # B's apply did not fail
+    assert sorted(attempts) == ["a", "b", "b"]  # B's met A's NIKs once, and was applied again
     apply_receipt(a.db, a.user, receipts["a"])
     apply_receipt(b.db, b.user, receipts["b"])
     usb_round(a, exchange_server, "2")
@@ -274,7 +286,10 @@ def _wait_for_a_lock_wait(server) -> None:
     with server.engine.connect() as connection:
         while time.monotonic() < deadline:
             waiting = connection.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database() AND pid <> pg_backend_pid()"
+                )
             ).scalar_one()
             if waiting:
                 return
