@@ -291,6 +291,8 @@ def _wait_for_a_lock_wait(server) -> None:
                     "AND datname = current_database() AND pid <> pg_backend_pid()"
                 )
             ).scalar_one()
+            # pg_stat_activity is read once per transaction: each look in a new one.
+            connection.rollback()
             if waiting:
                 return
             time.sleep(0.02)
