@@ -274,6 +274,9 @@ def apply_upload(session_or_uow: Session | UnitOfWork, bundle: bytes | str | os.
     )
 
 
+_T = TypeVar("_T")
+
+
 def after_lost_races(work: Callable[[], _T], attempts: int = RACE_ATTEMPTS) -> _T:
     """`work()`, run again (`attempts` times in all) while it fails only because another transaction got there
     first, so that running it again sees what that one committed: a unique violation (the same NIK registered
@@ -290,7 +293,6 @@ def after_lost_races(work: Callable[[], _T], attempts: int = RACE_ATTEMPTS) -> _
 
 
 _RACE_STATES = frozenset({"23505", "40P01", "40001"})
-_T = TypeVar("_T")
 
 
 def _apply_upload_once(session: Session, data: bytes) -> bytes:
