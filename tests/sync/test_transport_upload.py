@@ -87,6 +87,30 @@ def test_an_upload_from_a_file_path_is_sent_the_same(server_database, tmp_path):
     assert _receipt(server_database, device, answer).verdict == APPLIED
 
 
+def test_a_bundle_of_one_piece_goes_without_asking_first_and_a_piece_the_server_holds_is_taken_again(
+    server_database,
+):
+    """One piece: sent, then applied (two requests, not three); a server already holding it (the answer to the
+    piece was lost) takes it as a repeat and applies it."""
+    device = enroll(server_database)
+    bundle = up_bundle(server_database, device, change_records(device, 20))
+    bundle_id, total = bundle.header.bundle_id, len(bundle.data)
+    assert total < MB
+    held = transfers.store_upload_part(
+        server_database.unit_of_work(), uuid.UUID(bundle_id), 0, total, bundle.data, device.uuid
+    )
+    assert (held.received, held.total) == (total, total)
+    sent = []
+    with serving(standin_app(server_database)) as url, signed_client(url, device) as client:
+        client._http.event_hooks["request"] = [lambda request: sent.append((request.method, request.url.path))]
+        answer = client.upload(bundle_id, bundle.data)
+    path = f"/v1/uploads/{bundle_id}"
+    assert sent == [("PUT", path), ("POST", f"{path}/apply")]
+    receipt = _receipt(server_database, device, answer)
+    assert (receipt.verdict, len(receipt.answers)) == (APPLIED, 20)
+    assert _held(server_database, bundle_id) == 0
+
+
 def test_a_lost_receipt_is_answered_again_as_duplicate_when_the_same_bundle_is_sent_again(server_database):
     device = enroll(server_database)
     bundle = up_bundle(server_database, device, change_records(device, 20))

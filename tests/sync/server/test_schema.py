@@ -76,3 +76,22 @@ def test_server_processes_starting_together_migrate_once(postgres_cluster):
 def test_a_database_url_of_another_kind_is_refused():
     with pytest.raises(UnsupportedDatabaseUrl):
         create_server_engine("mysql://ejps@db/ejps")
+
+
+def test_a_burst_of_requests_finds_its_postgresql_connections_kept_for_the_next(postgres_url):
+    """As many connections as a server process serves requests at once stay open after a burst: the next
+    burst opens none (a connection opened per request costs PostgreSQL a new backend each time)."""
+    from sqlalchemy import event
+
+    engine = create_server_engine(postgres_url)
+    opened = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    burst = 25  # 50 offices at once on two processes
+    try:
+        for _ in range(2):
+            connections = [engine.connect() for _ in range(burst)]
+            for connection in connections:
+                connection.close()
+        assert len(opened) == burst
+    finally:
+        engine.dispose()
