@@ -80,5 +80,7 @@ def _ensure_server_keys(database: ServerDatabase) -> None:
 
 
 def server_keys(session: Session) -> DeviceKeys:
-    row = session.scalars(select(ServerKey).where(ServerKey.id == 1)).one()
-    return DeviceKeys.from_private_bytes(row.signing_private, row.encryption_private)
+    signing, encryption = session.execute(
+        select(ServerKey.signing_private, ServerKey.encryption_private).where(ServerKey.id == 1)
+    ).one()
+    return DeviceKeys.from_private_bytes(signing, encryption)

@@ -48,6 +48,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    insert,
     literal,
     literal_column,
     or_,
@@ -147,7 +148,9 @@ def _signers(session: Session):
             device_uuid = uuid.UUID(sender)
         except ValueError:
             return None
-        device = session.scalars(select(Device).where(Device.uuid == device_uuid)).first()
+        device = session.execute(
+            select(Device.status, Device.signing_key).where(Device.uuid == device_uuid)
+        ).first()
         if device is None or device.status == "pending":
             return None  # not approved: as unknown ("must be enrolled and approved first")
         from sync.keys import signing_public_key
@@ -304,25 +307,34 @@ def _apply_upload_once(session: Session, data: bytes) -> bytes:
         header, bundle_hash = opened.header, opened.hash
         device_uuid = uuid.UUID(header.sender)
         _advisory_lock(session, device_uuid)
-        device = session.scalars(select(Device).where(Device.uuid == device_uuid)).one()
+        # Core reads and writes of the device's rows: ORM objects would cost the apply their flush
+        device = session.execute(
+            select(Device.id, Device.status, Device.region, Device.office_name).where(
+                Device.uuid == device_uuid
+            )
+        ).one()
         if device.status != "approved":
             raise BundleRefused(
                 "revoked_signer",
                 N_("Perangkat {sender} belum disetujui atau sudah dicabut. Paket ditolak."),
                 sender=header.sender,
             )
-        stream = session.get(DeviceStream, device.id)
-        if stream is None:
-            stream = DeviceStream(
-                device_id=device.id, up_seq=0, up_last_hash="", down_last_hash="", down_seq=0
+        streams = DeviceStream.__table__
+        position = session.execute(
+            select(streams.c.up_seq, streams.c.up_last_hash).where(streams.c.device_id == device.id)
+        ).first()
+        if position is None:
+            session.execute(
+                insert(streams).values(
+                    device_id=device.id, up_seq=0, up_last_hash="", down_last_hash="", down_seq=0
+                )
             )
-            session.add(stream)
-            session.flush()
+        up_seq, up_last_hash = position if position is not None else (0, "")
         verdict = check_stream(
             header,
             bundle_hash,
             stream=up_stream(header.sender),
-            position=StreamPosition(stream.up_seq, stream.up_last_hash),
+            position=StreamPosition(up_seq, up_last_hash),
         )
         if verdict is StreamVerdict.DUPLICATE:
             stored = session.get(BundleReceipt, bundle_hash)
@@ -333,23 +345,26 @@ def _apply_upload_once(session: Session, data: bytes) -> bytes:
             return sign_receipt(
                 Receipt(
                     header.bundle_id, bundle_hash, header.sender, header.stream, DUPLICATE,
-                    stream.up_seq, stream.up_last_hash, server_time=utcnow().isoformat(),
+                    up_seq, up_last_hash, server_time=utcnow().isoformat(),
                 ),
                 keys.signing,
             )  # fmt: skip
         changes = _checked_changes(
             opened.records, header.sender, header.seq_from, header.seq_to, device.region
         )
-        run = _ServerApply(session, device_uuid, device.office_name)
         identified = identify(session, device_uuid, device.region, changes)
+        run = _ServerApply(session, device_uuid, device.office_name, not_held=identified.not_held)
         for seq in identified.key_taken:
             run.answers[seq] = ("refused", "natural_key_taken", None)
         for name, held_uid, region in identified.registered_again:
             run.restored[name, uuid.UUID(held_uid)] = (0, region)
         run.apply_all(_in_apply_order([c for c in identified.changes if c.seq not in identified.key_taken]))
         run.resolve_forward_references()
-        stream.up_seq = header.seq_to
-        stream.up_last_hash = bundle_hash
+        session.execute(
+            update(streams)
+            .where(streams.c.device_id == device.id)
+            .values(up_seq=header.seq_to, up_last_hash=bundle_hash)
+        )
         answers = run.number_and_log()  # last: it holds the stream counter's lock until commit
         for seq, held_uid in identified.held_as.items():
             answers[seq] = replace(answers[seq], uid=held_uid)
@@ -365,8 +380,8 @@ def _apply_upload_once(session: Session, data: bytes) -> bytes:
             server_time=utcnow().isoformat(),
         )
         signed = sign_receipt(receipt, keys.signing)
-        session.add(
-            BundleReceipt(
+        session.execute(
+            insert(BundleReceipt.__table__).values(
                 bundle_hash=bundle_hash,
                 bundle_id=uuid.UUID(header.bundle_id),
                 device=device_uuid,
@@ -495,6 +510,9 @@ class _ServerApply:
     _ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     # uid text → UUID: each change's uid is needed as a UUID several times (reads, writes, its log row)
     _keys: dict[str, uuid.UUID] = field(default_factory=dict)
+    # entity → uids the identification looked up and found not held (sync/server/identity.py): new records,
+    # not looked for again
+    not_held: dict[str, set[str]] = field(default_factory=dict)
 
     def key(self, uid: str) -> uuid.UUID:
         found = self._keys.get(uid)
@@ -665,11 +683,10 @@ class _ServerApply:
         return values
 
     def _write(
-        self, writes: _Writes, change: Change, row, apply_fields: dict[str, Any], delete: bool
+        self, writes: _Writes, uid: uuid.UUID, row, apply_fields: dict[str, Any], delete: bool
     ) -> bool:
         """Queues the decision's write; False when a new record lacks what it cannot go without."""
         entity = writes.entity
-        uid = self.key(change.uid)
         stamp = {"updated_at": self.now, "origin_device": self.device}
         if delete:
             writes.update(uid, {"deleted_at": self.now, **stamp})
@@ -711,24 +728,25 @@ class _ServerApply:
                 self._log(_Logged(None, name, str(uid), UPSERT, fields, base, region, None, SERVER_DEVICE))
 
     def _apply_entity(self, entity: Entity, changes: list[Change]) -> None:
+        keys = [self.key(c.uid) for c in changes]
+        not_held = self.not_held.get(entity.name, ())
         # In UUID order (the int's, compared in C rather than by UUID.__lt__)
-        uids = sorted({self.key(c.uid) for c in changes}, key=attrgetter("int"))
-        rows = self._rows(entity, uids)
+        wanted = {key for key, change in zip(keys, changes, strict=True) if change.uid not in not_held}
+        rows = self._rows(entity, sorted(wanted, key=attrgetter("int")))
         histories = self._histories(entity, sorted(rows))
         self._learn_ids(entity, changes)
         writes = _Writes(self.session, entity)
         touched: set[uuid.UUID] = set()
-        for change in changes:
-            uid = self.key(change.uid)
+        for change, uid in zip(changes, keys, strict=True):
             if uid in touched:  # changed before in this bundle: judged against what that change left
                 writes.flush()
                 rows.pop(uid, None)
                 rows.update(self._rows(entity, [uid]))
             touched.add(uid)
-            self._apply(writes, entity, change, rows.get(uid), histories.get(uid, ()))
+            self._apply(writes, entity, change, uid, rows.get(uid), histories.get(uid, ()))
         writes.flush()
 
-    def _apply(self, writes: _Writes, entity: Entity, change: Change, row, history) -> None:
+    def _apply(self, writes: _Writes, entity: Entity, change: Change, uid: uuid.UUID, row, history) -> None:
         held = self._held(entity, change, row, history) if row is not None else None
         decision = decide(
             entity_rules(entity), op=change.op, fields=change.fields, base=change.base, held=held
@@ -738,7 +756,7 @@ class _ServerApply:
             return
         index = None
         if decision.apply_fields or decision.delete:
-            if not self._write(writes, change, row, decision.apply_fields, decision.delete):
+            if not self._write(writes, uid, row, decision.apply_fields, decision.delete):
                 self.answers[change.seq] = ("refused", "incomplete", None)
                 return
             fields = {} if decision.delete else dict(decision.apply_fields)
@@ -747,7 +765,6 @@ class _ServerApply:
                 # The offices it arrives in have never seen it (or hold it deleted, with the values it had when
                 # their own update lost to the delete): they get it whole.
                 writes.flush()
-                uid = self.key(change.uid)
                 fields = self.wire(entity, self._rows(entity, [uid])[uid])
             index = self._log(
                 _Logged(
@@ -756,7 +773,7 @@ class _ServerApply:
                 )
             )  # fmt: skip
             if decision.code == "restored" and not decision.delete:
-                self.restored[entity.name, self.key(change.uid)] = (change.base, change.region)
+                self.restored[entity.name, uid] = (change.base, change.region)
         if decision.outcome is Outcome.CONFLICT:
             self._conflict(entity, change, decision, held)
             self.answers[change.seq] = ("conflict", decision.code, index)

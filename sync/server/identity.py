@@ -60,6 +60,8 @@ class Identified:
     # so that the office that registered them again ends with the province's copy
     registered_again: list[tuple[str, str, str]] = field(default_factory=list)
     key_taken: set[int] = field(default_factory=set)  # change seqs giving a record another's natural key
+    # entity → uids looked up here and not held (new records): the apply need not look for them again
+    not_held: dict[str, set[str]] = field(default_factory=dict)
 
 
 def identify(session: Session, device: uuid.UUID, device_region: str, changes: list[Change]) -> Identified:
@@ -161,6 +163,7 @@ def _registered_again(
         for part in parts(uids):
             for (uid,) in session.execute(select(table.c.uid).where(among(session, table.c.uid, part))):
                 held.add(str(uid))
+        identified.not_held[name] = set(uids) - held
         held_registrations = []
         for change in proposed:
             uid = change.uid

@@ -297,3 +297,32 @@ def _wait_for_a_lock_wait(server) -> None:
                 return
             time.sleep(0.02)
     raise AssertionError("the second apply never waited on the first")
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_new_people_s_uids_are_looked_up_once_in_an_apply(offices, exchange_server):
+    """The identification looks the bundle's new people up by uid to find those registered again; the apply
+    does not look for them a second time (a thousand uids a bundle)."""
+    from sqlalchemy import event
+
+    a, _b, _c = offices
+    import_households(a, DESA_LIMBOTO, count=2)
+    bundle = prepare_upload(a.db, a.user)
+    lookups = []
+
+    def count(_connection, _cursor, statement, *_):
+        if (
+            statement.lstrip().startswith("SELECT")
+            and "FROM person" in statement
+            and "person.uid IN" in statement
+        ):
+            lookups.append(statement)
+
+    event.listen(exchange_server.engine, "before_cursor_execute", count)
+    try:
+        with exchange_server.unit_of_work().writing() as uow:
+            apply_upload(uow, bundle.data)
+    finally:
+        event.remove(exchange_server.engine, "before_cursor_execute", count)
+    assert len(people(exchange_server)) == 6
+    assert len(lookups) == 1

@@ -102,7 +102,9 @@ def test_a_bundle_of_one_piece_goes_without_asking_first_and_a_piece_the_server_
     assert (held.received, held.total) == (total, total)
     sent = []
     with serving(standin_app(server_database)) as url, signed_client(url, device) as client:
-        client._http.event_hooks["request"] = [lambda request: sent.append((request.method, request.url.path))]
+        client._http.event_hooks["request"] = [
+            lambda request: sent.append((request.method, request.url.path))
+        ]
         answer = client.upload(bundle_id, bundle.data)
     path = f"/v1/uploads/{bundle_id}"
     assert sent == [("PUT", path), ("POST", f"{path}/apply")]
