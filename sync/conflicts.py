@@ -42,7 +42,8 @@ class EntityRules:
     final_state: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True)
+# Not frozen, as sync.changes.Change: one is made per change of a bundle.
+@dataclass
 class HeldRecord:
     """What the receiver holds of the record a change is about."""
 
@@ -55,7 +56,8 @@ class HeldRecord:
     deleted_since_base: bool = False
 
 
-@dataclass(frozen=True)
+# Not frozen, as sync.changes.Change: one is made per change of a bundle.
+@dataclass
 class Decision:
     outcome: Outcome
     code: (

@@ -228,14 +228,15 @@ def _checked_changes(records: list[dict[str, Any]], sender: str, seq_from: int, 
                 ),
                 seq=expected,
             )
+        region_before = change.region_before
         moving_out = (
-            change.entity in MOVABLE_ENTITIES
-            and change.region_before is not None
-            and change.region_before.startswith(region)
+            region_before is not None
+            and change.entity in MOVABLE_ENTITIES
+            and region_before.startswith(region)
         )
         if not (
             (moving_out or _allowed(change, change.region, region))
-            and _allowed(change, change.region_before, region)
+            and (region_before is None or _allowed(change, region_before, region))
         ):
             raise _region_outside(change, region)
         if uid != change.uid:  # the apply compares uids as text: each in its one canonical form
@@ -514,6 +515,9 @@ class _ServerApply:
     # not looked for again
     not_held: dict[str, set[str]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.dialect = self.session.get_bind().dialect  # asked once, not for each change's values
+
     def key(self, uid: str) -> uuid.UUID:
         found = self._keys.get(uid)
         if found is None:
@@ -637,7 +641,7 @@ class _ServerApply:
                 ),
                 entity=entity.name,
             ) from None
-        limits = _limits(entity.name, self.session.get_bind().dialect)
+        limits = _limits(entity.name, self.dialect)
         for name, value in values.items():
             limit = limits.get(name)
             if limit is None or value is None:
@@ -736,14 +740,15 @@ class _ServerApply:
         histories = self._histories(entity, sorted(rows))
         self._learn_ids(entity, changes)
         writes = _Writes(self.session, entity)
-        touched: set[uuid.UUID] = set()
+        touched: set[str] = set()  # by the uid's text: a UUID hashes in Python, a str in C
         for change, uid in zip(changes, keys, strict=True):
-            if uid in touched:  # changed before in this bundle: judged against what that change left
+            if change.uid in touched:  # changed before in this bundle: judged against what that change left
                 writes.flush()
                 rows.pop(uid, None)
                 rows.update(self._rows(entity, [uid]))
-            touched.add(uid)
-            self._apply(writes, entity, change, uid, rows.get(uid), histories.get(uid, ()))
+            touched.add(change.uid)
+            row = rows.get(uid) if rows else None  # a bundle of new records holds none
+            self._apply(writes, entity, change, uid, row, histories.get(uid, ()) if row is not None else ())
         writes.flush()
 
     def _apply(self, writes: _Writes, entity: Entity, change: Change, uid: uuid.UUID, row, history) -> None:

@@ -275,3 +275,22 @@ def test_the_outbox_written_as_json_lines_in_sql_equals_its_change_records(offic
     assert any(c["fields"] and c["entity"] == "person" for c in expected)  # whole records read when sent
     assert (first, last, count) == (expected[0]["seq"], expected[-1]["seq"], len(expected))
     assert [json.loads(line) for line in lines] == expected
+
+
+def test_a_change_read_back_from_its_wire_form_is_the_same_change_and_one_lacking_a_key_is_refused():
+    """Change.from_dict takes a parsed bundle's record positionally: every field lands in its own place."""
+    import orjson
+
+    from sync.changes import Change
+
+    change = Change(
+        device="d-1", seq=7, entity="person", uid="u-1", op="upsert", fields={"nama": "A"}, base=3,
+        region="7501011001", region_before="7502011001", at="2026-12-07T08:00:00+00:00", server_seq=42,
+    )  # fmt: skip
+    assert Change.from_dict(orjson.loads(orjson.dumps(change.to_dict()))) == change
+    short = Change.from_dict({"device": "d-1", "seq": 1, "entity": "person", "uid": "u-2", "op": "delete"})
+    assert (short.fields, short.base, short.region, short.region_before, short.at, short.server_seq) == (
+        {}, 0, "", None, "", None,
+    )  # fmt: skip
+    with pytest.raises(TypeError):
+        Change.from_dict({"device": "d-1", "seq": 1, "entity": "person", "uid": "u-2"})
