@@ -89,7 +89,7 @@ from sync.server.identity import canonical_uid, identify
 from sync.server.identity import parts as _parts
 from sync.server.stream import last_stream_seq, log_and_number, take_stream_numbers
 from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
-from sync.values import decode_fields, encode_value, wire_encoder
+from sync.values import encode_value, wire_decoder, wire_encoder
 
 # The sender of the records the server itself writes to the stream (conflicts, their resolutions' echo).
 SERVER_DEVICE = uuid.UUID(int=0)
@@ -440,6 +440,50 @@ def _limits(name: str, dialect: Dialect) -> dict[str, int | tuple[int, int]]:
 
 
 @cache
+def _value_plan(
+    name: str, dialect: Dialect
+) -> dict[str, tuple[Callable[[Any], Any] | None, int | None, Any]]:
+    """Each travelling value column of `name`: its wire decoder (None: the wire value is the value), the length
+    its text may have and the range its integer must lie in on `dialect`'s database (`_limits`)."""
+    table = entities()[name].table
+    limits = _limits(name, dialect)
+    plan = {}
+    for field_name in entities()[name].fields:
+        limit = limits.get(field_name)
+        length = limit if isinstance(limit, int) else None
+        bounds = limit if isinstance(limit, tuple) else None
+        plan[field_name] = (wire_decoder(table.c[field_name].type), length, bounds)
+    return plan
+
+
+def _too_long(entity: Entity, name: str, value: str, limit: int) -> BundleRefused:
+    # PostgreSQL would refuse it mid-apply (and SQLite keep it): the office is told which value. Spaces past
+    # the length PostgreSQL trims, as it always did.
+    return BundleRefused(
+        "not_a_bundle",
+        N_(
+            "{field} data {entity} dalam paket terlalu panjang: '{value}' ({length} karakter, paling "
+            "banyak {limit}). Perbaiki data itu lalu sinkronkan lagi; paket ditolak, tidak ada data yang "
+            "diterapkan."
+        ),
+        field=name, entity=entity.name, value=value[:60], length=len(value), limit=limit,
+    )  # fmt: skip
+
+
+def _out_of_range(entity: Entity, name: str, value: Any, bounds: tuple[int, int]) -> BundleRefused:
+    # A binary COPY would write it wrapped round (3,000,000,000 as -1,294,967,296), SQLite keep it
+    return BundleRefused(
+        "not_a_bundle",
+        N_(
+            "{field} data {entity} dalam paket harus bilangan bulat antara {low} dan {high}, bukan "
+            "'{value}'. Perbaiki data itu lalu sinkronkan lagi; paket ditolak, tidak ada data yang "
+            "diterapkan."
+        ),
+        field=name, entity=entity.name, value=str(value)[:60], low=bounds[0], high=bounds[1],
+    )  # fmt: skip
+
+
+@cache
 def _required_columns(name: str) -> frozenset[str]:
     """What a new record of `name` cannot go without (no default of the model's, no server default)."""
     table = entities()[name].table
@@ -630,9 +674,27 @@ class _ServerApply:
 
     # ------------------------------------------------------------------------------------------- writing
     def _values(self, entity: Entity, uid: uuid.UUID, fields: Mapping[str, Any], row) -> dict[str, Any]:
-        plain = {name: fields[name] for name in entity.fields if name in fields}
+        plan = _value_plan(entity.name, self.dialect)
+        values = {}
         try:
-            values = decode_fields(entity.table, plain)
+            # In the change's own order, each value decoded and checked in one pass (a bundle's changes come
+            # from one laptop, in one order: their rows still go out together, `_Writes.insert`)
+            for name, value in fields.items():
+                spec = plan.get(name)
+                if spec is None:
+                    continue  # a reference (below), or not a travelling column
+                if value is not None:
+                    decode, length, bounds = spec
+                    if decode is not None:
+                        value = decode(value)
+                    if length is not None:
+                        if isinstance(value, str) and len(value.rstrip(" ")) > length:
+                            raise _too_long(entity, name, value, length)
+                    elif bounds is not None and (
+                        type(value) is not int or not bounds[0] <= value <= bounds[1]
+                    ):
+                        raise _out_of_range(entity, name, value, bounds)
+                values[name] = value
         except (ValueError, TypeError, ArithmeticError):
             raise BundleRefused(
                 "not_a_bundle",
@@ -641,35 +703,6 @@ class _ServerApply:
                 ),
                 entity=entity.name,
             ) from None
-        limits = _limits(entity.name, self.dialect)
-        for name, value in values.items():
-            limit = limits.get(name)
-            if limit is None or value is None:
-                continue
-            if isinstance(limit, tuple):
-                if type(value) is not int or not limit[0] <= value <= limit[1]:
-                    # A binary COPY would write it wrapped round (3,000,000,000 as -1,294,967,296), SQLite keep it
-                    raise BundleRefused(
-                        "not_a_bundle",
-                        N_(
-                            "{field} data {entity} dalam paket harus bilangan bulat antara {low} dan {high}, bukan "
-                            "'{value}'. Perbaiki data itu lalu sinkronkan lagi; paket ditolak, tidak ada data yang "
-                            "diterapkan."
-                        ),
-                        field=name, entity=entity.name, value=str(value)[:60], low=limit[0], high=limit[1],
-                    )  # fmt: skip
-            elif isinstance(value, str) and len(value.rstrip(" ")) > limit:
-                # PostgreSQL would refuse it mid-apply (and SQLite keep it): the office is told which value.
-                # Spaces past the length PostgreSQL trims, as it always did.
-                raise BundleRefused(
-                    "not_a_bundle",
-                    N_(
-                        "{field} data {entity} dalam paket terlalu panjang: '{value}' ({length} karakter, paling "
-                        "banyak {limit}). Perbaiki data itu lalu sinkronkan lagi; paket ditolak, tidak ada data yang "
-                        "diterapkan."
-                    ),
-                    field=name, entity=entity.name, value=value[:60], length=len(value), limit=limit,
-                )  # fmt: skip
         for reference in entity.references:
             if reference.field not in fields:
                 continue
