@@ -323,7 +323,8 @@ class SyncClient:
                 held = self._upload_position(self._json("GET", path))
                 received = held[0] if held[1] == total else 0
             # A bundle of one piece goes at once: asking first what the server holds could only spare sending
-            # that piece again, which the server answers as a repeat (and a third of the requests of a sync).
+            # that piece again, which the server answers as a repeat; the question was a third of a sync's
+            # requests.
             stalled = 0
             while received < total:
                 if progress:

@@ -31,7 +31,7 @@ def take_stream_numbers(session: Session, count: int) -> range:
     as it makes every other writer wait until this transaction ends."""
     if count <= 0:
         return range(0)
-    counter = StreamCounter.__table__  # a Core statement: the ORM's bulk update machinery costs more than it
+    counter = StreamCounter.__table__  # Core: the ORM's bulk-update handling cost more than the UPDATE itself
     last = session.execute(
         update(counter)
         .where(counter.c.id == 1)
