@@ -423,36 +423,22 @@ class _Logged:
 
 
 @cache
-def _limits(name: str, dialect: Dialect) -> dict[str, int | tuple[int, int]]:
-    """What the travelling columns of `name` can hold on `dialect`'s database: a text column's length, an
-    integer column's range (SQLite's INTEGER holds 64 bits, whatever it is declared)."""
-    table = entities()[name].table
-    found: dict[str, int | tuple[int, int]] = {}
-    for field_name in entities()[name].fields:
-        kind = table.c[field_name].type.dialect_impl(dialect)
-        if isinstance(kind, String) and kind.length:
-            found[field_name] = kind.length
-        elif isinstance(kind, Integer) and dialect.name != "postgresql":
-            found[field_name] = INTEGER_BOUNDS["int8"]
-        elif isinstance(kind, Integer):
-            found[field_name] = INTEGER_BOUNDS[postgresql_integer(kind)]
-    return found
-
-
-@cache
 def _value_plan(
     name: str, dialect: Dialect
-) -> dict[str, tuple[Callable[[Any], Any] | None, int | None, Any]]:
+) -> dict[str, tuple[Callable[[Any], Any] | None, int | None, tuple[int, int] | None]]:
     """Each travelling value column of `name`: its wire decoder (None: the wire value is the value), the length
-    its text may have and the range its integer must lie in on `dialect`'s database (`_limits`)."""
+    its text may have and the range its integer must lie in on `dialect`'s database (SQLite's INTEGER holds
+    64 bits, whatever it is declared)."""
     table = entities()[name].table
-    limits = _limits(name, dialect)
     plan = {}
     for field_name in entities()[name].fields:
-        limit = limits.get(field_name)
-        length = limit if isinstance(limit, int) else None
-        bounds = limit if isinstance(limit, tuple) else None
-        plan[field_name] = (wire_decoder(table.c[field_name].type), length, bounds)
+        column_type = table.c[field_name].type
+        kind = column_type.dialect_impl(dialect)
+        length = kind.length if isinstance(kind, String) and kind.length else None
+        bounds = None
+        if isinstance(kind, Integer):
+            bounds = INTEGER_BOUNDS["int8" if dialect.name != "postgresql" else postgresql_integer(kind)]
+        plan[field_name] = (wire_decoder(column_type), length, bounds)
     return plan
 
 
