@@ -1139,6 +1139,18 @@ def _add_sk_commands(sub, subcommand, imp) -> None:
     group.add_argument("--ttd-jabatan", help=_("jabatan penandatangan"))
 
 
+def _not_negative(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(
+            _("harus bilangan bulat 0 atau lebih, bukan '{text}'").format(text=text)
+        )
+    return number
+
+
 def _examples(*examples: tuple[str, str]) -> str:
     """The end of a help text: commands to copy, each with what it does."""
     width = max((len(command) for command, what in examples if what), default=0)
@@ -1232,11 +1244,14 @@ def cmd_server_init(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from sync.server.apply_processes import APPLY_PROCESSES_ENV
     from sync.server.database import SERVER_DB_ENV
 
     _server_database(args).close()  # migrated, keys made, and a wrong URL said now rather than per worker
     if args.db:
         os.environ[SERVER_DB_ENV] = args.db
+    if args.apply_processes is not None:
+        os.environ[APPLY_PROCESSES_ENV] = str(args.apply_processes)
     _print(
         _("Server e-JPS di http://{host}:{port} (basis data {url}). Hentikan dengan Ctrl-C.").format(
             host=args.host, port=args.port, url=_shown_url(args.db)
@@ -1540,10 +1555,25 @@ def _add_sync_server_commands(sub) -> None:
     name_server_db(serve)
     serve.add_argument("--host", default="127.0.0.1", help=_("alamat yang didengarkan (bawaan: 127.0.0.1)"))
     serve.add_argument("--port", type=int, default=8750, help=_("porta (bawaan: 8750)"))
-    serve.add_argument("--workers", type=int, default=1, metavar="N", help=_("jumlah proses (bawaan: 1)"))
+    serve.add_argument(
+        "--workers", type=int, default=1, metavar="N", help=_("jumlah proses HTTP (bawaan: 1)")
+    )
+    serve.add_argument(
+        "--apply-processes",
+        type=_not_negative,
+        metavar="N",
+        help=_(
+            "proses penerap paket per proses HTTP, mengambil dari satu antrean (bawaan: PostgreSQL jumlah inti "
+            "+ 1; SQLite 0, diterapkan dalam proses HTTP)"
+        ),
+    )
     serve.epilog = _examples(
         ("ejps serve", N_("berkas SQLite di folder data")),
-        ("ejps serve --db postgresql://ejps@db/ejps --host 0.0.0.0 --workers 4", ""),
+        (
+            "ejps serve --db postgresql://ejps@db/ejps --host 0.0.0.0",
+            N_("satu proses HTTP, penerap sebanyak inti + 1"),
+        ),
+        ("ejps serve --db postgresql://ejps@db/ejps --host 0.0.0.0 --workers 2 --apply-processes 4", ""),
     )
 
     server = sub("server", _("kelola server provinsi"), None)

@@ -13,12 +13,24 @@ class DomainError(Exception):
         self.message = message
         self.params = params
 
+    def __reduce__(self):
+        # Rebuilt from its state, not by calling __init__ again (whose arguments differ between subclasses): a
+        # refusal raised in an apply process reaches the server process whole (sync/server/apply_processes.py).
+        return _rebuilt, (type(self), self.__dict__)
+
     def __str__(self) -> str:
         text = _(self.message)
         try:
             return text.format(**self.params)
         except (KeyError, IndexError, ValueError):
             return text
+
+
+def _rebuilt(kind: type[DomainError], state: dict) -> DomainError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, state.get("message", ""))
+    error.__dict__.update(state)
+    return error
 
 
 class Forbidden(DomainError):

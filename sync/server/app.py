@@ -18,13 +18,12 @@ each receives a fresh unit of work, not yet entered, which it enters and commits
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
 
-import gc
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import anyio
@@ -43,12 +42,24 @@ from app.uow import UnitOfWork
 from sync import request_signing
 from sync.bundle import FORMAT, PROVINCE
 from sync.keys import InvalidKey, PublicKeys, public_key_bytes
-from sync.server import devices, held, transfers
+from sync.server import devices, transfers
+from sync.server.apply_processes import (
+    APPLY_PROCESSES_ENV,
+    ApplyInterrupted,
+    ApplyPool,
+    ApplyUpload,
+    apply_received,
+    default_apply_processes,
+    exchange_apply_upload,
+    not_implemented,
+    tune_garbage_collector,
+)
 from sync.server.database import SERVER_DB_ENV, ServerDatabase, open_server_database, server_keys
 
 API_VERSION = 1
 
-# Bundles applied at once by one server process; the others wait their turn (first come, first served) without
+# Bundles applied at once by one server process's threads, when it has no apply processes
+# (sync/server/apply_processes.py); the others wait their turn (first come, first served) without
 # holding a thread, a database connection or the bundle in memory. An apply is Python holding the GIL most of its time, and its end
 # holds the province's stream counter (sync/server/stream.py), for which every other apply waits: with dozens
 # in flight in one process, the one holding the counter got the GIL back after each of its round trips only
@@ -82,10 +93,8 @@ STATUS_OF_CODE = {
     transfers.RangeNotSatisfiable.code: 416,
     "part_too_large": 413,
     "not_implemented": 501,
+    ApplyInterrupted.code: 503,  # the laptop sends again
 }
-
-# exchange's apply_upload(uow, bundle bytes or path) -> the signed receipt's bytes.
-ApplyUpload = Callable[[UnitOfWork, bytes | Path], bytes]
 
 
 class KeysIn(BaseModel):
@@ -170,29 +179,13 @@ def _device_out(summary: devices.DeviceSummary) -> DeviceOut:
     )
 
 
-def _not_implemented() -> DomainError:
-    error = DomainError(N_("Server ini belum dapat menerapkan atau menyusun paket sinkronisasi."))
-    error.code = "not_implemented"
-    return error
-
-
-def _exchange_apply_upload(uow: UnitOfWork, bundle: bytes | Path) -> bytes:
-    try:
-        from sync.server.exchange import apply_upload
-    except ImportError:
-        raise _not_implemented() from None
-    # The exchange commits itself, inside the unit of work it is handed: one transaction per bundle.
-    with uow.writing():
-        return apply_upload(uow, bundle)
-
-
 def _exchange_build_download(
     uow: UnitOfWork, device: uuid.UUID, since: int, prev_hash: str, limit: int, target: BinaryIO
 ) -> object:
     try:
         from sync.server.exchange import build_download
     except ImportError:
-        raise _not_implemented() from None
+        raise not_implemented() from None
     with uow.writing():  # it records how far the device's down stream was sent
         return build_download(uow, device, since, prev_hash, limit, target)
 
@@ -283,14 +276,31 @@ def create_app(
     apply_upload: ApplyUpload | None = None,
     build_download: transfers.BuildDownload | None = None,
     applies_at_once: int = APPLIES_AT_ONCE,
+    apply_processes: int = 0,
 ) -> FastAPI:
     """The server's app on `database`. `apply_upload` and `build_download` are the exchange's (by default
-    sync.server.exchange's, imported when first needed); at most `applies_at_once` bundles are applied at a
-    time by this process."""
-    apply_upload = apply_upload or _exchange_apply_upload
+    sync.server.exchange's, imported when first needed). With `apply_processes`, bundles are applied by that
+    many processes taking them from one queue (started with the app, ended with it; `apply_upload` is then
+    handed to them, so it is a module's function); without, by this process's threads, at most
+    `applies_at_once` at a time."""
+    apply_upload = apply_upload or exchange_apply_upload
     applying = anyio.CapacityLimiter(applies_at_once)
     build_download = build_download or _exchange_build_download
+    pool = ApplyPool(database.url, apply_processes) if apply_processes > 0 else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if pool is None:
+            yield
+            return
+        await anyio.to_thread.run_sync(pool.start)
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(pool.close)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="e-JPS server provinsi",
         version=str(API_VERSION),
         description="Sinkronisasi kantor e-JPS Desktop dengan server Provinsi Gorontalo.",
@@ -435,18 +445,12 @@ def create_app(
     )
     async def apply_uploaded(bundle_id: uuid.UUID, request: Request, body: RawBody) -> Response:
         device = await run_in_threadpool(lambda: signer(request, body, allow_revoked=True))
-
-        def apply() -> bytes:
-            received = transfers.received_upload(database.unit_of_work(), bundle_id, device.device)
-            try:
-                receipt = apply_upload(database.unit_of_work(), received.content)
-                if transfers.held_for_review(receipt):
-                    held.hold_refused(database.unit_of_work(), device.device, received.content)
-            finally:
-                received.discard()
-            return receipt
-
-        receipt = await anyio.to_thread.run_sync(apply, limiter=applying)
+        if pool is not None:
+            receipt = await pool.apply(apply_upload, bundle_id, device.device)
+        else:
+            receipt = await anyio.to_thread.run_sync(
+                apply_received, database, apply_upload, bundle_id, device.device, limiter=applying
+            )
         await run_in_threadpool(transfers.finish_upload, database.unit_of_work(), bundle_id, receipt)
         return Response(receipt, media_type="application/octet-stream")
 
@@ -522,27 +526,14 @@ def create_app(
     return app
 
 
-# The cyclic garbage collector of a server process: an apply of 1,000 changes makes some 100,000 objects, and
-# with Python's default threshold (700) the collector ran ~19 times per apply, promoting the apply's live rows
-# and scanning the whole process (FastAPI, SQLAlchemy, pydantic: ~150,000 objects) at each full collection.
-# Measured per office synced over HTTP: 14 ms of CPU in the collector, 5 ms once the startup's objects are
-# frozen and the young generation is collected every 10,000 allocations (server CPU 114 -> 100 ms).
-YOUNG_COLLECTION_THRESHOLD = 10_000
-
-
-def _tune_garbage_collector() -> None:
-    """Startup's objects (modules, the app, the engine) live as long as the process: frozen, no collection
-    scans them again; the young generation is collected less often (refcounting frees what an apply drops)."""
-    gc.collect()
-    gc.freeze()
-    _young, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, middle, old)
-
-
 def app_from_environment() -> FastAPI:
-    """The app on the database named by EJPS_SERVER_DB (or the default file): uvicorn's factory, so that
+    """The app on the database named by EJPS_SERVER_DB (or the default file), with the apply processes of
+    EJPS_SERVER_APPLY_PROCESSES (else `default_apply_processes`): uvicorn's factory, so that
     `ejps serve --workers N` starts N processes on one database. The process is the server's alone: its
-    garbage collector is tuned for applies (`_tune_garbage_collector`)."""
-    app = create_app(open_server_database(os.environ.get(SERVER_DB_ENV)))
-    _tune_garbage_collector()
+    garbage collector is tuned for applies (`tune_garbage_collector`)."""
+    database = open_server_database(os.environ.get(SERVER_DB_ENV))
+    asked = os.environ.get(APPLY_PROCESSES_ENV, "").strip()
+    processes = int(asked) if asked else default_apply_processes(database)
+    app = create_app(database, apply_processes=processes)
+    tune_garbage_collector()
     return app

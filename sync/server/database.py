@@ -37,6 +37,7 @@ def default_server_url() -> str:
 class ServerDatabase:
     engine: Engine
     sessions: sessionmaker[Session]
+    url: str = ""  # as opened: another process (sync/server/apply_processes.py) opens the same database by it
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -46,8 +47,9 @@ class ServerDatabase:
 
 
 def open_server_database(url: str | None = None) -> ServerDatabase:
+    url = url or default_server_url()
     try:
-        engine = create_server_engine(url or default_server_url())
+        engine = create_server_engine(url)
     except UnsupportedDatabaseUrl as error:
         raise DomainError(
             N_(
@@ -58,7 +60,7 @@ def open_server_database(url: str | None = None) -> ServerDatabase:
         ) from None
     try:
         upgrade_to_head(engine)
-        database = ServerDatabase(engine, session_factory(engine))
+        database = ServerDatabase(engine, session_factory(engine), url)
         _ensure_server_keys(database)
     except BaseException:
         engine.dispose()

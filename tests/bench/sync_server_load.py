@@ -2,7 +2,8 @@
 
 A throwaway PostgreSQL (the test fixture's), 50 devices enrolled through the devices use cases (request, then
 the admin's approval), each with a real bundle of 1,000 changes signed with its own key and sealed to the
-server; uvicorn with 2 worker processes on loopback; 50 threads start together, each uploading its bundle
+server; the server as `ejps serve` starts it on PostgreSQL (one uvicorn process, its apply processes: as many
+as the cores and one more, sync/server/apply_processes.py) on loopback; 50 threads start together, each uploading its bundle
 (resumable upload, 1 MiB pieces) and having it applied. "apply" is the time of `POST .../apply`, from the last
 piece's answer to the receipt; "sync" the whole upload. "cpu_seconds" splits the CPU the 50 syncs cost (from
 the barrier to the last receipt) between the server's processes, PostgreSQL's and this script's client
@@ -22,7 +23,6 @@ import statistics
 import sys
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,48 +32,25 @@ from sqlalchemy import func, select  # noqa: E402
 
 from db.sync_models import ChangeLog  # noqa: E402
 from sync.receipts import APPLIED, open_receipt  # noqa: E402
+from sync.server.apply_processes import APPLY_PROCESSES_ENV, default_apply_processes  # noqa: E402
 from sync.server.database import SERVER_DB_ENV, open_server_database, server_keys  # noqa: E402
 from tests.sync.conftest import _free_port, _start_cluster, _stop_cluster  # noqa: E402
-from tests.sync.transport_standins import enroll, province_admin, signed_client, up_bundle  # noqa: E402
+from tests.sync.transport_standins import (  # noqa: E402
+    enroll,
+    person_records,
+    province_admin,
+    signed_client,
+    up_bundle,
+)
 
 OFFICES = 50
 CHANGES = 1_000
-WORKERS = 2
+WORKERS = 1  # HTTP processes; EJPS_BENCH_WORKERS / EJPS_SERVER_APPLY_PROCESSES change the shape, to compare
 FACTORY = "tests.sync.transport_standins:app_from_environment"
 
 
 def _standin() -> bool:
     return bool(os.environ.get("EJPS_BENCH_STANDIN_APPLY"))
-
-
-def person_records(device, index: int, count: int) -> list[dict]:
-    """`count` new people of the device's region, whole (what an office's registry import sends)."""
-    desa = f"{device.region}011001"
-    tag = device.uuid.hex[:6]
-    return [
-        {
-            "device": str(device.uuid),
-            "seq": seq,
-            "entity": "person",
-            "uid": str(uuid.uuid4()),
-            "op": "upsert",
-            "fields": {
-                "nik": f"{desa[:6]}{index:06d}{seq:04d}",
-                "no_kk": f"{desa[:6]}01{index:04d}{seq // 4:04d}",
-                "nama": f"WARGA {tag.upper()} {seq}",
-                "nama_key": f"warga {tag} {seq}",
-                "jenis_kelamin": "L" if seq % 2 else "P",
-                "tgl_lahir": "1980-01-01",
-                "kode_desa": desa,
-                "hubungan_keluarga": "KEPALA KELUARGA" if seq % 4 == 0 else "ANAK",
-            },
-            "base": 0,
-            "region": desa,
-            "region_before": None,
-            "at": "2026-12-06T08:00:00+00:00",
-        }
-        for seq in range(1, count + 1)
-    ]
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -105,10 +82,15 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _descendants(pid: int) -> list[int]:
+    children = _children(pid)
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
+
+
 def _cpu(server_pid: int, postmaster_pid: int) -> dict[str, float]:
-    """CPU seconds so far of uvicorn (its worker processes), of PostgreSQL (the postmaster, its live children
+    """CPU seconds so far of uvicorn (its worker processes and their apply processes), of PostgreSQL (the postmaster, its live children
     and those ended), and of this script."""
-    server = _process_cpu(server_pid) + sum(_process_cpu(child) for child in _children(server_pid))
+    server = _process_cpu(server_pid) + sum(_process_cpu(child) for child in _descendants(server_pid))
     database = _process_cpu(postmaster_pid, reaped=True) + sum(
         _process_cpu(child) for child in _children(postmaster_pid)
     )
@@ -123,9 +105,10 @@ def _serve(url: str) -> tuple[str, object]:
 
     port = _free_port()
     factory = FACTORY if _standin() else "sync.server.app:app_from_environment"
+    workers = int(os.environ.get("EJPS_BENCH_WORKERS", WORKERS))
     command = [
         sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(WORKERS), "--log-level", "warning",
+        "--workers", str(workers), "--log-level", "warning",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=common.ROOT, env=os.environ | {SERVER_DB_ENV: url})
     base = f"http://127.0.0.1:{port}"
@@ -154,6 +137,8 @@ def main() -> dict:
         bundles = [up_bundle(database, d, person_records(d, n, CHANGES)) for n, d in enumerate(devices)]
         with database.unit_of_work() as uow:
             server_signing = server_keys(uow.session).public().signing
+        asked = os.environ.get(APPLY_PROCESSES_ENV, "").strip()
+        apply_processes = int(asked) if asked else default_apply_processes(database)
         base, process = _serve(url)
 
         postmaster = int((cluster.folder / "data" / "postmaster.pid").read_text().split()[0])
@@ -215,7 +200,8 @@ def main() -> dict:
             "offices": OFFICES,
             "changes_each": CHANGES,
             "bundle_bytes_each": results[0]["bytes"],
-            "uvicorn_workers": WORKERS,
+            "uvicorn_workers": int(os.environ.get("EJPS_BENCH_WORKERS", WORKERS)),
+            "apply_processes_each": 0 if _standin() else apply_processes,
             "database": "postgresql",
             "apply_seconds": {
                 "p50": _percentile(applies, 0.5) if applies else None,

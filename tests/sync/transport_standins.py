@@ -117,6 +117,36 @@ def change_records(device: EnrolledDevice, count: int, *, filler: int = 0, first
     ]
 
 
+def person_records(device, index: int, count: int) -> list[dict]:
+    """`count` new people of the device's region, whole (what an office's registry import sends)."""
+    desa = f"{device.region}011001"
+    tag = device.uuid.hex[:6]
+    return [
+        {
+            "device": str(device.uuid),
+            "seq": seq,
+            "entity": "person",
+            "uid": str(uuid.uuid4()),
+            "op": "upsert",
+            "fields": {
+                "nik": f"{desa[:6]}{index:06d}{seq:04d}",
+                "no_kk": f"{desa[:6]}01{index:04d}{seq // 4:04d}",
+                "nama": f"WARGA {tag.upper()} {seq}",
+                "nama_key": f"warga {tag} {seq}",
+                "jenis_kelamin": "L" if seq % 2 else "P",
+                "tgl_lahir": "1980-01-01",
+                "kode_desa": desa,
+                "hubungan_keluarga": "KEPALA KELUARGA" if seq % 4 == 0 else "ANAK",
+            },
+            "base": 0,
+            "region": desa,
+            "region_before": None,
+            "at": "2026-12-06T08:00:00+00:00",
+        }
+        for seq in range(1, count + 1)
+    ]
+
+
 def up_bundle(database: ServerDatabase, device: EnrolledDevice, records: list[dict], prev_hash: str = ""):
     """A real up bundle of `records`, signed by the device and sealed to the server."""
     with database.unit_of_work() as uow:

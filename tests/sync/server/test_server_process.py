@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 
-from sync.server.app import YOUNG_COLLECTION_THRESHOLD, app_from_environment
+from sync.server.app import app_from_environment
+from sync.server.apply_processes import YOUNG_COLLECTION_THRESHOLD
 from sync.server.database import SERVER_DB_ENV
 
 
