@@ -1948,4 +1948,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    # In the Windows build (PyInstaller) the server's apply processes are this program started again: this
+    # call makes such a start run the apply process, not the command line.
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -23,6 +23,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import signal
 import threading
 import uuid
 from collections.abc import Callable
@@ -121,6 +122,10 @@ _database: ServerDatabase | None = None  # the apply process's own connection po
 
 def _start_apply_process(url: str) -> None:
     global _database
+    # Ctrl-C reaches the whole process group: the server process ends its apply processes itself, after the
+    # applies under way (ApplyPool.close). SIGTERM keeps its default: a stop sent to every process ends each at
+    # once, and the database rolls back what an apply had not committed.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_parent()
     from sync.server import exchange  # noqa: F401  (imported now, not during the first office's apply)
 
@@ -175,6 +180,7 @@ class ApplyPool:
         self.url = url
         self.processes = processes
         self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -185,6 +191,8 @@ class ApplyPool:
 
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._closed:  # the server is stopping: no new pool that nothing would end
+                raise ApplyInterrupted()
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
                     self.processes,
@@ -215,6 +223,6 @@ class ApplyPool:
     def close(self) -> None:
         """Lets the applies under way finish, drops those not started, ends the processes."""
         with self._lock:
-            executor, self._executor = self._executor, None
+            executor, self._executor, self._closed = self._executor, None, True
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)

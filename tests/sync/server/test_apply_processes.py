@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import os
 import pickle
 import signal
@@ -9,7 +11,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,6 +26,7 @@ from sync.server.app import create_app
 from sync.server.apply_processes import (
     APPLY_PROCESSES_ENV,
     ApplyInterrupted,
+    ApplyPool,
     default_apply_processes,
     exchange_apply_upload,
 )
@@ -134,7 +139,9 @@ def test_an_apply_process_that_dies_is_replaced_and_the_office_sending_again_is_
         bundle = up_bundle(database, device, person_records(device, 0, 10))
         with database.unit_of_work() as uow:
             server_key = server_keys(uow.session).public().signing
-        with serving(create_app(database, apply_upload=apply_dying_once, apply_processes=1)) as url:
+        with serving(create_app(database, apply_upload=apply_dying_once, apply_processes=2)) as url:
+            first_pool = {process.pid for process in multiprocessing.active_children()}
+            assert len(first_pool) == 2
             path = f"/v1/uploads/{bundle.header.bundle_id}"
             headers = {"Content-Range": f"bytes 0-{len(bundle.data) - 1}/{len(bundle.data)}"}
             httpx.put(
@@ -150,6 +157,11 @@ def test_an_apply_process_that_dies_is_replaced_and_the_office_sending_again_is_
             assert "kirim ulang" in interrupted.json()["message"]
             # The laptop's client sends again (503 is retried), and a new apply process applies it.
             assert _sync(url, device, bundle, server_key) == APPLIED
+            # The broken pool's other process was ended too; the new pool's are others.
+            deadline = time.monotonic() + 10
+            while first_pool & {process.pid for process in multiprocessing.active_children()}:
+                assert time.monotonic() < deadline, "the broken pool's processes were left running"
+                time.sleep(0.1)
         with database.unit_of_work() as uow:
             assert uow.session.scalar(select(func.count()).select_from(ChangeLog)) == 10
     finally:
@@ -174,16 +186,20 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the processes in /proc")
-def test_a_server_process_killed_with_9_leaves_no_apply_process_behind(postgres_url):
-    open_server_database(postgres_url).close()  # migrated before the server starts
+@contextmanager
+def _server_process(database_url: str, apply_processes: int) -> Iterator[subprocess.Popen]:
+    """`uvicorn --factory sync.server.app:app_from_environment` (what `ejps serve` runs) in a session of its
+    own, answering."""
+    open_server_database(database_url).close()  # migrated before the server starts
     port = _free_port()
-    environment = os.environ | {SERVER_DB_ENV: postgres_url, APPLY_PROCESSES_ENV: "2"}
+    environment = os.environ | {SERVER_DB_ENV: database_url, APPLY_PROCESSES_ENV: str(apply_processes)}
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "sync.server.app:app_from_environment",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=REPOSITORY, env=environment)
+    server = subprocess.Popen(
+        command, cwd=REPOSITORY, env=environment, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -194,20 +210,44 @@ def test_a_server_process_killed_with_9_leaves_no_apply_process_behind(postgres_
                 pass
             assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
             time.sleep(0.1)
-        # The apply processes are started with the server (the resource tracker of multiprocessing is a
-        # child too, and ends on its own when its pipe closes).
+        yield server
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.communicate()
+
+
+def _gone(pids: set[int]) -> bool:
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not any(_alive(pid) for pid in pids)
+
+
+LINUX_ONLY = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the processes in /proc")
+
+
+@LINUX_ONLY
+def test_a_server_process_killed_with_9_leaves_no_apply_process_behind(postgres_url):
+    with _server_process(postgres_url, 2) as server:
+        # The apply processes are started with the server (so is multiprocessing's resource tracker, which
+        # ends on its own once nothing holds its pipe).
         children = _children(server.pid)
         assert len(children) >= 2
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
-        deadline = time.monotonic() + 10
-        while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [pid for pid in children if _alive(pid)]
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
+        assert _gone(children)
+
+
+@LINUX_ONLY
+def test_ctrl_c_stops_the_server_and_its_apply_processes_quietly(postgres_url):
+    with _server_process(postgres_url, 2) as server:
+        children = _children(server.pid)
+        os.killpg(server.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole process group
+        _out, errors = server.communicate(timeout=30)
+        assert server.returncode == 0
+        assert "Traceback" not in errors and "KeyboardInterrupt" not in errors
+        assert _gone(children)
 
 
 def test_apply_processes_by_default_on_postgresql_none_on_sqlite(postgres_url, sqlite_server_url):
@@ -218,3 +258,11 @@ def test_apply_processes_by_default_on_postgresql_none_on_sqlite(postgres_url, s
     finally:
         on_postgresql.close()
         on_sqlite.close()
+
+
+def test_a_stopped_pool_starts_no_new_processes_and_asks_the_office_to_send_again(sqlite_server_url):
+    pool = ApplyPool(sqlite_server_url, 1)
+    pool.close()
+    with pytest.raises(ApplyInterrupted):
+        asyncio.run(pool.apply(exchange_apply_upload, uuid.uuid4(), uuid.uuid4()))
+    assert multiprocessing.active_children() == []
