@@ -44,12 +44,11 @@ from sync.bundle import FORMAT, PROVINCE
 from sync.keys import InvalidKey, PublicKeys, public_key_bytes
 from sync.server import devices, transfers
 from sync.server.apply_processes import (
-    APPLY_PROCESSES_ENV,
     ApplyInterrupted,
     ApplyPool,
     ApplyUpload,
+    apply_processes_from_environment,
     apply_received,
-    default_apply_processes,
     exchange_apply_upload,
     not_implemented,
     tune_garbage_collector,
@@ -532,8 +531,6 @@ def app_from_environment() -> FastAPI:
     `ejps serve --workers N` starts N processes on one database. The process is the server's alone: its
     garbage collector is tuned for applies (`tune_garbage_collector`)."""
     database = open_server_database(os.environ.get(SERVER_DB_ENV))
-    asked = os.environ.get(APPLY_PROCESSES_ENV, "").strip()
-    processes = int(asked) if asked else default_apply_processes(database)
-    app = create_app(database, apply_processes=processes)
+    app = create_app(database, apply_processes=apply_processes_from_environment(database))
     tune_garbage_collector()
     return app

@@ -11,8 +11,10 @@ processes, p95 1.6-2.0 s (tests/bench/sync_server_load.py).
 Nothing is kept in an apply process but its connection pool: it opens the same database and applies in its own
 transaction, as a thread would. It ends with its parent (a server process killed with -9 leaves no apply
 process behind; the database rolls back what such an apply had not committed). A process that dies mid-apply
-breaks the pool: the pool is replaced, and the office is answered "busy, try again" (503), which it does —
-applying a bundle a second time answers "duplicate" from the stored receipt.
+breaks the pool: concurrent.futures ends the pool's other processes too, and every office whose bundle was
+being applied or waiting is answered "busy, send again" (503), which the laptop does — applying a bundle a
+second time answers "duplicate" from the stored receipt, and a bundle not applied is applied then. The next
+apply starts a new pool.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ import multiprocessing.connection
 import os
 import pickle
 import signal
+import sys
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -67,7 +70,25 @@ def default_apply_processes(database: ServerDatabase) -> int:
     in the server process's threads."""
     if database.engine.dialect.name != "postgresql":
         return 0
-    return (os.cpu_count() or 1) + 1
+    return usable_cores() + 1
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity: a container or `taskset` given 2 of a host's 32 gets
+    2), not all the host's."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def apply_processes_from_environment(database: ServerDatabase) -> int:
+    """EJPS_SERVER_APPLY_PROCESSES (set by `ejps serve --apply-processes`), else the default."""
+    asked = os.environ.get(APPLY_PROCESSES_ENV, "").strip()
+    if not asked:
+        return default_apply_processes(database)
+    if not asked.isdigit():
+        raise ValueError(f"{APPLY_PROCESSES_ENV} must be a whole number of 0 or more, not {asked!r}")
+    return int(asked)
 
 
 def exchange_apply_upload(uow: UnitOfWork, bundle: bytes | Path) -> bytes:
@@ -127,7 +148,10 @@ def _start_apply_process(url: str) -> None:
     # once, and the database rolls back what an apply had not committed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_parent()
-    from sync.server import exchange  # noqa: F401  (imported now, not during the first office's apply)
+    try:
+        from sync.server import exchange  # noqa: F401  (imported now, not during the first office's apply)
+    except ImportError:
+        pass  # answered "not implemented" by exchange_apply_upload
 
     _database = open_server_database(url)
     tune_garbage_collector()
@@ -155,7 +179,11 @@ def _apply_in_process(apply_upload: ApplyUpload, bundle_id: uuid.UUID, device: u
     try:
         return apply_received(_database, apply_upload, bundle_id, device)
     except Exception as error:
-        raise _portable(error) from None
+        portable = _portable(error)
+        if portable is error:
+            raise
+        # Its traceback travels as text (the cause's too): the server process logs where it happened.
+        raise portable from error
 
 
 def _portable(error: Exception) -> Exception:
@@ -178,14 +206,18 @@ class ApplyPool:
         if processes < 1 or not url:
             raise ValueError("an apply pool needs at least one process and the database's URL")
         self.url = url
-        self.processes = processes
+        # Windows waits on at most 63 handles at once: concurrent.futures takes no more than 61 processes there.
+        self.processes = min(processes, WINDOWS_MOST_PROCESSES) if sys.platform == "win32" else processes
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
+        self._waiting: set[Future] = set()  # submitted, not done: what close() drops
         self._lock = threading.Lock()
 
     def start(self) -> None:
         """Starts every process now (each imports the exchange and connects while the server starts), not
-        when the first offices' bundles arrive."""
+        when the first offices' bundles arrive. A pool closed before starts again (an app served again)."""
+        with self._lock:
+            self._closed = False
         executor = self._current()
         list(executor.map(_ready, range(self.processes)))
 
@@ -194,6 +226,7 @@ class ApplyPool:
             if self._closed:  # the server is stopping: no new pool that nothing would end
                 raise ApplyInterrupted()
             if self._executor is None:
+                _abandon_at_exit(self)
                 self._executor = ProcessPoolExecutor(
                     self.processes,
                     # Not forked: a server process has threads (uvicorn's, the thread pool's), and a fork copies
@@ -213,16 +246,57 @@ class ApplyPool:
     async def apply(self, apply_upload: ApplyUpload, bundle_id: uuid.UUID, device: uuid.UUID) -> bytes:
         """The receipt of the device's received upload, applied by the first free process."""
         executor = self._current()
-        loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(executor, _apply_in_process, apply_upload, bundle_id, device)
+            submitted = self.submit(executor, _apply_in_process, apply_upload, bundle_id, device)
+            return await asyncio.wrap_future(submitted)
         except BrokenProcessPool:
             self._replace(executor)
             raise ApplyInterrupted() from None
+        except CancelledError:
+            if submitted.cancelled():  # dropped by close(), not the office's request being cancelled
+                raise ApplyInterrupted() from None
+            raise
 
-    def close(self) -> None:
-        """Lets the applies under way finish, drops those not started, ends the processes."""
+    def submit(self, executor: ProcessPoolExecutor, work: Callable, *args) -> Future:
+        """`work(*args)` queued for the first free process, known to close() until it is done."""
+        submitted = executor.submit(work, *args)
+        with self._lock:
+            self._waiting.add(submitted)
+        submitted.add_done_callback(self._done)
+        return submitted
+
+    def _done(self, submitted: Future) -> None:
+        with self._lock:
+            self._waiting.discard(submitted)
+
+    def close(self, *, wait: bool = True) -> None:
+        """Lets the applies under way finish, drops those not started (their offices are answered 503), ends
+        the processes; without `wait`, returns at once and the processes end after their apply."""
         with self._lock:
             executor, self._executor, self._closed = self._executor, None, True
+            waiting, self._waiting = self._waiting, set()
+        # Dropped here rather than by shutdown(cancel_futures=True), whose cancelling, done by the executor's own
+        # thread, missed bundles submitted just before (Python 3.11: 25 of 30 left queued, applied one by one).
+        for submitted in waiting:
+            submitted.cancel()
         if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+            executor.shutdown(wait=wait, cancel_futures=True)
+
+
+WINDOWS_MOST_PROCESSES = 61
+
+
+def _abandon_at_exit(pool: ApplyPool) -> None:
+    """At the interpreter's exit, drops the bundles still queued before concurrent.futures waits for its pools.
+
+    uvicorn's force quit (a second Ctrl-C) skips the app's shutdown, so `close` is not called; concurrent.futures
+    then waited at exit until every queued bundle had been applied — minutes with 50 offices queued. Its own
+    wait is registered with `threading._register_atexit`, whose hooks run newest first, so one registered
+    after it runs before it. The applies under way still finish (a bundle, a few seconds)."""
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:  # not in this Python: the queued bundles are applied before the exit
+        return
+    try:
+        register(pool.close, wait=False)
+    except RuntimeError:  # the interpreter is already exiting
+        pass

@@ -7,7 +7,7 @@ behind one PostgreSQL see each other's writes at once.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -37,7 +37,9 @@ def default_server_url() -> str:
 class ServerDatabase:
     engine: Engine
     sessions: sessionmaker[Session]
-    url: str = ""  # as opened: another process (sync/server/apply_processes.py) opens the same database by it
+    # As opened: another process (sync/server/apply_processes.py) opens the same database by it. Not in the
+    # repr: it may carry the password.
+    url: str = field(default="", repr=False)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

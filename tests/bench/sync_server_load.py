@@ -32,7 +32,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from db.sync_models import ChangeLog  # noqa: E402
 from sync.receipts import APPLIED, open_receipt  # noqa: E402
-from sync.server.apply_processes import APPLY_PROCESSES_ENV, default_apply_processes  # noqa: E402
+from sync.server.apply_processes import apply_processes_from_environment  # noqa: E402
 from sync.server.database import SERVER_DB_ENV, open_server_database, server_keys  # noqa: E402
 from tests.sync.conftest import _free_port, _start_cluster, _stop_cluster  # noqa: E402
 from tests.sync.transport_standins import (  # noqa: E402
@@ -137,8 +137,7 @@ def main() -> dict:
         bundles = [up_bundle(database, d, person_records(d, n, CHANGES)) for n, d in enumerate(devices)]
         with database.unit_of_work() as uow:
             server_signing = server_keys(uow.session).public().signing
-        asked = os.environ.get(APPLY_PROCESSES_ENV, "").strip()
-        apply_processes = int(asked) if asked else default_apply_processes(database)
+        apply_processes = apply_processes_from_environment(database)
         base, process = _serve(url)
 
         postmaster = int((cluster.folder / "data" / "postmaster.pid").read_text().split()[0])

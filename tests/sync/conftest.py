@@ -176,7 +176,7 @@ def serving(app) -> Iterator[str]:
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # an app with apply processes starts them first
         while not server.started and thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.02)
         if server.started:
