@@ -19,6 +19,7 @@ import db.models
 from app.auth.users import login
 from db.sync_models import SyncChange
 from sync.server.app import create_app
+from sync.server.apply_processes import default_apply_processes
 from sync.server.database import open_server_database
 from sync.server.setup import create_first_admin
 from tests.conftest import ADMIN_PASSWORD
@@ -67,6 +68,11 @@ def server_of(request, sqlite_server_template, tmp_path):
         database.close()
 
 
+def _server_app(server):
+    """The server as `ejps serve` runs it: on PostgreSQL the bundles are applied by apply processes."""
+    return create_app(server, apply_processes=default_apply_processes(server))
+
+
 def simulate(
     seed: int,
     server,
@@ -85,7 +91,7 @@ def simulate(
     sim = Simulation(rng, server, offices)
     households = max(1, changes // 35)
     hot: dict[str, list[str]] = {}
-    with serving(create_app(server)) as url:
+    with serving(_server_app(server)) as url:
         sim.url = url
         for number in range(rounds):
             sim.round = number
@@ -119,7 +125,7 @@ def simulate(
 def settle(sim: Simulation) -> None:
     """Each office resolves its conflicts, then all sync until even again."""
     sim.resolve_all()
-    with serving(create_app(sim.server)) as url:
+    with serving(_server_app(sim.server)) as url:
         sim.url = url
         for _ in range(2):
             for office in sim.offices:
