@@ -25,7 +25,8 @@ from __future__ import annotations
 import io
 import os
 import uuid
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -46,7 +47,15 @@ from sync.changes import DELETE, UPSERT, Change, outbox_lines, outbox_span
 from sync.client import DOWNLOAD_LIMIT, SyncClient
 from sync.entities import entities, region_overlaps
 from sync.keys import PublicKeys, device_keys
-from sync.local_apply import CONFLICT_ENTITY, ApplyCounts, adopt_uid, apply_changes, prepare_changes
+from sync.local_apply import (
+    CONFLICT_ENTITY,
+    ApplyCounts,
+    PreparedChanges,
+    _hex,
+    adopt_uid,
+    apply_changes,
+    prepare_changes,
+)
 from sync.receipts import REFUSED, open_receipt
 from sync.streams import StreamPosition, StreamVerdict, check_stream, down_stream, up_stream
 
@@ -340,6 +349,50 @@ def _conflict_rows(session: Session, records: list[dict[str, Any]]) -> int:
     return len(records)
 
 
+def _theirs_kept_current(session: Session, prepared: PreparedChanges) -> None:
+    """An open conflict's `theirs` follows the server's later changes of its fields.
+
+    `theirs` is the server's values when the conflict arose. Resolving "theirs" writes them here (and sends them
+    up, based on this copy's version): had another office changed such a field since, its newer value — already
+    written here — went back to the old one, on this copy and then on the server, silently. So each incoming
+    value of a conflicting field, newer than the conflict, becomes its `theirs`; the office also sees, in the
+    conflict's detail, the value the server holds now. Likewise whether the record lives on the server, for a
+    delete of this office's that gave way to another's update: deleted there since, it stays deleted here
+    (_resolve_delete)."""
+    rows = session.scalars(select(SyncConflict).where(SyncConflict.state == "open")).all()
+    if not rows:
+        return
+    # Where a conflict of this batch stands in the stream: only what comes after it is newer than its theirs.
+    position = {_hex(record["uid"]): record.get("server_seq") or 0 for record in prepared.conflicts}
+    wanted = {(row.entity, row.uid.hex) for row in rows}
+    later: dict[tuple[str, str], list[tuple[int, Mapping[str, Any] | None]]] = defaultdict(list)
+    for name, group in prepared.by_entity.items():
+        for uid_hex, record, values in group:
+            if (name, uid_hex) in wanted:
+                fields = None if values is None else record.get("fields") or {}
+                later[name, uid_hex].append((record.get("server_seq") or 0, fields))
+    for row in rows:
+        changes = later.get((row.entity, row.uid.hex))
+        if not changes:
+            continue
+        after = position.get(row.conflict_uid.hex, 0) if row.conflict_uid else 0
+        theirs = dict(row.theirs)
+        for seq, fields in changes:
+            if seq <= after:
+                continue
+            if row.kind == "delete_update":
+                if DELETED_FIELD in row.mine:  # this office deleted; is the record alive on the server now?
+                    theirs[DELETED_FIELD] = DELETED_MARK if fields is None else None
+            elif fields is not None:
+                theirs.update((field, fields[field]) for field in theirs.keys() & fields.keys())
+        if theirs != row.theirs:
+            row.theirs = theirs  # a new dict: the JSON column sees the change
+
+
+# How a delete-versus-update conflict names the record's fate in its mine/theirs: deleted, or None (alive).
+DELETED_FIELD, DELETED_MARK = "deleted_at", "deleted"
+
+
 # A down bundle's records are parsed into hundreds of thousands of dicts that reference counting frees; the
 # cycle collector, triggered by their allocation, walked them again and again on both threads (half a second of
 # a 100,000-change apply) and found nothing to free.
@@ -418,6 +471,7 @@ def apply_download(
                         pulled_upto=header.seq_to if last else None,
                     )
                     conflicts += _conflict_rows(session, prepared.conflicts)
+                    _theirs_kept_current(session, prepared)
                     counts = _sum(counts, applied)
                     in_transaction += prepared.count
                     done += 1
@@ -554,7 +608,7 @@ def resolve_conflict(
         )
         op = UPSERT
         if row.kind == "delete_update":
-            op, values = _resolve_delete(connection, entity, row, choice, values)
+            op, values = _resolve_delete(connection, entity, row, choice, values, context.device)
         elif _deleted_here(connection, entity, row.uid):
             # Deleted since the conflict (here, or by the server's word): the delete stands — sending the chosen
             # values would bring the record back. The copy takes the server's values, which the record has
@@ -600,7 +654,12 @@ def _deleted_here(connection, entity, uid: uuid.UUID) -> bool:
 
 
 def _resolve_delete(
-    connection, entity, row: SyncConflict, choice: str | dict[str, Any], values: dict[str, Any]
+    connection,
+    entity,
+    row: SyncConflict,
+    choice: str | dict[str, Any],
+    values: dict[str, Any],
+    own_device: uuid.UUID,
 ) -> tuple[str | None, dict[str, Any]]:
     """A delete-versus-update conflict resolved: whether the record stays deleted, in this copy and on the
     server, is the choice — not a field value (its `theirs`/`mine` name no field to write: None stands for "the
@@ -608,12 +667,21 @@ def _resolve_delete(
     the chosen outcome."""
     from sync.changes import capture_suspended
 
-    this_office_deleted = "deleted_at" in row.mine
+    this_office_deleted = DELETED_FIELD in row.mine
     if isinstance(choice, dict):
         keep_deleted = False
     else:
         keep_deleted = (choice == "mine") == this_office_deleted
     table = entity.table
+    if (
+        this_office_deleted
+        and not keep_deleted
+        and (row.theirs.get(DELETED_FIELD) is not None or _deleted_again(connection, row, own_device))
+    ):
+        # The update this office's delete gave way to is gone since: deleted on the server by another office
+        # (its delete came down: _theirs_kept_current), or by a later delete of this office's own, which the
+        # server took or will judge. The record stays deleted, here as there; nothing to send.
+        return None, {}
     # The delete came down before its conflict did: a record alive here now was brought back since (another
     # conflict of this office's about it resolved for the update, or the server's word), on the server too.
     back_since = not this_office_deleted and not _deleted_here(connection, entity, row.uid)
@@ -636,6 +704,21 @@ def _resolve_delete(
     if values:
         _write_local(connection, entity, row.uid, values)
     return UPSERT, values
+
+
+def _deleted_again(connection, row: SyncConflict, own_device: uuid.UUID) -> bool:
+    """Whether this office deleted the record once more after its change that conflicted (a later change of its
+    own, not refused or itself in conflict)."""
+    if row.device != own_device:
+        return False
+    return (
+        connection.exec_driver_sql(
+            "SELECT 1 FROM sync_change WHERE entity = ? AND uid = ? AND seq > ? AND op = ? "
+            "AND state NOT IN ('refused', 'conflict') LIMIT 1",
+            (row.entity, row.uid.hex, row.seq, DELETE),
+        ).first()
+        is not None
+    )
 
 
 def _write_local(connection, entity, uid: uuid.UUID, values: dict[str, Any]) -> None:
