@@ -588,18 +588,18 @@ def resolve_conflict(
             raise DomainError(
                 N_("Konflik {uid} tidak ditemukan atau sudah diselesaikan."), uid=str(conflict_uid)
             )
+        entity = entities().get(row.entity)
+        if entity is None:
+            raise DomainError(N_("Jenis data {entity} tidak dikenal."), entity=row.entity)
+        connection = session.connection()
         if choice == "theirs":
-            values = dict(row.theirs)
+            values = _theirs_now(connection, entity, row)
         elif choice == "mine":
             values = dict(row.mine)
         elif isinstance(choice, dict):
             values = dict(choice)
         else:
             raise DomainError(N_("Pilihan penyelesaian konflik tidak dikenal: {choice}."), choice=str(choice))
-        entity = entities().get(row.entity)
-        if entity is None:
-            raise DomainError(N_("Jenis data {entity} tidak dikenal."), entity=row.entity)
-        connection = session.connection()
         base = (
             connection.exec_driver_sql(
                 "SELECT server_seq FROM sync_version WHERE entity = ? AND uid = ?", (row.entity, row.uid.hex)
@@ -613,7 +613,7 @@ def resolve_conflict(
             # Deleted since the conflict (here, or by the server's word): the delete stands — sending the chosen
             # values would bring the record back. The copy takes the server's values, which the record has
             # should it come back (a delete conflict resolved for the update).
-            _write_local(connection, entity, row.uid, dict(row.theirs))
+            _write_local(connection, entity, row.uid, _theirs_now(connection, entity, row))
             op, values = None, {}
         # The server's values may differ from this copy's (the office's own losing value stays here until
         # resolved): the record takes the chosen values now, and the change carries them up.
@@ -704,6 +704,29 @@ def _resolve_delete(
     if values:
         _write_local(connection, entity, row.uid, values)
     return UPSERT, values
+
+
+def _theirs_now(connection, entity, row: SyncConflict) -> dict[str, Any]:
+    """The server's values of the conflict's fields as far as this copy knows them now. Where the copy still
+    holds the losing value (`mine`), nothing changed the field since and `theirs` is the server's; elsewhere the
+    copy holds what came after the conflict — another office's later value (also kept in `theirs`:
+    _theirs_kept_current), or this office's own later change, which the server took and never sends back."""
+    from sync.values import encode_fields
+
+    plain = [name for name in row.theirs if name in entity.fields and name != DELETED_FIELD]
+    if not plain or row.kind == "delete_update":
+        return dict(row.theirs)
+    table = entity.table
+    stored = connection.execute(
+        select(*(table.c[name] for name in plain)).where(table.c.uid == row.uid)
+    ).first()
+    if stored is None:
+        return dict(row.theirs)
+    here = encode_fields(table, dict(zip(plain, stored, strict=True)))
+    return {
+        name: (value if name not in here or here[name] == row.mine.get(name) else here[name])
+        for name, value in row.theirs.items()
+    }
 
 
 def _deleted_again(connection, row: SyncConflict, own_device: uuid.UUID) -> bool:

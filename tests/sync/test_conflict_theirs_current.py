@@ -14,6 +14,15 @@ from tests.sync.exchange_helpers import edit_person, import_households, usb_roun
 from tests.sync.test_conflict_resolution_deletes import delete_person, state
 
 
+def _held_by_both(offices, server):
+    """Offices A and B of one kabupaten, both holding a person A registered; (A, B, the person's NIK)."""
+    a, b, _c = offices
+    nik = import_households(a, DESA_LIMBOTO)[0].nik
+    usb_round(a, server)
+    usb_round(b, server)
+    return a, b, nik
+
+
 def alamat(db, nik: str) -> str:
     with db.unit_of_work() as uow:
         return uow.session.scalars(select(Person.alamat).where(Person.nik == nik)).one()
@@ -23,10 +32,7 @@ def alamat(db, nik: str) -> str:
 def test_keeping_the_servers_value_keeps_the_one_it_holds_now_not_the_one_it_held_at_the_conflict(
     offices, exchange_server
 ):
-    a, b, _c = offices
-    nik = import_households(a, DESA_LIMBOTO)[0].nik
-    usb_round(a, exchange_server)
-    usb_round(b, exchange_server)
+    a, b, nik = _held_by_both(offices, exchange_server)
     edit_person(b, nik, alamat="ALAMAT DARI B")
     usb_round(b, exchange_server, "2")
     edit_person(a, nik, alamat="ALAMAT DARI A")  # not having seen B's: a conflict
@@ -49,10 +55,7 @@ def test_keeping_the_servers_value_keeps_the_one_it_holds_now_not_the_one_it_hel
 
 @pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
 def test_giving_way_to_an_update_deleted_since_leaves_the_record_deleted(offices, exchange_server):
-    a, b, _c = offices
-    nik = import_households(a, DESA_LIMBOTO)[0].nik
-    usb_round(a, exchange_server)
-    usb_round(b, exchange_server)
+    a, b, nik = _held_by_both(offices, exchange_server)
     edit_person(b, nik, nama="NAMA DARI B")
     usb_round(b, exchange_server, "2")
     delete_person(a, nik)  # not having seen B's update: a conflict
@@ -73,13 +76,12 @@ def test_giving_way_to_an_update_deleted_since_leaves_the_record_deleted(offices
 
 @pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
 def test_giving_way_to_an_update_after_deleting_the_record_again_leaves_it_deleted(offices, exchange_server):
-    a, b, _c = offices
-    nik = import_households(a, DESA_LIMBOTO)[0].nik
-    usb_round(a, exchange_server)
-    usb_round(b, exchange_server)
+    a, b, nik = _held_by_both(offices, exchange_server)
     edit_person(b, nik, nama="NAMA DARI B")
     usb_round(b, exchange_server, "2")
-    delete_person(a, nik)  # not having seen B's update: a conflict, and B's update brings the record back here
+    delete_person(
+        a, nik
+    )  # not having seen B's update: a conflict, and B's update brings the record back here
     assert usb_round(a, exchange_server, "2")[0].conflict == 1
     assert state(a.db, nik) == (False, "NAMA DARI B")
     delete_person(a, nik)  # A deletes it once more, now up to date: applied
@@ -92,3 +94,24 @@ def test_giving_way_to_an_update_after_deleting_the_record_again_leaves_it_delet
 
     # Its own later delete stands: the record was brought back at A alone.
     assert state(a.db, nik)[0] and state(exchange_server, nik)[0] and state(b.db, nik)[0]
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_keeping_the_servers_value_keeps_this_offices_own_later_change_the_server_took(
+    offices, exchange_server
+):
+    a, b, nik = _held_by_both(offices, exchange_server)
+    edit_person(b, nik, alamat="ALAMAT DARI B")
+    usb_round(b, exchange_server, "2")
+    edit_person(a, nik, alamat="ALAMAT DARI A")  # not having seen B's: a conflict
+    assert usb_round(a, exchange_server, "2")[0].conflict == 1
+    edit_person(a, nik, alamat="ALAMAT BARU DARI A")  # then, up to date, A changes it again: applied
+    assert usb_round(a, exchange_server, "3")[0].applied == 1
+
+    (conflict,) = open_conflicts(a.db, a.user)
+    resolve_conflict(a.db, a.user, conflict["conflict_uid"], "theirs")
+    usb_round(a, exchange_server, "4")
+    usb_round(b, exchange_server, "4")
+
+    # The server never sends A its own change back: B's older value would have replaced it everywhere.
+    assert alamat(a.db, nik) == alamat(exchange_server, nik) == alamat(b.db, nik) == "ALAMAT BARU DARI A"
