@@ -23,6 +23,7 @@ Each use case takes the office database and the acting user: syncing is an opera
 from __future__ import annotations
 
 import io
+import json
 import os
 import uuid
 from collections import defaultdict
@@ -291,6 +292,18 @@ def apply_receipt(db: OfficeDatabase, user: CurrentUser, receipt_bytes: bytes) -
             connection.exec_driver_sql(
                 "UPDATE sync_change SET state = ?, answered_at = ?, server_seq = ? WHERE seq = ?", updates
             )
+            numbered = [stream_seq for outcome, _stamp, stream_seq, _seq in updates if outcome == "applied"]
+            numbered = [number for number in numbered if number]
+            if numbered:
+                # Newer than every conflict held here, and than every earlier change of this office's: the
+                # server numbered them just now (each conflict's record read along its index).
+                first = min(numbered)
+                _own_changes_into_theirs(
+                    session,
+                    session.scalars(select(SyncConflict).where(SyncConflict.state == "open")).all(),
+                    "server_seq >= ?",
+                    lambda _row: first,
+                )
         if versions:
             connection.exec_driver_sql(
                 "INSERT INTO sync_version (entity, uid, server_seq) VALUES (?, ?, ?) ON CONFLICT (entity, uid) "
@@ -346,7 +359,32 @@ def _conflict_rows(session: Session, records: list[dict[str, Any]]) -> int:
             row.resolution = fields.get("resolution")
             row.resolved_by = fields.get("resolved_by", "")
     session.flush()
+    # A conflict arriving after this office's own later change of its record (the server took it, and never
+    # sends it back): that change is the server's value of its fields now.
+    position = {uuid.UUID(record["uid"]): record.get("server_seq") or 0 for record in records}
+    arrived = [row for row in held.values() if row.state == "open" and row.conflict_uid in position]
+    _own_changes_into_theirs(session, arrived, "server_seq > ?", lambda row: position[row.conflict_uid])
     return len(records)
+
+
+def _own_changes_into_theirs(session: Session, rows, condition: str, parameter) -> None:
+    """Open conflicts' `theirs` take the values of this office's own applied changes of their record that
+    match `condition` (SQL on sync_change, with `parameter(row)`), in the order the server numbered them."""
+    connection = session.connection()
+    for row in rows:
+        if row.kind == "delete_update" or not row.theirs:
+            continue
+        later: dict[str, Any] = {}
+        for (fields,) in connection.exec_driver_sql(
+            "SELECT fields FROM sync_change WHERE entity = ? AND uid = ? AND op = ? AND state = 'applied' "
+            f"AND fields IS NOT NULL AND {condition} ORDER BY server_seq",
+            (row.entity, row.uid.hex, UPSERT, parameter(row)),
+        ):
+            later.update(json.loads(fields))
+        theirs = dict(row.theirs)
+        theirs.update((field, later[field]) for field in theirs.keys() & later.keys())
+        if theirs != row.theirs:
+            row.theirs = theirs
 
 
 def _theirs_kept_current(session: Session, prepared: PreparedChanges) -> None:
@@ -593,7 +631,7 @@ def resolve_conflict(
             raise DomainError(N_("Jenis data {entity} tidak dikenal."), entity=row.entity)
         connection = session.connection()
         if choice == "theirs":
-            values = _theirs_now(connection, entity, row)
+            values = dict(row.theirs)
         elif choice == "mine":
             values = dict(row.mine)
         elif isinstance(choice, dict):
@@ -613,7 +651,7 @@ def resolve_conflict(
             # Deleted since the conflict (here, or by the server's word): the delete stands — sending the chosen
             # values would bring the record back. The copy takes the server's values, which the record has
             # should it come back (a delete conflict resolved for the update).
-            _write_local(connection, entity, row.uid, _theirs_now(connection, entity, row))
+            _write_local(connection, entity, row.uid, dict(row.theirs))
             op, values = None, {}
         # The server's values may differ from this copy's (the office's own losing value stays here until
         # resolved): the record takes the chosen values now, and the change carries them up.
@@ -704,29 +742,6 @@ def _resolve_delete(
     if values:
         _write_local(connection, entity, row.uid, values)
     return UPSERT, values
-
-
-def _theirs_now(connection, entity, row: SyncConflict) -> dict[str, Any]:
-    """The server's values of the conflict's fields as far as this copy knows them now. Where the copy still
-    holds the losing value (`mine`), nothing changed the field since and `theirs` is the server's; elsewhere the
-    copy holds what came after the conflict — another office's later value (also kept in `theirs`:
-    _theirs_kept_current), or this office's own later change, which the server took and never sends back."""
-    from sync.values import encode_fields
-
-    plain = [name for name in row.theirs if name in entity.fields and name != DELETED_FIELD]
-    if not plain or row.kind == "delete_update":
-        return dict(row.theirs)
-    table = entity.table
-    stored = connection.execute(
-        select(*(table.c[name] for name in plain)).where(table.c.uid == row.uid)
-    ).first()
-    if stored is None:
-        return dict(row.theirs)
-    here = encode_fields(table, dict(zip(plain, stored, strict=True)))
-    return {
-        name: (value if name not in here or here[name] == row.mine.get(name) else here[name])
-        for name, value in row.theirs.items()
-    }
 
 
 def _deleted_again(connection, row: SyncConflict, own_device: uuid.UUID) -> bool:

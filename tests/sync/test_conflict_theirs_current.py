@@ -109,9 +109,34 @@ def test_keeping_the_servers_value_keeps_this_offices_own_later_change_the_serve
     assert usb_round(a, exchange_server, "3")[0].applied == 1
 
     (conflict,) = open_conflicts(a.db, a.user)
+    assert conflict["theirs"]["alamat"] == "ALAMAT BARU DARI A"  # the server's value now: A's own, taken
     resolve_conflict(a.db, a.user, conflict["conflict_uid"], "theirs")
     usb_round(a, exchange_server, "4")
     usb_round(b, exchange_server, "4")
 
     # The server never sends A its own change back: B's older value would have replaced it everywhere.
+    assert alamat(a.db, nik) == alamat(exchange_server, nik) == alamat(b.db, nik) == "ALAMAT BARU DARI A"
+
+
+@pytest.mark.parametrize("exchange_server", ["sqlite"], indirect=True)
+def test_a_conflict_arriving_after_this_offices_own_later_change_shows_that_change_as_the_servers(
+    offices, exchange_server
+):
+    a, b, nik = _held_by_both(offices, exchange_server)
+    edit_person(a, nik, alamat="ALAMAT DARI A")
+    usb_round(a, exchange_server, "2")
+    edit_person(b, nik, alamat="ALAMAT DARI B")  # not having seen A's: B's conflict
+    assert usb_round(b, exchange_server, "2")[0].conflict == 1
+    edit_person(a, nik, alamat="ALAMAT BARU DARI A")  # A, not having pulled B's conflict yet: applied
+    assert usb_round(a, exchange_server, "3")[0].applied == 1  # and B's conflict comes down after it
+
+    (seen_by_a,) = open_conflicts(a.db, a.user)
+    assert seen_by_a["theirs"]["alamat"] == "ALAMAT BARU DARI A"
+    usb_round(b, exchange_server, "3")
+    (conflict,) = open_conflicts(b.db, b.user)
+    assert conflict["theirs"]["alamat"] == "ALAMAT BARU DARI A"
+    resolve_conflict(b.db, b.user, conflict["conflict_uid"], "theirs")
+    usb_round(b, exchange_server, "4")
+    usb_round(a, exchange_server, "4")
+
     assert alamat(a.db, nik) == alamat(exchange_server, nik) == alamat(b.db, nik) == "ALAMAT BARU DARI A"
