@@ -396,7 +396,8 @@ def _theirs_kept_current(session: Session, prepared: PreparedChanges) -> None:
     value of a conflicting field, newer than the conflict, becomes its `theirs`; the office also sees, in the
     conflict's detail, the value the server holds now. Likewise whether the record lives on the server, for a
     delete of this office's that gave way to another's update: deleted there since, it stays deleted here
-    (_resolve_delete)."""
+    (_resolve_delete). This office's own applied changes, which never come down, enter `theirs` from their
+    receipt (_own_changes_into_theirs)."""
     rows = session.scalars(select(SyncConflict).where(SyncConflict.state == "open")).all()
     if not rows:
         return
